@@ -1,0 +1,141 @@
+# iodine: build, run, test, debug.  `make help` lists the targets.
+
+CROSS    ?= i686-linux-gnu-
+CC       := $(CROSS)gcc
+OBJCOPY  := $(CROSS)objcopy
+NASM     ?= nasm
+HOSTCC   ?= cc
+QEMU     ?= qemu-system-i386
+PYTHON   ?= python3
+B        := build
+
+CFLAGS := -std=gnu11 -O2 -g -march=i686 -m32 \
+	-ffreestanding -nostdlib -fno-pic -fno-pie -fno-stack-protector \
+	-fno-omit-frame-pointer -fno-optimize-sibling-calls -mgeneral-regs-only -fno-asynchronous-unwind-tables \
+	-Wall -Wextra -Werror -MMD -MP \
+	-Iarch/i386 -Ikernel -Idrivers -Ilib
+LDFLAGS := -nostdlib -no-pie -Wl,--build-id=none -Wl,-z,noexecstack -T linker.ld
+NASMFLAGS := -f elf32 -g -F dwarf -Werror
+
+# The kernel, object by object.
+ARCH_OBJS := boot.o vectors.o desc.o trap.o pic.o vm.o power.o
+KERN_OBJS := main.o console.o panic.o ksym.o cmdline_opt.o pmem.o kmalloc.o \
+	intr.o clock.o shell.o cmds_sys.o ktest.o
+DRV_OBJS  := uart.o
+LIB_OBJS  := string.o printf.o errno.o cmdline.o
+TEST_OBJS := test_lib.o test_clock.o test_intr.o test_mem.o test_ksym.o
+
+OBJS := $(addprefix $(B)/arch/,$(ARCH_OBJS)) \
+	$(addprefix $(B)/kernel/,$(KERN_OBJS)) \
+	$(addprefix $(B)/drivers/,$(DRV_OBJS)) \
+	$(addprefix $(B)/lib/,$(LIB_OBJS)) \
+	$(addprefix $(B)/tests/,$(TEST_OBJS))
+
+# QEMU: the machine `make run` boots.  isa-debug-exit lets `halt` end QEMU.
+MACHINE   ?= pc
+MEM       ?= 256M
+QEMU_OPTS ?= -M $(MACHINE) -m $(MEM) -accel tcg -display none \
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04
+ARGS      ?=
+
+.PHONY: all run test debug bench clean lint format deps help
+all: $(B)/iodine.iso
+
+help:
+	@echo "make            build $(B)/iodine.elf and $(B)/iodine.iso"
+	@echo "make run        boot in QEMU, shell on this terminal (Ctrl-A x quits)"
+	@echo "                ARGS='...' sets the kernel command line"
+	@echo "make test       lint, host unit tests, kernel tests, shell tests, gdb test"
+	@echo "make debug      QEMU paused with its gdb stub, gdb attached"
+	@echo "make lint       cppcheck and clang-format check"
+	@echo "make format     reformat the sources with clang-format"
+	@echo "make clean      remove $(B)/"
+
+deps:
+	@scripts/deps
+
+$(B)/arch/%.o: arch/i386/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
+$(B)/arch/%.o: arch/i386/%.asm
+	@mkdir -p $(@D)
+	@echo "  NASM    $<"
+	@$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) -o $@ $<
+$(B)/kernel/%.o: kernel/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
+$(B)/drivers/%.o: drivers/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
+$(B)/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
+$(B)/tests/%.o: tests/kernel/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/iodine.elf: $(OBJS) linker.ld
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $(OBJS) -lgcc
+
+# The ISO carries the kernel without DWARF (gdb reads $(B)/iodine.elf);
+# .symtab stays, for the backtraces.
+$(B)/iodine.iso: $(B)/iodine.elf iso/boot/grub/grub.cfg
+	@rm -rf $(B)/isoroot && mkdir -p $(B)/isoroot/boot/grub
+	@echo "  ISO     $@"
+	@cp iso/boot/grub/grub.cfg $(B)/isoroot/boot/grub/
+	@$(OBJCOPY) --strip-debug $(B)/iodine.elf $(B)/isoroot/boot/iodine.elf
+	@grub-mkrescue -o $@ $(B)/isoroot \
+		--install-modules="normal multiboot serial terminal test configfile iso9660 biosdisk" \
+		--locales= --fonts= --themes= 2>$(B)/grub-mkrescue.log || \
+		{ cat $(B)/grub-mkrescue.log; exit 1; }
+
+run: deps all
+	@scripts/mkiso-args $(B)/iodine.iso $(B)/run.iso "$(ARGS)"
+	$(QEMU) $(QEMU_OPTS) -cdrom $(B)/run.iso -boot d -serial mon:stdio
+
+debug: deps all
+	@scripts/debug $(B)/iodine.elf $(B)/iodine.iso "$(QEMU) $(QEMU_OPTS)"
+
+# Host-side unit tests of lib/, with the host compiler and sanitizers.
+# lib/ is compiled with tests/host/rename.h so its memcpy, snprintf, ...
+# become k_memcpy, k_snprintf, ... beside the host C library's.
+HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fno-builtin \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -iquote lib
+HOST_LIB_OBJS := $(addprefix $(B)/host/,$(LIB_OBJS))
+$(B)/host/%.o: lib/%.c tests/host/rename.h
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $<"
+	@$(HOSTCC) $(HOST_CFLAGS) -include tests/host/rename.h -MMD -MP -c -o $@ $<
+$(B)/host/test_lib: tests/host/test_lib.c $(HOST_LIB_OBJS)
+	@echo "  HOSTCC  $<"
+	@$(HOSTCC) $(HOST_CFLAGS) -o $@ $^
+
+test: deps lint all $(B)/host/test_lib
+	$(PYTHON) tests/run.py
+
+bench: deps all
+	@echo "bench: no benchmarks yet (the block layer brings them)"
+
+SRCS := $(wildcard arch/i386/*.c arch/i386/*.h kernel/*.c kernel/*.h \
+	drivers/*.c drivers/*.h lib/*.c lib/*.h tests/kernel/*.c tests/host/*.c)
+lint:
+	@command -v cppcheck >/dev/null && command -v clang-format >/dev/null || \
+		{ echo "lint: cppcheck or clang-format missing: run scripts/deps"; exit 1; }
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+		--inline-suppr --std=c11 --platform=unix32 -Iarch/i386 -Ikernel -Idrivers -Ilib \
+		--suppress=missingIncludeSystem $(filter %.c,$(SRCS))
+	clang-format --dry-run --Werror $(SRCS)
+
+format:
+	clang-format -i $(SRCS)
+
+clean:
+	rm -rf $(B)
+
+-include $(OBJS:.o=.d) $(HOST_LIB_OBJS:.o=.d)

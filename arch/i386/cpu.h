@@ -1,0 +1,135 @@
+/*
+ * cpu.h: the x86 instructions C cannot say: port I/O, interrupt flag,
+ * control registers, the time-stamp counter.  All static inline.
+ */
+#ifndef CPU_H
+#define CPU_H
+
+#include <stdint.h>
+
+#define EFLAGS_IF (1u << 9) /* interrupts enabled */
+
+static inline uint8_t
+inb(uint16_t port)
+{
+	uint8_t v;
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline uint16_t
+inw(uint16_t port)
+{
+	uint16_t v;
+	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline uint32_t
+inl(uint16_t port)
+{
+	uint32_t v;
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void
+outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline void
+outw(uint16_t port, uint16_t v)
+{
+	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline void
+outl(uint16_t port, uint32_t v)
+{
+	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline void
+cli(void)
+{
+	__asm__ volatile("cli" ::: "memory");
+}
+
+static inline void
+sti(void)
+{
+	__asm__ volatile("sti" ::: "memory");
+}
+
+/* Enable interrupts and halt as one step: STI's one-instruction shadow
+ * means an interrupt pending at the STI is taken after HLT starts, so a
+ * wakeup between a caller's check and the halt is never slept through. */
+static inline void
+sti_hlt(void)
+{
+	__asm__ volatile("sti; hlt" ::: "memory");
+}
+
+static inline uint32_t
+eflags_read(void)
+{
+	uint32_t f;
+	__asm__ volatile("pushfl; popl %0" : "=r"(f));
+	return f;
+}
+
+/* Interrupts off, returning what to give irq_restore. */
+static inline uint32_t
+irq_save(void)
+{
+	uint32_t f = eflags_read();
+	cli();
+	return f;
+}
+
+static inline void
+irq_restore(uint32_t f)
+{
+	if (f & EFLAGS_IF)
+		sti();
+}
+
+static inline uint32_t
+cr2_read(void)
+{
+	uint32_t v;
+	__asm__ volatile("mov %%cr2, %0" : "=r"(v));
+	return v;
+}
+
+static inline uint32_t
+cr3_read(void)
+{
+	uint32_t v;
+	__asm__ volatile("mov %%cr3, %0" : "=r"(v));
+	return v;
+}
+
+static inline void
+invlpg(uintptr_t va)
+{
+	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
+static inline uint64_t
+rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void
+cpu_pause(void)
+{
+	__asm__ volatile("pause");
+}
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * pit_reg.h: the Intel 8253/8254 programmable interval timer and the
+ * MC146818 CMOS real-time clock, the PC's two timekeepers.  Each
+ * register's bits are indented under it (hence clang-format off).
+ */
+#ifndef PIT_REG_H
+#define PIT_REG_H
+
+/* clang-format off */
+#define PIT_CH0		0x40	/* channel 0 data: wired to IRQ 0 */
+#define PIT_MODE	0x43	/* mode/command register */
+#define  PIT_SEL_CH0	0x00	/*   select channel 0 */
+#define  PIT_LOHI	0x30	/*   access: low byte, then high byte */
+#define  PIT_MODE_RATE	0x04	/*   mode 2: rate generator */
+#define PIT_IRQ		0
+#define PIT_INPUT_HZ	1193182	/* the 14.31818 MHz crystal / 12 */
+
+#define CMOS_ADDR	0x70	/* register select (bit 7: NMI disable) */
+#define CMOS_DATA	0x71	/* the selected register */
+#define  RTC_SECONDS	0x00	/*   current second */
+#define  RTC_STATUS_A	0x0A	/*   status A */
+#define   RTC_UIP	0x80	/*     an update is in progress */
+/* clang-format on */
+
+#endif

@@ -1,0 +1,21 @@
+/*
+ * vm.h: paging.  The kernel runs identity-mapped: virtual = physical.
+ */
+#ifndef VM_H
+#define VM_H
+
+#include <stdint.h>
+
+#define PTE_P	0x001 /* present */
+#define PTE_W	0x002 /* writable */
+#define PTE_PWT 0x008 /* write-through */
+#define PTE_PCD 0x010 /* cache disabled */
+
+void vm_init(void);
+void *vm_map_mmio(uint32_t pa, uint32_t len);
+int vm_is_mapped(uint32_t va);
+uint32_t vm_pte(uint32_t va);
+void vm_unmap_page(uint32_t va);
+void vm_map_page(uint32_t va);
+
+#endif

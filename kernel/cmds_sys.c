@@ -1,0 +1,138 @@
+/*
+ * cmds_sys.c: the shell's system commands: memory, interrupts, time, the
+ * command line, power, and `crash` (to see what a fault report looks like).
+ */
+#include <stdint.h>
+
+#include "clock.h"
+#include "cmdline_opt.h"
+#include "console.h"
+#include "intr.h"
+#include "kmalloc.h"
+#include "panic.h"
+#include "pic.h"
+#include "pmem.h"
+#include "power.h"
+#include "shell.h"
+#include "string.h"
+
+SHELL_CMD(mem, "", "physical memory and kernel heap usage")
+{
+	char a[16], b[16], c[16];
+
+	if (argc != 1)
+		return shell_usage(argv[0]);
+	kprintf("RAM      %s usable, %s free (%u of %u pages)\n",
+		fmt_size(a, sizeof(a),
+			 (uint64_t)pmem_stats.total_pages * PAGE_SIZE),
+		fmt_size(b, sizeof(b),
+			 (uint64_t)pmem_stats.free_pages * PAGE_SIZE),
+		pmem_stats.free_pages, pmem_stats.total_pages);
+	kprintf("kernel   %s (image, boot tables, modules)\n",
+		fmt_size(c, sizeof(c),
+			 (uint64_t)pmem_stats.kernel_pages * PAGE_SIZE));
+	kprintf("kmalloc  %s in use, %u allocations, %u frees\n",
+		fmt_size(a, sizeof(a), kmalloc_stats.bytes_in_use),
+		kmalloc_stats.allocs, kmalloc_stats.frees);
+	return 0;
+}
+
+SHELL_CMD(intr, "", "interrupt counts per IRQ, and spurious ones")
+{
+	if (argc != 1)
+		return shell_usage(argv[0]);
+	kprintf("IRQ  count         unclaimed  handlers\n");
+	for (int irq = 0; irq < NIRQ; irq++) {
+		const char *name = intr_name(irq);
+		if (!intr_stats.count[irq] && !*name)
+			continue;
+		kprintf("%3d  %-12llu  %-9u  %s\n", irq,
+			(unsigned long long)intr_stats.count[irq],
+			intr_stats.unclaimed[irq], *name ? name : "-");
+	}
+	kprintf("spurious: IRQ 7 %u, IRQ 15 %u\n", pic_spurious_count[0],
+		pic_spurious_count[1]);
+	return 0;
+}
+
+SHELL_CMD(uptime, "", "time since boot")
+{
+	if (argc != 1)
+		return shell_usage(argv[0]);
+	uint64_t ms = clock_uptime_ms();
+	kprintf("up %llu.%03llu s (%llu ticks at %d Hz)\n",
+		(unsigned long long)(ms / 1000),
+		(unsigned long long)(ms % 1000),
+		(unsigned long long)clock_ticks(), HZ);
+	return 0;
+}
+
+SHELL_CMD(cmdline, "", "the kernel command line and its options")
+{
+	if (argc != 1)
+		return shell_usage(argv[0]);
+	kprintf("cmdline: %s\n", cmdline_raw());
+	for (int i = 0; i < cmdline_opt_count(); i++) {
+		const struct kv *kv = cmdline_opt_at(i);
+		kprintf("  %s = \"%s\"\n", kv->key, kv->val);
+	}
+	return 0;
+}
+
+SHELL_CMD(halt, "[status]", "power off (status: QEMU exit code is 2*status+1)")
+{
+	uint64_t status = 0;
+
+	if (argc > 2 ||
+	    (argc == 2 && (parse_u64(argv[1], &status) || status > 255))) {
+		kprintf("halt: status must be a number from 0 to 255\n");
+		return shell_usage(argv[0]);
+	}
+	kprintf("halting\n");
+	power_off((int)status);
+}
+
+SHELL_CMD(reboot, "", "restart the machine")
+{
+	if (argc != 1)
+		return shell_usage(argv[0]);
+	kprintf("rebooting\n");
+	power_reboot();
+}
+
+/* Each fault is spelled out so the compiler cannot prove it away. */
+static void __attribute__((noinline)) crash_divide(void)
+{
+	__asm__ volatile("xorl %%ecx, %%ecx\n\tdivl %%ecx"
+			 :
+			 :
+			 : "eax", "ecx", "edx");
+}
+
+static void __attribute__((noinline)) crash_null(void)
+{
+	int *volatile p = NULL; /* the pointer's value is unknown to GCC */
+	// cppcheck-suppress nullPointer ; the fault is the point
+	kprintf("%d\n", *p);
+}
+
+static void __attribute__((noinline)) crash_invalid_opcode(void)
+{
+	__asm__ volatile("ud2");
+}
+
+SHELL_CMD(crash, "divide|null|ud|panic", "fault on purpose, to see the report")
+{
+	if (argc != 2)
+		return shell_usage(argv[0]);
+	if (!strcmp(argv[1], "divide"))
+		crash_divide();
+	else if (!strcmp(argv[1], "null"))
+		crash_null();
+	else if (!strcmp(argv[1], "ud"))
+		crash_invalid_opcode();
+	else if (!strcmp(argv[1], "panic"))
+		panic("crash: panic requested from the shell");
+	kprintf("crash: %s: no such fault\n", argv[1]);
+	return shell_usage(argv[0]);
+}

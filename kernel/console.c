@@ -1,0 +1,97 @@
+/*
+ * console.c: the serial console.  Output goes straight to the UART
+ * (polled), with "\n" sent as "\r\n".  Input arrives from the UART's
+ * interrupt into a ring that console_getc() drains.
+ */
+#include "console.h"
+
+#include <stdint.h>
+
+#include "cpu.h"
+#include "printf.h"
+#include "uart.h"
+
+#define CONS_RING 256 /* bytes of typed-ahead input kept */
+
+static struct {
+	uint8_t buf[CONS_RING];
+	unsigned head, tail; /* head: next to read; tail: next to write */
+	unsigned dropped;    /* bytes lost to a full ring */
+} in;
+
+static void
+cons_putc(int c, void *arg)
+{
+	(void)arg;
+	if (c == '\n')
+		uart_putc('\r');
+	uart_putc(c);
+}
+
+int
+vkprintf(const char *fmt, va_list ap)
+{
+	/* One line at a time from interrupt handlers and threads alike. */
+	uint32_t fl = irq_save();
+	int n = vformat(cons_putc, NULL, fmt, ap);
+	irq_restore(fl);
+	return n;
+}
+
+int
+kprintf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	int n = vkprintf(fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+void
+kputs(const char *s)
+{
+	while (*s)
+		cons_putc(*s++, NULL);
+}
+
+/* From the UART interrupt. */
+void
+console_input(int c)
+{
+	if (in.tail - in.head == CONS_RING) {
+		in.dropped++;
+		return;
+	}
+	in.buf[in.tail++ % CONS_RING] = (uint8_t)c;
+}
+
+/* A byte if one is waiting, else -1. */
+int
+console_trygetc(void)
+{
+	uint32_t fl = irq_save();
+	int c = -1;
+
+	if (in.head != in.tail)
+		c = in.buf[in.head++ % CONS_RING];
+	irq_restore(fl);
+	return c;
+}
+
+/* Wait for a byte.  The check and the halt are one step (sti_hlt), so a
+ * byte arriving in between wakes the halt instead of being slept past. */
+int
+console_getc(void)
+{
+	for (;;) {
+		cli();
+		if (in.head != in.tail) {
+			int c = in.buf[in.head++ % CONS_RING];
+			sti();
+			return c;
+		}
+		sti_hlt();
+	}
+}

@@ -1,0 +1,16 @@
+/*
+ * console.h: kprintf and line input on the serial console.
+ */
+#ifndef CONSOLE_H
+#define CONSOLE_H
+
+#include <stdarg.h>
+
+int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int vkprintf(const char *fmt, va_list ap);
+void kputs(const char *s);
+void console_input(int c);
+int console_getc(void);
+int console_trygetc(void);
+
+#endif

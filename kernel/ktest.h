@@ -1,0 +1,52 @@
+/*
+ * ktest.h: in-kernel tests.  A test is a function registered with TEST();
+ * its name states the rule it checks.  Booting with `test` (all) or
+ * `test=PATTERN[,PATTERN]` (globs) runs them and prints KTAP:
+ *
+ *	TEST(timeout_fires_after_its_ticks)
+ *	{
+ *		...
+ *		CHECK(fired == 1, "fired %d times, expected once", fired);
+ *	}
+ *
+ * A failed CHECK records the message and returns from the test.
+ */
+#ifndef KTEST_H
+#define KTEST_H
+
+struct ktest {
+	const char *name;
+	void (*fn)(void);
+};
+
+#define TEST(tname)                                                            \
+	static void tname(void);                                               \
+	static const struct ktest ktest_entry_##tname                          \
+		__attribute__((used, no_reorder, section(".ktests"),           \
+			       aligned(4))) = {#tname, tname};                 \
+	static void tname(void)
+
+void ktest_fail(const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int ktest_failed(void);
+void ktest_run(const char *patterns) __attribute__((noreturn));
+
+#define CHECK(cond, ...)                                                       \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			ktest_fail(__FILE__, __LINE__, __VA_ARGS__);           \
+			return;                                                \
+		}                                                              \
+	} while (0)
+
+/* Integers: the message names both sides and their values. */
+#define CHECK_EQ(seen, expected)                                               \
+	CHECK((long long)(seen) == (long long)(expected),                      \
+	      "%s: expected %lld, saw %lld", #seen, (long long)(expected),     \
+	      (long long)(seen))
+
+#define CHECK_STR(seen, expected)                                              \
+	CHECK(!strcmp((seen), (expected)), "%s: expected \"%s\", saw \"%s\"",  \
+	      #seen, (expected), (seen))
+
+#endif

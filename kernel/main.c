@@ -1,0 +1,60 @@
+/*
+ * main.c: kmain, the first C code.  Brings the machine up in dependency
+ * order, then runs the tests (`test` on the command line) or the shell.
+ */
+#include "clock.h"
+#include "cmdline_opt.h"
+#include "console.h"
+#include "cpu.h"
+#include "kmalloc.h"
+#include "ksym.h"
+#include "ktest.h"
+#include "multiboot.h"
+#include "panic.h"
+#include "pic.h"
+#include "pmem.h"
+#include "shell.h"
+#include "string.h"
+#include "trap.h"
+#include "uart.h"
+#include "vm.h"
+
+#define IODINE_VERSION "0.1"
+
+void kmain(uint32_t magic, const struct multiboot_info *mbi)
+	__attribute__((noreturn));
+
+void
+kmain(uint32_t magic, const struct multiboot_info *mbi)
+{
+	uart_init(); /* first: everything after may need to say something */
+	kprintf("\niodine %s: booting\n", IODINE_VERSION);
+	if (magic != MULTIBOOT_BOOT_MAGIC)
+		panic("kmain: not started by a Multiboot loader (magic %08x)",
+		      magic);
+
+	gdt_init();
+	idt_init(); /* from here on a fault is reported, not a reset */
+	pic_init(T_IRQ0);
+	ksym_init(mbi);
+	cmdline_opt_init(
+		mbi->flags & MB_INFO_CMDLINE ? (const char *)mbi->cmdline : "");
+	pmem_init(mbi); /* needs ksym's ranges: keeps the symbol table */
+	vm_init();
+	kmalloc_init();
+
+	clock_init(); /* enables interrupts for its calibration */
+	uart_intr_enable();
+	sti();
+
+	char sz[16];
+	kprintf("iodine: %s RAM, %d Hz clock, TSC %llu MHz\n",
+		fmt_size(sz, sizeof(sz),
+			 (uint64_t)pmem_stats.total_pages * PAGE_SIZE),
+		HZ, (unsigned long long)(clock_tsc_hz() / 1000000));
+
+	const char *tests = cmdline_opt("test");
+	if (tests)
+		ktest_run(tests);
+	shell_run();
+}

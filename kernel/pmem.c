@@ -1,0 +1,179 @@
+/*
+ * pmem.c: physical page frames, from the Multiboot memory map.
+ *
+ * One bit per 4 KiB frame (set = in use) over the first PMEM_LIMIT bytes,
+ * which the kernel identity-maps.  Taken out before anything is handed
+ * out: everything below 1 MiB (BIOS data, EBDA, ROMs), the kernel image,
+ * the Multiboot structures, GRUB modules and the symbol table ksym.c uses.
+ */
+#include "pmem.h"
+
+#include "ksym.h"
+#include "multiboot.h"
+#include "panic.h"
+#include "string.h"
+
+#define PMEM_LIMIT 0xC0000000u /* RAM above 3 GiB is left unused */
+#define NFRAMES	   (PMEM_LIMIT >> PAGE_SHIFT)
+#define LOW_MEMORY 0x100000u /* below 1 MiB: firmware's, not ours */
+
+static uint32_t bitmap[NFRAMES / 32];
+static uint32_t search_hint; /* frames below it are known to be in use */
+struct pmem_stats pmem_stats;
+
+extern char _kernel_start[], _kernel_end[];
+
+static int
+frame_used(uint32_t f)
+{
+	return bitmap[f / 32] >> (f % 32) & 1;
+}
+
+static void
+frame_set(uint32_t f, int used)
+{
+	if (used)
+		bitmap[f / 32] |= 1u << (f % 32);
+	else
+		bitmap[f / 32] &= ~(1u << (f % 32));
+}
+
+/* Mark [start, end) in use; partial frames at either end count whole. */
+static void
+reserve(uint32_t start, uint32_t end)
+{
+	if (end > PMEM_LIMIT)
+		end = PMEM_LIMIT;
+	for (uint32_t f = start >> PAGE_SHIFT;
+	     f < (end + PAGE_SIZE - 1) >> PAGE_SHIFT; f++) {
+		if (!frame_used(f)) {
+			frame_set(f, 1);
+			pmem_stats.free_pages--;
+			pmem_stats.kernel_pages++;
+		}
+	}
+}
+
+static void
+release_ram(uint64_t addr, uint64_t len)
+{
+	uint64_t end = addr + len;
+
+	if (end > PMEM_LIMIT)
+		end = PMEM_LIMIT;
+	/* Whole frames only: a partial frame may hold firmware data. */
+	for (uint64_t f = (addr + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	     f < end >> PAGE_SHIFT; f++) {
+		if (frame_used(f)) {
+			frame_set(f, 0);
+			pmem_stats.free_pages++;
+			pmem_stats.total_pages++;
+		}
+	}
+	if (end > pmem_stats.ram_top && addr < end)
+		pmem_stats.ram_top = (uint32_t)end & ~(PAGE_SIZE - 1);
+}
+
+void
+pmem_init(const struct multiboot_info *mbi)
+{
+	memset(bitmap, 0xFF, sizeof(bitmap));
+	if (mbi->flags & MB_INFO_MEM_MAP) {
+		uint32_t p = mbi->mmap_addr;
+		while (p < mbi->mmap_addr + mbi->mmap_length) {
+			const struct multiboot_mmap *m = (const void *)p;
+			if (m->type == MB_MMAP_AVAILABLE &&
+			    m->addr < PMEM_LIMIT)
+				release_ram(m->addr, m->len);
+			p += m->size + sizeof(m->size);
+		}
+	} else if (mbi->flags & MB_INFO_MEMORY) {
+		release_ram(LOW_MEMORY, (uint64_t)mbi->mem_upper * 1024);
+	} else {
+		panic("pmem_init: the boot loader gave no memory map");
+	}
+
+	pmem_stats.kernel_pages = 0;
+	reserve(0, LOW_MEMORY);
+	pmem_stats.kernel_pages = 0; /* firmware's memory is not the kernel's */
+	reserve((uint32_t)_kernel_start, (uint32_t)_kernel_end);
+	reserve((uint32_t)mbi, (uint32_t)mbi + sizeof(*mbi));
+	if (mbi->flags & MB_INFO_MEM_MAP)
+		reserve(mbi->mmap_addr, mbi->mmap_addr + mbi->mmap_length);
+	if (mbi->flags & MB_INFO_CMDLINE)
+		reserve(mbi->cmdline, mbi->cmdline + 1);
+	if (mbi->flags & MB_INFO_MODS) {
+		const struct multiboot_mod *mod = (const void *)mbi->mods_addr;
+		reserve(mbi->mods_addr,
+			mbi->mods_addr + mbi->mods_count * sizeof(*mod));
+		for (uint32_t i = 0; i < mbi->mods_count; i++)
+			reserve(mod[i].start, mod[i].end);
+	}
+	uint32_t s, e;
+	for (int i = 0; ksym_range(i, &s, &e); i++)
+		reserve(s, e);
+}
+
+/* n physically contiguous frames; returns the address of the first, or 0. */
+uint32_t
+pmem_alloc_contig(uint32_t n)
+{
+	uint32_t limit = pmem_stats.ram_top >> PAGE_SHIFT;
+	uint32_t run = 0;
+
+	if (!n)
+		return 0;
+	for (uint32_t f = search_hint; f < limit; f++) {
+		if (!(f % 32) && bitmap[f / 32] == 0xFFFFFFFF &&
+		    f + 32 <= limit) {
+			run = 0;
+			f += 31; /* a full word: skip it */
+			continue;
+		}
+		run = frame_used(f) ? 0 : run + 1;
+		if (run == n) {
+			uint32_t first = f + 1 - n;
+			for (uint32_t i = first; i <= f; i++)
+				frame_set(i, 1);
+			pmem_stats.free_pages -= n;
+			if (first == search_hint)
+				search_hint = f + 1;
+			return first << PAGE_SHIFT;
+		}
+	}
+	return 0;
+}
+
+uint32_t
+pmem_alloc(void)
+{
+	return pmem_alloc_contig(1);
+}
+
+void
+pmem_free_contig(uint32_t pa, uint32_t n)
+{
+	if (pa & (PAGE_SIZE - 1))
+		panic("pmem_free: %08x is not a frame address", pa);
+	for (uint32_t f = pa >> PAGE_SHIFT; f < (pa >> PAGE_SHIFT) + n; f++) {
+		if (f >= NFRAMES || !frame_used(f))
+			panic("pmem_free: frame %08x is not allocated",
+			      f << PAGE_SHIFT);
+		frame_set(f, 0);
+		pmem_stats.free_pages++;
+		if (f < search_hint)
+			search_hint = f;
+	}
+}
+
+void
+pmem_free(uint32_t pa)
+{
+	pmem_free_contig(pa, 1);
+}
+
+int
+pmem_is_free(uint32_t pa)
+{
+	return pa < PMEM_LIMIT && !frame_used(pa >> PAGE_SHIFT);
+}

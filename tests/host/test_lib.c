@@ -1,0 +1,274 @@
+/*
+ * test_lib.c: lib/ on the host, under AddressSanitizer and UBSan.  The
+ * formatting engine is checked against expected strings and against the
+ * host C library's snprintf over many generated cases.  KTAP output, like
+ * the kernel's, so tests/run.py reads both the same way.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rename.h"
+
+#include "cmdline.h"
+#include "errno.h"
+#include "printf.h"
+#include "string.h"
+
+static int npass, nfail, ntest;
+static char why[512];
+
+#define CHECK(cond, ...)                                                       \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			snprintf(why, sizeof(why), __VA_ARGS__);               \
+			return 0;                                              \
+		}                                                              \
+	} while (0)
+
+#define CHECK_STR(seen, expected)                                              \
+	CHECK(!strcmp((seen), (expected)), "%s: expected \"%s\", saw \"%s\"",  \
+	      #seen, (expected), (seen))
+
+static void
+run(const char *name, int (*fn)(void))
+{
+	why[0] = '\0';
+	ntest++;
+	if (fn()) {
+		npass++;
+		printf("ok %d %s\n", ntest, name);
+	} else {
+		nfail++;
+		printf("not ok %d %s # %s\n", ntest, name, why);
+	}
+}
+
+static char ours[256], theirs[256];
+
+/* Our formatting must equal the C library's for every shared conversion. */
+#define SAME_AS_LIBC(...)                                                      \
+	do {                                                                   \
+		int a = k_snprintf(ours, sizeof(ours), __VA_ARGS__);           \
+		int b = snprintf(theirs, sizeof(theirs), __VA_ARGS__);         \
+		CHECK(a == b && !strcmp(ours, theirs),                         \
+		      "%s: ours \"%s\" (%d), libc \"%s\" (%d)", #__VA_ARGS__,  \
+		      ours, a, theirs, b);                                     \
+	} while (0)
+
+static int
+printf_matches_libc_on_integers(void)
+{
+	static const long long vals[] = {0,
+					 1,
+					 -1,
+					 7,
+					 42,
+					 -42,
+					 255,
+					 1000000,
+					 INT32_MAX,
+					 INT32_MIN,
+					 INT64_MAX,
+					 INT64_MIN,
+					 0x7fffffffffffll};
+	static const char *const fmts[] = {"%d",     "%5d",  "%-5d|", "%05d",
+					   "%x",     "%08X", "%o",    "%u",
+					   "%-12x|", "%1d"};
+
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		for (size_t f = 0; f < sizeof(fmts) / sizeof(fmts[0]); f++) {
+			int v = (int)vals[i];
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+			SAME_AS_LIBC(fmts[f], v);
+#pragma GCC diagnostic pop
+		}
+		SAME_AS_LIBC("%lld|%llu|%llx|%20lld|%-20llX|%020llu", vals[i],
+			     (unsigned long long)vals[i],
+			     (unsigned long long)vals[i], vals[i],
+			     (unsigned long long)vals[i],
+			     (unsigned long long)vals[i]);
+		SAME_AS_LIBC("%ld %lx", (long)vals[i], (unsigned long)vals[i]);
+	}
+	return 1;
+}
+
+static int
+printf_matches_libc_on_strings_and_chars(void)
+{
+	SAME_AS_LIBC("[%s]", "hello");
+	SAME_AS_LIBC("[%10s]", "hello");
+	SAME_AS_LIBC("[%-10s]", "hello");
+	SAME_AS_LIBC("[%.2s]", "hello");
+	SAME_AS_LIBC("[%*s]", 7, "hi");
+	SAME_AS_LIBC("[%-*s]", 7, "hi");
+	SAME_AS_LIBC("[%c%c%3c]", 'a', 'b', 'c');
+	SAME_AS_LIBC("100%%");
+	SAME_AS_LIBC("%zu", (size_t)123456);
+	return 1;
+}
+
+static int
+printf_pointer_is_0x_and_width(void)
+{
+	k_snprintf(ours, sizeof(ours), "%p", (void *)0x1234);
+	CHECK_STR(ours,
+		  sizeof(void *) == 8 ? "0x0000000000001234" : "0x00001234");
+	return 1;
+}
+
+static int
+snprintf_never_overruns(void)
+{
+	char small[4] = {'x', 'x', 'x', 'x'};
+
+	int n = k_snprintf(small, 3, "%d", 123456);
+	CHECK(n == 6, "returned %d, expected 6", n);
+	CHECK_STR(small, "12");
+	CHECK(small[3] == 'x', "wrote past the buffer");
+	n = k_snprintf(small, 0, "abc");
+	CHECK(n == 3 && small[0] == '1', "size 0 wrote or miscounted");
+	return 1;
+}
+
+static int
+string_functions_behave_like_libc(void)
+{
+	char a[32], b[32];
+
+	CHECK(k_strlen("") == 0 && k_strlen("abc") == 3, "strlen");
+	CHECK(k_strcmp("abc", "abd") < 0 && k_strcmp("b", "a") > 0 &&
+		      !k_strcmp("x", "x"),
+	      "strcmp");
+	CHECK(k_strncmp("abcX", "abcY", 3) == 0 &&
+		      k_strncmp("ab", "abc", 3) < 0,
+	      "strncmp");
+	static const char hello[] = "hello";
+	CHECK(k_strchr(hello, 'l') == hello + 2 &&
+		      k_strchr(hello, 'z') == NULL &&
+		      k_strchr(hello, '\0') == hello + 5,
+	      "strchr");
+	memcpy(a, "0123456789", 11);
+	k_memmove(a + 2, a, 8);
+	CHECK(!memcmp(a, "0101234567", 10), "memmove forward overlap: %.10s",
+	      a);
+	memcpy(a, "0123456789", 11);
+	k_memmove(a, a + 2, 8);
+	CHECK(!memcmp(a, "2345678989", 10), "memmove backward overlap: %.10s",
+	      a);
+	k_memset(b, 'z', 5);
+	CHECK(!memcmp(b, "zzzzz", 5), "memset");
+	CHECK(k_memcmp("abc", "abd", 3) < 0, "memcmp");
+	CHECK(k_strlcpy(b, "truncated", 5) == 9 && !strcmp(b, "trun"),
+	      "strlcpy: %s", b);
+	return 1;
+}
+
+static int
+glob_matches_like_a_shell(void)
+{
+	CHECK(glob_match("*", "anything") && glob_match("*", ""), "*");
+	CHECK(glob_match("bio_*", "bio_done") &&
+		      !glob_match("bio_*", "biodone"),
+	      "prefix");
+	CHECK(glob_match("*_done", "bio_done") && glob_match("a?c", "abc"),
+	      "suffix, ?");
+	CHECK(!glob_match("a?c", "ac") && glob_match("a*b*c", "aXXbYYc"),
+	      "? needs one char; several stars");
+	CHECK(!glob_match("abc", "abcd") && !glob_match("abcd", "abc"),
+	      "exact lengths");
+	return 1;
+}
+
+static int
+parse_numbers_and_sizes(void)
+{
+	uint64_t v;
+
+	CHECK(parse_u64("0", &v) == 0 && v == 0, "0");
+	CHECK(parse_u64("0x1F", &v) == 0 && v == 31, "0x1F");
+	CHECK(parse_u64("18446744073709551615", &v) == 0 && v == UINT64_MAX,
+	      "max");
+	CHECK(parse_u64("18446744073709551616", &v) == ERANGE, "overflow");
+	CHECK(parse_u64("12a", &v) == EINVAL && parse_u64("", &v) == EINVAL &&
+		      parse_u64("0x", &v) == EINVAL &&
+		      parse_u64("-1", &v) == EINVAL,
+	      "junk");
+	CHECK(parse_size("1G", &v) == 0 && v == 1ull << 30, "1G");
+	CHECK(parse_size("512B", &v) == 0 && v == 512, "512B");
+	CHECK(parse_size("3MiB", &v) == 0 && v == 3ull << 20, "3MiB");
+	CHECK(parse_size("99999999999999999999K", &v) != 0, "huge");
+	CHECK(parse_size("17179869184G", &v) == ERANGE, "shift overflow");
+	return 1;
+}
+
+static int
+fmt_size_rounds_to_a_tenth(void)
+{
+	char buf[32];
+
+	CHECK_STR(fmt_size(buf, sizeof(buf), 0), "0 B");
+	CHECK_STR(fmt_size(buf, sizeof(buf), 1023), "1023 B");
+	CHECK_STR(fmt_size(buf, sizeof(buf), 1024), "1 KiB");
+	CHECK_STR(fmt_size(buf, sizeof(buf), 1100), "1.1 KiB");
+	CHECK_STR(fmt_size(buf, sizeof(buf), 1048575), "1024.0 KiB");
+	CHECK_STR(fmt_size(buf, sizeof(buf), (1ull << 30) * 5 / 2), "2.5 GiB");
+	return 1;
+}
+
+static int
+cmdline_splits_key_values(void)
+{
+	char line[] = "  test=bio_*  verbose ramdisk=4M name=\"a b\" x=";
+	struct kv kv[8];
+	int n = cmdline_parse(line, kv, 8);
+
+	CHECK(n == 5, "%d options, expected 5", n);
+	CHECK_STR(kv[0].key, "test");
+	CHECK_STR(kv[0].val, "bio_*");
+	CHECK_STR(kv[1].key, "verbose");
+	CHECK_STR(kv[1].val, "");
+	CHECK_STR(kv[2].val, "4M");
+	CHECK_STR(kv[3].key, "name");
+	CHECK_STR(kv[3].val, "a b");
+	CHECK_STR(kv[4].key, "x");
+	CHECK_STR(kv[4].val, "");
+	char two[] = "a b c";
+	CHECK(cmdline_parse(two, kv, 2) == 2, "max not honoured");
+	char empty[] = "   ";
+	CHECK(cmdline_parse(empty, kv, 8) == 0, "blank line has options");
+	return 1;
+}
+
+static int
+errno_names_are_known(void)
+{
+	CHECK_STR(errno_name(ENXIO), "ENXIO");
+	CHECK_STR(errno_name(EINVAL), "EINVAL");
+	CHECK_STR(errno_name(EIO), "EIO");
+	CHECK_STR(errno_name(9999), "E?");
+	CHECK_STR(errno_msg(ENOMEM), "out of memory");
+	return 1;
+}
+
+int
+main(void)
+{
+	printf("KTAP version 1\n1..10\n");
+	run("printf_matches_libc_on_integers", printf_matches_libc_on_integers);
+	run("printf_matches_libc_on_strings_and_chars",
+	    printf_matches_libc_on_strings_and_chars);
+	run("printf_pointer_is_0x_and_width", printf_pointer_is_0x_and_width);
+	run("snprintf_never_overruns", snprintf_never_overruns);
+	run("string_functions_behave_like_libc",
+	    string_functions_behave_like_libc);
+	run("glob_matches_like_a_shell", glob_matches_like_a_shell);
+	run("parse_numbers_and_sizes", parse_numbers_and_sizes);
+	run("fmt_size_rounds_to_a_tenth", fmt_size_rounds_to_a_tenth);
+	run("cmdline_splits_key_values", cmdline_splits_key_values);
+	run("errno_names_are_known", errno_names_are_known);
+	printf("%d passed, %d failed\n", npass, nfail);
+	return nfail ? 1 : 0;
+}

@@ -1,0 +1,128 @@
+/*
+ * test_clock.c: the PIT runs at HZ, and timeouts fire when they should.
+ */
+#include <stdint.h>
+
+#include "clock.h"
+#include "cpu.h"
+#include "ktest.h"
+#include "pit_reg.h"
+
+#define RTC_WAIT_MS 3000 /* bound on waiting for the RTC's second to turn */
+
+static uint8_t
+rtc_second(void)
+{
+	for (int i = 0; i < 1000; i++) {
+		outb(CMOS_ADDR, RTC_STATUS_A);
+		if (!(inb(CMOS_DATA) & RTC_UIP))
+			break;
+	}
+	outb(CMOS_ADDR, RTC_SECONDS);
+	return inb(CMOS_DATA);
+}
+
+/* The tick at which the RTC's seconds register next changes; 0 on timeout. */
+static uint64_t
+rtc_next_second(void)
+{
+	uint8_t s = rtc_second();
+	uint64_t limit = clock_ticks() + (uint64_t)RTC_WAIT_MS * HZ / 1000;
+
+	while (clock_ticks() < limit)
+		if (rtc_second() != s)
+			return clock_ticks();
+	return 0;
+}
+
+/* Against an independent clock, the CMOS RTC: two RTC seconds must take
+ * 2*HZ ticks, within 10% (emulation jitters; a wrong divisor is off by
+ * far more). */
+TEST(pit_ticks_at_hz)
+{
+	uint64_t t0 = rtc_next_second();
+	CHECK(t0 != 0, "the RTC's seconds did not change in %d ms",
+	      RTC_WAIT_MS);
+	rtc_next_second();
+	uint64_t t2 = rtc_next_second();
+	CHECK(t2 != 0, "the RTC's seconds did not change in %d ms",
+	      RTC_WAIT_MS);
+	uint64_t n = t2 - t0;
+	CHECK(n >= 2 * HZ * 9 / 10 && n <= 2 * HZ * 11 / 10,
+	      "%llu ticks in 2 RTC seconds, expected %d +- 10%%",
+	      (unsigned long long)n, 2 * HZ);
+}
+
+TEST(tsc_is_calibrated_against_the_pit)
+{
+	uint64_t hz = clock_tsc_hz();
+
+	CHECK(hz > 10000000, "TSC %llu Hz: implausibly slow",
+	      (unsigned long long)hz);
+	uint64_t c0 = rdtsc();
+	clock_delay_ms(100);
+	uint64_t ns = clock_cycles_to_ns(rdtsc() - c0);
+	CHECK(ns >= 80000000 && ns <= 150000000,
+	      "100 ms of ticks measured as %llu ns by the TSC",
+	      (unsigned long long)ns);
+}
+
+static volatile int fired[3];
+static volatile uint64_t fired_at[3];
+
+static void
+note_fire(void *arg)
+{
+	int i = (int)(uintptr_t)arg;
+
+	fired[i]++;
+	fired_at[i] = clock_ticks();
+}
+
+TEST(timeout_fires_once_after_its_ticks)
+{
+	struct timeout t;
+
+	fired[0] = 0;
+	timeout_set(&t, note_fire, (void *)0);
+	uint64_t start = clock_ticks();
+	timeout_add(&t, 20);
+	clock_delay_ms(60);
+	CHECK_EQ(fired[0], 1);
+	CHECK(fired_at[0] >= start + 20, "fired at tick %llu, added at %llu",
+	      (unsigned long long)fired_at[0], (unsigned long long)start);
+	CHECK_EQ(t.pending, 0);
+}
+
+TEST(timeouts_fire_in_expiry_order)
+{
+	struct timeout t[3];
+
+	for (int i = 0; i < 3; i++) {
+		fired[i] = 0;
+		timeout_set(&t[i], note_fire, (void *)(uintptr_t)i);
+	}
+	timeout_add(&t[0], 30);
+	timeout_add(&t[1], 10);
+	timeout_add(&t[2], 20);
+	clock_delay_ms(60);
+	for (int i = 0; i < 3; i++)
+		CHECK_EQ(fired[i], 1);
+	CHECK(fired_at[1] <= fired_at[2] && fired_at[2] <= fired_at[0],
+	      "fired at %llu, %llu, %llu for 30, 10, 20 ticks",
+	      (unsigned long long)fired_at[0], (unsigned long long)fired_at[1],
+	      (unsigned long long)fired_at[2]);
+}
+
+TEST(cancelled_timeout_never_fires)
+{
+	struct timeout t;
+
+	fired[0] = 0;
+	timeout_set(&t, note_fire, (void *)0);
+	timeout_add(&t, 10);
+	CHECK_EQ(timeout_del(&t), 1);
+	clock_delay_ms(30);
+	CHECK_EQ(fired[0], 0);
+	CHECK_EQ(timeout_del(&t), 0);
+}

@@ -1,0 +1,110 @@
+/*
+ * test_mem.c: physical frames, kmalloc and the page tables.
+ */
+#include <stdint.h>
+
+#include "kmalloc.h"
+#include "ktest.h"
+#include "pmem.h"
+#include "string.h"
+#include "vm.h"
+
+extern char _kernel_start[], _kernel_end[];
+
+TEST(pmem_never_hands_out_the_kernel_or_low_memory)
+{
+	for (uint32_t a = (uint32_t)_kernel_start; a < (uint32_t)_kernel_end;
+	     a += PAGE_SIZE)
+		CHECK(!pmem_is_free(a), "kernel page %08x is free", a);
+	for (uint32_t a = 0; a < 0x100000; a += PAGE_SIZE)
+		CHECK(!pmem_is_free(a), "low-memory page %08x is free", a);
+	uint32_t pa = pmem_alloc();
+	CHECK(pa >= 0x100000, "pmem_alloc returned %08x", pa);
+	CHECK(pa < (uint32_t)_kernel_start || pa >= (uint32_t)_kernel_end,
+	      "pmem_alloc returned kernel page %08x", pa);
+	pmem_free(pa);
+}
+
+TEST(pmem_alloc_and_free_balance)
+{
+	uint32_t before = pmem_stats.free_pages;
+	uint32_t a = pmem_alloc(), b = pmem_alloc_contig(8);
+
+	CHECK(a && b, "allocation failed");
+	CHECK_EQ(pmem_stats.free_pages, before - 9);
+	CHECK(!pmem_is_free(a) && !pmem_is_free(b + 7 * PAGE_SIZE),
+	      "allocated frames still marked free");
+	pmem_free(a);
+	pmem_free_contig(b, 8);
+	CHECK_EQ(pmem_stats.free_pages, before);
+	CHECK(pmem_is_free(b + 7 * PAGE_SIZE), "freed frame still in use");
+}
+
+TEST(kmalloc_aligns_to_the_size_class)
+{
+	static const size_t sizes[] = {1,    16,   17,	 100,  512,
+				       1024, 2048, 4096, 10000};
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		void *p = kmalloc(sizes[i]);
+		CHECK(p != NULL, "kmalloc(%zu) failed", sizes[i]);
+		size_t align = sizes[i] >= 4096 ? 4096 : 16;
+		while (align < sizes[i] && align < 4096)
+			align <<= 1;
+		CHECK(((uint32_t)p & (align - 1)) == 0,
+		      "kmalloc(%zu) = %p, not %zu-aligned", sizes[i], p, align);
+		memset(p, 0xA5, sizes[i]);
+		kfree(p);
+	}
+}
+
+TEST(kmalloc_objects_do_not_overlap_and_are_reused)
+{
+	enum { N = 300 };
+	static uint8_t *p[N];
+
+	uint32_t in_use = kmalloc_stats.bytes_in_use;
+	for (int i = 0; i < N; i++) {
+		size_t n = 8 + (i * 37) % 3000;
+		p[i] = kmalloc(n);
+		CHECK(p[i] != NULL, "kmalloc(%zu) failed", n);
+		memset(p[i], i & 0xFF, n);
+	}
+	for (int i = 0; i < N; i++) {
+		size_t n = 8 + (i * 37) % 3000;
+		for (size_t k = 0; k < n; k++)
+			CHECK(p[i][k] == (i & 0xFF),
+			      "object %d byte %zu overwritten", i, k);
+	}
+	for (int i = 0; i < N; i++)
+		kfree(p[i]);
+	CHECK_EQ(kmalloc_stats.bytes_in_use, in_use);
+	void *a = kmalloc(64);
+	kfree(a);
+	void *b = kmalloc(64);
+	kfree(b);
+	CHECK(a == b, "a freed 64-byte object was not reused (%p, %p)", a, b);
+}
+
+TEST(page_zero_is_unmapped)
+{
+	CHECK(!vm_is_mapped(0), "page 0 is mapped: NULL would not fault");
+	CHECK(vm_is_mapped(0x1000), "page 1 is not mapped");
+	CHECK(vm_is_mapped((uint32_t)_kernel_start),
+	      "the kernel is not mapped");
+}
+
+TEST(mmio_mappings_are_uncached)
+{
+	/* QEMU's pc has nothing at the top of the PCI hole's first page;
+	 * the mapping's attributes are what is checked, not the device. */
+	uint32_t pa = 0xFEBFF000;
+	vm_map_mmio(pa, 16);
+	uint32_t pte = vm_pte(pa);
+	CHECK(pte & PTE_P, "MMIO page not present");
+	CHECK((pte & (PTE_PCD | PTE_PWT)) == (PTE_PCD | PTE_PWT),
+	      "MMIO page cached (pte %08x)", pte);
+	CHECK(!(vm_pte(0x200000) & PTE_PCD), "RAM mapped uncached");
+	vm_unmap_page(pa);
+	CHECK(!vm_is_mapped(pa), "unmap left the page present");
+}

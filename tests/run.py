@@ -1,0 +1,500 @@
+#!/usr/bin/env python3
+"""tests/run.py: iodine's test harness.
+
+Boots the kernel in QEMU (TCG) once per scenario, each with its own machine
+type, disks and kernel command line, and collects one result per test:
+
+  * kernel scenarios boot with `test=PATTERN panic=exit` and read the KTAP
+    lines the in-kernel tests print (kernel/ktest.c);
+  * shell scenarios type commands on the serial console and check answers;
+  * the host scenario runs lib/'s unit tests built with sanitizers;
+  * the gdb scenario drives gdb in batch mode against QEMU's gdb stub.
+
+Every serial log is kept in build/logs/SCENARIO.log.  A scenario that hangs
+or panics is reported with the test that was running.  The last line is
+"N passed, N failed"; the exit status is non-zero on any failure.
+
+Usage: tests/run.py [-k SCENARIO_GLOB] [-j JOBS] [--list]
+"""
+
+import argparse
+import concurrent.futures
+import fnmatch
+import os
+import re
+import select
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.join(ROOT, "build")
+BASE_ISO = os.path.join(BUILD, "iodine.iso")
+KERNEL_ELF = os.path.join(BUILD, "iodine.elf")
+LOGS = os.path.join(BUILD, "logs")
+PROMPT = "iodine> "
+QEMU = os.environ.get("QEMU", "qemu-system-i386")
+
+# isa-debug-exit makes QEMU exit with 2*status+1 (arch/i386/power.h).
+EXIT_OK, EXIT_FAIL, EXIT_PANIC = 1, 3, 5
+
+
+class Result:
+    def __init__(self, name, ok, reason=""):
+        self.name, self.ok, self.reason = name, ok, reason
+
+
+class Timeout(Exception):
+    pass
+
+
+class Machine:
+    """One QEMU run with its serial console on a pipe."""
+
+    def __init__(self, name, args="", machine="pc", mem="256M", extra=(),
+                 reboot=False, gdb_port=None):
+        self.name = name
+        self.dir = os.path.join(BUILD, "scenarios", name)
+        os.makedirs(self.dir, exist_ok=True)
+        os.makedirs(LOGS, exist_ok=True)
+        self.iso = os.path.join(self.dir, "iodine.iso")
+        subprocess.run([os.path.join(ROOT, "scripts", "mkiso-args"),
+                        BASE_ISO, self.iso, args], check=True)
+        cmd = [QEMU, "-M", machine, "-m", mem, "-accel", "tcg",
+               "-display", "none", "-monitor", "none", "-serial", "stdio",
+               "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+               "-cdrom", self.iso, "-boot", "d"]
+        if not reboot:
+            cmd.append("-no-reboot")
+        if gdb_port:
+            cmd += ["-S", "-gdb", "tcp:127.0.0.1:%d" % gdb_port]
+        cmd += list(extra)
+        self.log = open(os.path.join(LOGS, name + ".log"), "w")
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT)
+        self.buf = ""   # everything read, \r removed
+        self.pos = 0    # how far expect() has consumed
+
+    def _read(self, deadline):
+        """Read what is available (waiting until deadline); False at EOF."""
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return True
+        r, _, _ = select.select([self.proc.stdout], [], [], left)
+        if not r:
+            return True
+        data = os.read(self.proc.stdout.fileno(), 65536)
+        if not data:
+            return False
+        text = data.decode("latin-1").replace("\r", "")
+        self.buf += text
+        self.log.write(text)
+        self.log.flush()
+        return True
+
+    def expect(self, pattern, timeout=30):
+        """Wait for regex `pattern` past the last match; return the match."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        while True:
+            m = rx.search(self.buf, self.pos)
+            if m:
+                self.pos = m.end()
+                return m
+            if time.monotonic() >= deadline:
+                raise Timeout("waited %ds for %r" % (timeout, pattern))
+            if not self._read(deadline):
+                m = rx.search(self.buf, self.pos)
+                if m:
+                    self.pos = m.end()
+                    return m
+                raise Timeout("QEMU exited while waiting for %r" % pattern)
+
+    def send(self, text):
+        self.proc.stdin.write(text.encode("latin-1"))
+        self.proc.stdin.flush()
+
+    def cmd(self, line, timeout=20):
+        """Type a command; return its output (without echo and prompt)."""
+        self.send(line + "\r")
+        start = self.pos
+        self.expect(r"\n" + re.escape(PROMPT), timeout)
+        out = self.buf[start:self.pos - len(PROMPT) - 1]
+        first_nl = out.find("\n")
+        return out[first_nl + 1:] if first_nl >= 0 else ""
+
+    def wait_exit(self, timeout=60):
+        deadline = time.monotonic() + timeout
+        while self.proc.poll() is None:
+            if time.monotonic() >= deadline:
+                raise Timeout("QEMU still running after %ds" % timeout)
+            self._read(min(deadline, time.monotonic() + 0.5))
+        # QEMU has exited: take the rest of its output, up to EOF.
+        while self._read(time.monotonic() + 1):
+            pass
+        return self.proc.returncode
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self.log.close()
+
+
+SCENARIOS = []
+
+
+def scenario(name):
+    def register(fn):
+        SCENARIOS.append((name, fn))
+        return fn
+    return register
+
+
+class Checks:
+    """Collects named results for a scenario: `with c.test("name"):`."""
+
+    def __init__(self, prefix):
+        self.prefix, self.results = prefix, []
+
+    def add(self, name, ok, reason=""):
+        self.results.append(Result(self.prefix + "/" + name, ok, reason))
+
+    def test(self, name):
+        checks = self
+
+        class Ctx:
+            def __enter__(self):
+                return self
+
+            def __exit__(self, typ, val, tb):
+                if typ is None:
+                    checks.add(name, True)
+                elif issubclass(typ, (AssertionError, Timeout)):
+                    checks.add(name, False, str(val))
+                else:
+                    return False
+                return True
+        return Ctx()
+
+
+KTAP_RESULT = re.compile(r"^(ok|not ok) (\d+) (\S+)(?: # (.*))?$", re.M)
+KTAP_RUNNING = re.compile(r"^# test: (\S+)$", re.M)
+KTAP_SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed$", re.M)
+
+
+def parse_ktap(prefix, text, complete, why_incomplete=""):
+    """Results from KTAP lines; if the run did not finish, a failure naming
+    the test that was running."""
+    c = Checks(prefix)
+    seen = set()
+    for m in KTAP_RESULT.finditer(text):
+        seen.add(m.group(3))
+        c.add(m.group(3), m.group(1) == "ok", m.group(4) or "")
+    summary = KTAP_SUMMARY.search(text)
+    if complete and summary:
+        npass, nfail = int(summary.group(1)), int(summary.group(2))
+        counted = sum(1 for r in c.results if r.ok), \
+            sum(1 for r in c.results if not r.ok)
+        if counted != (npass, nfail):
+            c.add("summary", False, "kernel said %d passed, %d failed; "
+                  "harness read %d, %d" % ((npass, nfail) + counted))
+        if not c.results:
+            c.add("selection", False, "no test matched")
+        return c.results
+    running = [m.group(1) for m in KTAP_RUNNING.finditer(text)
+               if m.group(1) not in seen]
+    panic = re.search(r"^panic: .*$", text, re.M)
+    what = running[-1] if running else "(before the first test)"
+    reason = why_incomplete or "did not finish"
+    if panic:
+        reason += "; " + panic.group(0)
+    c.add(what, False, reason + " (log: build/logs/%s.log)" % prefix)
+    return c.results
+
+
+def run_kernel_tests(name, pattern, timeout=240, **machine):
+    m = Machine(name, args="test=%s panic=exit" % pattern, **machine)
+    try:
+        code = m.wait_exit(timeout)
+        complete = code in (EXIT_OK, EXIT_FAIL)
+        why = "" if complete else "QEMU exit status %d" % code
+    except Timeout as e:
+        complete, why = False, "hung: " + str(e)
+    finally:
+        m.close()
+    return parse_ktap(name, m.buf, complete, why)
+
+
+@scenario("host")
+def host_unit_tests():
+    exe = os.path.join(BUILD, "host", "test_lib")
+    p = subprocess.run([exe], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       timeout=60)
+    text = p.stdout.decode(errors="replace")
+    with open(os.path.join(LOGS, "host.log"), "w") as f:
+        f.write(text)
+    return parse_ktap("host", text, p.returncode in (0, 1),
+                      "exit status %d" % p.returncode)
+
+
+@scenario("kernel")
+def kernel_tests():
+    return run_kernel_tests("kernel", "*")
+
+
+def boot_to_shell(name, **kw):
+    m = Machine(name, **kw)
+    m.expect(re.escape(PROMPT), 60)
+    return m
+
+
+@scenario("shell")
+def shell_tests():
+    c = Checks("shell")
+    m = boot_to_shell("shell", args="foo=bar verbose")
+    try:
+        with c.test("help_lists_every_command"):
+            out = m.cmd("help")
+            for name in ("help", "mem", "intr", "uptime", "cmdline", "halt",
+                         "reboot", "crash"):
+                assert re.search(r"^  %s " % name, out, re.M), \
+                    "help does not list %s:\n%s" % (name, out)
+        with c.test("help_describes_one_command"):
+            out = m.cmd("help uptime")
+            assert "time since boot" in out, out
+        with c.test("unknown_command_is_a_one_line_error"):
+            out = m.cmd("frobnicate 1 2")
+            assert out == "frobnicate: unknown command (try 'help')", \
+                repr(out)
+        with c.test("bad_arguments_print_usage"):
+            out = m.cmd("uptime now")
+            assert out.startswith("usage: uptime"), repr(out)
+            out = m.cmd("halt soon")
+            assert "halt: status must be a number" in out, repr(out)
+            out = m.cmd("crash sideways")
+            assert "crash: sideways: no such fault" in out, repr(out)
+        with c.test("too_many_arguments_are_refused"):
+            out = m.cmd("help " + " ".join(["x"] * 20))
+            assert "too many arguments" in out, repr(out)
+        with c.test("uptime_follows_the_wall_clock"):
+            rx = r"up (\d+)\.(\d+) s \((\d+) ticks at 1000 Hz\)"
+            m1 = re.search(rx, m.cmd("uptime"))
+            t0 = time.monotonic()
+            time.sleep(2)
+            m2 = re.search(rx, m.cmd("uptime"))
+            host = time.monotonic() - t0
+            assert m1 and m2, "uptime output not understood"
+            guest = (int(m2.group(1)) + int(m2.group(2)) / 1000) - \
+                (int(m1.group(1)) + int(m1.group(2)) / 1000)
+            assert abs(guest - host) < 0.5, \
+                "guest says %.3f s passed, host %.3f s" % (guest, host)
+        with c.test("mem_reports_sizes_with_units"):
+            out = m.cmd("mem")
+            assert re.search(r"RAM\s+\d+(\.\d)? MiB usable, \d+(\.\d)? MiB "
+                             r"free", out), out
+            assert re.search(r"kmalloc\s+\d+(\.\d)? [KM]?i?B in use", out), out
+        with c.test("intr_counts_clock_and_serial_interrupts"):
+            out = m.cmd("intr")
+            clock = re.search(r"^\s+0\s+(\d+)\s+\d+\s+clock$", out, re.M)
+            com1 = re.search(r"^\s+4\s+(\d+)\s+\d+\s+com1$", out, re.M)
+            assert clock and int(clock.group(1)) > 100, out
+            assert com1 and int(com1.group(1)) > 0, out
+            assert re.search(r"spurious: IRQ 7 \d+, IRQ 15 \d+", out), out
+        with c.test("cmdline_shows_the_options"):
+            out = m.cmd("cmdline")
+            assert "cmdline: foo=bar verbose" in out, out
+            assert 'foo = "bar"' in out and 'verbose = ""' in out, out
+        with c.test("backspace_erases_a_character"):
+            out = m.cmd("uptimxx\x7f\x7fe")
+            assert "up " in out, repr(out)
+        with c.test("ctrl_u_erases_the_line"):
+            out = m.cmd("garbage\x15uptime")
+            assert "up " in out and "unknown" not in out, repr(out)
+        with c.test("ctrl_c_cancels_the_line"):
+            m.send("halt\x03")
+            m.expect(r"\^C\n" + re.escape(PROMPT), 10)
+            out = m.cmd("uptime")
+            assert "up " in out, "shell not alive after ^C: " + repr(out)
+        with c.test("up_arrow_recalls_history"):
+            m.cmd("help mem")
+            m.cmd("uptime")
+            out = m.cmd("\x1b[A\x1b[A")
+            assert "usage" in out or "memory" in out, repr(out)
+        with c.test("halt_powers_off_with_status"):
+            m.send("halt 7\r")
+            code = m.wait_exit(30)
+            assert code == 15, "QEMU exit status %d, expected 15" % code
+    except Timeout as e:
+        c.add("shell_alive", False, str(e))
+    finally:
+        m.close()
+    return c.results
+
+
+@scenario("reboot")
+def reboot_test():
+    c = Checks("reboot")
+    m = boot_to_shell("reboot", reboot=True)
+    try:
+        with c.test("reboot_restarts_the_kernel"):
+            m.send("reboot\r")
+            m.expect("rebooting", 10)
+            m.expect(r"iodine [\d.]+: booting", 60)
+            m.expect(re.escape(PROMPT), 60)
+            m.send("halt\r")
+            assert m.wait_exit(30) == EXIT_OK
+    finally:
+        m.close()
+    return c.results
+
+
+def crash_scenario(kind, banner, frames, extra=()):
+    """`crash KIND` must give the banner, registers and a named backtrace."""
+    name = "crash_" + kind
+    c = Checks("crash")
+    m = boot_to_shell(name, args="panic=exit")
+    try:
+        with c.test(kind + "_is_reported_with_registers_and_backtrace"):
+            m.send("crash %s\r" % kind)
+            code = m.wait_exit(30)
+            out = m.buf[m.pos:]
+            assert re.search(banner, out, re.M), \
+                "no %r in:\n%s" % (banner, out)
+            for rx in extra:
+                assert re.search(rx, out, re.M), "no %r in:\n%s" % (rx, out)
+            for reg in ("eax", "ebx", "ecx", "edx", "esi", "edi", "ebp",
+                        "esp", "eip", "eflags"):
+                assert re.search(r"\b%s [0-9a-f]{8}\b" % reg, out), \
+                    "register %s missing:\n%s" % (reg, out)
+            bt = out[out.find("backtrace:"):]
+            assert "backtrace:" in out, "no backtrace:\n" + out
+            pos = 0
+            for f in frames:
+                mm = re.search(r"#\d+ [0-9a-f]{8} %s\+0x" % f, bt[pos:])
+                assert mm, "backtrace lacks %s (in order %s):\n%s" % (
+                    f, frames, bt)
+                pos += mm.end()
+            assert code == EXIT_PANIC, "QEMU exit status %d, expected %d" % (
+                code, EXIT_PANIC)
+    finally:
+        m.close()
+    return c.results
+
+
+SHELL_FRAMES = ["shell_cmd_crash", "shell_exec", "shell_run", "kmain"]
+
+
+@scenario("crash_divide")
+def crash_divide():
+    return crash_scenario("divide", r"^panic: divide error \(#DE\) "
+                          r"\(vector 0, error code 0x0\)",
+                          ["crash_divide"] + SHELL_FRAMES)
+
+
+@scenario("crash_null")
+def crash_null():
+    return crash_scenario("null", r"^panic: page fault \(#PF\) \(vector 14, "
+                          r"error code 0x0\)", ["crash_null"] + SHELL_FRAMES,
+                          [r"^page fault at address 00000000: page not "
+                           r"present, read, data access", r"cr2 00000000"])
+
+
+@scenario("crash_ud")
+def crash_ud():
+    return crash_scenario("ud", r"^panic: invalid opcode \(#UD\) \(vector 6,",
+                          ["crash_invalid_opcode"] + SHELL_FRAMES)
+
+
+@scenario("crash_panic")
+def crash_panic():
+    return crash_scenario("panic", r"^panic: crash: panic requested from the "
+                          r"shell$", SHELL_FRAMES)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+@scenario("gdb")
+def gdb_test():
+    """gdb on QEMU's stub: a breakpoint on a kernel function is hit and the
+    backtrace names its callers, with the repo's gdb script loaded."""
+    c = Checks("gdb")
+    port = free_port()
+    m = Machine("gdb", gdb_port=port)
+    try:
+        with c.test("breakpoint_hits_and_bt_names_callers"):
+            p = subprocess.run(
+                ["gdb", "-q", "-nx", "-batch",
+                 "-ex", "file " + KERNEL_ELF,
+                 "-ex", "target remote 127.0.0.1:%d" % port,
+                 "-x", os.path.join(ROOT, "scripts", "iodine.gdb"),
+                 "-ex", "break pic_init",
+                 "-ex", "continue",
+                 "-ex", "bt",
+                 "-ex", "kill"],
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+            out = p.stdout.decode(errors="replace")
+            with open(os.path.join(LOGS, "gdb-session.log"), "w") as f:
+                f.write(out)
+            assert re.search(r"Breakpoint 1, .*pic_init", out), out
+            assert re.search(r"^#0 .*pic_init", out, re.M), out
+            assert re.search(r"^#1 .* in kmain", out, re.M), out
+    finally:
+        m.close()
+    return c.results
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("-k", default="*", help="run scenarios matching this glob")
+    ap.add_argument("-j", type=int, default=os.cpu_count() or 2,
+                    help="scenarios run at once")
+    ap.add_argument("--list", action="store_true")
+    opt = ap.parse_args()
+    chosen = [(n, f) for n, f in SCENARIOS if fnmatch.fnmatch(n, opt.k)]
+    if opt.list:
+        print("\n".join(n for n, _ in chosen))
+        return 0
+    if not os.path.exists(BASE_ISO):
+        print("run.py: %s missing: run make first" % BASE_ISO)
+        return 2
+    os.makedirs(LOGS, exist_ok=True)
+    lock = threading.Lock()
+    results = []
+
+    def run(item):
+        name, fn = item
+        start = time.monotonic()
+        try:
+            res = fn()
+        except Exception as e:  # a harness bug must not hide other results
+            res = [Result(name + "/harness", False, "%s: %s" % (
+                type(e).__name__, e))]
+        with lock:
+            for r in res:
+                line = "ok   " + r.name if r.ok else \
+                    "FAIL %s: %s" % (r.name, r.reason)
+                print(line, flush=True)
+            print("# %s: %.1f s" % (name, time.monotonic() - start),
+                  flush=True)
+            results.extend(res)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=opt.j) as ex:
+        list(ex.map(run, chosen))
+    npass = sum(r.ok for r in results)
+    nfail = len(results) - npass
+    print("%d passed, %d failed" % (npass, nfail))
+    return 0 if nfail == 0 and npass > 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
