@@ -18,12 +18,13 @@ LDFLAGS := -nostdlib -no-pie -Wl,--build-id=none -Wl,-z,noexecstack -T linker.ld
 NASMFLAGS := -f elf32 -g -F dwarf -Werror
 
 # The kernel, object by object.
-ARCH_OBJS := boot.o vectors.o desc.o trap.o pic.o vm.o power.o
+ARCH_OBJS := boot.o vectors.o swtch.o desc.o trap.o pic.o vm.o power.o
 KERN_OBJS := main.o console.o panic.o ksym.o cmdline_opt.o pmem.o kmalloc.o \
-	intr.o clock.o shell.o cmds_sys.o ktest.o
-DRV_OBJS  := uart.o
+	intr.o clock.o thread.o iodone.o bio.o shell.o cmds_sys.o ktest.o
+DRV_OBJS  := uart.o rtc.o
 LIB_OBJS  := string.o printf.o errno.o cmdline.o
-TEST_OBJS := test_lib.o test_clock.o test_intr.o test_mem.o test_ksym.o
+TEST_OBJS := test_lib.o test_clock.o test_intr.o test_mem.o test_ksym.o \
+	test_spl.o test_thread.o
 
 OBJS := $(addprefix $(B)/arch/,$(ARCH_OBJS)) \
 	$(addprefix $(B)/kernel/,$(KERN_OBJS)) \

@@ -5,8 +5,9 @@
  *
  * Timeouts are kept sorted by expiry, so a tick looks only at the list's
  * head; adding one walks the list (there are few: one per device watchdog).
- * A timeout's function runs from the clock interrupt, interrupts off; it
- * must be short and must not sleep.
+ * Due timeouts run from the soft clock interrupt (IPL_SOFTCLK) with
+ * interrupts enabled; a timeout function must not sleep, and raises the
+ * level itself (splbio) if it touches what a device interrupt touches.
  */
 #include "clock.h"
 
@@ -16,25 +17,42 @@
 #include "intr.h"
 #include "panic.h"
 #include "pit_reg.h"
+#include "thread.h"
 
 #define TSC_CALIBRATE_TICKS 50 /* 50 ms of PIT time */
 
 static volatile uint64_t ticks;
 static struct timeout *timeouts; /* sorted by `when` */
 static uint64_t tsc_hz;
+static struct softint *softclock;
 
 static int
 clock_intr(void *arg)
 {
 	(void)arg;
 	ticks++;
-	while (timeouts && timeouts->when <= ticks) {
+	sched_clock();
+	if (timeouts && timeouts->when <= ticks)
+		softint_schedule(softclock);
+	return 1;
+}
+
+static void
+softclock_run(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		uint32_t fl = irq_save();
 		struct timeout *t = timeouts;
+		if (!t || t->when > ticks) {
+			irq_restore(fl);
+			return;
+		}
 		timeouts = t->next;
 		t->pending = 0;
+		irq_restore(fl);
 		t->fn(t->arg);
 	}
-	return 1;
 }
 
 void
@@ -46,6 +64,8 @@ clock_init(void)
 	outb(PIT_MODE, PIT_SEL_CH0 | PIT_LOHI | PIT_MODE_RATE);
 	outb(PIT_CH0, div & 0xFF);
 	outb(PIT_CH0, div >> 8);
+	softclock = softint_establish(IPL_SOFTCLK, softclock_run, NULL,
+				      "softclock");
 	intr_establish(PIT_IRQ, IPL_CLOCK, clock_intr, NULL, "clock");
 
 	/* Calibrate the TSC over whole ticks (needs interrupts on). */

@@ -15,6 +15,7 @@
 #include "power.h"
 #include "shell.h"
 #include "string.h"
+#include "thread.h"
 
 SHELL_CMD(mem, "", "physical memory and kernel heap usage")
 {
@@ -37,21 +38,61 @@ SHELL_CMD(mem, "", "physical memory and kernel heap usage")
 	return 0;
 }
 
-SHELL_CMD(intr, "", "interrupt counts per IRQ, and spurious ones")
+static void
+latency_print(uint64_t cycles)
+{
+	uint64_t ns = clock_cycles_to_ns(cycles);
+
+	kprintf("%10llu cyc %6llu.%llu us", (unsigned long long)cycles,
+		(unsigned long long)(ns / 1000),
+		(unsigned long long)(ns % 1000 / 100));
+}
+
+SHELL_CMD(intr, "", "interrupts per IRQ and soft level: runs, worst latency")
 {
 	if (argc != 1)
 		return shell_usage(argv[0]);
-	kprintf("IRQ  count         unclaimed  handlers\n");
+	kprintf("IRQ  runs        deferred  unclaimed  worst latency"
+		"                handlers\n");
 	for (int irq = 0; irq < NIRQ; irq++) {
 		const char *name = intr_name(irq);
-		if (!intr_stats.count[irq] && !*name)
+		const struct intr_counter *c = &intr_stats.irq[irq];
+		if (!c->runs && !*name)
 			continue;
-		kprintf("%3d  %-12llu  %-9u  %s\n", irq,
-			(unsigned long long)intr_stats.count[irq],
-			intr_stats.unclaimed[irq], *name ? name : "-");
+		kprintf("%3d  %-10llu  %-8u  %-9u  ", irq,
+			(unsigned long long)c->runs, intr_stats.deferred[irq],
+			intr_stats.unclaimed[irq]);
+		latency_print(c->max_latency);
+		kprintf("  %s\n", *name ? name : "-");
+	}
+	kprintf("soft  level  runs        worst latency\n");
+	const char *name;
+	int ipl;
+	const struct intr_counter *c;
+	for (int i = 0; softint_info(i, &name, &ipl, &c); i++) {
+		kprintf("%-9s  %d  %-10llu  ", name, ipl,
+			(unsigned long long)c->runs);
+		latency_print(c->max_latency);
+		kprintf("\n");
 	}
 	kprintf("spurious: IRQ 7 %u, IRQ 15 %u\n", pic_spurious_count[0],
 		pic_spurious_count[1]);
+	return 0;
+}
+
+SHELL_CMD(ps, "", "threads: state, what they sleep on, CPU time")
+{
+	static const char *const state[] = {"run", "ready", "sleep", "zombie"};
+
+	if (argc != 1)
+		return shell_usage(argv[0]);
+	kprintf("  ID  NAME              STATE   WAIT          TICKS\n");
+	int s = splhigh();
+	for (struct thread *t = thread_first(); t; t = t->all_next)
+		kprintf("%4d  %-16s  %-6s  %-12s  %llu\n", t->id, t->name,
+			state[t->state], t->wmesg ? t->wmesg : "-",
+			(unsigned long long)t->ticks);
+	splx(s);
 	return 0;
 }
 
@@ -121,7 +162,28 @@ static void __attribute__((noinline)) crash_invalid_opcode(void)
 	__asm__ volatile("ud2");
 }
 
-SHELL_CMD(crash, "divide|null|ud|panic", "fault on purpose, to see the report")
+/* Each frame holds a page; the guard page comes in a few calls. */
+static volatile int crash_depth_limit = 1 << 30; /* never reached */
+
+static int __attribute__((noinline)) crash_recurse(int depth)
+{
+	volatile char pad[PAGE_SIZE];
+
+	pad[0] = (char)depth;
+	if (depth >= crash_depth_limit)
+		return 0;
+	return crash_recurse(depth + 1) + pad[0];
+}
+
+static void
+crash_overflow_thread(void *arg)
+{
+	(void)arg;
+	crash_recurse(0);
+}
+
+SHELL_CMD(crash, "divide|null|ud|panic|stack",
+	  "fault on purpose, to see the report")
 {
 	if (argc != 2)
 		return shell_usage(argv[0]);
@@ -133,6 +195,16 @@ SHELL_CMD(crash, "divide|null|ud|panic", "fault on purpose, to see the report")
 		crash_invalid_opcode();
 	else if (!strcmp(argv[1], "panic"))
 		panic("crash: panic requested from the shell");
+	else if (!strcmp(argv[1], "stack")) {
+		struct thread *t =
+			thread_create(crash_overflow_thread, NULL, "overflow");
+		if (!t) {
+			kprintf("crash: stack: ENOMEM: no memory for a "
+				"thread\n");
+			return 1;
+		}
+		thread_join(t); /* never returns: the overflow panics */
+	}
 	kprintf("crash: %s: no such fault\n", argv[1]);
 	return shell_usage(argv[0]);
 }

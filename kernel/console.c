@@ -8,7 +8,9 @@
 #include <stdint.h>
 
 #include "cpu.h"
+#include "intr.h"
 #include "printf.h"
+#include "thread.h"
 #include "uart.h"
 
 #define CONS_RING 256 /* bytes of typed-ahead input kept */
@@ -65,6 +67,7 @@ console_input(int c)
 		return;
 	}
 	in.buf[in.tail++ % CONS_RING] = (uint8_t)c;
+	wakeup(&in);
 }
 
 /* A byte if one is waiting, else -1. */
@@ -80,18 +83,16 @@ console_trygetc(void)
 	return c;
 }
 
-/* Wait for a byte.  The check and the halt are one step (sti_hlt), so a
- * byte arriving in between wakes the halt instead of being slept past. */
+/* Wait for a byte, asleep: at spltty the UART's interrupt cannot slip
+ * in between the test and the sleep. */
 int
 console_getc(void)
 {
-	for (;;) {
-		cli();
-		if (in.head != in.tail) {
-			int c = in.buf[in.head++ % CONS_RING];
-			sti();
-			return c;
-		}
-		sti_hlt();
-	}
+	int s = spltty();
+
+	while (in.head == in.tail)
+		tsleep(&in, "ttyin", 0);
+	int c = in.buf[in.head++ % CONS_RING];
+	splx(s);
+	return c;
 }

@@ -2,6 +2,7 @@
  * main.c: kmain, the first C code.  Brings the machine up in dependency
  * order, then runs the tests (`test` on the command line) or the shell.
  */
+#include "buf.h"
 #include "clock.h"
 #include "cmdline_opt.h"
 #include "console.h"
@@ -15,6 +16,7 @@
 #include "pmem.h"
 #include "shell.h"
 #include "string.h"
+#include "thread.h"
 #include "trap.h"
 #include "uart.h"
 #include "vm.h"
@@ -43,6 +45,8 @@ kmain(uint32_t magic, const struct multiboot_info *mbi)
 	vm_init();
 	kmalloc_init();
 
+	thread_init(); /* this context becomes thread "main" */
+	iodone_init();
 	clock_init(); /* enables interrupts for its calibration */
 	uart_intr_enable();
 	sti();

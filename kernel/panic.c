@@ -168,11 +168,13 @@ panic(const char *fmt, ...)
 }
 
 void
-panic_trap(struct trapframe *tf, const char *what)
+panic_trap(struct trapframe *tf, const char *what, const char *note)
 {
 	panic_enter();
 	kprintf("\npanic: %s (vector %u, error code 0x%x) at eip %08x\n", what,
 		tf->vector, tf->err, tf->eip);
+	if (note)
+		kprintf("%s\n", note);
 	if (tf->vector == T_PGFLT)
 		kprintf("page fault at address %08x: %s, %s, %s\n", cr2_read(),
 			tf->err & 1 ? "protection violation"

@@ -10,7 +10,7 @@ struct trapframe;
 
 void panic(const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 1, 2)));
-void panic_trap(struct trapframe *tf, const char *what)
+void panic_trap(struct trapframe *tf, const char *what, const char *note)
 	__attribute__((noreturn));
 void backtrace_print(uint32_t eip, uint32_t ebp);
 

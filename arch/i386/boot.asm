@@ -21,8 +21,10 @@ align 4
 	dd -(MB_MAGIC + MB_FLAGS)	; checksum: the three sum to zero
 
 section .bss
-align 16
-global boot_stack_bottom, boot_stack_top
+align 4096
+global boot_stack_guard, boot_stack_bottom, boot_stack_top
+boot_stack_guard:		; unmapped by vm_init: an overflow faults
+	resb 4096
 boot_stack_bottom:
 	resb BOOT_STACK_SIZE
 boot_stack_top:

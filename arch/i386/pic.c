@@ -16,7 +16,17 @@
 #include "pic_reg.h"
 
 static uint16_t irq_mask = 0xFFFF; /* bit n set: IRQ n masked */
+static uint16_t irq_level;	   /* bit n set: IRQ n level triggered */
 uint32_t pic_spurious_count[2];
+uint32_t pic_eoi_count[2];
+
+/* Every EOI the kernel sends goes through here, and is counted. */
+static void
+pic_eoi_write(int slave)
+{
+	pic_eoi_count[slave]++;
+	outb(slave ? PIC2_CMD : PIC1_CMD, OCW2_EOI);
+}
 
 static void
 pic_mask_write(void)
@@ -41,6 +51,9 @@ pic_init(uint8_t vector_base)
 	outb(PIC1_DATA, ICW4_8086);
 	outb(PIC2_DATA, ICW4_8086);
 
+	/* The firmware set which lines are level triggered (PCI INTx). */
+	irq_level = inb(ELCR1) | (uint16_t)inb(ELCR2) << 8;
+
 	/* Everything masked but the cascade, which slave IRQs pass through. */
 	irq_mask = 0xFFFF & ~(1u << PIC_CASCADE_IRQ);
 	pic_mask_write();
@@ -61,6 +74,12 @@ pic_unmask(int irq)
 }
 
 int
+pic_level_triggered(int irq)
+{
+	return (irq_level >> irq) & 1;
+}
+
+int
 pic_is_masked(int irq)
 {
 	return (irq_mask >> irq) & 1;
@@ -70,8 +89,8 @@ void
 pic_eoi(int irq)
 {
 	if (irq >= 8)
-		outb(PIC2_CMD, OCW2_EOI);
-	outb(PIC1_CMD, OCW2_EOI);
+		pic_eoi_write(1);
+	pic_eoi_write(0);
 }
 
 static uint16_t
@@ -109,6 +128,6 @@ pic_spurious(int irq)
 		return 0;
 	pic_spurious_count[irq == 15]++;
 	if (irq == 15)
-		outb(PIC1_CMD, OCW2_EOI); /* the master's IRQ 2 was real */
+		pic_eoi_write(0); /* the master's IRQ 2 was real */
 	return 1;
 }

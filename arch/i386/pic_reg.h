@@ -13,6 +13,8 @@
 #define PIC2_DATA	0xA1	/* slave: IMR */
 
 #define PIC_CASCADE_IRQ	2	/* the master input the slave is wired to */
+#define ELCR1		0x4D0	/* edge/level control, IRQ 0-7 (PIIX/ICH) */
+#define ELCR2		0x4D1	/* IRQ 8-15; bit set: level triggered */
 
 /* Initialization command words, written in order ICW1..ICW4. */
 #define  ICW1_ICW4	0x01	/*   an ICW4 follows */

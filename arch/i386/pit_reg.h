@@ -20,6 +20,12 @@
 #define  RTC_SECONDS	0x00	/*   current second */
 #define  RTC_STATUS_A	0x0A	/*   status A */
 #define   RTC_UIP	0x80	/*     an update is in progress */
+#define   RTC_RATE_MASK	0x0F	/*     periodic rate: 32768 >> (rate - 1) Hz */
+#define  RTC_STATUS_B	0x0B	/*   status B */
+#define   RTC_PIE	0x40	/*     periodic interrupt enable */
+#define  RTC_STATUS_C	0x0C	/*   status C: reading it acknowledges */
+#define   RTC_PF	0x40	/*     the periodic interrupt fired */
+#define RTC_IRQ		8
 /* clang-format on */
 
 #endif

@@ -6,6 +6,8 @@
 
 #include "intr.h"
 #include "panic.h"
+#include "printf.h"
+#include "thread.h"
 
 static const char *const exc_name[32] = {
 	"divide error (#DE)",
@@ -48,7 +50,45 @@ trap(struct trapframe *tf)
 {
 	if (tf->vector >= T_IRQ0 && tf->vector < T_IRQ0 + T_NIRQ) {
 		intr_dispatch(tf->vector - T_IRQ0);
+		sched_preempt_check();
 		return;
 	}
-	panic_trap(tf, trap_name(tf->vector));
+	panic_trap(tf, trap_name(tf->vector), NULL);
+}
+
+/*
+ * The double-fault task (desc.c): entered by a hardware task switch, on a
+ * stack of its own, because the usual cause is a kernel stack overflow,
+ * where the faulting stack cannot take even the exception's frame.  The
+ * CPU saved the faulting context in the main TSS.
+ */
+void
+double_fault_task(void)
+{
+	const struct tss *t = &tss_main;
+	struct trapframe tf = {
+		.edi = t->edi,
+		.esi = t->esi,
+		.ebp = t->ebp,
+		.kesp = t->esp,
+		.ebx = t->ebx,
+		.edx = t->edx,
+		.ecx = t->ecx,
+		.eax = t->eax,
+		.vector = T_DOUBLE,
+		.eip = t->eip,
+		.cs = t->cs,
+		.eflags = t->eflags,
+	};
+	char note[96];
+	struct thread *th = thread_guard_owner(t->esp - 4);
+
+	if (th)
+		snprintf(note, sizeof(note),
+			 "kernel stack overflow: thread %d (%s) ran into its "
+			 "guard page (esp %08x)",
+			 th->id, th->name, t->esp);
+	else
+		snprintf(note, sizeof(note), "esp was %08x", t->esp);
+	panic_trap(&tf, trap_name(T_DOUBLE), note);
 }

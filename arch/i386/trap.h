@@ -8,15 +8,15 @@
 
 struct trapframe {
 	/* pushad, in memory order */
-	uint32_t edi, esi, ebp, esp_unused, ebx, edx, ecx, eax;
+	uint32_t edi, esi, ebp;
+	uint32_t kesp; /* pushad's copy, not restored; the double-fault task
+			  puts the faulting esp here (TF_ESP is its own) */
+	uint32_t ebx, edx, ecx, eax;
 	uint32_t vector;
 	uint32_t err; /* CPU error code, or 0 */
 	/* pushed by the CPU; no privilege change, so no ss:esp */
 	uint32_t eip, cs, eflags;
 };
-
-/* The stack pointer the interrupted code had: just above the CPU's part. */
-#define TF_ESP(tf) ((uint32_t)(uintptr_t) & (tf)->eflags + 4)
 
 #define T_DIVIDE  0    /* divide error */
 #define T_INVALOP 6    /* invalid opcode */
@@ -26,7 +26,35 @@ struct trapframe {
 #define T_IRQ0	  0x20 /* the PIC's IRQ 0 lands here (pic.c) */
 #define T_NIRQ	  16
 
+/* The stack pointer the interrupted code had: just above what the CPU
+ * pushed (no privilege change, so no ss:esp), or for a double fault the
+ * one the task switch saved. */
+static inline uint32_t
+TF_ESP(const struct trapframe *tf)
+{
+	return tf->vector == T_DOUBLE ? tf->kesp
+				      : (uint32_t)(uintptr_t)&tf->eflags + 4;
+}
+
+/* A 32-bit task state segment (Intel SDM 7.2.1). */
+struct tss {
+	uint16_t link, r0;
+	uint32_t esp0;
+	uint16_t ss0, r1;
+	uint32_t esp1;
+	uint16_t ss1, r2;
+	uint32_t esp2;
+	uint16_t ss2, r3;
+	uint32_t cr3, eip, eflags, eax, ecx, edx, ebx, esp, ebp, esi, edi;
+	uint16_t es, r4, cs, r5, ss, r6, ds, r7, fs, r8, gs, r9, ldt, r10;
+	uint16_t trap, iomap;
+} __attribute__((packed));
+
+extern struct tss tss_main;
+
 void gdt_init(void);
+void tss_set_cr3(uint32_t cr3);
+void double_fault_task(void) __attribute__((noreturn));
 void idt_init(void);
 void trap(struct trapframe *tf);
 const char *trap_name(uint32_t vector);

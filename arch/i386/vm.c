@@ -11,12 +11,15 @@
 #include "panic.h"
 #include "pmem.h"
 #include "string.h"
+#include "trap.h"
 
 #define CR0_WP 0x00010000 /* honour read-only pages in ring 0 too */
 #define CR0_PG 0x80000000 /* paging on */
 
 #define PDX(va) ((va) >> 22)
 #define PTX(va) (((va) >> 12) & 0x3FF)
+
+extern char boot_stack_guard[];
 
 static uint32_t *pgdir; /* the one page directory, all threads share it */
 
@@ -56,6 +59,8 @@ vm_init(void)
 			 :
 			 : "r"(pgdir), "i"(CR0_PG | CR0_WP)
 			 : "eax", "memory");
+	tss_set_cr3((uint32_t)pgdir);
+	vm_unmap_page((uint32_t)boot_stack_guard);
 }
 
 /* Identity-map [pa, pa+len) uncached and return it as a pointer. */

@@ -1,0 +1,69 @@
+/*
+ * iodone.c: the INTIODONE level (AIX iodone, ../shared/seeds/000_*.txt).
+ *
+ * biodone() called from a hardware interrupt handler does not complete the
+ * buf there: it appends the buf to this FIFO queue and schedules the
+ * IPL_IODONE soft interrupt, which completes the queued bufs in order once
+ * the hardware handler has returned, with hardware interrupts enabled (a
+ * disk IRQ can nest above it).  The queue is touched from any level, so
+ * it is guarded with interrupts off, briefly.
+ */
+#include "buf.h"
+
+#include <stddef.h>
+
+#include "cpu.h"
+#include "intr.h"
+
+static struct {
+	struct buf *head, *tail; /* linked through av_forw */
+	uint32_t depth;
+	struct softint *si;
+} iodq;
+
+struct iodone_stats iodone_stats;
+
+static void
+iodone_run(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		uint32_t fl = irq_save();
+		struct buf *bp = iodq.head;
+		if (bp) {
+			iodq.head = bp->av_forw;
+			if (!iodq.head)
+				iodq.tail = NULL;
+			iodq.depth--;
+		}
+		irq_restore(fl);
+		if (!bp)
+			return;
+		bp->av_forw = NULL;
+		biodone_finish(bp);
+	}
+}
+
+void
+iodone_init(void)
+{
+	iodq.si = softint_establish(IPL_IODONE, iodone_run, NULL, "iodone");
+}
+
+void
+iodone_defer(struct buf *bp)
+{
+	uint32_t fl = irq_save();
+
+	bp->av_forw = NULL;
+	if (iodq.tail)
+		iodq.tail->av_forw = bp;
+	else
+		iodq.head = bp;
+	iodq.tail = bp;
+	if (++iodq.depth > iodone_stats.max_depth)
+		iodone_stats.max_depth = iodq.depth;
+	iodone_stats.deferred++;
+	irq_restore(fl);
+	softint_schedule(iodq.si);
+}

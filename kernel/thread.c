@@ -1,0 +1,486 @@
+/*
+ * thread.c: kernel threads and their round-robin scheduler.
+ *
+ * Each thread has a 16 KiB stack with an unmapped guard page below it, so
+ * an overflow faults (the double-fault task in desc.c reports it).  The
+ * clock takes the CPU from a thread whose quantum is used up, but only
+ * when it runs at base level: a thread at splbio is never preempted (the
+ * interrupt returns to it).  With nothing runnable, the idle thread halts
+ * the CPU until an interrupt.
+ */
+#include "thread.h"
+
+#include <stddef.h>
+
+#include "console.h"
+#include "cpu.h"
+#include "errno.h"
+#include "intr.h"
+#include "kmalloc.h"
+#include "panic.h"
+#include "pmem.h"
+#include "string.h"
+#include "vm.h"
+
+void swtch(uint32_t *save_esp, uint32_t load_esp);
+extern char boot_stack_guard[];
+
+struct thread *curthread;
+static struct thread main_thread, *idle_thread;
+static struct thread *runq_head, *runq_tail;
+static struct thread *all_threads;
+static struct thread *zombies; /* exited and detached: stacks to free */
+static int next_id;
+static int quantum_left = THREAD_QUANTUM;
+static volatile int need_resched;
+
+static void
+runq_put(struct thread *t)
+{
+	t->state = T_RUNNABLE;
+	t->next = NULL;
+	if (runq_tail)
+		runq_tail->next = t;
+	else
+		runq_head = t;
+	runq_tail = t;
+}
+
+static struct thread *
+runq_take(void)
+{
+	struct thread *t = runq_head;
+
+	if (t) {
+		runq_head = t->next;
+		if (!runq_head)
+			runq_tail = NULL;
+		t->next = NULL;
+	}
+	return t;
+}
+
+/* Free what detached threads left behind; never our own stack. */
+static void
+reap_zombies(void)
+{
+	uint32_t fl = irq_save();
+	struct thread *z = zombies;
+	zombies = NULL;
+	irq_restore(fl);
+	while (z) {
+		struct thread *next = z->next;
+		thread_join(z);
+		z = next;
+	}
+}
+
+/*
+ * Give the CPU to the next runnable thread (or idle).  Interrupts must be
+ * off; the caller has already put curthread where it belongs (run queue,
+ * sleep queue, zombie).  Returns when curthread runs again.
+ */
+static void
+sched_switch(void)
+{
+	struct thread *prev = curthread, *next = runq_take();
+
+	if (!next)
+		next = prev->state == T_RUNNING ? prev : idle_thread;
+	quantum_left = THREAD_QUANTUM;
+	need_resched = 0;
+	if (next == prev) {
+		prev->state = T_RUNNING;
+		return;
+	}
+	prev->cpl = cpl;
+	if (prev == idle_thread)
+		prev->state = T_RUNNABLE;
+	next->state = T_RUNNING;
+	curthread = next;
+	swtch(&prev->esp, next->esp);
+	/* running again as prev: take back our own level */
+	cpl = curthread->cpl;
+}
+
+void
+thread_yield(void)
+{
+	uint32_t fl = irq_save();
+
+	if (curthread != idle_thread)
+		runq_put(curthread);
+	sched_switch();
+	irq_restore(fl);
+}
+
+/* From the clock interrupt: charge the tick, end the quantum. */
+void
+sched_clock(void)
+{
+	curthread->ticks++;
+	if (--quantum_left <= 0 && runq_head)
+		need_resched = 1;
+}
+
+/*
+ * On the way out of a hardware interrupt (trap.c), interrupts off: if the
+ * thread interrupted at base level should give way, switch now.  The trap
+ * frame stays on its stack and is returned through when it runs again.
+ */
+void
+sched_preempt_check(void)
+{
+	if (need_resched && cpl == IPL_NONE && intr_nesting() == 0 &&
+	    curthread) {
+		if (curthread != idle_thread)
+			runq_put(curthread);
+		sched_switch();
+	}
+}
+
+static void
+thread_start(void)
+{
+	/* swtch "returned" here with interrupts off and cpl still the
+	 * previous thread's: sched_switch's epilogue did not run for us. */
+	cpl = curthread->cpl;
+	sti();
+	curthread->fn(curthread->arg);
+	thread_exit();
+}
+
+static void
+idle_loop(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		reap_zombies();
+		cli();
+		if (runq_head) {
+			sti();
+			thread_yield();
+		} else {
+			sti_hlt(); /* an interrupt that wakes someone preempts us */
+		}
+	}
+}
+
+struct thread *
+thread_create(void (*fn)(void *), void *arg, const char *name)
+{
+	struct thread *t = kzalloc(sizeof(*t));
+	uint32_t pages = 1 + THREAD_STACK / PAGE_SIZE;
+
+	if (!t)
+		return NULL;
+	t->stack = pmem_alloc_contig(pages);
+	if (!t->stack) {
+		kfree(t);
+		return NULL;
+	}
+	vm_unmap_page(t->stack); /* the guard */
+	strlcpy(t->name, name, sizeof(t->name));
+	t->fn = fn;
+	t->arg = arg;
+	t->cpl = IPL_NONE;
+	timeout_set(&t->sleep_timeout, NULL, t);
+
+	/* What swtch pops: edi, esi, ebx, ebp (0 ends backtraces), return. */
+	uint32_t *sp = (uint32_t *)(t->stack + pages * PAGE_SIZE);
+	*--sp = 0;			/* thread_start's return address */
+	*--sp = (uint32_t)thread_start; /* swtch's return address */
+	*--sp = 0;			/* ebp */
+	*--sp = 0;			/* ebx */
+	*--sp = 0;			/* esi */
+	*--sp = 0;			/* edi */
+	t->esp = (uint32_t)sp;
+
+	uint32_t fl = irq_save();
+	t->id = ++next_id;
+	t->all_next = all_threads;
+	all_threads = t;
+	runq_put(t);
+	irq_restore(fl);
+	return t;
+}
+
+/* Turn the boot context into thread 0 ("main") and start idle. */
+void
+thread_init(void)
+{
+	curthread = &main_thread;
+	main_thread.stack = (uint32_t)boot_stack_guard; /* boot.asm */
+	strlcpy(main_thread.name, "main", sizeof(main_thread.name));
+	main_thread.state = T_RUNNING;
+	timeout_set(&main_thread.sleep_timeout, NULL, &main_thread);
+	all_threads = &main_thread;
+	idle_thread = thread_create(idle_loop, NULL, "idle");
+	if (!idle_thread)
+		panic("thread_init: cannot create the idle thread");
+	/* idle runs only when nothing else can: keep it off the run queue */
+	uint32_t fl = irq_save();
+	runq_take();
+	idle_thread->state = T_RUNNABLE;
+	irq_restore(fl);
+}
+
+void
+thread_exit(void)
+{
+	cli();
+	if (curthread == &main_thread || curthread == idle_thread)
+		panic("thread_exit: %s must not exit", curthread->name);
+	curthread->state = T_ZOMBIE;
+	if (curthread->detached) {
+		curthread->next = zombies;
+		zombies = curthread;
+	}
+	wakeup(curthread);
+	sched_switch();
+	panic("thread_exit: a zombie ran again");
+}
+
+/* Wait for t to exit, then free it.  Each thread is joined at most once. */
+void
+thread_join(struct thread *t)
+{
+	int s = splhigh();
+
+	while (t->state != T_ZOMBIE)
+		tsleep(t, "join", 0);
+	struct thread **pp = &all_threads;
+	while (*pp != t)
+		pp = &(*pp)->all_next;
+	*pp = t->all_next;
+	splx(s);
+	vm_map_page(t->stack);
+	pmem_free_contig(t->stack, 1 + THREAD_STACK / PAGE_SIZE);
+	kfree(t);
+}
+
+/* Nobody will join t: it is freed after it exits. */
+void
+thread_detach(struct thread *t)
+{
+	uint32_t fl = irq_save();
+
+	t->detached = 1;
+	if (t->state == T_ZOMBIE) {
+		t->next = zombies;
+		zombies = t;
+	}
+	irq_restore(fl);
+}
+
+/* The thread whose guard page holds addr, for the stack overflow report. */
+struct thread *
+thread_guard_owner(uint32_t addr)
+{
+	for (struct thread *t = all_threads; t; t = t->all_next)
+		if (t->stack && addr >= t->stack && addr < t->stack + PAGE_SIZE)
+			return t;
+	return NULL;
+}
+
+struct thread *
+thread_first(void)
+{
+	return all_threads;
+}
+
+/*
+ * Sleep queues: a small hash of channels.  Everything here runs with
+ * interrupts off; it is short.
+ */
+#define SLEEPQ_HASH 64
+static struct thread *sleepq[SLEEPQ_HASH];
+
+static struct thread **
+sleepq_head(const void *chan)
+{
+	return &sleepq[((uint32_t)chan >> 3) % SLEEPQ_HASH];
+}
+
+static void
+sleepq_remove(struct thread *t)
+{
+	struct thread **pp = sleepq_head(t->wchan);
+
+	while (*pp && *pp != t)
+		pp = &(*pp)->next;
+	KASSERT(*pp == t);
+	*pp = t->next;
+	t->next = NULL;
+	t->wchan = NULL;
+}
+
+static void
+thread_wake(struct thread *t)
+{
+	sleepq_remove(t);
+	timeout_del(&t->sleep_timeout);
+	runq_put(t);
+	if (curthread == idle_thread)
+		need_resched = 1; /* run it as the interrupt returns */
+}
+
+static void
+sleep_timed_out(void *arg)
+{
+	struct thread *t = arg;
+	uint32_t fl = irq_save();
+
+	if (t->state == T_SLEEPING) {
+		t->timedout = 1;
+		thread_wake(t);
+	}
+	irq_restore(fl);
+}
+
+/*
+ * Sleep on chan until a wakeup, or for at most timo ticks (0: forever).
+ * Returns 0 when woken, ETIMEDOUT when the time ran out.  Must not be
+ * called from an interrupt handler.
+ */
+int
+tsleep(const void *chan, const char *wmesg, uint32_t timo)
+{
+	if (intr_nesting())
+		panic("tsleep: called from an interrupt handler (%s)", wmesg);
+	if (curthread == idle_thread)
+		panic("tsleep: the idle thread must not sleep");
+	uint32_t fl = irq_save();
+	struct thread *t = curthread;
+	t->wchan = chan;
+	t->wmesg = wmesg;
+	t->timedout = 0;
+	t->state = T_SLEEPING;
+	struct thread **head = sleepq_head(chan);
+	t->next = *head;
+	*head = t;
+	if (timo) {
+		t->sleep_timeout.fn = sleep_timed_out;
+		timeout_add(&t->sleep_timeout, timo);
+	}
+	sched_switch();
+	t->wmesg = NULL;
+	irq_restore(fl);
+	return t->timedout ? ETIMEDOUT : 0;
+}
+
+static void
+wakeup_n(const void *chan, int all)
+{
+	uint32_t fl = irq_save();
+	struct thread *t = *sleepq_head(chan), *next;
+
+	/* Oldest sleeper first: the list is newest first, so find the last. */
+	for (; t; t = next) {
+		next = t->next;
+		if (t->wchan != chan)
+			continue;
+		if (all) {
+			thread_wake(t);
+			continue;
+		}
+		struct thread *oldest = t;
+		for (struct thread *u = next; u; u = u->next)
+			if (u->wchan == chan)
+				oldest = u;
+		thread_wake(oldest);
+		break;
+	}
+	irq_restore(fl);
+}
+
+/* Make every thread sleeping on chan runnable.  Any context, any level. */
+void
+wakeup(const void *chan)
+{
+	wakeup_n(chan, 1);
+}
+
+/* Make the longest sleeper on chan runnable. */
+void
+wakeup_one(const void *chan)
+{
+	wakeup_n(chan, 0);
+}
+
+void
+mutex_init(struct mutex *m, const char *name)
+{
+	m->owner = NULL;
+	m->name = name;
+}
+
+void
+mutex_enter(struct mutex *m)
+{
+	int s = splhigh();
+
+	if (m->owner == curthread)
+		panic("mutex_enter: %s already held by %s", m->name,
+		      curthread->name);
+	while (m->owner)
+		tsleep(m, m->name, 0);
+	m->owner = curthread;
+	splx(s);
+}
+
+void
+mutex_exit(struct mutex *m)
+{
+	int s = splhigh();
+
+	if (m->owner != curthread)
+		panic("mutex_exit: %s not held by %s", m->name,
+		      curthread->name);
+	m->owner = NULL;
+	wakeup_one(m);
+	splx(s);
+}
+
+int
+mutex_owned(const struct mutex *m)
+{
+	return m->owner == curthread;
+}
+
+void
+cv_init(struct condvar *cv, const char *name)
+{
+	cv->name = name;
+}
+
+/* Release m, sleep on cv, retake m.  Returns 0 or ETIMEDOUT. */
+int
+cv_timedwait(struct condvar *cv, struct mutex *m, uint32_t timo)
+{
+	int s = splhigh(); /* no signal can pass between release and sleep */
+
+	mutex_exit(m);
+	int err = tsleep(cv, cv->name, timo);
+	splx(s);
+	mutex_enter(m);
+	return err;
+}
+
+void
+cv_wait(struct condvar *cv, struct mutex *m)
+{
+	cv_timedwait(cv, m, 0);
+}
+
+void
+cv_signal(struct condvar *cv)
+{
+	wakeup_one(cv);
+}
+
+void
+cv_broadcast(struct condvar *cv)
+{
+	wakeup(cv);
+}
