@@ -22,9 +22,9 @@ ARCH_OBJS := boot.o vectors.o swtch.o desc.o trap.o pic.o vm.o power.o
 KERN_OBJS := main.o console.o panic.o ksym.o cmdline_opt.o pmem.o kmalloc.o \
 	intr.o clock.o thread.o iodone.o bio.o shell.o cmds_sys.o ktest.o
 DRV_OBJS  := uart.o rtc.o
-LIB_OBJS  := string.o printf.o errno.o cmdline.o
+LIB_OBJS  := string.o printf.o errno.o cmdline.o sort.o
 TEST_OBJS := test_lib.o test_clock.o test_intr.o test_mem.o test_ksym.o \
-	test_spl.o test_thread.o
+	test_spl.o test_thread.o bench_intr.o
 
 OBJS := $(addprefix $(B)/arch/,$(ARCH_OBJS)) \
 	$(addprefix $(B)/kernel/,$(KERN_OBJS)) \
@@ -120,8 +120,11 @@ $(B)/host/test_lib: tests/host/test_lib.c $(HOST_LIB_OBJS)
 test: deps lint all $(B)/host/test_lib
 	$(PYTHON) tests/run.py
 
+# Benchmarks: figures, not pass/fail timing.  BENCH='glob' picks some.
+BENCH ?= *
 bench: deps all
-	@echo "bench: no benchmarks yet (the block layer brings them)"
+	$(PYTHON) tests/run.py --bench '$(BENCH)'
+
 
 SRCS := $(wildcard arch/i386/*.c arch/i386/*.h kernel/*.c kernel/*.h \
 	drivers/*.c drivers/*.h lib/*.c lib/*.h tests/kernel/*.c tests/host/*.c)

@@ -114,12 +114,15 @@ counter_note(struct intr_counter *c, uint64_t since)
 		c->max_latency = lat;
 }
 
-/* Run an IRQ's handlers at its level; interrupts on while they run. */
+/* Run an IRQ's handlers at its level; interrupts on while they run.
+ * `since` is when the IRQ arrived (earlier than now if it was held). */
 static void
 irq_run(int irq, uint64_t since)
 {
 	int s = cpl;
+	uint64_t outer_tsc = intr_entry_tsc;
 
+	intr_entry_tsc = since;
 	cpl = irq_ipl[irq];
 	counter_note(&intr_stats.irq[irq], since);
 	nesting++;
@@ -131,6 +134,7 @@ irq_run(int irq, uint64_t since)
 	nesting--;
 	if (!claimed)
 		intr_stats.unclaimed[irq]++;
+	intr_entry_tsc = outer_tsc;
 	cpl = s;
 }
 
@@ -194,10 +198,7 @@ intr_dispatch(int irq)
 	if (level)
 		pic_mask(irq);
 	pic_eoi(irq);
-	uint64_t outer_tsc = intr_entry_tsc;
-	intr_entry_tsc = now;
 	irq_run(irq, now);
-	intr_entry_tsc = outer_tsc;
 	if (level && !(ipending & (1u << irq)))
 		pic_unmask(irq);
 	if (ipending & above[cpl])

@@ -113,7 +113,7 @@ const char *intr_name(int irq);
 int softint_info(int i, const char **name, int *ipl,
 		 const struct intr_counter **c);
 
-/* rdtsc() at the entry of the hardware interrupt being handled now */
+/* rdtsc() when the hardware interrupt being handled now arrived */
 extern uint64_t intr_entry_tsc;
 
 #endif

@@ -1,30 +1,26 @@
 /*
- * ktest.c: runs the registered tests whose names match, one KTAP line
- * each, then "N passed, N failed" and power off with the verdict as QEMU's
- * exit status.  "# test: NAME" before each test lets the host harness
- * name the test that was running if the kernel hangs or panics.
+ * ktest.c: runs the registered tests (or benchmarks) whose names match,
+ * one KTAP line each, then "N passed, N failed", and powers off with the
+ * verdict as QEMU's exit status.  "# test: NAME" before each lets the
+ * host harness name the one that was running if the kernel hangs or
+ * panics.
  */
 #include "ktest.h"
 
 #include <stdarg.h>
 #include <stdint.h>
 
+#include "clock.h"
 #include "console.h"
 #include "power.h"
 #include "printf.h"
+#include "sort.h"
 #include "string.h"
 
 #define REASON_MAX 240
 
 extern const struct ktest __ktests_start[], __ktests_end[];
-
-/* How many TEST()s the linker gathered between the two symbols. */
-static int
-ktest_count(void)
-{
-	return ((uintptr_t)__ktests_end - (uintptr_t)__ktests_start) /
-	       sizeof(struct ktest);
-}
+extern const struct ktest __kbench_start[], __kbench_end[];
 
 static char reason[REASON_MAX];
 static int failed;
@@ -52,7 +48,7 @@ ktest_failed(void)
 	return failed;
 }
 
-/* Comma-separated globs; an empty list selects every test. */
+/* Comma-separated globs; an empty list selects everything. */
 static int
 selected(const char *patterns, const char *name)
 {
@@ -75,17 +71,22 @@ selected(const char *patterns, const char *name)
 	return 0;
 }
 
-void
-ktest_run(const char *patterns)
-{
-	int total = 0, npass = 0, nfail = 0;
+static void run_set(const struct ktest *set, uintptr_t end,
+		    const char *patterns) __attribute__((noreturn));
 
-	for (int i = 0; i < ktest_count(); i++)
-		total += selected(patterns, __ktests_start[i].name);
+/* The linker gathered the entries between two symbols: count them by
+ * address, since the two are different objects to the compiler. */
+static void
+run_set(const struct ktest *set, uintptr_t end, const char *patterns)
+{
+	int count = (end - (uintptr_t)set) / sizeof(struct ktest);
+	int total = 0, npass = 0, nfail = 0, n = 0;
+
+	for (int i = 0; i < count; i++)
+		total += selected(patterns, set[i].name);
 	kprintf("KTAP version 1\n1..%d\n", total);
-	int n = 0;
-	for (int i = 0; i < ktest_count(); i++) {
-		const struct ktest *t = &__ktests_start[i];
+	for (int i = 0; i < count; i++) {
+		const struct ktest *t = &set[i];
 		if (!selected(patterns, t->name))
 			continue;
 		kprintf("# test: %s\n", t->name);
@@ -102,4 +103,33 @@ ktest_run(const char *patterns)
 	}
 	kprintf("%d passed, %d failed\n", npass, nfail);
 	power_off(nfail || !total ? POWER_EXIT_FAIL : POWER_EXIT_OK);
+}
+
+void
+ktest_run(const char *patterns)
+{
+	run_set(__ktests_start, (uintptr_t)__ktests_end, patterns);
+}
+
+void
+kbench_run(const char *patterns)
+{
+	run_set(__kbench_start, (uintptr_t)__kbench_end, patterns);
+}
+
+/* "bench WHAT: n=10000 median 812 cyc (0.3 us) p99 ... max ..." */
+void
+bench_report(const char *what, uint32_t *cycles, int n)
+{
+	if (n <= 0)
+		return;
+	sort_u32(cycles, n);
+	uint32_t med = cycles[n / 2],
+		 p99 = cycles[(int)((uint64_t)n * 99 / 100)],
+		 max = cycles[n - 1];
+	kprintf("bench %s: n=%d median %u cyc (%llu ns) p99 %u cyc (%llu ns) "
+		"max %u cyc (%llu ns)\n",
+		what, n, med, (unsigned long long)clock_cycles_to_ns(med), p99,
+		(unsigned long long)clock_cycles_to_ns(p99), max,
+		(unsigned long long)clock_cycles_to_ns(max));
 }

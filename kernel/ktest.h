@@ -1,35 +1,47 @@
 /*
- * ktest.h: in-kernel tests.  A test is a function registered with TEST();
- * its name states the rule it checks.  Booting with `test` (all) or
- * `test=PATTERN[,PATTERN]` (globs) runs them and prints KTAP:
+ * ktest.h: in-kernel tests and benchmarks.  A test is a function
+ * registered with TEST(); its name states the rule it checks.  Booting
+ * with `test` (all) or `test=GLOB[,GLOB]` runs them and prints KTAP:
  *
- *	TEST(timeout_fires_after_its_ticks)
+ *	TEST(timeout_fires_once_after_its_ticks)
  *	{
  *		...
  *		CHECK(fired == 1, "fired %d times, expected once", fired);
  *	}
  *
  * A failed CHECK records the message and returns from the test.
+ *
+ * A benchmark is registered with BENCH() and runs when the kernel boots
+ * with `bench` or `bench=GLOB` (make bench).  It prints its figures with
+ * bench_report() or kprintf("bench NAME: ..."); CHECK works as in a test,
+ * for what must hold for the figures to mean anything.
  */
 #ifndef KTEST_H
 #define KTEST_H
+
+#include <stdint.h>
 
 struct ktest {
 	const char *name;
 	void (*fn)(void);
 };
 
-#define TEST(tname)                                                            \
+#define KTEST_ENTRY(tname, sect)                                               \
 	static void tname(void);                                               \
 	static const struct ktest ktest_entry_##tname                          \
-		__attribute__((used, no_reorder, section(".ktests"),           \
+		__attribute__((used, no_reorder, section(sect),                \
 			       aligned(4))) = {#tname, tname};                 \
 	static void tname(void)
+
+#define TEST(tname)  KTEST_ENTRY(tname, ".ktests")
+#define BENCH(bname) KTEST_ENTRY(bname, ".kbench")
 
 void ktest_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int ktest_failed(void);
 void ktest_run(const char *patterns) __attribute__((noreturn));
+void kbench_run(const char *patterns) __attribute__((noreturn));
+void bench_report(const char *what, uint32_t *cycles, int n);
 
 #define CHECK(cond, ...)                                                       \
 	do {                                                                   \

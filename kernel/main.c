@@ -60,5 +60,8 @@ kmain(uint32_t magic, const struct multiboot_info *mbi)
 	const char *tests = cmdline_opt("test");
 	if (tests)
 		ktest_run(tests);
+	const char *bench = cmdline_opt("bench");
+	if (bench)
+		kbench_run(bench);
 	shell_run();
 }

@@ -14,7 +14,7 @@ Every serial log is kept in build/logs/SCENARIO.log.  A scenario that hangs
 or panics is reported with the test that was running.  The last line is
 "N passed, N failed"; the exit status is non-zero on any failure.
 
-Usage: tests/run.py [-k SCENARIO_GLOB] [-j JOBS] [--list]
+Usage: tests/run.py [-k SCENARIO_GLOB] [-j JOBS] [--list] [--bench [GLOB]]
 """
 
 import argparse
@@ -258,6 +258,22 @@ def kernel_tests():
     return run_kernel_tests("kernel", "*")
 
 
+@scenario("bench")
+def bench_smoke():
+    """The benchmarks run and their sanity checks hold (no timing verdict:
+    figures are for make bench)."""
+    m = Machine("bench", args="bench panic=exit")
+    try:
+        code = m.wait_exit(300)
+        complete = code in (EXIT_OK, EXIT_FAIL)
+        why = "" if complete else "QEMU exit status %d" % code
+    except Timeout as e:
+        complete, why = False, "hung: " + str(e)
+    finally:
+        m.close()
+    return parse_ktap("bench", m.buf, complete, why)
+
+
 def boot_to_shell(name, **kw):
     m = Machine(name, **kw)
     m.expect(re.escape(PROMPT), 60)
@@ -485,13 +501,41 @@ def gdb_test():
     return c.results
 
 
+def run_benchmarks(pattern, timeout=900):
+    """make bench: boot with `bench=PATTERN` and show the figures.  Each
+    benchmark also reports ok/not ok (its sanity checks)."""
+    m = Machine("bench", args="bench=%s panic=exit" % pattern, mem="512M")
+    try:
+        code = m.wait_exit(timeout)
+        complete = code in (EXIT_OK, EXIT_FAIL)
+        why = "" if complete else "QEMU exit status %d" % code
+    except Timeout as e:
+        complete, why = False, "hung: " + str(e)
+    finally:
+        m.close()
+    for line in m.buf.splitlines():
+        if line.startswith("bench "):
+            print(line[len("bench "):])
+    results = parse_ktap("bench", m.buf, complete, why)
+    for r in results:
+        if not r.ok:
+            print("FAIL %s: %s" % (r.name, r.reason))
+    npass = sum(r.ok for r in results)
+    print("%d passed, %d failed" % (npass, len(results) - npass))
+    return 0 if npass == len(results) and npass else 1
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-k", default="*", help="run scenarios matching this glob")
     ap.add_argument("-j", type=int, default=os.cpu_count() or 2,
                     help="scenarios run at once")
     ap.add_argument("--list", action="store_true")
+    ap.add_argument("--bench", metavar="GLOB", nargs="?", const="*",
+                    help="run the benchmarks (make bench) instead")
     opt = ap.parse_args()
+    if opt.bench:
+        return run_benchmarks(opt.bench)
     chosen = [(n, f) for n, f in SCENARIOS if fnmatch.fnmatch(n, opt.k)]
     if opt.list:
         print("\n".join(n for n, _ in chosen))

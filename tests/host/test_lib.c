@@ -14,6 +14,7 @@
 #include "cmdline.h"
 #include "errno.h"
 #include "printf.h"
+#include "sort.h"
 #include "string.h"
 
 static int npass, nfail, ntest;
@@ -243,6 +244,30 @@ cmdline_splits_key_values(void)
 }
 
 static int
+sort_orders_any_input(void)
+{
+	static uint32_t a[1000];
+	uint32_t x = 1;
+
+	for (size_t n = 0; n <= 1000; n = n ? n * 3 : 1) {
+		for (size_t i = 0; i < n; i++)
+			a[i] = (x = x * 1103515245 + 12345) %
+			       50; /* duplicates */
+		uint64_t sum = 0, sum2 = 0;
+		for (size_t i = 0; i < n; i++)
+			sum += a[i];
+		sort_u32(a, n);
+		for (size_t i = 0; i < n; i++)
+			sum2 += a[i];
+		for (size_t i = 1; i < n; i++)
+			CHECK(a[i - 1] <= a[i], "n=%zu: a[%zu]=%u > a[%zu]=%u",
+			      n, i - 1, a[i - 1], i, a[i]);
+		CHECK(sum == sum2, "n=%zu: elements changed", n);
+	}
+	return 1;
+}
+
+static int
 errno_names_are_known(void)
 {
 	CHECK_STR(errno_name(ENXIO), "ENXIO");
@@ -256,7 +281,7 @@ errno_names_are_known(void)
 int
 main(void)
 {
-	printf("KTAP version 1\n1..10\n");
+	printf("KTAP version 1\n1..11\n");
 	run("printf_matches_libc_on_integers", printf_matches_libc_on_integers);
 	run("printf_matches_libc_on_strings_and_chars",
 	    printf_matches_libc_on_strings_and_chars);
@@ -269,6 +294,7 @@ main(void)
 	run("fmt_size_rounds_to_a_tenth", fmt_size_rounds_to_a_tenth);
 	run("cmdline_splits_key_values", cmdline_splits_key_values);
 	run("errno_names_are_known", errno_names_are_known);
+	run("sort_orders_any_input", sort_orders_any_input);
 	printf("%d passed, %d failed\n", npass, nfail);
 	return nfail ? 1 : 0;
 }
