@@ -6,22 +6,85 @@
  *  - If b_iodone is set, call it with bp and do nothing else: no B_DONE,
  *    no wakeup, no release (SVR5, illumos: "calls it and returns without
  *    performing any other actions").
- *  - Otherwise set B_DONE; then if B_ASYNC release the buffer, else wake
- *    the threads in biowait().
- * Where it runs (AIX iodone): called above IPL_IODONE, from a hardware
- * interrupt handler or a thread at splbio, all of the above is deferred to
- * the INTIODONE soft level (iodone.c), in FIFO order; called at or below
- * IPL_IODONE it runs at once.  iodone() is the same function.
+ *  - Otherwise set B_DONE; then if B_ASYNC release the buffer (brelse),
+ *    else wake the threads in biowait().
+ *
+ * Where the pages differ, the choice made here:
+ *  - Where it runs.  AIX defers completion to the INTIODONE level when
+ *    called at interrupt level; SVR5 and illumos run it in the caller's
+ *    context.  iodine follows AIX: called above IPL_IODONE (a hardware
+ *    interrupt handler, or a thread at splbio) all of the above is queued,
+ *    FIFO, for the IPL_IODONE soft interrupt (iodone.c); called at or below
+ *    IPL_IODONE it runs at once.  iodone() is the same function.
+ *  - Raw bufs.  SVR5 requires a b_iodone on a buf from getrbuf; iodine
+ *    enforces it when the buf is issued (bio_issue).
+ *
+ * Kernel bug checks, always on: bio_issue() counts a buf in flight and,
+ * for a new request, remembers b_dev, b_blkno and b_un; biodone() panics,
+ * naming the bug, if the buf is not in flight (a second biodone, or one
+ * never issued) or if, when the request as a whole completes, one of those
+ * fields differs.
  */
 #include "buf.h"
 
+#include "cpu.h"
 #include "errno.h"
 #include "intr.h"
+#include "kmalloc.h"
 #include "panic.h"
+
+void brelse(struct buf *bp);
+
+/* Called for every buf handed to a strategy routine (bdev.c). */
+void
+bio_issue(struct buf *bp)
+{
+	if ((bp->b_flags & B_RAW) && !bp->b_iodone)
+		panic("bio_issue: raw buf %p has no b_iodone (getrbuf bufs "
+		      "must carry one)",
+		      (void *)bp);
+	uint32_t fl = irq_save();
+	if (bp->b_iodepth++ == 0) {
+		/* a new request: what the driver must leave alone */
+		bp->b_flags &= ~(B_DONE | B_ERROR);
+		bp->b_error = 0;
+		bp->b_resid = 0;
+		bp->b_saved_dev = bp->b_dev;
+		bp->b_saved_blkno = bp->b_blkno;
+		bp->b_saved_addr = bp->b_un.b_addr;
+	}
+	irq_restore(fl);
+}
+
+static void
+biodone_check(struct buf *bp)
+{
+	if (bp->b_iodepth <= 0)
+		panic("biodone: buf %p (dev %x blk %d) is not in flight: "
+		      "biodone called twice, or on a buf never issued",
+		      (void *)bp, bp->b_dev, bp->b_blkno);
+	if (bp->b_iodepth > 1)
+		return; /* a stacked layer's completion: it may still translate */
+	if (bp->b_dev != bp->b_saved_dev)
+		panic("biodone: the driver changed b_dev of buf %p "
+		      "(%x, was %x)",
+		      (void *)bp, bp->b_dev, bp->b_saved_dev);
+	if (bp->b_blkno != bp->b_saved_blkno)
+		panic("biodone: the driver changed b_blkno of buf %p "
+		      "(%d, was %d)",
+		      (void *)bp, bp->b_blkno, bp->b_saved_blkno);
+	if (bp->b_un.b_addr != bp->b_saved_addr)
+		panic("biodone: the driver changed b_un of buf %p (%p, was %p)",
+		      (void *)bp, bp->b_un.b_addr, bp->b_saved_addr);
+}
 
 void
 biodone(struct buf *bp)
 {
+	uint32_t fl = irq_save(); /* the test and the count are one step */
+	biodone_check(bp);
+	bp->b_iodepth--;
+	irq_restore(fl);
 	if (cpl > IPL_IODONE) {
 		iodone_defer(bp);
 		return;
@@ -46,10 +109,11 @@ biodone_finish(struct buf *bp)
 	}
 	int s = splhigh();
 	bp->b_flags |= B_DONE;
-	if (bp->b_flags & B_ASYNC)
-		panic("biodone: B_ASYNC buf %p but no buffer cache to "
-		      "release it to",
-		      (void *)bp);
+	if (bp->b_flags & B_ASYNC) {
+		splx(s);
+		brelse(bp);
+		return;
+	}
 	wakeup(bp);
 	splx(s);
 }
@@ -85,4 +149,28 @@ geterror(const struct buf *bp)
 	if (!(bp->b_flags & B_ERROR))
 		return 0;
 	return bp->b_error ? bp->b_error : EIO;
+}
+
+/* A buf header of one's own, for raw I/O; it must be given a b_iodone.
+ * Never sleeps: NULL when memory is short. */
+struct buf *
+getrbuf(void)
+{
+	struct buf *bp = kzalloc(sizeof(*bp));
+
+	if (bp) {
+		bp->b_flags = B_RAW | B_BUSY;
+		bp->b_dev = NODEV;
+	}
+	return bp;
+}
+
+void
+freerbuf(struct buf *bp)
+{
+	if (!(bp->b_flags & B_RAW))
+		panic("freerbuf: buf %p is not from getrbuf", (void *)bp);
+	if (bp->b_iodepth)
+		panic("freerbuf: buf %p is still in flight", (void *)bp);
+	kfree(bp);
 }

@@ -5,13 +5,21 @@
  * The rules a driver keeps:
  *  - The caller of a strategy routine sets b_iodone (or leaves it NULL)
  *    while it sets up the request, and nobody else changes it.  A layer
- *    that substitutes its own completion routine saves the caller's
- *    b_iodone (and anything else it changes) before, and restores it
- *    before it calls biodone() for the original request.
+ *    that substitutes its own completion routine (as bdev.c's splitting
+ *    does, or a logical volume would) saves the caller's b_iodone and
+ *    b_private first, and puts them back before it calls biodone() to
+ *    complete the original request:
+ *
+ *		saved = bp->b_iodone; bp->b_iodone = my_done; ...
+ *		my_done(bp): bp->b_iodone = saved; biodone(bp);
+ *
  *  - A strategy routine must not change b_dev, b_blkno or b_un (nor
- *    b_forw/b_back, which belong to the cache); bio.c checks the first
- *    three at completion and panics on a change.
- *  - After biodone(bp) the driver does not touch bp again.
+ *    b_forw/b_back, which belong to the cache): biodone() panics if it
+ *    finds them changed.
+ *  - After biodone(bp) the driver does not touch bp again; biodone() on a
+ *    buf that is not in flight (completed twice, or never issued) panics.
+ *    A layer that passes a buf it was handed down to another device issues
+ *    it again: each issue is matched by one biodone (b_iodepth counts).
  */
 #ifndef BUF_H
 #define BUF_H
@@ -25,6 +33,7 @@ typedef int32_t daddr_t; /* block number in 512-byte units */
 
 #define DEV_BSIZE  512
 #define DEV_BSHIFT 9
+#define NODEV	   ((dev_t)-1)
 
 /* b_flags */
 #define B_WRITE	    0x0000 /* not B_READ */
@@ -40,7 +49,6 @@ typedef int32_t daddr_t; /* block number in 512-byte units */
 #define B_RAW	    0x0200 /* a raw buf from getrbuf, not the cache's */
 #define B_AGE	    0x0400 /* release at the LRU head: reuse it soon */
 #define B_READAHEAD 0x0800 /* read ahead, not asked for yet */
-#define B_QUEUED    0x1000 /* between strategy and biodone (kernel bug check) */
 
 struct buf {
 	uint32_t b_flags;
@@ -58,20 +66,24 @@ struct buf {
 	void *b_private;		  /* for whoever set b_iodone */
 
 	/* what the cache and the block layer keep */
-	struct buf *b_lrunext, *b_lruprev; /* free list */
-	uint32_t b_bufsize;		   /* bytes of memory behind b_addr */
+	struct buf *b_lrunext, *b_lruprev; /* the cache's free list */
+	uint32_t b_bufsize;		   /* bytes of memory at b_addr */
 	uint64_t b_dirtied;		   /* tick it became B_DELWRI */
-	uint32_t b_seq;	   /* issue sequence, for the kernel bug checks */
+	int b_iodepth;	   /* strategy calls not yet matched by biodone: 1 for a
+			  plain request, more while layers are stacked */
 	dev_t b_saved_dev; /* as handed to strategy, for the checks */
 	daddr_t b_saved_blkno;
 	void *b_saved_addr;
 };
 
+void bio_issue(struct buf *bp);
 void biodone(struct buf *bp);
 void iodone(struct buf *bp); /* AIX's name: the same function */
 int biowait(struct buf *bp);
 void bioerror(struct buf *bp, int error);
 int geterror(const struct buf *bp);
+struct buf *getrbuf(void);
+void freerbuf(struct buf *bp);
 
 void iodone_init(void);
 void iodone_defer(struct buf *bp);

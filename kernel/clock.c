@@ -19,11 +19,13 @@
 #include "pit_reg.h"
 #include "thread.h"
 
-#define TSC_CALIBRATE_TICKS 50 /* 50 ms of PIT time */
+#define TSC_CALIBRATE_HZ    20	      /* calibrate over 1/20 s of PIT time */
+#define TSC_CALIBRATE_SPINS 100000000 /* bound: no PIT channel 2 */
 
 static volatile uint64_t ticks;
 static struct timeout *timeouts; /* sorted by `when` */
 static uint64_t tsc_hz;
+static uint64_t tsc_boot; /* the TSC when the clock started */
 static struct softint *softclock;
 
 static int
@@ -55,6 +57,32 @@ softclock_run(void *arg)
 	}
 }
 
+/*
+ * TSC cycles per second, against PIT channel 2 counting down 1/20 s in
+ * one-shot mode while we poll its output: no interrupts involved, so a
+ * busy host that delays or merges the clock's interrupts cannot skew it.
+ */
+static void
+tsc_calibrate(void)
+{
+	uint32_t latch = PIT_INPUT_HZ / TSC_CALIBRATE_HZ;
+	uint8_t b = inb(PIT_PORT_B);
+
+	outb(PIT_PORT_B, (b & ~PORTB_SPEAKER) | PORTB_GATE2);
+	outb(PIT_MODE, PIT_SEL_CH2 | PIT_LOHI | PIT_MODE_ONESHOT);
+	outb(PIT_CH2, latch & 0xFF);
+	outb(PIT_CH2, latch >> 8);
+	uint64_t t0 = rdtsc();
+	int spins = 0;
+	while (!(inb(PIT_PORT_B) & PORTB_OUT2) && ++spins < TSC_CALIBRATE_SPINS)
+		;
+	uint64_t t1 = rdtsc();
+	outb(PIT_PORT_B, b);
+	if (spins >= TSC_CALIBRATE_SPINS)
+		panic("clock: PIT channel 2 never reached terminal count");
+	tsc_hz = (t1 - t0) * TSC_CALIBRATE_HZ;
+}
+
 void
 clock_init(void)
 {
@@ -68,18 +96,8 @@ clock_init(void)
 				      "softclock");
 	intr_establish(PIT_IRQ, IPL_CLOCK, clock_intr, NULL, "clock");
 
-	/* Calibrate the TSC over whole ticks (needs interrupts on). */
-	uint32_t fl = eflags_read();
-	sti();
-	uint64_t t0 = ticks;
-	while (ticks == t0)
-		__asm__ volatile("hlt");
-	uint64_t c0 = rdtsc();
-	t0 = ticks;
-	while (ticks < t0 + TSC_CALIBRATE_TICKS)
-		__asm__ volatile("hlt");
-	tsc_hz = (rdtsc() - c0) * HZ / TSC_CALIBRATE_TICKS;
-	irq_restore(fl);
+	tsc_calibrate();
+	tsc_boot = rdtsc();
 }
 
 uint64_t
@@ -91,10 +109,12 @@ clock_ticks(void)
 	return t;
 }
 
+/* Time since boot from the TSC, which keeps counting when the host
+ * delays the clock's interrupts (ticks can be lost; cycles cannot). */
 uint64_t
 clock_uptime_ms(void)
 {
-	return clock_ticks() * 1000 / HZ;
+	return clock_cycles_to_ns(rdtsc() - tsc_boot) / 1000000;
 }
 
 uint64_t

@@ -4,6 +4,8 @@
  */
 #include <stdint.h>
 
+#include "bcache.h"
+#include "bdev.h"
 #include "clock.h"
 #include "cmdline_opt.h"
 #include "console.h"
@@ -101,7 +103,7 @@ SHELL_CMD(uptime, "", "time since boot")
 	if (argc != 1)
 		return shell_usage(argv[0]);
 	uint64_t ms = clock_uptime_ms();
-	kprintf("up %llu.%03llu s (%llu ticks at %d Hz)\n",
+	kprintf("up %llu.%03llu s (%llu clock ticks at %d Hz)\n",
 		(unsigned long long)(ms / 1000),
 		(unsigned long long)(ms % 1000),
 		(unsigned long long)clock_ticks(), HZ);
@@ -182,7 +184,35 @@ crash_overflow_thread(void *arg)
 	crash_recurse(0);
 }
 
-SHELL_CMD(crash, "divide|null|ud|panic|stack",
+/* Kernel bugs in the block layer, each caught by its check. */
+static void __attribute__((noinline)) crash_block_bug(const char *which)
+{
+	static struct buf b;
+	static uint8_t data[DEV_BSIZE];
+	struct bdev *rd0 = bdev_by_name("rd0");
+
+	memset(&b, 0, sizeof(b));
+	b.b_dev = rd0 ? rd0->dev : 0;
+	b.b_blkno = 5;
+	b.b_bcount = DEV_BSIZE;
+	b.b_un.b_addr = data;
+	b.b_flags = B_READ;
+	if (!strcmp(which, "biodone")) {
+		bio_issue(&b);
+		biodone(&b);
+		biodone(&b); /* the second completion */
+	} else if (!strcmp(which, "blkno")) {
+		bio_issue(&b);
+		b.b_blkno = 6; /* what a driver must not do */
+		biodone(&b);
+	} else if (!strcmp(which, "brelse") && rd0) {
+		struct buf *bp = getblk(rd0->dev, 0, DEV_BSIZE);
+		brelse(bp);
+		brelse(bp); /* no longer held */
+	}
+}
+
+SHELL_CMD(crash, "divide|null|ud|panic|stack|biodone|brelse|blkno",
 	  "fault on purpose, to see the report")
 {
 	if (argc != 2)
@@ -195,6 +225,9 @@ SHELL_CMD(crash, "divide|null|ud|panic|stack",
 		crash_invalid_opcode();
 	else if (!strcmp(argv[1], "panic"))
 		panic("crash: panic requested from the shell");
+	else if (!strcmp(argv[1], "biodone") || !strcmp(argv[1], "brelse") ||
+		 !strcmp(argv[1], "blkno"))
+		crash_block_bug(argv[1]);
 	else if (!strcmp(argv[1], "stack")) {
 		struct thread *t =
 			thread_create(crash_overflow_thread, NULL, "overflow");

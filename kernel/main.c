@@ -2,6 +2,7 @@
  * main.c: kmain, the first C code.  Brings the machine up in dependency
  * order, then runs the tests (`test` on the command line) or the shell.
  */
+#include "bcache.h"
 #include "buf.h"
 #include "clock.h"
 #include "cmdline_opt.h"
@@ -14,6 +15,7 @@
 #include "panic.h"
 #include "pic.h"
 #include "pmem.h"
+#include "ramdisk.h"
 #include "shell.h"
 #include "string.h"
 #include "thread.h"
@@ -47,9 +49,11 @@ kmain(uint32_t magic, const struct multiboot_info *mbi)
 
 	thread_init(); /* this context becomes thread "main" */
 	iodone_init();
-	clock_init(); /* enables interrupts for its calibration */
+	clock_init();
 	uart_intr_enable();
 	sti();
+	ramdisk_init(mbi);
+	bcache_init();
 
 	char sz[16];
 	kprintf("iodine: %s RAM, %d Hz clock, TSC %llu MHz\n",

@@ -20,9 +20,18 @@ memset(void *d, int c, size_t n)
 void *
 memcpy(void *restrict d, const void *restrict s, size_t n)
 {
-	/* rep movs is what both real CPUs and QEMU's TCG do fastest. */
+	/* rep movs: fast on real CPUs, and under QEMU's TCG, which runs one
+	 * iteration at a time, four bytes an iteration beat one. */
 	void *ret = d;
-	__asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
+	size_t words = n / 4, tail = n % 4;
+	__asm__ volatile("rep movsl"
+			 : "+D"(d), "+S"(s), "+c"(words)
+			 :
+			 : "memory");
+	__asm__ volatile("rep movsb"
+			 : "+D"(d), "+S"(s), "+c"(tail)
+			 :
+			 : "memory");
 	return ret;
 }
 

@@ -12,6 +12,13 @@
 #define  PIT_SEL_CH0	0x00	/*   select channel 0 */
 #define  PIT_LOHI	0x30	/*   access: low byte, then high byte */
 #define  PIT_MODE_RATE	0x04	/*   mode 2: rate generator */
+#define PIT_CH2		0x42	/* channel 2 data: the speaker's, gated */
+#define  PIT_SEL_CH2	0x80	/*   select channel 2 */
+#define  PIT_MODE_ONESHOT 0x00	/*   mode 0: OUT rises at terminal count */
+#define PIT_PORT_B	0x61	/* PC system control port B */
+#define  PORTB_GATE2	0x01	/*   channel 2 gate: counting enabled */
+#define  PORTB_SPEAKER	0x02	/*   speaker data: keep it off */
+#define  PORTB_OUT2	0x20	/*   channel 2's output (read) */
 #define PIT_IRQ		0
 #define PIT_INPUT_HZ	1193182	/* the 14.31818 MHz crystal / 12 */
 

@@ -35,22 +35,36 @@ rtc_next_second(void)
 	return 0;
 }
 
-/* Against an independent clock, the CMOS RTC: two RTC seconds must take
- * 2*HZ ticks, within 10% (emulation jitters; a wrong divisor is off by
- * far more). */
+/*
+ * Against an independent clock, the CMOS RTC: two RTC seconds must take
+ * 2*HZ ticks, within 10%.  A busy host can delay and merge an emulated
+ * PIT's interrupts, so the best of three tries counts; a wrong divisor is
+ * off by far more, every time.
+ */
 TEST(pit_ticks_at_hz)
 {
-	uint64_t t0 = rtc_next_second();
-	CHECK(t0 != 0, "the RTC's seconds did not change in %d ms",
-	      RTC_WAIT_MS);
-	rtc_next_second();
-	uint64_t t2 = rtc_next_second();
-	CHECK(t2 != 0, "the RTC's seconds did not change in %d ms",
-	      RTC_WAIT_MS);
-	uint64_t n = t2 - t0;
-	CHECK(n >= 2 * HZ * 9 / 10 && n <= 2 * HZ * 11 / 10,
-	      "%llu ticks in 2 RTC seconds, expected %d +- 10%%",
-	      (unsigned long long)n, 2 * HZ);
+	uint64_t best = 0;
+
+	for (int attempt = 0; attempt < 3; attempt++) {
+		uint64_t t0 = rtc_next_second();
+		CHECK(t0 != 0, "the RTC's seconds did not change in %d ms",
+		      RTC_WAIT_MS);
+		rtc_next_second();
+		uint64_t t2 = rtc_next_second();
+		CHECK(t2 != 0, "the RTC's seconds did not change in %d ms",
+		      RTC_WAIT_MS);
+		uint64_t n = t2 - t0;
+		uint64_t off = n > 2 * HZ ? n - 2 * HZ : 2 * HZ - n;
+		uint64_t best_off =
+			best > 2 * HZ ? best - 2 * HZ : 2 * HZ - best;
+		if (!best || off < best_off)
+			best = n;
+		if (off <= 2 * HZ / 10)
+			return;
+	}
+	CHECK(0,
+	      "%llu ticks in 2 RTC seconds at best of 3, expected %d +- 10%%",
+	      (unsigned long long)best, 2 * HZ);
 }
 
 TEST(tsc_is_calibrated_against_the_pit)

@@ -233,6 +233,8 @@ fifo_complete_one(void)
 	if (fifo_next < FIFO_BUFS) {
 		struct buf *bp = &fifo_buf[fifo_next];
 		bp->b_blkno = fifo_next++;
+		bio_issue(
+			bp); /* as a strategy routine would have been handed it */
 		biodone(bp);
 	}
 	irq_restore(fl);

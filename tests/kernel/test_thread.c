@@ -330,6 +330,7 @@ TEST(biowait_sleeps_until_biodone_from_an_interrupt_and_returns_the_error)
 {
 	memset(&intr_buf, 0, sizeof(intr_buf));
 	intr_buf_done = 0;
+	bio_issue(&intr_buf);
 	CHECK_EQ(rtc_periodic_start(64, IPL_BIO, complete_from_interrupt, NULL),
 		 0);
 	int err = biowait(&intr_buf);

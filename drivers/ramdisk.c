@@ -1,0 +1,223 @@
+/*
+ * ramdisk.c: the RAM disk of the reference pages' example
+ * (../shared/seeds/001_*.txt, 003_*.txt: ramdstrategy), made real, and the
+ * reference driver: any block layer test runs on it first.
+ *
+ * Two disks, one per completion design of ../shared/seeds/004_*.txt:
+ *  rd0  synchronous: the strategy routine copies and calls biodone itself;
+ *  rd1  asynchronous: strategy appends to a queue shared with the clock
+ *       interrupt, which completes each request once its latency has
+ *       passed, from interrupt level, so biodone takes the deferred
+ *       INTIODONE path exactly as a disk controller's would.
+ *
+ * Kernel command line: rdsize=SIZE (each disk; default 4M), rdlatency=N
+ * (rd1's latency in clock ticks; default 1).  A GRUB module named "rd0"
+ * (module /boot/rd0.img rd0) becomes rd0's contents and size.
+ */
+#include "ramdisk.h"
+
+#include <stddef.h>
+
+#include "bdev.h"
+#include "clock.h"
+#include "cmdline_opt.h"
+#include "console.h"
+#include "errno.h"
+#include "intr.h"
+#include "kmalloc.h"
+#include "multiboot.h"
+#include "panic.h"
+#include "pmem.h"
+#include "printf.h"
+#include "string.h"
+
+#define RD_DEFAULT_SIZE (4u << 20)
+#define RD_MAXXFER	(128u * 1024) /* so the splitting path is used */
+#define RD_UNITS	2
+
+struct rd_softc {
+	struct bdev bd;
+	uint8_t *data;		   /* the disk's contents */
+	int async;		   /* rd1: completed from the clock interrupt */
+	uint32_t latency;	   /* ticks from strategy to completion */
+	struct buf *qhead, *qtail; /* pending requests, via av_forw */
+	struct intrhand *ih;
+	uint64_t ios;
+	daddr_t bad_blk; /* ramdisk_inject_error: fails any I/O touching it */
+	int bad_error;	 /* 0: no fault injected */
+};
+
+static struct rd_softc rd[RD_UNITS];
+
+static void
+rd_transfer(struct rd_softc *sc, struct buf *bp)
+{
+	uint8_t *disk = sc->data + (uint32_t)bp->b_blkno * DEV_BSIZE;
+	uint32_t nblk = bdev_xfer_bytes(bp) / DEV_BSIZE;
+
+	if (sc->bad_error && sc->bad_blk >= bp->b_blkno &&
+	    sc->bad_blk < bp->b_blkno + (daddr_t)nblk) {
+		bioerror(bp, sc->bad_error);
+		bp->b_resid = bp->b_bcount;
+		sc->ios++;
+		return;
+	}
+	if (bp->b_flags & B_READ)
+		memcpy(bp->b_un.b_addr, disk, bdev_xfer_bytes(bp));
+	else
+		memcpy(disk, bp->b_un.b_addr, bdev_xfer_bytes(bp));
+	sc->ios++;
+}
+
+/* Queue one validated buf; rd0 completes it here and now. */
+static void
+rd_start(struct bdev *bd, struct buf *bp)
+{
+	struct rd_softc *sc = bd->softc;
+
+	if (!sc->async) {
+		rd_transfer(sc, bp);
+		biodone(bp);
+		return;
+	}
+	/* av_back is the driver's to use while it holds bp: rd1 keeps the
+	 * tick the request is due there. */
+	bp->av_back = (struct buf *)(uintptr_t)(clock_ticks() + sc->latency);
+	int s = splclock(); /* the queue is shared with the clock interrupt */
+	bp->av_forw = NULL;
+	if (sc->qtail)
+		sc->qtail->av_forw = bp;
+	else
+		sc->qhead = bp;
+	sc->qtail = bp;
+	splx(s);
+}
+
+static void
+rd_strategy(struct buf *chain)
+{
+	struct bdev *bd = bdev_lookup(chain->b_dev);
+
+	bdev_strategy_chain(bd, chain, rd_start);
+}
+
+/* rd1's "controller interrupt": the clock, at IPL_CLOCK. */
+static int
+rd_intr(void *arg)
+{
+	struct rd_softc *sc = arg;
+	uint64_t now = clock_ticks();
+
+	while (sc->qhead && (uint64_t)(uintptr_t)sc->qhead->av_back <= now) {
+		struct buf *bp = sc->qhead;
+		sc->qhead = bp->av_forw;
+		if (!sc->qhead)
+			sc->qtail = NULL;
+		bp->av_forw = bp->av_back = NULL;
+		rd_transfer(sc, bp);
+		biodone(bp); /* from interrupt level: deferred to INTIODONE */
+	}
+	return 0; /* the clock's own handler claims the IRQ */
+}
+
+static int
+rd_flush(struct bdev *bd)
+{
+	(void)bd;
+	return 0; /* RAM has no volatile cache */
+}
+
+static const struct multiboot_mod *
+rd_module(const struct multiboot_info *mbi)
+{
+	if (!(mbi->flags & MB_INFO_MODS))
+		return NULL;
+	const struct multiboot_mod *mod = (const void *)mbi->mods_addr;
+	for (uint32_t i = 0; i < mbi->mods_count; i++) {
+		const char *s = (const char *)mod[i].string;
+		/* the module's string is "PATH rd0" or just "rd0" */
+		const char *w = strchr(s, ' ');
+		if (!strcmp(w ? w + 1 : s, "rd0"))
+			return &mod[i];
+	}
+	return NULL;
+}
+
+/* contents: a GRUB module's memory (pmem keeps it reserved), used in
+ * place; NULL for a zeroed disk. */
+static int
+rd_attach(int unit, uint32_t size, uint8_t *contents)
+{
+	struct rd_softc *sc = &rd[unit];
+
+	sc->data = contents ? contents : kzalloc(size);
+	if (!sc->data) {
+		kprintf("rd%d: ENOMEM: no memory for %u bytes\n", unit, size);
+		return ENOMEM;
+	}
+	sc->async = unit == 1;
+	snprintf(sc->bd.name, sizeof(sc->bd.name), "rd%d", unit);
+	sc->bd.dev = makedev(MAJOR_RD, unit);
+	sc->bd.nblocks = size / DEV_BSIZE;
+	sc->bd.maxxfer = RD_MAXXFER;
+	sc->bd.model = sc->async ? "RAM disk (async, clock-completed)"
+				 : "RAM disk (sync)";
+	sc->bd.strategy = rd_strategy;
+	sc->bd.flush = rd_flush;
+	sc->bd.softc = sc;
+	if (sc->async) {
+		const char *lat = cmdline_opt("rdlatency");
+		uint64_t v = 1;
+		if (lat && (parse_u64(lat, &v) || v > 1000)) {
+			kprintf("rd1: rdlatency=%s: EINVAL: not 0 to 1000 "
+				"ticks; using 1\n",
+				lat);
+			v = 1;
+		}
+		sc->latency = (uint32_t)v;
+		sc->ih = intr_establish(0, IPL_CLOCK, rd_intr, sc, "rd1");
+	}
+	return bdev_register(&sc->bd);
+}
+
+/* Fail every transfer that touches block blk of rd<unit> with `error`
+ * (0 stops it): QEMU's blkdebug, for the RAM disk.  For tests. */
+int
+ramdisk_inject_error(int unit, daddr_t blk, int error)
+{
+	if (unit < 0 || unit >= RD_UNITS || !rd[unit].data)
+		return ENXIO;
+	rd[unit].bad_blk = blk;
+	rd[unit].bad_error = error;
+	return 0;
+}
+
+/* The disk's memory, for tests that check what reached the "media". */
+uint8_t *
+ramdisk_data(int unit)
+{
+	return unit >= 0 && unit < RD_UNITS ? rd[unit].data : NULL;
+}
+
+void
+ramdisk_init(const struct multiboot_info *mbi)
+{
+	uint64_t size = RD_DEFAULT_SIZE;
+	const char *opt = cmdline_opt("rdsize");
+
+	if (opt && (parse_size(opt, &size) || !size || size % DEV_BSIZE ||
+		    size > (256u << 20))) {
+		kprintf("ramdisk: rdsize=%s: EINVAL: a multiple of 512 up to "
+			"256M; using 4M\n",
+			opt);
+		size = RD_DEFAULT_SIZE;
+	}
+	const struct multiboot_mod *mod = rd_module(mbi);
+	if (mod) {
+		uint32_t len = (mod->end - mod->start) & ~(DEV_BSIZE - 1);
+		rd_attach(0, len, (uint8_t *)mod->start);
+	} else {
+		rd_attach(0, (uint32_t)size, NULL);
+	}
+	rd_attach(1, (uint32_t)size, NULL);
+}

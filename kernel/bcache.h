@@ -1,0 +1,60 @@
+/*
+ * bcache.h: the buffer cache.
+ *
+ * Interface (every function may sleep; call from threads only):
+ *	getblk(dev, blkno, size)   the buffer for a block, held (B_BUSY);
+ *	                           contents valid only if B_DONE
+ *	bread(dev, blkno, size, &bp)   ... read from the device if need be
+ *	breada(dev, blkno, size, rablkno, rasize, &bp)
+ *	                           ... and start reading rablkno ahead
+ *	bwrite(bp)   write now, wait, release; returns the error
+ *	bawrite(bp)  start the write, release when done
+ *	bdwrite(bp)  mark dirty and release: written later (delayed write)
+ *	brelse(bp)   release a held buffer
+ *	geteblk(size)   a held buffer belonging to no device
+ *	bflush(dev), binval(dev), bsync()
+ * The rule: a buffer obtained from any of them is held until the holder
+ * hands it to brelse, bwrite, bawrite or bdwrite, exactly once.
+ */
+#ifndef BCACHE_H
+#define BCACHE_H
+
+#include "buf.h"
+
+#define MAXBSIZE	  (64 * 1024) /* the largest buffer */
+#define BCACHE_AGE_TICKS  (5 * HZ)    /* delayed writes older: syncer writes */
+#define BCACHE_SYNC_TICKS HZ	      /* how often the syncer looks */
+
+void bcache_init(void);
+struct buf *getblk(dev_t dev, daddr_t blkno, uint32_t size);
+struct buf *geteblk(uint32_t size);
+int bread(dev_t dev, daddr_t blkno, uint32_t size, struct buf **bpp);
+int breada(dev_t dev, daddr_t blkno, uint32_t size, daddr_t rablkno,
+	   uint32_t rasize, struct buf **bpp);
+int bwrite(struct buf *bp);
+void bawrite(struct buf *bp);
+void bdwrite(struct buf *bp);
+void brelse(struct buf *bp);
+int bflush(dev_t dev);
+void binval(dev_t dev);
+int bsync(void);
+struct buf *bcache_peek(dev_t dev, daddr_t blkno);
+int bcache_resize(int nbuf);
+
+extern struct bcache_stats {
+	int nbuf;	    /* buffer headers in the pool */
+	uint64_t hits;	    /* bread found valid contents */
+	uint64_t misses;    /* bread had to read */
+	uint64_t ra_issued; /* read-aheads started */
+	uint64_t ra_used;   /* ... later asked for */
+	uint64_t ra_wasted; /* ... evicted or invalidated unused */
+	uint64_t delwri;    /* clean buffers made dirty by bdwrite */
+	uint64_t writes;    /* buffers written (any way) */
+	uint64_t evictions; /* valid buffers reused for another block */
+	uint64_t write_errors;
+	uint64_t dev_flushes; /* device write caches flushed */
+	uint64_t waits;	      /* sleeps for a busy buffer */
+	uint64_t syncer_writes;
+} bcache_stats;
+
+#endif

@@ -1,0 +1,257 @@
+/*
+ * bdev.c: the block device switch, and what every strategy routine
+ * shares: the bounds rules and the splitting of large requests.
+ *
+ * Bounds (../shared/seeds/001_*.txt and 003_*.txt, the RAM disk example),
+ * the same for every driver:
+ *  - b_bcount zero or not a multiple of DEV_BSIZE, or no data address:
+ *    EINVAL;
+ *  - a read starting exactly at the end of the device: end of media, no
+ *    error, b_resid = b_bcount;
+ *  - anything else starting outside the device (a negative block, a write
+ *    at the end, any request past it): ENXIO;
+ *  - a request that starts inside and runs past the end: truncated at the
+ *    end, b_resid says by how much, the rest is transferred.
+ * Each of the first three completes the buf with biodone at once.
+ *
+ * Splitting: a request larger than the device's maxxfer becomes raw child
+ * bufs of at most maxxfer bytes, issued to the driver together.  The
+ * children carry bdev's b_iodone; the parent's own b_iodone is not
+ * touched, and the parent is completed (biodone) once, when the last
+ * child is done, with the first failing child's error and a b_resid
+ * counting every byte from that child on.
+ */
+#include "bdev.h"
+
+#include <stddef.h>
+
+#include "errno.h"
+#include "intr.h"
+#include "kmalloc.h"
+#include "panic.h"
+#include "string.h"
+
+static struct bdev *bdevs[BDEV_MAX];
+static int nbdev;
+struct bdev_stats bdev_stats;
+
+int
+bdev_register(struct bdev *bd)
+{
+	if (nbdev == BDEV_MAX)
+		return ENOSPC;
+	if (bdev_lookup(bd->dev) || bdev_by_name(bd->name))
+		return EEXIST;
+	if (!bd->maxxfer || bd->maxxfer % DEV_BSIZE || !bd->strategy)
+		panic("bdev_register: %s: bad maxxfer %u or no strategy",
+		      bd->name, bd->maxxfer);
+	bdevs[nbdev++] = bd;
+	return 0;
+}
+
+struct bdev *
+bdev_lookup(dev_t dev)
+{
+	for (int i = 0; i < nbdev; i++)
+		if (bdevs[i]->dev == dev)
+			return bdevs[i];
+	return NULL;
+}
+
+struct bdev *
+bdev_by_name(const char *name)
+{
+	for (int i = 0; i < nbdev; i++)
+		if (!strcmp(bdevs[i]->name, name))
+			return bdevs[i];
+	return NULL;
+}
+
+struct bdev *
+bdev_at(int i)
+{
+	return i >= 0 && i < nbdev ? bdevs[i] : NULL;
+}
+
+static void
+fail(struct buf *bp, int error)
+{
+	bioerror(bp, error);
+	bp->b_resid = bp->b_bcount;
+	biodone(bp);
+}
+
+/*
+ * Hand a chain of bufs to their devices.  Every buf is marked in flight
+ * (bio_issue) before any driver sees it.  Never sleeps.
+ */
+void
+bdev_strategy(struct buf *chain)
+{
+	struct buf *bp, *next;
+
+	for (bp = chain; bp; bp = bp->av_forw)
+		bio_issue(bp);
+	/* Consecutive bufs for the same device go down as one chain. */
+	for (bp = chain; bp; bp = next) {
+		struct buf *last = bp;
+		while (last->av_forw && last->av_forw->b_dev == bp->b_dev)
+			last = last->av_forw;
+		next = last->av_forw;
+		last->av_forw = NULL;
+		struct bdev *bd = bdev_lookup(bp->b_dev);
+		if (!bd) {
+			for (struct buf *b = bp, *n; b; b = n) {
+				n = b->av_forw;
+				b->av_forw = NULL;
+				fail(b, ENXIO);
+			}
+			continue;
+		}
+		bd->strategy(bp);
+	}
+}
+
+/*
+ * The bounds rules.  Returns 1 if bp should be transferred (b_resid then
+ * holds the bytes cut off at the end of the device), 0 if it has been
+ * completed here.
+ */
+int
+bdev_validate(const struct bdev *bd, struct buf *bp)
+{
+	if (!bp->b_bcount || bp->b_bcount % DEV_BSIZE || !bp->b_un.b_addr) {
+		fail(bp, EINVAL);
+		return 0;
+	}
+	if (bp->b_blkno == (daddr_t)bd->nblocks && (bp->b_flags & B_READ)) {
+		bp->b_resid = bp->b_bcount; /* end of media: nothing read */
+		biodone(bp);
+		return 0;
+	}
+	if (bp->b_blkno < 0 || (uint32_t)bp->b_blkno >= bd->nblocks) {
+		fail(bp, ENXIO);
+		return 0;
+	}
+	uint32_t left = (bd->nblocks - bp->b_blkno) * DEV_BSIZE;
+	bp->b_resid = bp->b_bcount > left ? bp->b_bcount - left : 0;
+	return 1;
+}
+
+struct split {
+	struct buf *parent;
+	int pending;	    /* children not yet done */
+	uint32_t failed_at; /* byte offset of the first failure, or ~0 */
+	int error;
+};
+
+static void
+split_child_done(struct buf *child)
+{
+	struct split *sp = child->b_private;
+	struct buf *parent = sp->parent;
+	uint32_t off = (uint32_t)((char *)child->b_un.b_addr -
+				  (char *)parent->b_un.b_addr);
+
+	int s = splhigh(); /* children may finish at any level, any order */
+	if (child->b_flags & B_ERROR || child->b_resid) {
+		uint32_t at = off + child->b_bcount - child->b_resid;
+		if (at < sp->failed_at) {
+			sp->failed_at = at;
+			sp->error = geterror(child);
+		}
+	}
+	int last = --sp->pending == 0;
+	splx(s);
+	freerbuf(child);
+	if (!last)
+		return;
+	uint32_t xfer = bdev_xfer_bytes(parent);
+	if (sp->failed_at < xfer) {
+		parent->b_resid = parent->b_bcount - sp->failed_at;
+		if (sp->error)
+			bioerror(parent, sp->error);
+	}
+	kfree(sp);
+	biodone(parent);
+}
+
+/* Split bp into pieces of at most maxxfer; 0 if it cannot (no memory):
+ * then it has been completed with ENOMEM. */
+static int
+split(struct bdev *bd, struct buf *bp,
+      void (*start)(struct bdev *bd, struct buf *bp))
+{
+	uint32_t xfer = bdev_xfer_bytes(bp);
+	int n = (xfer + bd->maxxfer - 1) / bd->maxxfer;
+	struct split *sp = kzalloc(sizeof(*sp));
+	struct buf *kids = NULL;
+
+	if (!sp)
+		goto nomem;
+	sp->parent = bp;
+	sp->pending = n;
+	sp->failed_at = ~0u;
+	for (int i = n - 1; i >= 0; i--) {
+		struct buf *c = getrbuf();
+		if (!c)
+			goto nomem;
+		uint32_t off = (uint32_t)i * bd->maxxfer;
+		c->b_flags |= bp->b_flags & B_READ;
+		c->b_dev = bp->b_dev;
+		c->b_blkno = bp->b_blkno + off / DEV_BSIZE;
+		c->b_bcount =
+			xfer - off < bd->maxxfer ? xfer - off : bd->maxxfer;
+		c->b_un.b_addr = (char *)bp->b_un.b_addr + off;
+		c->b_iodone = split_child_done;
+		c->b_private = sp;
+		c->av_forw = kids;
+		kids = c;
+	}
+	bdev_stats.splits++;
+	bdev_stats.pieces += n;
+	for (struct buf *c = kids, *next; c; c = next) {
+		next = c->av_forw;
+		c->av_forw = NULL;
+		bio_issue(c);
+		start(bd, c);
+	}
+	return 1;
+
+nomem:
+	while (kids) {
+		struct buf *next = kids->av_forw;
+		freerbuf(kids);
+		kids = next;
+	}
+	kfree(sp);
+	fail(bp, ENOMEM);
+	return 0;
+}
+
+void
+bdev_strategy_chain(struct bdev *bd, struct buf *chain,
+		    void (*start)(struct bdev *bd, struct buf *bp))
+{
+	for (struct buf *bp = chain, *next; bp; bp = next) {
+		next = bp->av_forw;
+		bp->av_forw = NULL;
+		if (!bdev_validate(bd, bp))
+			continue;
+		if (bdev_xfer_bytes(bp) > bd->maxxfer)
+			split(bd, bp, start);
+		else
+			start(bd, bp);
+	}
+}
+
+/* Write the device's cache to its media. */
+int
+bdev_flush(dev_t dev)
+{
+	struct bdev *bd = bdev_lookup(dev);
+
+	if (!bd)
+		return ENXIO;
+	return bd->flush ? bd->flush(bd) : 0;
+}

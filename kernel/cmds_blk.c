@@ -1,0 +1,277 @@
+/*
+ * cmds_blk.c: the shell's block device commands: lsblk, read, write,
+ * verify, cache, sync.  Errors read "read: rd0: ENXIO: block 99999 past
+ * end": the command, the device, the errno name and what went wrong.
+ */
+#include <stdint.h>
+
+#include "bcache.h"
+#include "bdev.h"
+#include "console.h"
+#include "errno.h"
+#include "hexdump.h"
+#include "kmalloc.h"
+#include "pattern.h"
+#include "shell.h"
+#include "string.h"
+#include "uio.h"
+
+#define CMD_MAX_BLOCKS 4096 /* read/write/verify at most this many at once */
+
+static void
+cons_put(int c, void *arg)
+{
+	(void)arg;
+	kprintf("%c", c);
+}
+
+/* Why an I/O on bd at blk failed, in words. */
+static const char *
+why(const struct bdev *bd, uint64_t blk, int err)
+{
+	if (err == ENXIO && blk >= bd->nblocks)
+		return "past end";
+	return errno_msg(err);
+}
+
+static int
+err_print(const char *cmd, const struct bdev *bd, uint64_t blk, int err)
+{
+	kprintf("%s: %s: %s: block %llu %s\n", cmd, bd->name, errno_name(err),
+		(unsigned long long)blk, why(bd, blk, err));
+	return 1;
+}
+
+/* DEV BLK [COUNT] arguments, checked; 0 when they are good. */
+static int
+parse_dev_range(int argc, char **argv, int first, struct bdev **bd,
+		uint64_t *blk, uint64_t *count)
+{
+	*bd = bdev_by_name(argv[first]);
+	if (!*bd) {
+		kprintf("%s: %s: ENODEV: no such device (see lsblk)\n", argv[0],
+			argv[first]);
+		return 1;
+	}
+	if (argc > first + 1 && parse_u64(argv[first + 1], blk)) {
+		kprintf("%s: %s: EINVAL: bad block number\n", argv[0],
+			argv[first + 1]);
+		return 1;
+	}
+	if (argc > first + 2 && (parse_u64(argv[first + 2], count) || !*count ||
+				 *count > CMD_MAX_BLOCKS)) {
+		kprintf("%s: %s: EINVAL: count must be 1 to %d\n", argv[0],
+			argv[first + 2], CMD_MAX_BLOCKS);
+		return 1;
+	}
+	if (*blk > INT32_MAX) {
+		kprintf("%s: %s: ENXIO: block %llu past end\n", argv[0],
+			(*bd)->name, (unsigned long long)*blk);
+		return 1;
+	}
+	return 0;
+}
+
+SHELL_CMD(lsblk, "", "block devices: size, largest transfer, model")
+{
+	char size[16], xfer[16];
+
+	if (argc != 1)
+		return shell_usage(argv[0]);
+	kprintf("NAME  DEV    SIZE        BLOCKS      MAXXFER    MODEL\n");
+	for (int i = 0; bdev_at(i); i++) {
+		const struct bdev *bd = bdev_at(i);
+		kprintf("%-5s %2d,%-3d %-11s %-11u %-10s %s\n", bd->name,
+			major(bd->dev), minor(bd->dev),
+			fmt_size(size, sizeof(size),
+				 (uint64_t)bd->nblocks * DEV_BSIZE),
+			bd->nblocks, fmt_size(xfer, sizeof(xfer), bd->maxxfer),
+			bd->model ? bd->model : "-");
+	}
+	return 0;
+}
+
+SHELL_CMD(read, "DEV BLK [COUNT]",
+	  "show COUNT blocks from BLK (through the cache), hexdump -C style")
+{
+	struct bdev *bd;
+	uint64_t blk = 0, count = 1;
+
+	if (argc < 3 || argc > 4)
+		return shell_usage(argv[0]);
+	if (parse_dev_range(argc, argv, 1, &bd, &blk, &count))
+		return 1;
+	for (uint64_t i = 0; i < count; i++) {
+		struct buf *bp;
+		int err = bread(bd->dev, (daddr_t)(blk + i), DEV_BSIZE, &bp);
+		if (err)
+			return err_print("read", bd, blk + i, err);
+		hexdump(cons_put, NULL, bp->b_un.b_addr, DEV_BSIZE,
+			(blk + i) * DEV_BSIZE);
+		brelse(bp);
+	}
+	return 0;
+}
+
+/* PATTERN: a byte (0-255, or 0xNN), "lba" (the test pattern), or text
+ * repeated to fill the block. */
+static int
+fill_block(uint8_t *p, const char *pattern, const struct bdev *bd, uint64_t blk)
+{
+	uint64_t byte;
+
+	if (!strcmp(pattern, "lba")) {
+		pattern_fill(p, minor(bd->dev), (uint32_t)blk);
+	} else if (!parse_u64(pattern, &byte)) {
+		if (byte > 255)
+			return EINVAL;
+		memset(p, (int)byte, DEV_BSIZE);
+	} else {
+		size_t n = strlen(pattern);
+		for (int i = 0; i < DEV_BSIZE; i++)
+			p[i] = (uint8_t)pattern[i % n];
+	}
+	return 0;
+}
+
+SHELL_CMD(write, "DEV BLK PATTERN [COUNT]",
+	  "write COUNT blocks at BLK now (PATTERN: a byte, 'lba', or text)")
+{
+	struct bdev *bd;
+	uint64_t blk = 0, count = 1;
+	char size[16];
+
+	if (argc < 4 || argc > 5)
+		return shell_usage(argv[0]);
+	if (parse_dev_range(3, argv, 1, &bd, &blk, &count))
+		return 1;
+	if (argc == 5 &&
+	    (parse_u64(argv[4], &count) || !count || count > CMD_MAX_BLOCKS)) {
+		kprintf("write: %s: EINVAL: count must be 1 to %d\n", argv[4],
+			CMD_MAX_BLOCKS);
+		return 1;
+	}
+	for (uint64_t i = 0; i < count; i++) {
+		if (blk + i >= bd->nblocks)
+			return err_print("write", bd, blk + i, ENXIO);
+		struct buf *bp = getblk(bd->dev, (daddr_t)(blk + i), DEV_BSIZE);
+		if (!bp)
+			return err_print("write", bd, blk + i, ENOMEM);
+		if (fill_block(bp->b_un.b_addr, argv[3], bd, blk + i)) {
+			bp->b_flags |= B_INVAL;
+			brelse(bp);
+			kprintf("write: %s: EINVAL: a byte pattern is 0 to "
+				"255\n",
+				argv[3]);
+			return 1;
+		}
+		int err = bwrite(bp);
+		if (err)
+			return err_print("write", bd, blk + i, err);
+	}
+	kprintf("wrote %llu blocks (%s) to %s at block %llu\n",
+		(unsigned long long)count,
+		fmt_size(size, sizeof(size), count * DEV_BSIZE), bd->name,
+		(unsigned long long)blk);
+	return 0;
+}
+
+SHELL_CMD(verify, "DEV [BLK [COUNT]]",
+	  "check the 'lba' test pattern on the device itself (raw reads)")
+{
+	struct bdev *bd;
+	uint64_t blk = 0, count = 0;
+	char size[16];
+
+	if (argc < 2 || argc > 4)
+		return shell_usage(argv[0]);
+	if (parse_dev_range(argc, argv, 1, &bd, &blk, &count))
+		return 1;
+	if (argc < 4)
+		count = blk < bd->nblocks ? bd->nblocks - blk : 1;
+	uint32_t chunk = 64; /* blocks per raw read */
+	uint8_t *buf = kmalloc(chunk * DEV_BSIZE);
+	if (!buf) {
+		kprintf("verify: %s: ENOMEM: no buffer\n", bd->name);
+		return 1;
+	}
+	uint64_t done = 0;
+	int rc = 0;
+	while (done < count) {
+		uint32_t n = count - done < chunk ? count - done : chunk;
+		size_t moved;
+		int err = physio(bd->dev, buf, n * DEV_BSIZE,
+				 (blk + done) * DEV_BSIZE, UIO_READ, &moved);
+		if (!err && moved < n * DEV_BSIZE)
+			err = ENXIO;
+		if (err) {
+			rc = err_print("verify", bd,
+				       blk + done + moved / DEV_BSIZE, err);
+			break;
+		}
+		for (uint32_t i = 0; i < n; i++) {
+			uint64_t b = blk + done + i;
+			int at = pattern_check(buf + i * DEV_BSIZE,
+					       minor(bd->dev), (uint32_t)b);
+			if (at >= 0) {
+				kprintf("verify: %s: EIO: block %llu differs "
+					"from the pattern at byte %d\n",
+					bd->name, (unsigned long long)b, at);
+				rc = 1;
+				goto out;
+			}
+		}
+		done += n;
+	}
+	if (!rc)
+		kprintf("verify: %s: %llu blocks (%s) ok from block %llu\n",
+			bd->name, (unsigned long long)count,
+			fmt_size(size, sizeof(size), count * DEV_BSIZE),
+			(unsigned long long)blk);
+out:
+	kfree(buf);
+	return rc;
+}
+
+SHELL_CMD(cache, "", "buffer cache statistics")
+{
+	const struct bcache_stats *s = &bcache_stats;
+
+	if (argc != 1)
+		return shell_usage(argv[0]);
+	uint64_t lookups = s->hits + s->misses;
+	kprintf("buffers     %d\n", s->nbuf);
+	kprintf("hits        %llu (%llu%%)\n", (unsigned long long)s->hits,
+		(unsigned long long)(lookups ? s->hits * 100 / lookups : 0));
+	kprintf("misses      %llu\n", (unsigned long long)s->misses);
+	kprintf("read-ahead  %llu started, %llu used, %llu wasted\n",
+		(unsigned long long)s->ra_issued,
+		(unsigned long long)s->ra_used,
+		(unsigned long long)s->ra_wasted);
+	kprintf("delayed     %llu writes delayed, %llu by the syncer\n",
+		(unsigned long long)s->delwri,
+		(unsigned long long)s->syncer_writes);
+	kprintf("writes      %llu (%llu failed)\n",
+		(unsigned long long)s->writes,
+		(unsigned long long)s->write_errors);
+	kprintf("evictions   %llu\n", (unsigned long long)s->evictions);
+	kprintf("waits       %llu\n", (unsigned long long)s->waits);
+	kprintf("flushes     %llu device cache flushes\n",
+		(unsigned long long)s->dev_flushes);
+	return 0;
+}
+
+SHELL_CMD(sync, "", "write every delayed write, then flush device caches")
+{
+	if (argc != 1)
+		return shell_usage(argv[0]);
+	uint64_t before = bcache_stats.writes;
+	int err = bsync();
+	if (err) {
+		kprintf("sync: %s: %s\n", errno_name(err), errno_msg(err));
+		return 1;
+	}
+	kprintf("sync: %llu buffers written, device caches flushed\n",
+		(unsigned long long)(bcache_stats.writes - before));
+	return 0;
+}

@@ -1,0 +1,19 @@
+/*
+ * pattern.h: the test pattern every disk test writes and checks, so a
+ * misplaced or stale sector is told apart from a right one.  A 512-byte
+ * sector for disk D at block L:
+ *	bytes 0-7   "IODINEPT"
+ *	bytes 8-11  D, little endian
+ *	bytes 12-15 L, little endian
+ *	byte i>=16  (L * 7 + D * 13 + i) & 0xFF
+ * tests/run.py writes the same into disk images from the host.
+ */
+#ifndef LIB_PATTERN_H
+#define LIB_PATTERN_H
+
+#include <stdint.h>
+
+void pattern_fill(void *sector, uint32_t disk, uint32_t lba);
+int pattern_check(const void *sector, uint32_t disk, uint32_t lba);
+
+#endif

@@ -1,0 +1,140 @@
+/*
+ * bench_bio.c: what the block layer costs over the memory copy it wraps,
+ * and what a buffer cache hit costs as the cache grows.
+ *
+ *  - RAM disk rd0 (synchronous), 4 KiB and 64 KiB reads and writes at
+ *    random aligned offsets through bdev_strategy + biowait, against a
+ *    plain memcpy of the same size in the same run: IOPS, MB/s, cycles per
+ *    I/O and the ratio to memcpy.
+ *  - bread hits (bread + brelse of a cached block) with 1e2 .. 1e5
+ *    buffers in the pool: cycles per hit (make bench boots with
+ *    rdsize=64M so rd0 has the 1e5 distinct blocks).
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bcache.h"
+#include "bdev.h"
+#include "clock.h"
+#include "console.h"
+#include "cpu.h"
+#include "kmalloc.h"
+#include "ktest.h"
+#include "rand.h"
+#include "string.h"
+
+#define BENCH_BYTES (64u << 20) /* moved per size and direction */
+
+static uint64_t
+mb_per_s(uint64_t bytes, uint64_t cycles)
+{
+	uint64_t ns = clock_cycles_to_ns(cycles);
+
+	return ns ? bytes * 1000 / ns : 0; /* bytes/ns * 1000 = MB/s */
+}
+
+static void
+bench_rd_size(struct bdev *bd, uint32_t size, int write)
+{
+	uint8_t *mem = kmalloc(size), *src = kmalloc(size);
+	static struct buf b;
+	uint32_t seed = 99, nblk = bd->nblocks - size / DEV_BSIZE;
+	uint32_t n = BENCH_BYTES / size;
+
+	if (!mem || !src) {
+		kfree(mem);
+		kfree(src);
+		kprintf("bench rd0: no memory for %u bytes\n", size);
+		return;
+	}
+	memset(mem, 0xA5, size);
+	uint64_t t0 = rdtsc();
+	for (uint32_t i = 0; i < n; i++) {
+		memset(&b, 0, sizeof(b));
+		b.b_flags = write ? B_WRITE : B_READ;
+		b.b_dev = bd->dev;
+		b.b_blkno = (rand32(&seed) % nblk) & ~(size / DEV_BSIZE - 1);
+		b.b_bcount = size;
+		b.b_un.b_addr = mem;
+		bdev_strategy(&b);
+		biowait(&b);
+	}
+	uint64_t io = rdtsc() - t0;
+	t0 = rdtsc();
+	for (uint32_t i = 0; i < n; i++) {
+		memcpy(write ? src : mem, write ? mem : src, size);
+		__asm__ volatile("" ::: "memory");
+	}
+	uint64_t cp = rdtsc() - t0;
+	uint64_t ns = clock_cycles_to_ns(io);
+	kprintf("bench rd0 %s %2u KiB: %llu IOPS, %llu MB/s, %llu cyc/io; "
+		"memcpy %llu cyc, %llu MB/s; ratio %llu.%02llu\n",
+		write ? "write" : "read ", size / 1024,
+		(unsigned long long)(ns ? (uint64_t)n * 1000000000ull / ns : 0),
+		(unsigned long long)mb_per_s((uint64_t)n * size, io),
+		(unsigned long long)(io / n), (unsigned long long)(cp / n),
+		(unsigned long long)mb_per_s((uint64_t)n * size, cp),
+		(unsigned long long)(io / cp),
+		(unsigned long long)(io * 100 / cp % 100));
+	kfree(mem);
+	kfree(src);
+}
+
+BENCH(ramdisk_throughput_against_memcpy)
+{
+	struct bdev *bd = bdev_by_name("rd0");
+
+	CHECK(bd != NULL, "no rd0");
+	CHECK(bd->nblocks >= 2 * 128, "rd0 too small");
+	bench_rd_size(bd, 4096, 0);
+	bench_rd_size(bd, 4096, 1);
+	bench_rd_size(bd, 65536, 0);
+	bench_rd_size(bd, 65536, 1);
+}
+
+#define HIT_LOOKUPS 100000
+
+BENCH(bread_hit_cycles_by_cache_size)
+{
+	static const int sizes[] = {100, 1000, 10000, 100000};
+	struct bdev *bd = bdev_by_name("rd0");
+	int saved = bcache_stats.nbuf;
+
+	CHECK(bd != NULL, "no rd0");
+	for (int k = 0; k < 4; k++) {
+		int n = sizes[k];
+		if ((uint32_t)n > bd->nblocks) {
+			kprintf("bench bread hit, %6d buffers: skipped: rd0 "
+				"has "
+				"%u blocks (make bench uses rdsize=64M)\n",
+				n, bd->nblocks);
+			continue;
+		}
+		int err = bcache_resize(n);
+		CHECK(err == 0, "bcache_resize(%d): %d", n, err);
+		struct buf *bp;
+		for (int i = 0; i < n; i++) {
+			CHECK(bread(bd->dev, i, DEV_BSIZE, &bp) == 0,
+			      "filling: bread %d failed", i);
+			brelse(bp);
+		}
+		uint64_t hits = bcache_stats.hits;
+		uint32_t seed = 5;
+		uint64_t t0 = rdtsc();
+		for (int i = 0; i < HIT_LOOKUPS; i++) {
+			bread(bd->dev, rand32(&seed) % n, DEV_BSIZE, &bp);
+			brelse(bp);
+		}
+		uint64_t cyc = rdtsc() - t0;
+		CHECK(bcache_stats.hits - hits == HIT_LOOKUPS,
+		      "%llu of %d lookups hit",
+		      (unsigned long long)(bcache_stats.hits - hits),
+		      HIT_LOOKUPS);
+		kprintf("bench bread hit, %6d buffers: %llu cyc (%llu ns) per "
+			"bread+brelse\n",
+			n, (unsigned long long)(cyc / HIT_LOOKUPS),
+			(unsigned long long)clock_cycles_to_ns(cyc /
+							       HIT_LOOKUPS));
+	}
+	CHECK_EQ(bcache_resize(saved), 0);
+}

@@ -1,0 +1,464 @@
+/*
+ * test_bio.c: the rules of the reference pages for biodone, biowait and
+ * the strategy entry point, each on the synchronous RAM disk rd0 and the
+ * asynchronous rd1 (completed from the clock interrupt): the same battery
+ * for both designs.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bdev.h"
+#include "buf.h"
+#include "clock.h"
+#include "errno.h"
+#include "intr.h"
+#include "kmalloc.h"
+#include "ktest.h"
+#include "pattern.h"
+#include "ramdisk.h"
+#include "rand.h"
+#include "string.h"
+#include "thread.h"
+
+#define FOR_EACH_RD(bd)                                                        \
+	for (struct bdev *bd = bdev_by_name("rd0"); bd;                        \
+	     bd = bd == bdev_by_name("rd0") ? bdev_by_name("rd1") : NULL)
+
+static uint8_t data[64 * 1024] __attribute__((aligned(16)));
+
+static void
+buf_setup(struct buf *bp, const struct bdev *bd, uint32_t flags, daddr_t blkno,
+	  uint32_t bcount, void *addr)
+{
+	memset(bp, 0, sizeof(*bp));
+	bp->b_flags = flags;
+	bp->b_dev = bd->dev;
+	bp->b_blkno = blkno;
+	bp->b_bcount = bcount;
+	bp->b_un.b_addr = addr;
+}
+
+/* Issue one buf through the switch and wait for it (no b_iodone). */
+static int
+io(const struct bdev *bd, uint32_t flags, daddr_t blkno, uint32_t bcount,
+   void *addr, uint32_t *resid)
+{
+	static struct buf b;
+
+	buf_setup(&b, bd, flags, blkno, bcount, addr);
+	bdev_strategy(&b);
+	int err = biowait(&b);
+	if (resid)
+		*resid = b.b_resid;
+	return err;
+}
+
+/* --- biodone: b_iodone exclusively, from the IODONE level --- */
+
+static volatile int iodone_calls, iodone_level, iodone_saw_done, iodone_nesting;
+
+static void
+note_iodone(struct buf *bp)
+{
+	iodone_calls++;
+	iodone_level = cpl;
+	iodone_saw_done = (bp->b_flags & B_DONE) != 0;
+	iodone_nesting = intr_nesting();
+}
+
+static struct buf watched;
+static volatile int watcher_err;
+
+static void
+watcher(void *arg)
+{
+	(void)arg;
+	int s = splhigh();
+	watcher_err = tsleep(&watched, "watch", 100); /* a wakeup: 0 */
+	splx(s);
+}
+
+TEST(biodone_calls_b_iodone_exclusively)
+{
+	FOR_EACH_RD(bd)
+	{
+		iodone_calls = 0;
+		buf_setup(&watched, bd, B_READ, 10, DEV_BSIZE, data);
+		watched.b_iodone = note_iodone;
+		struct thread *t = thread_create(watcher, NULL, "watcher");
+		thread_yield(); /* the watcher sleeps on the buf now */
+		bdev_strategy(&watched);
+		thread_join(t);
+		CHECK(iodone_calls == 1, "%s: b_iodone called %d times",
+		      bd->name, iodone_calls);
+		CHECK(!(watched.b_flags & B_DONE),
+		      "%s: B_DONE set though b_iodone was called", bd->name);
+		CHECK(!iodone_saw_done, "%s: B_DONE set before b_iodone ran",
+		      bd->name);
+		CHECK(watcher_err == ETIMEDOUT,
+		      "%s: a thread sleeping on the buf was woken", bd->name);
+	}
+}
+
+TEST(b_iodone_runs_at_the_iodone_level_when_completed_by_an_interrupt)
+{
+	struct bdev *rd1 = bdev_by_name("rd1");
+	static struct buf b;
+
+	iodone_calls = 0;
+	buf_setup(&b, rd1, B_READ, 3, DEV_BSIZE, data);
+	b.b_iodone = note_iodone;
+	uint64_t deferred = iodone_stats.deferred;
+	bdev_strategy(&b);
+	for (int i = 0; i < 100 && !iodone_calls; i++)
+		tsleep(&b, "wait", 1);
+	CHECK_EQ(iodone_calls, 1);
+	CHECK_EQ(iodone_level, IPL_IODONE);
+	CHECK(iodone_nesting > 0, "b_iodone ran in thread context");
+	CHECK(iodone_stats.deferred > deferred, "completion was not deferred");
+}
+
+TEST(biodone_at_base_level_completes_at_once)
+{
+	struct bdev *rd0 = bdev_by_name("rd0");
+	static struct buf b;
+
+	iodone_calls = 0;
+	buf_setup(&b, rd0, B_READ, 3, DEV_BSIZE, data);
+	b.b_iodone = note_iodone;
+	bdev_strategy(&b); /* rd0 completes inside its strategy routine */
+	CHECK_EQ(iodone_calls, 1);
+	CHECK_EQ(iodone_level, IPL_NONE);
+}
+
+TEST(biodone_without_b_iodone_sets_b_done_and_wakes_biowait)
+{
+	FOR_EACH_RD(bd)
+	{
+		static struct buf b;
+		buf_setup(&b, bd, B_READ, 7, DEV_BSIZE, data);
+		bdev_strategy(&b);
+		CHECK_EQ(biowait(&b), 0);
+		CHECK(b.b_flags & B_DONE, "%s: no B_DONE", bd->name);
+		CHECK_EQ(b.b_iodepth, 0);
+	}
+}
+
+TEST(biowait_returns_the_error)
+{
+	FOR_EACH_RD(bd)
+	{
+		int unit = minor(bd->dev);
+		ramdisk_inject_error(unit, 20, EIO);
+		int err = io(bd, B_READ, 18, 4 * DEV_BSIZE, data, NULL);
+		ramdisk_inject_error(unit, 0, 0);
+		CHECK(err == EIO, "%s: biowait returned %d, expected EIO",
+		      bd->name, err);
+		CHECK_EQ(io(bd, B_READ, 18, 4 * DEV_BSIZE, data, NULL), 0);
+	}
+}
+
+TEST(bioerror_sets_and_clears_b_error_and_b_error_together)
+{
+	static struct buf b;
+
+	memset(&b, 0, sizeof(b));
+	bioerror(&b, ENXIO);
+	CHECK(b.b_flags & B_ERROR, "B_ERROR not set");
+	CHECK_EQ(b.b_error, ENXIO);
+	CHECK_EQ(geterror(&b), ENXIO);
+	bioerror(&b, 0);
+	CHECK(!(b.b_flags & B_ERROR), "B_ERROR not cleared");
+	CHECK_EQ(b.b_error, 0);
+	CHECK_EQ(geterror(&b), 0);
+	b.b_flags |= B_ERROR; /* B_ERROR with no number still means EIO */
+	CHECK_EQ(geterror(&b), EIO);
+}
+
+/* --- the bounds rules, at every boundary, on both disks --- */
+
+TEST(read_at_the_end_of_the_device_is_eof_not_an_error)
+{
+	FOR_EACH_RD(bd)
+	{
+		uint32_t resid = 0;
+		int err = io(bd, B_READ, bd->nblocks, 4 * DEV_BSIZE, data,
+			     &resid);
+		CHECK(err == 0, "%s: EOF read gave error %d", bd->name, err);
+		CHECK_EQ(resid, 4 * DEV_BSIZE);
+	}
+}
+
+TEST(requests_outside_the_device_get_enxio)
+{
+	FOR_EACH_RD(bd)
+	{
+		uint32_t resid = 0;
+		CHECK_EQ(io(bd, B_WRITE, bd->nblocks, DEV_BSIZE, data, &resid),
+			 ENXIO);
+		CHECK_EQ(resid, DEV_BSIZE);
+		CHECK_EQ(io(bd, B_READ, bd->nblocks + 1, DEV_BSIZE, data, NULL),
+			 ENXIO);
+		CHECK_EQ(io(bd, B_READ, -1, DEV_BSIZE, data, NULL), ENXIO);
+		CHECK_EQ(io(bd, B_WRITE, 0x7FFFFFFF, DEV_BSIZE, data, NULL),
+			 ENXIO);
+	}
+}
+
+TEST(a_transfer_running_past_the_end_is_truncated)
+{
+	FOR_EACH_RD(bd)
+	{
+		uint32_t resid = 0;
+		uint8_t *disk = ramdisk_data(minor(bd->dev));
+		memset(data, 0x5A, 4 * DEV_BSIZE);
+		int err = io(bd, B_WRITE, bd->nblocks - 1, 4 * DEV_BSIZE, data,
+			     &resid);
+		CHECK_EQ(err, 0);
+		CHECK_EQ(resid, 3 * DEV_BSIZE);
+		CHECK(disk[(bd->nblocks - 1) * DEV_BSIZE] == 0x5A,
+		      "%s: the block inside was not written", bd->name);
+		err = io(bd, B_READ, bd->nblocks - 2, 4 * DEV_BSIZE, data,
+			 &resid);
+		CHECK_EQ(err, 0);
+		CHECK_EQ(resid, 2 * DEV_BSIZE);
+	}
+}
+
+TEST(bad_byte_counts_and_null_buffers_get_einval)
+{
+	FOR_EACH_RD(bd)
+	{
+		CHECK_EQ(io(bd, B_READ, 0, 0, data, NULL), EINVAL);
+		CHECK_EQ(io(bd, B_READ, 0, 100, data, NULL), EINVAL);
+		CHECK_EQ(io(bd, B_WRITE, 0, DEV_BSIZE + 1, data, NULL), EINVAL);
+		CHECK_EQ(io(bd, B_READ, 0, DEV_BSIZE, NULL, NULL), EINVAL);
+		/* at the end, a bad count is still EINVAL, not EOF */
+		CHECK_EQ(io(bd, B_READ, bd->nblocks, 100, data, NULL), EINVAL);
+	}
+}
+
+TEST(an_unknown_device_gets_enxio)
+{
+	static struct buf b;
+
+	memset(&b, 0, sizeof(b));
+	b.b_dev = makedev(99, 0);
+	b.b_bcount = DEV_BSIZE;
+	b.b_un.b_addr = data;
+	b.b_flags = B_READ;
+	bdev_strategy(&b);
+	CHECK_EQ(biowait(&b), ENXIO);
+}
+
+/* --- chains, in any order, each completed once --- */
+
+#define CHAIN 100
+static struct buf chain_buf[CHAIN];
+static volatile int chain_done[CHAIN];
+
+static void
+chain_iodone(struct buf *bp)
+{
+	chain_done[bp - chain_buf]++;
+}
+
+TEST(a_chain_of_100_bufs_in_random_order_completes_each_once)
+{
+	uint32_t seed = 7;
+
+	FOR_EACH_RD(bd)
+	{
+		int order[CHAIN];
+		for (int i = 0; i < CHAIN; i++)
+			order[i] = i;
+		for (int i = CHAIN - 1; i > 0; i--) {
+			int j = rand32(&seed) % (i + 1), t = order[i];
+			order[i] = order[j];
+			order[j] = t;
+		}
+		/* write the pattern to blocks 200.. in random order */
+		uint8_t *mem = kmalloc(CHAIN * DEV_BSIZE);
+		CHECK(mem != NULL, "no memory");
+		struct buf *head = NULL;
+		for (int k = CHAIN - 1; k >= 0; k--) {
+			int i = order[k];
+			pattern_fill(mem + i * DEV_BSIZE, minor(bd->dev),
+				     200 + i);
+			buf_setup(&chain_buf[i], bd, B_WRITE, 200 + i,
+				  DEV_BSIZE, mem + i * DEV_BSIZE);
+			chain_buf[i].b_iodone = chain_iodone;
+			chain_buf[i].av_forw = head;
+			head = &chain_buf[i];
+			chain_done[i] = 0;
+		}
+		bdev_strategy(head);
+		for (int w = 0; w < 200; w++) {
+			int all = 1;
+			for (int i = 0; i < CHAIN; i++)
+				all &= chain_done[i] >= 1;
+			if (all)
+				break;
+			static int nobody;
+			tsleep(&nobody, "chain", 1);
+		}
+		for (int i = 0; i < CHAIN; i++)
+			CHECK(chain_done[i] == 1,
+			      "%s: buf %d completed %d times", bd->name, i,
+			      chain_done[i]);
+		const uint8_t *disk = ramdisk_data(minor(bd->dev));
+		for (int i = 0; i < CHAIN; i++)
+			CHECK(pattern_check(disk + (200 + i) * DEV_BSIZE,
+					    minor(bd->dev), 200 + i) < 0,
+			      "%s: block %d wrong on the disk", bd->name,
+			      200 + i);
+		kfree(mem);
+	}
+}
+
+/* --- splitting: larger than maxxfer, completed once --- */
+
+TEST(a_request_larger_than_maxxfer_is_split_and_completed_once)
+{
+	FOR_EACH_RD(bd)
+	{
+		uint32_t len = 3 * bd->maxxfer + 4 * DEV_BSIZE;
+		uint8_t *mem = kmalloc(len);
+		CHECK(mem != NULL, "no memory");
+		for (uint32_t b = 0; b < len / DEV_BSIZE; b++)
+			pattern_fill(mem + b * DEV_BSIZE, minor(bd->dev),
+				     1000 + b);
+		uint64_t splits = bdev_stats.splits;
+		iodone_calls = 0;
+		static struct buf b;
+		buf_setup(&b, bd, B_WRITE, 1000, len, mem);
+		b.b_iodone = note_iodone;
+		bdev_strategy(&b);
+		for (int w = 0; w < 200 && !iodone_calls; w++) {
+			static int nobody;
+			tsleep(&nobody, "split", 1);
+		}
+		CHECK_EQ(iodone_calls, 1);
+		CHECK_EQ(bdev_stats.splits - splits, 1);
+		CHECK_EQ(b.b_resid, 0);
+		CHECK(b.b_iodone == note_iodone, "%s: b_iodone changed",
+		      bd->name);
+		memset(mem, 0, len);
+		CHECK_EQ(io(bd, B_READ, 1000, len, mem, NULL), 0);
+		for (uint32_t k = 0; k < len / DEV_BSIZE; k++)
+			CHECK(pattern_check(mem + k * DEV_BSIZE, minor(bd->dev),
+					    1000 + k) < 0,
+			      "%s: block %u wrong after a split transfer",
+			      bd->name, 1000 + k);
+		kfree(mem);
+	}
+}
+
+TEST(a_split_request_with_a_failing_piece_reports_the_bytes_before_it)
+{
+	FOR_EACH_RD(bd)
+	{
+		uint32_t len = 4 * bd->maxxfer;
+		uint8_t *mem = kmalloc(len);
+		CHECK(mem != NULL, "no memory");
+		/* the third piece fails */
+		daddr_t bad = 2000 + 2 * bd->maxxfer / DEV_BSIZE + 3;
+		ramdisk_inject_error(minor(bd->dev), bad, EIO);
+		uint32_t resid = 0;
+		int err = io(bd, B_READ, 2000, len, mem, &resid);
+		ramdisk_inject_error(minor(bd->dev), 0, 0);
+		kfree(mem);
+		CHECK_EQ(err, EIO);
+		CHECK_EQ(resid, len - 2 * bd->maxxfer);
+	}
+}
+
+/* --- stacked completion: a layer substitutes its own b_iodone --- */
+
+struct layer {
+	void (*saved_iodone)(struct buf *);
+	void *saved_private;
+	daddr_t saved_blkno;
+	int calls;
+};
+
+#define LAYER_OFFSET 300 /* the "logical volume" starts at block 300 */
+
+static void
+layer_done(struct buf *bp)
+{
+	struct layer *l = bp->b_private;
+
+	l->calls++;
+	/* Put back everything we changed, then complete the original. */
+	bp->b_iodone = l->saved_iodone;
+	bp->b_private = l->saved_private;
+	bp->b_blkno = l->saved_blkno;
+	biodone(bp);
+}
+
+/* A logical-volume strategy routine: translate and pass down. */
+static void
+layer_strategy(struct buf *bp, struct layer *l)
+{
+	l->saved_iodone = bp->b_iodone;
+	l->saved_private = bp->b_private;
+	l->saved_blkno = bp->b_blkno;
+	bp->b_iodone = layer_done;
+	bp->b_private = l;
+	bp->b_blkno += LAYER_OFFSET;
+	bdev_strategy(bp); /* issued again, to the physical disk */
+}
+
+static volatile int outer_calls;
+static void *outer_private_seen;
+
+static void
+outer_iodone(struct buf *bp)
+{
+	outer_calls++;
+	outer_private_seen = bp->b_private;
+}
+
+TEST(a_stacked_b_iodone_is_saved_restored_and_the_original_completed)
+{
+	FOR_EACH_RD(bd)
+	{
+		static struct layer l;
+		static struct buf b;
+		static int cookie;
+		memset(&l, 0, sizeof(l));
+		outer_calls = 0;
+		pattern_fill(data, minor(bd->dev), LAYER_OFFSET + 9);
+		buf_setup(&b, bd, B_WRITE, 9, DEV_BSIZE, data);
+		b.b_iodone = outer_iodone;
+		b.b_private = &cookie;
+		bio_issue(&b); /* the caller hands it to the layer */
+		layer_strategy(&b, &l);
+		for (int w = 0; w < 100 && !outer_calls; w++) {
+			static int nobody;
+			tsleep(&nobody, "stack", 1);
+		}
+		CHECK_EQ(l.calls, 1);
+		CHECK_EQ(outer_calls, 1);
+		CHECK(outer_private_seen == &cookie,
+		      "%s: b_private not restored", bd->name);
+		CHECK_EQ(b.b_blkno, 9);
+		CHECK_EQ(b.b_iodepth, 0);
+		CHECK(pattern_check(ramdisk_data(minor(bd->dev)) +
+					    (LAYER_OFFSET + 9) * DEV_BSIZE,
+				    minor(bd->dev), LAYER_OFFSET + 9) < 0,
+		      "%s: the write did not land at the translated block",
+		      bd->name);
+	}
+}
+
+TEST(raw_bufs_from_getrbuf_are_marked_and_freed)
+{
+	struct buf *bp = getrbuf();
+
+	CHECK(bp != NULL, "getrbuf failed");
+	CHECK(bp->b_flags & B_RAW, "no B_RAW");
+	CHECK(bp->b_flags & B_BUSY, "not held");
+	freerbuf(bp);
+}
