@@ -205,6 +205,12 @@ static void __attribute__((noinline)) crash_block_bug(const char *which)
 		bio_issue(&b);
 		b.b_blkno = 6; /* what a driver must not do */
 		biodone(&b);
+	} else if (!strcmp(which, "rawbuf")) {
+		struct buf *bp = getrbuf(); /* and no b_iodone */
+		bp->b_dev = b.b_dev;
+		bp->b_bcount = DEV_BSIZE;
+		bp->b_un.b_addr = data;
+		bdev_strategy(bp);
 	} else if (!strcmp(which, "brelse") && rd0) {
 		struct buf *bp = getblk(rd0->dev, 0, DEV_BSIZE);
 		brelse(bp);
@@ -212,7 +218,7 @@ static void __attribute__((noinline)) crash_block_bug(const char *which)
 	}
 }
 
-SHELL_CMD(crash, "divide|null|ud|panic|stack|biodone|brelse|blkno",
+SHELL_CMD(crash, "divide|null|ud|panic|stack|biodone|brelse|blkno|rawbuf",
 	  "fault on purpose, to see the report")
 {
 	if (argc != 2)
@@ -226,7 +232,7 @@ SHELL_CMD(crash, "divide|null|ud|panic|stack|biodone|brelse|blkno",
 	else if (!strcmp(argv[1], "panic"))
 		panic("crash: panic requested from the shell");
 	else if (!strcmp(argv[1], "biodone") || !strcmp(argv[1], "brelse") ||
-		 !strcmp(argv[1], "blkno"))
+		 !strcmp(argv[1], "blkno") || !strcmp(argv[1], "rawbuf"))
 		crash_block_bug(argv[1]);
 	else if (!strcmp(argv[1], "stack")) {
 		struct thread *t =

@@ -229,8 +229,9 @@ def parse_ktap(prefix, text, complete, why_incomplete=""):
     return c.results
 
 
-def run_kernel_tests(name, pattern, timeout=240, **machine):
-    m = Machine(name, args="test=%s panic=exit" % pattern, **machine)
+def run_kernel_tests(name, pattern, timeout=240, args="", **machine):
+    m = Machine(name, args="test=%s panic=exit %s" % (pattern, args),
+                **machine)
     try:
         code = m.wait_exit(timeout)
         complete = code in (EXIT_OK, EXIT_FAIL)
@@ -257,6 +258,16 @@ def host_unit_tests():
 @scenario("kernel")
 def kernel_tests():
     return run_kernel_tests("kernel", "*")
+
+
+@scenario("kernel_slowdisk")
+def kernel_tests_slow_async_disk():
+    """The block-layer battery again with rd1 five ticks slow, so more
+    requests overlap in its queue."""
+    return run_kernel_tests("kernel_slowdisk", "*b_iodone*,*biodone*,"
+                            "a_chain*,a_request*,a_split*,a_stacked*,"
+                            "physio*,a_delayed*,threads_hammering*",
+                            args="rdlatency=5")
 
 
 @scenario("bench")
@@ -599,6 +610,14 @@ def crash_blkno():
     return crash_scenario("blkno", r"^panic: biodone: the driver changed "
                           r"b_blkno of buf [0-9a-fx]+ \(6, was 5\)",
                           ["biodone", "crash_block_bug"] + SHELL_FRAMES)
+
+
+@scenario("crash_rawbuf")
+def crash_rawbuf():
+    return crash_scenario("rawbuf", r"^panic: bio_issue: raw buf [0-9a-fx]+ "
+                          r"has no b_iodone", ["bio_issue", "bdev_strategy",
+                                               "crash_block_bug"] +
+                          SHELL_FRAMES)
 
 
 @scenario("crash_panic")

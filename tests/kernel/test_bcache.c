@@ -120,6 +120,9 @@ TEST(brelse_of_a_buffer_not_held_is_caught_by_brelse_itself)
 
 TEST(a_delayed_write_survives_eviction_and_reaches_the_disk)
 {
+	int saved = bcache_stats.nbuf;
+
+	CHECK_EQ(bcache_resize(64), 0); /* a small pool: eviction comes fast */
 	FOR_EACH_RD(bd)
 	{
 		CHECK_EQ(bsync(), 0);
@@ -144,6 +147,7 @@ TEST(a_delayed_write_survives_eviction_and_reaches_the_disk)
 		CHECK(pattern_check(disk_block(bd, 80), minor(bd->dev), 80) < 0,
 		      "%s: the delayed write was lost", bd->name);
 	}
+	CHECK_EQ(bcache_resize(saved), 0);
 }
 
 TEST(the_syncer_writes_old_delayed_writes)
