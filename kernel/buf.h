@@ -49,6 +49,7 @@ typedef int32_t daddr_t; /* block number in 512-byte units */
 #define B_RAW	    0x0200 /* a raw buf from getrbuf, not the cache's */
 #define B_AGE	    0x0400 /* release at the LRU head: reuse it soon */
 #define B_READAHEAD 0x0800 /* read ahead, not asked for yet */
+#define B_FLUSH	    0x1000 /* no data: flush the device's write cache */
 
 struct buf {
 	uint32_t b_flags;

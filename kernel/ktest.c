@@ -48,27 +48,32 @@ ktest_failed(void)
 	return failed;
 }
 
-/* Comma-separated globs; an empty list selects everything. */
+/* Comma-separated globs; "-GLOB" excludes.  A name is selected if it
+ * matches a glob (or there are none but exclusions) and no exclusion. */
 static int
 selected(const char *patterns, const char *name)
 {
 	char pat[64];
+	int include = 0, any_include = 0;
 
-	if (!*patterns)
-		return 1;
 	for (const char *p = patterns; *p;) {
 		size_t n = 0;
 		while (p[n] && p[n] != ',')
 			n++;
-		if (n < sizeof(pat)) {
+		if (n && n < sizeof(pat)) {
 			memcpy(pat, p, n);
 			pat[n] = '\0';
-			if (glob_match(pat, name))
-				return 1;
+			if (pat[0] == '-') {
+				if (glob_match(pat + 1, name))
+					return 0;
+			} else {
+				any_include = 1;
+				include |= glob_match(pat, name);
+			}
 		}
 		p += n + (p[n] == ',');
 	}
-	return 0;
+	return include || !any_include;
 }
 
 static void run_set(const struct ktest *set, uintptr_t end,

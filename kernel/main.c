@@ -9,10 +9,12 @@
 #include "console.h"
 #include "cpu.h"
 #include "kmalloc.h"
+#include "ide.h"
 #include "ksym.h"
 #include "ktest.h"
 #include "multiboot.h"
 #include "panic.h"
+#include "pci.h"
 #include "pic.h"
 #include "pmem.h"
 #include "ramdisk.h"
@@ -53,6 +55,8 @@ kmain(uint32_t magic, const struct multiboot_info *mbi)
 	uart_intr_enable();
 	sti();
 	ramdisk_init(mbi);
+	pci_init();
+	ide_init();
 	bcache_init();
 
 	char sz[16];

@@ -62,7 +62,7 @@ class Machine:
     """One QEMU run with its serial console on a pipe."""
 
     def __init__(self, name, args="", machine="pc", mem="256M", extra=(),
-                 reboot=False, gdb_port=None, iso_files=()):
+                 reboot=False, gdb_port=None, iso_files=(), cdrom_ahci=False):
         self.name = name
         self.dir = os.path.join(BUILD, "scenarios", name)
         os.makedirs(self.dir, exist_ok=True)
@@ -73,8 +73,14 @@ class Machine:
                        ["%s=%s" % f for f in iso_files], check=True)
         cmd = [QEMU, "-M", machine, "-m", mem, "-accel", "tcg",
                "-display", "none", "-monitor", "none", "-serial", "stdio",
-               "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-               "-cdrom", self.iso, "-boot", "d"]
+               "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+        if cdrom_ahci:
+            # the boot CD on an AHCI port, leaving every IDE place to disks
+            cmd += ["-device", "ahci,id=ahci0",
+                    "-drive", "file=%s,media=cdrom,if=none,id=cd0" % self.iso,
+                    "-device", "ide-cd,drive=cd0,bus=ahci0.0,bootindex=0"]
+        else:
+            cmd += ["-cdrom", self.iso, "-boot", "d"]
         if not reboot:
             cmd.append("-no-reboot")
         if gdb_port:
@@ -257,7 +263,7 @@ def host_unit_tests():
 
 @scenario("kernel")
 def kernel_tests():
-    return run_kernel_tests("kernel", "*")
+    return run_kernel_tests("kernel", "-wd_*")  # wd_*: the ide scenarios
 
 
 @scenario("kernel_slowdisk")
@@ -503,6 +509,124 @@ def ram_disk_from_module():
     finally:
         m.close()
     return c.results
+
+
+# --- IDE (PIIX) disks: images written here, checked here after halt ---
+
+WD_CACHE_REGION, WD_RAW_REGION, WD_THREAD_REGION, WD_THREADS = \
+    2048, 4096, 8192, 4   # as in tests/kernel/test_wd.c
+
+
+def make_image(path, disk, nblocks):
+    with open(path, "wb") as f:
+        for lba in range(nblocks):
+            f.write(pattern_sector(disk, lba))
+
+
+def wd_image_expect(disk, lba, wrote_regions, fault=None):
+    """The pattern id a sector of disk `disk` must hold after the tests."""
+    if wrote_regions:
+        if WD_CACHE_REGION <= lba < WD_CACHE_REGION + 256:
+            return disk + 100
+        if WD_RAW_REGION <= lba < WD_RAW_REGION + 512:
+            return disk + 200
+        t = (lba - WD_THREAD_REGION) // 256
+        if 0 <= t < WD_THREADS:
+            return disk + 50 + t
+    if fault and fault[0] == disk and fault[2] - 10 <= lba <= fault[2] + 10 \
+            and lba != fault[2]:
+        return disk + 100
+    return disk
+
+
+def check_images(c, images, wrote_regions, fault=None):
+    for disk, path, nblk in images:
+        with c.test("wd%d_image_holds_what_the_kernel_wrote" % disk):
+            with open(path, "rb") as f:
+                data = f.read()
+            assert len(data) == nblk * 512, "image size changed"
+            for lba in range(nblk):
+                want = pattern_sector(wd_image_expect(disk, lba,
+                                                      wrote_regions, fault),
+                                      lba)
+                got = data[lba * 512:(lba + 1) * 512]
+                assert got == want, "sector %d: expected the pattern of " \
+                    "disk %d, found %r..." % (
+                        lba, wd_image_expect(disk, lba, wrote_regions, fault),
+                        got[:16])
+
+
+def ide_scenario(name, units, sizes, pattern, args="", cd_on_ahci=True,
+                 fault=None):
+    """Disks at (channel, unit) pairs `units`, sizes in blocks."""
+    d = os.path.join(BUILD, "scenarios", name)
+    os.makedirs(d, exist_ok=True)
+    extra, images = [], []
+    for (chan, unit), nblk in zip(units, sizes):
+        disk = 2 * chan + unit
+        img = os.path.join(d, "wd%d.img" % disk)
+        make_image(img, disk, nblk)
+        images.append((disk, img, nblk))
+        spec = "file=%s,format=raw,if=none,id=wd%d" % (img, disk)
+        if fault and fault[0] == disk:
+            cfg = os.path.join(d, "blkdebug.cfg")
+            with open(cfg, "w") as f:
+                f.write('[inject-error]\nevent = "read_aio"\nerrno = "5"\n'
+                        'sector = "%d"\n\n[inject-error]\nevent = '
+                        '"write_aio"\nerrno = "5"\nsector = "%d"\n'
+                        % (fault[1], fault[2]))
+            spec = "file=blkdebug:%s:%s,format=raw,if=none,id=wd%d" % (
+                cfg, img, disk)
+        extra += ["-drive", spec, "-device",
+                  "ide-hd,drive=wd%d,bus=ide.%d,unit=%d" % (disk, chan, unit)]
+    m = Machine(name, args="test=%s panic=exit wdcount=%d %s" % (
+        pattern, len(units), args), extra=extra, cdrom_ahci=cd_on_ahci)
+    try:
+        code = m.wait_exit(300)
+        complete = code in (EXIT_OK, EXIT_FAIL)
+        why = "" if complete else "QEMU exit status %d" % code
+    except Timeout as e:
+        complete, why = False, "hung: " + str(e)
+    finally:
+        m.close()
+    results = parse_ktap(name, m.buf, complete, why)
+    c = Checks(name)
+    if complete:
+        check_images(c, images, fault is None, fault)
+    return results + c.results
+
+
+WD_TESTS = "wd_*,-wd_fault*"
+
+
+@scenario("ide1")
+def ide_one_disk():
+    """One odd-sized disk, the boot CD on the same controller (skipped as
+    ATAPI)."""
+    return ide_scenario("ide1", [(0, 0)], [20000 + 3], WD_TESTS,
+                        cd_on_ahci=False)
+
+
+@scenario("ide4")
+def ide_four_disks_dma():
+    return ide_scenario("ide4", [(0, 0), (0, 1), (1, 0), (1, 1)],
+                        [16384, 12000 + 1, 20480, 16384 + 77], WD_TESTS)
+
+
+@scenario("ide4_pio")
+def ide_four_disks_pio():
+    return ide_scenario("ide4_pio", [(0, 0), (0, 1), (1, 0), (1, 1)],
+                        [16384, 12000 + 1, 10000, 16384 + 77], WD_TESTS,
+                        args="ide=pio")
+
+
+@scenario("ide_faults")
+def ide_faults():
+    """blkdebug fails reads of sector 1000 and writes of 1500 on wd1."""
+    fault = (1, 1000, 1500)
+    return ide_scenario("ide_faults", [(0, 0), (0, 1)], [16384, 16384],
+                        "wd_all*,wd_fault*", args="wdbad=wd1:1000:1500",
+                        cd_on_ahci=False, fault=fault)
 
 
 @scenario("reboot")

@@ -1,0 +1,657 @@
+/*
+ * ide.c: the PIIX IDE disk driver (QEMU -M pc), the asynchronous design
+ * of ../shared/seeds/004_*.txt: the strategy routine queues bufs to the
+ * channel and starts the device if it is idle; the channel's interrupt
+ * completes the active buf with biodone (deferred to INTIODONE) and starts
+ * the next.
+ *
+ * QEMU: -drive file=IMG,format=raw,if=none,id=d0 \
+ *       -device ide-hd,drive=d0,bus=ide.0,unit=0     (wd0; ide.1 unit=1 is wd3)
+ *
+ * Disks are wd(2 * channel + drive).  Transfers are bus-master DMA with a
+ * PRD table, or PIO (`ide=pio` on the command line, or a controller
+ * without a bus master BAR).  LBA48 commands are used only past LBA28's
+ * reach.  Scheduling: C-LOOK on each channel's queue (ascending block
+ * order from the last position, then wrap to the lowest): on a real disk
+ * it bounds seeks and starves no one; a flush is a barrier nothing is
+ * sorted across.  Every command has a watchdog: when it fires, a command
+ * that is in fact complete (a lost interrupt) is finished; otherwise the
+ * channel is reset and the command retried, IDE_RETRIES times, then EIO.
+ */
+#include "ide.h"
+
+#include <stddef.h>
+
+#include "ata.h"
+#include "bdev.h"
+#include "clock.h"
+#include "cmdline_opt.h"
+#include "console.h"
+#include "cpu.h"
+#include "errno.h"
+#include "ide_reg.h"
+#include "intr.h"
+#include "kmalloc.h"
+#include "panic.h"
+#include "pci.h"
+#include "pci_reg.h"
+#include "pmem.h"
+#include "printf.h"
+#include "string.h"
+
+#define IDE_TIMEOUT_TICKS (3 * HZ) /* a command's watchdog */
+#define IDE_RETRIES	  3	   /* resets before EIO */
+#define IDE_SPIN	  100000   /* bound on polling the status register */
+#define IDE_MAXXFER_LBA28 (ATA_LBA28_SECTORS * DEV_BSIZE)
+#define IDE_MAXXFER_LBA48 (1024u * 1024)
+#define IDE_NPRD	  (PAGE_SIZE / sizeof(struct ide_prd))
+
+struct ide_channel;
+
+struct ide_drive {
+	struct bdev bd;
+	struct ide_channel *ch;
+	int unit; /* 0 master, 1 slave */
+	struct ata_ident id;
+	int present;
+};
+
+struct ide_channel {
+	int chan;	       /* 0 primary, 1 secondary */
+	uint16_t cmd, ctl, bm; /* I/O bases; bm 0: no bus master */
+	int irq;
+	struct ide_drive drive[2];
+	struct buf *queue;  /* waiting, C-LOOK order, via av_forw */
+	struct buf *active; /* the command in the drive */
+	struct ide_drive *adrive;
+	int dma;	     /* the active command uses DMA */
+	uint8_t *pio_ptr;    /* PIO: where the next sector goes or comes */
+	uint32_t pio_left;   /* PIO: sectors still to move */
+	daddr_t head;	     /* C-LOOK: where the last command ended */
+	struct ide_prd *prd; /* the channel's PRD table (one page) */
+	struct timeout watchdog;
+	int retries;
+	struct intrhand *ih;
+	struct ide_stats stats;
+};
+
+static struct ide_channel channels[2];
+static int ide_use_pio;
+static volatile int ide_drop_irqs; /* tests: interrupts to ignore */
+
+/* --- registers --- */
+
+static uint8_t
+status_alt(struct ide_channel *ch)
+{
+	return inb(ch->ctl + IDE_ALTSTATUS);
+}
+
+/* Poll until BSY clears (and `want` bits are set); 0 on success. */
+static int
+wait_ready(struct ide_channel *ch, uint8_t want)
+{
+	for (int i = 0; i < IDE_SPIN; i++) {
+		uint8_t s = status_alt(ch);
+		if (s == 0xFF)
+			return ENXIO;
+		if (!(s & ATA_S_BSY) && (s & want) == want)
+			return 0;
+		if (!(s & ATA_S_BSY) && (s & (ATA_S_ERR | ATA_S_DF)))
+			return EIO;
+	}
+	return ETIMEDOUT;
+}
+
+/* The 400 ns the drive needs after select before its status is true. */
+static void
+settle(struct ide_channel *ch)
+{
+	for (int i = 0; i < 4; i++)
+		status_alt(ch);
+}
+
+static void
+select_drive(struct ide_channel *ch, int unit, uint8_t lba_high)
+{
+	outb(ch->cmd + IDE_DEVICE,
+	     0xA0 | ATA_DEV_LBA | (unit ? ATA_DEV_SLAVE : 0) | lba_high);
+	settle(ch);
+}
+
+static void
+taskfile(struct ide_channel *ch, struct ide_drive *d, uint64_t lba,
+	 uint32_t count, int lba48)
+{
+	if (lba48) {
+		select_drive(ch, d->unit, 0);
+		/* high-order bytes first, then low: the registers are FIFOs */
+		outb(ch->cmd + IDE_COUNT, (count >> 8) & 0xFF);
+		outb(ch->cmd + IDE_LBA_LO, (lba >> 24) & 0xFF);
+		outb(ch->cmd + IDE_LBA_MID, (lba >> 32) & 0xFF);
+		outb(ch->cmd + IDE_LBA_HI, (lba >> 40) & 0xFF);
+	} else {
+		select_drive(ch, d->unit, (lba >> 24) & 0x0F);
+	}
+	outb(ch->cmd + IDE_COUNT, count & 0xFF);
+	outb(ch->cmd + IDE_LBA_LO, lba & 0xFF);
+	outb(ch->cmd + IDE_LBA_MID, (lba >> 8) & 0xFF);
+	outb(ch->cmd + IDE_LBA_HI, (lba >> 16) & 0xFF);
+}
+
+static void
+bm_stop(struct ide_channel *ch)
+{
+	if (!ch->bm)
+		return;
+	outb(ch->bm + BM_COMMAND, 0);
+	outb(ch->bm + BM_STATUS, BM_ST_INTR | BM_ST_ERROR); /* write 1 clears */
+}
+
+/* Describe [addr, addr+len) in the PRD table; 0 if it does not fit. */
+static int
+prd_build(struct ide_channel *ch, uint32_t addr, uint32_t len)
+{
+	unsigned n = 0;
+
+	while (len) {
+		uint32_t room = PRD_MAX_BYTES - (addr & (PRD_MAX_BYTES - 1));
+		uint32_t piece = len < room ? len : room;
+		if (n == IDE_NPRD)
+			return 0;
+		ch->prd[n].addr = addr;
+		ch->prd[n].flags_count = piece & 0xFFFF; /* 64 KiB is 0 */
+		n++;
+		addr += piece;
+		len -= piece;
+	}
+	ch->prd[n - 1].flags_count |= PRD_EOT;
+	return 1;
+}
+
+/* One sector by PIO, 256 words. */
+static void
+pio_in(struct ide_channel *ch)
+{
+	uint32_t words = 256;
+
+	__asm__ volatile("rep insw"
+			 : "+D"(ch->pio_ptr), "+c"(words)
+			 : "d"(ch->cmd + IDE_DATA)
+			 : "memory");
+}
+
+static void
+pio_out(struct ide_channel *ch)
+{
+	uint32_t words = 256;
+
+	__asm__ volatile("rep outsw"
+			 : "+S"(ch->pio_ptr), "+c"(words)
+			 : "d"(ch->cmd + IDE_DATA));
+}
+
+/* --- the queue --- */
+
+/* C-LOOK insertion, never before a flush already queued. */
+static void
+queue_insert(struct ide_channel *ch, struct buf *bp)
+{
+	struct buf **pp = &ch->queue, **start = &ch->queue;
+
+	for (struct buf *c = ch->queue; c; c = c->av_forw)
+		if (c->b_flags & B_FLUSH)
+			start = &c->av_forw;
+	if (bp->b_flags & B_FLUSH) {
+		while (*pp)
+			pp = &(*pp)->av_forw;
+	} else {
+		int second = bp->b_blkno < ch->head;
+		for (pp = start; *pp; pp = &(*pp)->av_forw) {
+			int c_second = (*pp)->b_blkno < ch->head;
+			if (second < c_second)
+				break; /* bp is in the first run, *pp not */
+			if (second == c_second && bp->b_blkno < (*pp)->b_blkno)
+				break;
+		}
+	}
+	bp->av_forw = *pp;
+	*pp = bp;
+}
+
+static void ide_start(struct ide_channel *ch);
+
+/* Finish the active command.  At splbio. */
+static void
+ide_done(struct ide_channel *ch, int error)
+{
+	struct buf *bp = ch->active;
+
+	timeout_del(&ch->watchdog);
+	ch->active = NULL;
+	ch->retries = 0;
+	bm_stop(ch);
+	if (error) {
+		bioerror(bp, error);
+		bp->b_resid = bp->b_bcount;
+		ch->stats.errors++;
+	}
+	ch->stats.commands++;
+	biodone(bp);
+	if (ch->queue)
+		ide_start(ch);
+}
+
+static void
+ide_fail_active(struct ide_channel *ch, uint8_t status)
+{
+	char why[80];
+	uint8_t err = inb(ch->cmd + IDE_ERROR);
+
+	kprintf("%s: %s error at block %d: %s\n", ch->adrive->bd.name,
+		ch->active->b_flags & B_FLUSH  ? "flush"
+		: ch->active->b_flags & B_READ ? "read"
+					       : "write",
+		ch->active->b_blkno,
+		ata_error_str(why, sizeof(why), status, err));
+	ide_done(ch, EIO);
+}
+
+/* Issue the command for the active buf.  At splbio. */
+static void
+ide_issue(struct ide_channel *ch)
+{
+	struct buf *bp = ch->active;
+	struct ide_drive *d = ch->adrive;
+	uint32_t len = bdev_xfer_bytes(bp);
+	uint32_t count = len / DEV_BSIZE;
+	uint64_t lba = (uint32_t)bp->b_blkno;
+	int lba48 = lba + count > ATA_LBA28_MAX || count > ATA_LBA28_SECTORS;
+	int rd = bp->b_flags & B_READ;
+
+	timeout_add(&ch->watchdog, IDE_TIMEOUT_TICKS);
+	if (wait_ready(ch, 0) == ETIMEDOUT) {
+		/* the watchdog resets the channel */
+		return;
+	}
+	if (bp->b_flags & B_FLUSH) {
+		select_drive(ch, d->unit, 0);
+		outb(ch->cmd + IDE_COMMAND,
+		     d->id.flush_ext ? ATA_FLUSH_CACHE_EXT : ATA_FLUSH_CACHE);
+		ch->dma = 0;
+		ch->pio_left = 0;
+		ch->stats.flushes++;
+		return;
+	}
+	ch->head = bp->b_blkno + count;
+	ch->dma = ch->bm && !ide_use_pio &&
+		  prd_build(ch, (uint32_t)bp->b_un.b_addr, len);
+	if (ch->dma) {
+		bm_stop(ch);
+		outl(ch->bm + BM_PRD_ADDR, (uint32_t)ch->prd);
+		outb(ch->bm + BM_COMMAND, rd ? BM_CMD_READ : 0);
+		taskfile(ch, d, lba, count, lba48);
+		outb(ch->cmd + IDE_COMMAND,
+		     rd ? (lba48 ? ATA_READ_DMA_EXT : ATA_READ_DMA)
+			: (lba48 ? ATA_WRITE_DMA_EXT : ATA_WRITE_DMA));
+		outb(ch->bm + BM_COMMAND,
+		     (rd ? BM_CMD_READ : 0) | BM_CMD_START);
+		ch->stats.dma++;
+		return;
+	}
+	ch->pio_ptr = bp->b_un.b_addr;
+	ch->pio_left = count;
+	taskfile(ch, d, lba, count, lba48);
+	outb(ch->cmd + IDE_COMMAND,
+	     rd ? (lba48 ? ATA_READ_SECTORS_EXT : ATA_READ_SECTORS)
+		: (lba48 ? ATA_WRITE_SECTORS_EXT : ATA_WRITE_SECTORS));
+	ch->stats.pio++;
+	if (!rd) {
+		/* The first sector goes now; each interrupt asks for the next. */
+		if (wait_ready(ch, ATA_S_DRQ))
+			return; /* the interrupt or the watchdog reports it */
+		pio_out(ch);
+		ch->pio_left--;
+	}
+}
+
+static void
+ide_start(struct ide_channel *ch)
+{
+	SPL_ASSERT_ATLEAST(IPL_BIO);
+	if (ch->active || !ch->queue)
+		return;
+	struct buf *bp = ch->queue;
+	ch->queue = bp->av_forw;
+	bp->av_forw = NULL;
+	ch->active = bp;
+	ch->adrive = bdev_lookup(bp->b_dev)->softc;
+	ide_issue(ch);
+}
+
+/*
+ * The drive has interrupted (or the watchdog found it finished): move the
+ * next PIO sector, or finish the command.  At splbio.
+ */
+static void
+ide_service(struct ide_channel *ch)
+{
+	uint8_t bmst = ch->bm ? inb(ch->bm + BM_STATUS) : 0;
+	uint8_t st = inb(ch->cmd + IDE_STATUS); /* acknowledges INTRQ */
+
+	if (st & ATA_S_BSY)
+		return; /* not yet */
+	if (ch->dma) {
+		bm_stop(ch);
+		if (st & (ATA_S_ERR | ATA_S_DF) || bmst & BM_ST_ERROR) {
+			ide_fail_active(ch, st);
+			return;
+		}
+		ide_done(ch, 0);
+		return;
+	}
+	if (st & (ATA_S_ERR | ATA_S_DF)) {
+		ide_fail_active(ch, st);
+		return;
+	}
+	int rd = ch->active->b_flags & B_READ;
+	if (rd && ch->pio_left) {
+		if (!(st & ATA_S_DRQ)) {
+			ide_fail_active(ch, st);
+			return;
+		}
+		pio_in(ch);
+		if (--ch->pio_left)
+			return; /* the next sector's interrupt follows */
+	} else if (!rd && ch->pio_left) {
+		pio_out(ch);
+		ch->pio_left--;
+		return;
+	}
+	ide_done(ch, 0);
+}
+
+/* Software reset of both drives on the channel, interrupts left on. */
+static void
+ide_reset(struct ide_channel *ch)
+{
+	bm_stop(ch);
+	outb(ch->ctl + IDE_DEVCTL, DEVCTL_SRST);
+	for (int i = 0; i < 10; i++)
+		status_alt(ch); /* > 5 us */
+	outb(ch->ctl + IDE_DEVCTL, 0);
+	wait_ready(ch, 0);
+	ch->stats.resets++;
+}
+
+/* A command's watchdog, from the soft clock. */
+static void
+ide_watchdog(void *arg)
+{
+	struct ide_channel *ch = arg;
+	int s = splbio();
+
+	if (!ch->active) {
+		splx(s);
+		return;
+	}
+	uint8_t st = status_alt(ch);
+	uint8_t bmst = ch->bm ? inb(ch->bm + BM_STATUS) : 0;
+	int finished = !(st & ATA_S_BSY) &&
+		       (ch->dma ? (bmst & BM_ST_INTR) != 0
+				: (st & (ATA_S_DRQ | ATA_S_ERR)) ||
+					  (ch->active->b_flags & B_FLUSH) ||
+					  !ch->pio_left);
+	if (finished) {
+		ch->stats.lost_irqs++;
+		kprintf("%s: lost interrupt: the command had finished; "
+			"recovered\n",
+			ch->adrive->bd.name);
+		ide_service(ch);
+		while (ch->active && !ch->dma && ch->pio_left &&
+		       !(status_alt(ch) & ATA_S_BSY))
+			ide_service(ch); /* PIO: the rest without interrupts */
+		splx(s);
+		return;
+	}
+	ch->stats.timeouts++;
+	kprintf("%s: command timed out (status 0x%02x); resetting channel %d\n",
+		ch->adrive->bd.name, st, ch->chan);
+	ide_reset(ch);
+	if (++ch->retries > IDE_RETRIES) {
+		kprintf("%s: giving up after %d resets\n", ch->adrive->bd.name,
+			IDE_RETRIES);
+		ide_done(ch, EIO);
+	} else {
+		ide_issue(ch);
+	}
+	splx(s);
+}
+
+/* --- probing --- */
+
+static int
+ide_identify(struct ide_channel *ch, struct ide_drive *d)
+{
+	static uint16_t id[256];
+
+	select_drive(ch, d->unit, 0);
+	uint8_t s = status_alt(ch);
+	if (s == 0xFF || s == 0)
+		return ENODEV;
+	outb(ch->cmd + IDE_COMMAND, ATA_IDENTIFY);
+	settle(ch);
+	if (!status_alt(ch))
+		return ENODEV;
+	int err = wait_ready(ch, ATA_S_DRQ);
+	if (err) {
+		uint8_t mid = inb(ch->cmd + IDE_LBA_MID);
+		uint8_t hi = inb(ch->cmd + IDE_LBA_HI);
+		if (mid == ATAPI_SIG_MID && hi == ATAPI_SIG_HIGH) {
+			kprintf("wd%d: ATAPI device (CD/DVD): skipped\n",
+				2 * ch->chan + d->unit);
+			return ENODEV;
+		}
+		return err;
+	}
+	__asm__ volatile("rep insw"
+			 :
+			 : "D"(id), "c"(256), "d"(ch->cmd + IDE_DATA)
+			 : "memory");
+	inb(ch->cmd + IDE_STATUS);
+	ata_ident_parse(id, &d->id);
+	return 0;
+}
+
+static void ide_strategy(struct buf *chain);
+static int ide_flush(struct bdev *bd);
+
+static void
+ide_drive_attach(struct ide_channel *ch, int unit)
+{
+	struct ide_drive *d = &ch->drive[unit];
+	char size[16];
+
+	d->ch = ch;
+	d->unit = unit;
+	if (ide_identify(ch, d))
+		return;
+	int n = 2 * ch->chan + unit;
+	if (d->id.sectors > 0x7FFFFFFF) {
+		kprintf("wd%d: %llu sectors: larger than iodine's 1 TiB block "
+			"numbers; using the first 1 TiB\n",
+			n, (unsigned long long)d->id.sectors);
+		d->id.sectors = 0x7FFFFFFF;
+	}
+	snprintf(d->bd.name, sizeof(d->bd.name), "wd%d", n);
+	d->bd.dev = makedev(MAJOR_WD, n);
+	d->bd.nblocks = (uint32_t)d->id.sectors;
+	d->bd.maxxfer = d->id.lba48 ? IDE_MAXXFER_LBA48 : IDE_MAXXFER_LBA28;
+	d->bd.model = d->id.model;
+	d->bd.strategy = ide_strategy;
+	d->bd.flush = ide_flush;
+	d->bd.softc = d;
+	if (bdev_register(&d->bd))
+		return;
+	d->present = 1;
+	kprintf("%s: %s, %s, %s, %s, write cache %s\n", d->bd.name, d->id.model,
+		fmt_size(size, sizeof(size), d->id.sectors * DEV_BSIZE),
+		d->id.lba48 ? "LBA48" : "LBA28",
+		ch->bm && !ide_use_pio ? "DMA" : "PIO",
+		d->id.write_cache ? "on" : "off");
+}
+
+static int ide_intr(void *arg);
+
+static void
+ide_channel_attach(int chan, uint16_t cmd, uint16_t ctl, uint16_t bm, int irq)
+{
+	struct ide_channel *ch = &channels[chan];
+
+	ch->chan = chan;
+	ch->cmd = cmd;
+	ch->ctl = ctl;
+	ch->bm = bm;
+	ch->irq = irq;
+	timeout_set(&ch->watchdog, ide_watchdog, ch);
+	if (inb(cmd + IDE_STATUS) == 0xFF)
+		return;				 /* floating bus: no drives */
+	outb(ch->ctl + IDE_DEVCTL, DEVCTL_NIEN); /* probe by polling */
+	for (int unit = 0; unit < 2; unit++)
+		ide_drive_attach(ch, unit);
+	if (!ch->drive[0].present && !ch->drive[1].present)
+		return;
+	if (bm) {
+		ch->prd = (struct ide_prd *)pmem_alloc();
+		if (!ch->prd)
+			ch->bm = 0; /* PIO it is */
+	}
+	ch->ih = intr_establish(irq, IPL_BIO, ide_intr, ch,
+				chan ? "ide1" : "ide0");
+	inb(ch->cmd + IDE_STATUS);
+	outb(ch->ctl + IDE_DEVCTL, 0); /* interrupts on: the handler is in */
+}
+
+void
+ide_init(void)
+{
+	ide_use_pio = cmdline_opt_is("ide", "pio");
+	for (int i = -1;;) {
+		struct pci_dev *p =
+			pci_find_class(PCI_CLASS_STORAGE, PCI_SUB_IDE, i);
+		if (!p)
+			return;
+		i = p - pci_at(0);
+		if (channels[0].cmd)
+			continue; /* one controller is all iodine drives */
+		uint16_t bm = p->bar[4].io ? (uint16_t)p->bar[4].base : 0;
+		pci_enable(p, PCI_CMD_IO | (bm ? PCI_CMD_MASTER : 0));
+		for (int chan = 0; chan < 2; chan++) {
+			int native = p->progif & (chan ? IDE_PROGIF_SEC_NATIVE
+						       : IDE_PROGIF_PRI_NATIVE);
+			uint16_t cmd, ctl;
+			int irq;
+			if (native) {
+				cmd = p->bar[2 * chan].base;
+				ctl = p->bar[2 * chan + 1].base +
+				      IDE_NATIVE_CTL_OFF;
+				irq = p->irq;
+			} else {
+				cmd = chan ? IDE_SEC_CMD : IDE_PRI_CMD;
+				ctl = chan ? IDE_SEC_CTL : IDE_PRI_CTL;
+				irq = chan ? IDE_SEC_IRQ : IDE_PRI_IRQ;
+			}
+			ide_channel_attach(chan, cmd, ctl,
+					   bm ? bm + chan * BM_CHANNEL_OFF : 0,
+					   irq);
+		}
+	}
+}
+
+/* --- entry points --- */
+
+static void
+ide_enqueue(struct bdev *bd, struct buf *bp)
+{
+	struct ide_drive *d = bd->softc;
+	int s = splbio();
+
+	queue_insert(d->ch, bp);
+	ide_start(d->ch);
+	splx(s);
+}
+
+static void
+ide_strategy(struct buf *chain)
+{
+	bdev_strategy_chain(bdev_lookup(chain->b_dev), chain, ide_enqueue);
+}
+
+static void
+flush_done(struct buf *bp)
+{
+	int s = splhigh();
+	bp->b_flags |= B_DONE;
+	wakeup(bp);
+	splx(s);
+}
+
+/* FLUSH CACHE (EXT), queued behind every write before it. */
+static int
+ide_flush(struct bdev *bd)
+{
+	struct ide_drive *d = bd->softc;
+
+	if (!d->id.write_cache || !(d->id.flush || d->id.flush_ext))
+		return 0;
+	struct buf *bp = getrbuf();
+	if (!bp)
+		return ENOMEM;
+	bp->b_flags |= B_FLUSH;
+	bp->b_dev = bd->dev;
+	bp->b_iodone = flush_done;
+	bio_issue(bp);
+	ide_enqueue(bd, bp);
+	int err = biowait(bp);
+	freerbuf(bp);
+	return err;
+}
+
+/* --- interrupt handler --- */
+
+static int
+ide_intr(void *arg)
+{
+	struct ide_channel *ch = arg;
+
+	if (!ch->active) {
+		inb(ch->cmd + IDE_STATUS); /* unexpected: acknowledge */
+		return 0;
+	}
+	if (ch->dma && !(inb(ch->bm + BM_STATUS) & BM_ST_INTR))
+		return 0; /* not this channel's drive */
+	if (ide_drop_irqs > 0) {
+		/* Tests: behave as if this interrupt never came. */
+		ide_drop_irqs--;
+		return 1;
+	}
+	ch->stats.interrupts++;
+	ide_service(ch);
+	return 1;
+}
+
+/* --- for tests and the shell --- */
+
+void
+ide_test_drop_interrupts(int n)
+{
+	ide_drop_irqs = n;
+}
+
+const struct ide_stats *
+ide_stats(int chan)
+{
+	return chan >= 0 && chan < 2 && channels[chan].ih
+		       ? &channels[chan].stats
+		       : NULL;
+}

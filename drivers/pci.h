@@ -1,0 +1,33 @@
+/*
+ * pci.h: PCI devices found at boot (pci.c).
+ */
+#ifndef PCI_H
+#define PCI_H
+
+#include <stdint.h>
+
+#define PCI_MAX_DEVS 64
+
+struct pci_bar {
+	uint64_t base; /* I/O port or physical address; 0: none */
+	uint64_t size;
+	int io; /* I/O space (else memory) */
+};
+
+struct pci_dev {
+	uint8_t bus, dev, fn;
+	uint16_t vendor, device;
+	uint8_t class, subclass, progif, irq;
+	struct pci_bar bar[6];
+};
+
+void pci_init(void);
+int pci_count(void);
+struct pci_dev *pci_at(int i);
+struct pci_dev *pci_find_class(int class, int subclass, int after);
+uint32_t pci_read(const struct pci_dev *d, uint8_t reg);
+void pci_write(const struct pci_dev *d, uint8_t reg, uint32_t v);
+void pci_enable(const struct pci_dev *d, uint16_t bits);
+const char *pci_class_name(const struct pci_dev *d);
+
+#endif

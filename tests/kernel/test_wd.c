@@ -1,0 +1,414 @@
+/*
+ * test_wd.c: the IDE disks, on images tests/run.py made: every sector of
+ * disk wdN holds the test pattern for disk N (lib/pattern.h).  The tests
+ * read it back, write patterns the harness checks in the image files
+ * after the kernel halts, and run the bounds, fault and concurrency rules.
+ *
+ * Command line: wdcount=N (how many disks the harness attached);
+ * wdbad=wdN:READSECTOR:WRITESECTOR (the sectors QEMU's blkdebug fails).
+ *
+ * The regions written, which tests/run.py's wd_image_expect mirrors:
+ *   WD_CACHE_REGION  .. +256: pattern for disk N+100, through the cache
+ *   WD_RAW_REGION    .. +512: pattern for disk N+200, raw (physio)
+ *   WD_THREAD_REGION .. +WD_THREADS*256: pattern for N+50+t, thread t
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bcache.h"
+#include "bdev.h"
+#include "clock.h"
+#include "cmdline_opt.h"
+#include "errno.h"
+#include "ide.h"
+#include "kmalloc.h"
+#include "ktest.h"
+#include "pattern.h"
+#include "rand.h"
+#include "string.h"
+#include "thread.h"
+#include "uio.h"
+
+#define WD_CACHE_REGION	 2048
+#define WD_RAW_REGION	 4096
+#define WD_THREAD_REGION 8192
+#define WD_THREADS	 4
+
+#define FOR_EACH_WD(bd)                                                        \
+	for (int wd_i_ = 0; wd_i_ < BDEV_MAX; wd_i_++)                         \
+		for (struct bdev *bd = bdev_at(wd_i_);                         \
+		     bd && major(bd->dev) == MAJOR_WD; bd = NULL)
+
+static int
+wd_count(void)
+{
+	int n = 0;
+
+	FOR_EACH_WD(bd)
+	n++;
+	return n;
+}
+
+static int
+disk_id(const struct bdev *bd)
+{
+	return minor(bd->dev);
+}
+
+TEST(wd_all_disks_are_found)
+{
+	uint64_t want = 0;
+	const char *opt = cmdline_opt("wdcount");
+
+	CHECK(opt && !parse_u64(opt, &want), "boot with wdcount=N");
+	CHECK(wd_count() == (int)want, "found %d IDE disks, expected %llu",
+	      wd_count(), (unsigned long long)want);
+}
+
+/* Read [blk, blk+n) raw and check the pattern of `id` everywhere. */
+static int
+check_range(const struct bdev *bd, uint8_t *buf, daddr_t blk, uint32_t n,
+	    uint32_t id)
+{
+	size_t moved;
+	int err = physio(bd->dev, buf, n * DEV_BSIZE, (uint64_t)blk * DEV_BSIZE,
+			 UIO_READ, &moved);
+
+	if (err || moved != n * DEV_BSIZE)
+		return -2;
+	for (uint32_t i = 0; i < n; i++)
+		if (pattern_check(buf + i * DEV_BSIZE, id, blk + i) >= 0)
+			return (int)i;
+	return -1;
+}
+
+TEST(wd_reads_the_host_pattern_everywhere_in_random_order)
+{
+	uint8_t *buf = kmalloc(64 * DEV_BSIZE);
+	uint32_t seed = 11;
+
+	CHECK(buf != NULL, "no memory");
+	CHECK(wd_count() > 0, "no IDE disks");
+	FOR_EACH_WD(bd)
+	{
+		/* the disk in chunks of 1 to 64 blocks, visited shuffled */
+		uint32_t nchunks = (bd->nblocks + 63) / 64;
+		uint32_t *order = kmalloc(nchunks * sizeof(*order));
+		CHECK(order != NULL, "no memory");
+		for (uint32_t i = 0; i < nchunks; i++)
+			order[i] = i;
+		for (uint32_t i = nchunks - 1; i > 0; i--) {
+			uint32_t j = rand32(&seed) % (i + 1), t = order[i];
+			order[i] = order[j];
+			order[j] = t;
+		}
+		for (uint32_t k = 0; k < nchunks; k++) {
+			daddr_t blk = order[k] * 64;
+			uint32_t n = 1 + rand32(&seed) % 64;
+			if (blk + n > bd->nblocks)
+				n = bd->nblocks - blk;
+			int bad = check_range(bd, buf, blk, n, disk_id(bd));
+			CHECK(bad == -1, "%s: blocks %d+%u: %s at block %d",
+			      bd->name, blk, n,
+			      bad == -2 ? "read failed" : "wrong data",
+			      blk + (bad < 0 ? 0 : bad));
+		}
+		kfree(order);
+	}
+	kfree(buf);
+}
+
+#define CHAIN 64
+static struct buf chain[CHAIN];
+static uint8_t chain_mem[CHAIN][DEV_BSIZE];
+static volatile int chain_done;
+
+static void
+chain_iodone(struct buf *bp)
+{
+	(void)bp;
+	chain_done++;
+}
+
+TEST(wd_a_chain_across_all_disks_completes_each_once)
+{
+	struct bdev *disks[BDEV_MAX];
+	int nd = 0;
+	uint32_t seed = 3;
+
+	FOR_EACH_WD(bd)
+	disks[nd++] = bd;
+	CHECK(nd > 0, "no IDE disks");
+	struct buf *head = NULL;
+	chain_done = 0;
+	for (int i = CHAIN - 1; i >= 0; i--) {
+		struct bdev *bd = disks[i % nd];
+		memset(&chain[i], 0, sizeof(chain[i]));
+		chain[i].b_flags = B_READ;
+		chain[i].b_dev = bd->dev;
+		chain[i].b_blkno = rand32(&seed) % 2000; /* below the regions */
+		chain[i].b_bcount = DEV_BSIZE;
+		chain[i].b_un.b_addr = chain_mem[i];
+		chain[i].b_iodone = chain_iodone;
+		chain[i].av_forw = head;
+		head = &chain[i];
+	}
+	bdev_strategy(head);
+	static int nobody;
+	for (int w = 0; w < 500 && chain_done < CHAIN; w++)
+		tsleep(&nobody, "chain", 2);
+	CHECK(chain_done == CHAIN, "%d of %d completed", chain_done, CHAIN);
+	for (int i = 0; i < CHAIN; i++) {
+		CHECK(!(chain[i].b_flags & B_ERROR), "buf %d failed", i);
+		CHECK(pattern_check(chain_mem[i], minor(chain[i].b_dev),
+				    chain[i].b_blkno) < 0,
+		      "buf %d (dev %x blk %d): wrong data", i, chain[i].b_dev,
+		      chain[i].b_blkno);
+		CHECK_EQ(chain[i].b_iodepth, 0);
+	}
+}
+
+static int
+io(const struct bdev *bd, uint32_t flags, daddr_t blkno, uint32_t bcount,
+   void *addr, uint32_t *resid)
+{
+	static struct buf b;
+
+	memset(&b, 0, sizeof(b));
+	b.b_flags = flags;
+	b.b_dev = bd->dev;
+	b.b_blkno = blkno;
+	b.b_bcount = bcount;
+	b.b_un.b_addr = addr;
+	bdev_strategy(&b);
+	int err = biowait(&b);
+	if (resid)
+		*resid = b.b_resid;
+	return err;
+}
+
+TEST(wd_bounds_eof_enxio_truncation_einval_on_every_disk)
+{
+	static uint8_t buf[4 * DEV_BSIZE];
+	uint32_t resid;
+
+	CHECK(wd_count() > 0, "no IDE disks");
+	FOR_EACH_WD(bd)
+	{
+		CHECK_EQ(io(bd, B_READ, bd->nblocks, sizeof(buf), buf, &resid),
+			 0);
+		CHECK_EQ(resid, sizeof(buf));
+		CHECK_EQ(io(bd, B_WRITE, bd->nblocks, DEV_BSIZE, buf, NULL),
+			 ENXIO);
+		CHECK_EQ(io(bd, B_READ, bd->nblocks + 1, DEV_BSIZE, buf, NULL),
+			 ENXIO);
+		CHECK_EQ(io(bd, B_READ, -1, DEV_BSIZE, buf, NULL), ENXIO);
+		CHECK_EQ(io(bd, B_READ, bd->nblocks - 1, sizeof(buf), buf,
+			    &resid),
+			 0);
+		CHECK_EQ(resid, 3 * DEV_BSIZE);
+		CHECK(pattern_check(buf, disk_id(bd), bd->nblocks - 1) < 0,
+		      "%s: the last block is wrong", bd->name);
+		CHECK_EQ(io(bd, B_READ, 0, 100, buf, NULL), EINVAL);
+		CHECK_EQ(io(bd, B_READ, 0, 0, buf, NULL), EINVAL);
+		CHECK_EQ(io(bd, B_READ, 0, DEV_BSIZE, NULL, NULL), EINVAL);
+	}
+}
+
+TEST(wd_large_transfers_are_split_and_correct)
+{
+	FOR_EACH_WD(bd)
+	{
+		uint32_t len = 2 * bd->maxxfer + 8 * DEV_BSIZE;
+		if (len / DEV_BSIZE > 2000)
+			len = 2000 * DEV_BSIZE; /* stay below the regions */
+		uint8_t *buf = kmalloc(len);
+		CHECK(buf != NULL, "no memory");
+		int bad = check_range(bd, buf, 0, len / DEV_BSIZE, disk_id(bd));
+		kfree(buf);
+		CHECK(bad == -1, "%s: %d-byte read: bad at block %d", bd->name,
+		      len, bad);
+	}
+}
+
+TEST(wd_writes_reach_the_disk)
+{
+	CHECK(wd_count() > 0, "no IDE disks");
+	FOR_EACH_WD(bd)
+	{
+		uint32_t id = disk_id(bd);
+		/* through the cache: bwrite, bawrite, bdwrite, then sync */
+		for (int i = 0; i < 256; i++) {
+			struct buf *bp =
+				getblk(bd->dev, WD_CACHE_REGION + i, DEV_BSIZE);
+			CHECK(bp != NULL, "getblk failed");
+			pattern_fill(bp->b_un.b_addr, id + 100,
+				     WD_CACHE_REGION + i);
+			if (i % 3 == 0)
+				CHECK_EQ(bwrite(bp), 0);
+			else if (i % 3 == 1)
+				bawrite(bp);
+			else
+				bdwrite(bp);
+		}
+		/* raw, in one large transfer */
+		uint32_t n = 512;
+		uint8_t *buf = kmalloc(n * DEV_BSIZE);
+		CHECK(buf != NULL, "no memory");
+		for (uint32_t i = 0; i < n; i++)
+			pattern_fill(buf + i * DEV_BSIZE, id + 200,
+				     WD_RAW_REGION + i);
+		size_t moved;
+		CHECK_EQ(physio(bd->dev, buf, n * DEV_BSIZE,
+				(uint64_t)WD_RAW_REGION * DEV_BSIZE, UIO_WRITE,
+				&moved),
+			 0);
+		CHECK_EQ(moved, n * DEV_BSIZE);
+		CHECK_EQ(bsync(), 0);
+		binval(bd->dev);
+		CHECK(check_range(bd, buf, WD_CACHE_REGION, 256, id + 100) ==
+			      -1,
+		      "%s: cached writes not on the disk", bd->name);
+		CHECK(check_range(bd, buf, WD_RAW_REGION, n, id + 200) == -1,
+		      "%s: raw writes not on the disk", bd->name);
+		kfree(buf);
+	}
+}
+
+static volatile int thread_failures;
+
+static void
+mixed_io(void *arg)
+{
+	struct bdev *bd = ((struct bdev **)arg)[0];
+	int t = (int)(uintptr_t)((struct bdev **)arg)[1];
+	uint8_t *buf = kmalloc(16 * DEV_BSIZE);
+	uint32_t seed = 77 + t, id = disk_id(bd) + 50 + t;
+
+	if (!buf) {
+		thread_failures++;
+		return;
+	}
+	daddr_t base = WD_THREAD_REGION + t * 256;
+	for (int r = 0; r < 16; r++) {
+		/* write 16 blocks of our region, read random others back */
+		for (int i = 0; i < 16; i++)
+			pattern_fill(buf + i * DEV_BSIZE, id,
+				     base + r * 16 + i);
+		size_t moved;
+		if (physio(bd->dev, buf, 16 * DEV_BSIZE,
+			   (uint64_t)(base + r * 16) * DEV_BSIZE, UIO_WRITE,
+			   &moved) ||
+		    moved != 16 * DEV_BSIZE)
+			thread_failures++;
+		daddr_t other = rand32(&seed) % 2000;
+		if (check_range(bd, buf, other, 8, disk_id(bd)) != -1)
+			thread_failures++;
+		if (check_range(bd, buf, base + r * 16, 16, id) != -1)
+			thread_failures++;
+	}
+	kfree(buf);
+}
+
+TEST(wd_threads_mixing_reads_and_writes_on_all_channels_are_all_verified)
+{
+	static struct bdev *args[BDEV_MAX * WD_THREADS][2];
+	static struct thread *t[BDEV_MAX * WD_THREADS];
+	int n = 0;
+
+	thread_failures = 0;
+	FOR_EACH_WD(bd)
+	{
+		for (int k = 0; k < WD_THREADS; k++) {
+			args[n][0] = bd;
+			args[n][1] = (struct bdev *)(uintptr_t)k;
+			t[n] = thread_create(mixed_io, args[n], "wdio");
+			CHECK(t[n] != NULL, "thread_create failed");
+			n++;
+		}
+	}
+	CHECK(n > 0, "no IDE disks");
+	for (int i = 0; i < n; i++)
+		thread_join(t[i]);
+	CHECK_EQ(thread_failures, 0);
+	CHECK_EQ(bsync(), 0);
+}
+
+TEST(wd_a_lost_interrupt_is_recovered_by_the_watchdog)
+{
+	static uint8_t buf[8 * DEV_BSIZE];
+	struct bdev *bd = NULL;
+
+	FOR_EACH_WD(b)
+	if (!bd)
+		bd = b;
+	CHECK(bd != NULL, "no IDE disks");
+	const struct ide_stats *st = ide_stats(minor(bd->dev) / 2);
+	uint32_t lost = st->lost_irqs;
+	ide_test_drop_interrupts(1);
+	uint64_t t0 = clock_ticks();
+	int bad = check_range(bd, buf, 100, 8, disk_id(bd));
+	ide_test_drop_interrupts(0);
+	CHECK(bad == -1, "%s: the read failed or was wrong (%d)", bd->name,
+	      bad);
+	CHECK_EQ(st->lost_irqs - lost, 1);
+	CHECK(clock_ticks() - t0 < 10 * HZ, "recovery took %llu ticks",
+	      (unsigned long long)(clock_ticks() - t0));
+	CHECK(check_range(bd, buf, 200, 8, disk_id(bd)) == -1,
+	      "%s: not working after the recovery", bd->name);
+}
+
+/* wdbad=wdN:R:W -- QEMU's blkdebug fails reads of sector R and writes of
+ * sector W on that disk; nothing else may fail. */
+TEST(wd_fault_injected_sectors_fail_alone_and_the_driver_goes_on)
+{
+	const char *opt = cmdline_opt("wdbad");
+	char name[8];
+	uint64_t rs, ws;
+
+	CHECK(opt != NULL, "boot with wdbad=wdN:READSECTOR:WRITESECTOR");
+	const char *c1 = strchr(opt, ':');
+	CHECK(c1 && c1 - opt < (int)sizeof(name), "wdbad=%s: bad form", opt);
+	memcpy(name, opt, c1 - opt);
+	name[c1 - opt] = '\0';
+	char num[24];
+	const char *c2 = strchr(c1 + 1, ':');
+	CHECK(c2 && c2 - c1 - 1 < (int)sizeof(num), "wdbad=%s: bad form", opt);
+	memcpy(num, c1 + 1, c2 - c1 - 1);
+	num[c2 - c1 - 1] = '\0';
+	CHECK(!parse_u64(num, &rs) && !parse_u64(c2 + 1, &ws),
+	      "wdbad=%s: bad numbers", opt);
+	struct bdev *bd = bdev_by_name(name);
+	CHECK(bd != NULL, "no disk %s", name);
+
+	static uint8_t buf[DEV_BSIZE];
+	for (daddr_t b = rs - 10; b <= (daddr_t)rs + 10; b++) {
+		int err = io(bd, B_READ, b, DEV_BSIZE, buf, NULL);
+		if (b == (daddr_t)rs) {
+			CHECK(err == EIO, "read of bad sector %d gave %d", b,
+			      err);
+		} else {
+			CHECK(err == 0, "read of good sector %d gave %d", b,
+			      err);
+			CHECK(pattern_check(buf, disk_id(bd), b) < 0,
+			      "sector %d: wrong data", b);
+		}
+	}
+	for (daddr_t b = ws - 10; b <= (daddr_t)ws + 10; b++) {
+		pattern_fill(buf, disk_id(bd) + 100, b);
+		int err = io(bd, B_WRITE, b, DEV_BSIZE, buf, NULL);
+		if (b == (daddr_t)ws)
+			CHECK(err == EIO, "write of bad sector %d gave %d", b,
+			      err);
+		else
+			CHECK(err == 0, "write of good sector %d gave %d", b,
+			      err);
+	}
+	/* a multi-sector read spanning the bad one fails as a whole */
+	static uint8_t big[16 * DEV_BSIZE];
+	CHECK_EQ(io(bd, B_READ, rs - 4, sizeof(big), big, NULL), EIO);
+	/* and the driver keeps working */
+	CHECK(check_range(bd, big, 0, 16, disk_id(bd)) == -1,
+	      "%s: reads fail after the errors", bd->name);
+	CHECK_EQ(bsync(), 0);
+}
