@@ -648,6 +648,14 @@ ide_test_drop_interrupts(int n)
 	ide_drop_irqs = n;
 }
 
+/* Benchmarks compare DMA and PIO in one run: commands issued from now
+ * on use PIO if `on`. */
+void
+ide_force_pio(int on)
+{
+	ide_use_pio = on;
+}
+
 const struct ide_stats *
 ide_stats(int chan)
 {

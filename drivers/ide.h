@@ -14,5 +14,6 @@ struct ide_stats {
 void ide_init(void);
 const struct ide_stats *ide_stats(int chan);
 void ide_test_drop_interrupts(int n);
+void ide_force_pio(int on);
 
 #endif

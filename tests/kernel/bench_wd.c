@@ -1,0 +1,158 @@
+/*
+ * bench_wd.c: the IDE disk wd0 (make bench attaches a 256 MiB raw image,
+ * cache=none): 4 KiB random reads at queue depth 1 and 32, and 128 KiB
+ * sequential reads and writes, by DMA and by PIO.  Depth 32 means 32 bufs
+ * kept in flight by their own b_iodone, which issues the next: no
+ * sleeping threads.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bdev.h"
+#include "clock.h"
+#include "console.h"
+#include "cpu.h"
+#include "ide.h"
+#include "intr.h"
+#include "kmalloc.h"
+#include "ktest.h"
+#include "rand.h"
+#include "printf.h"
+#include "string.h"
+
+#define QD_MAX	 32
+#define RAND_IOS 4000
+#define SEQ_MB	 64
+
+static struct {
+	struct bdev *bd;
+	struct buf b[QD_MAX];
+	uint8_t *mem;
+	uint32_t size, seed;
+	int sequential, write;
+	volatile int issued, done, target;
+	daddr_t next; /* sequential: the next block */
+} q;
+
+static void q_done(struct buf *bp);
+
+/* Set up and issue the next I/O in bp; its b_iodone is set before the
+ * strategy routine sees it, as the pages require. */
+static void
+q_issue(struct buf *bp)
+{
+	memset(bp, 0, sizeof(*bp));
+	bp->b_flags = q.write ? B_WRITE : B_READ;
+	bp->b_dev = q.bd->dev;
+	uint32_t blocks = q.size / DEV_BSIZE;
+	if (q.sequential) {
+		bp->b_blkno = q.next;
+		q.next += blocks;
+		if ((uint32_t)q.next + blocks > q.bd->nblocks)
+			q.next = 0;
+	} else {
+		bp->b_blkno =
+			(rand32(&q.seed) % (q.bd->nblocks / blocks)) * blocks;
+	}
+	bp->b_bcount = q.size;
+	bp->b_un.b_addr = q.mem + (bp - q.b) * q.size;
+	bp->b_iodone = q_done;
+	q.issued++;
+	bdev_strategy(bp);
+}
+
+/* b_iodone: count it, and keep the depth by issuing the next. */
+static void
+q_done(struct buf *bp)
+{
+	q.done++;
+	if (q.issued < q.target)
+		q_issue(bp);
+}
+
+/* Run `n` I/Os at depth `qd`; cycles taken, or 0 on an error. */
+static uint64_t
+q_run(int qd, int n)
+{
+	static int nobody;
+
+	q.issued = q.done = 0;
+	q.target = n;
+	q.seed = 1234;
+	q.next = 0;
+	uint64_t t0 = rdtsc();
+	int s = splbio(); /* start them all before any completes */
+	for (int i = 0; i < qd && i < n; i++)
+		q_issue(&q.b[i]);
+	splx(s);
+	uint64_t end = clock_ticks() + 120 * HZ;
+	while (q.done < n && clock_ticks() < end)
+		tsleep(&nobody, "bench", 1);
+	uint64_t cyc = rdtsc() - t0;
+	for (int i = 0; i < qd; i++)
+		if (q.b[i].b_flags & B_ERROR)
+			return 0;
+	return q.done == n ? cyc : 0;
+}
+
+static void
+report(const char *what, int n, uint64_t cyc)
+{
+	uint64_t ns = clock_cycles_to_ns(cyc);
+
+	if (!cyc || !ns) {
+		kprintf("bench wd0 %s: failed\n", what);
+		return;
+	}
+	kprintf("bench wd0 %s: %llu IOPS, %llu MB/s, %llu cyc/io\n", what,
+		(unsigned long long)((uint64_t)n * 1000000000ull / ns),
+		(unsigned long long)((uint64_t)n * q.size * 1000 / ns),
+		(unsigned long long)(cyc / n));
+}
+
+static int
+bench_mode(const char *mode)
+{
+	char what[64];
+	uint64_t cyc;
+
+	q.size = 4096;
+	q.write = q.sequential = 0;
+	cyc = q_run(1, RAND_IOS);
+	snprintf(what, sizeof(what), "%s 4 KiB random read QD1 ", mode);
+	report(what, RAND_IOS, cyc);
+	if (!cyc)
+		return 0;
+	cyc = q_run(32, RAND_IOS);
+	snprintf(what, sizeof(what), "%s 4 KiB random read QD32", mode);
+	report(what, RAND_IOS, cyc);
+	q.size = 128 * 1024;
+	q.sequential = 1;
+	int n = SEQ_MB * 1024 * 1024 / q.size;
+	cyc = q_run(1, n);
+	snprintf(what, sizeof(what), "%s 128 KiB seq read  QD1 ", mode);
+	report(what, n, cyc);
+	q.write = 1;
+	cyc = q_run(1, n);
+	snprintf(what, sizeof(what), "%s 128 KiB seq write QD1 ", mode);
+	report(what, n, cyc);
+	return cyc != 0;
+}
+
+BENCH(ide_iops_and_throughput_dma_and_pio)
+{
+	q.bd = bdev_by_name("wd0");
+	if (!q.bd) {
+		kprintf("bench wd0: skipped: no IDE disk (make bench attaches "
+			"one)\n");
+		return;
+	}
+	q.mem = kmalloc(QD_MAX * 128 * 1024);
+	CHECK(q.mem != NULL, "no memory for the buffers");
+	int ok = bench_mode("DMA");
+	ide_force_pio(1);
+	ok &= bench_mode("PIO");
+	ide_force_pio(0);
+	kfree(q.mem);
+	CHECK(ok, "an I/O failed or did not finish");
+}
