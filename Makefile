@@ -22,11 +22,11 @@ ARCH_OBJS := boot.o vectors.o swtch.o desc.o trap.o pic.o vm.o power.o
 KERN_OBJS := main.o console.o panic.o ksym.o cmdline_opt.o pmem.o kmalloc.o \
 	intr.o clock.o thread.o iodone.o bio.o bdev.o bcache.o physio.o \
 	shell.o cmds_sys.o cmds_blk.o cmds_dev.o ktest.o
-DRV_OBJS  := uart.o rtc.o ramdisk.o pci.o ata.o ide.o
+DRV_OBJS  := uart.o rtc.o ramdisk.o pci.o ata.o ide.o ahci.o
 LIB_OBJS  := string.o printf.o errno.o cmdline.o sort.o hexdump.o \
 	pattern.o
 TEST_OBJS := test_lib.o test_clock.o test_intr.o test_mem.o test_ksym.o \
-	test_spl.o test_thread.o test_bio.o test_bcache.o test_physio.o test_wd.o bench_intr.o bench_bio.o bench_wd.o
+	test_spl.o test_thread.o test_bio.o test_bcache.o test_physio.o test_disk.o bench_intr.o bench_bio.o bench_wd.o
 
 OBJS := $(addprefix $(B)/arch/,$(ARCH_OBJS)) \
 	$(addprefix $(B)/kernel/,$(KERN_OBJS)) \

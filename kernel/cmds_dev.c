@@ -2,6 +2,7 @@
  * cmds_dev.c: the shell's device commands: lspci, and ide (the IDE
  * channels' counters).
  */
+#include "ahci.h"
 #include "console.h"
 #include "ide.h"
 #include "pci.h"
@@ -52,5 +53,30 @@ SHELL_CMD(ide, "", "IDE channel counters: commands, errors, resets")
 	}
 	if (!any)
 		kprintf("ide: no IDE disks\n");
+	return 0;
+}
+
+SHELL_CMD(ahci, "", "AHCI port counters: commands, NCQ depth reached, errors")
+{
+	if (argc != 1)
+		return shell_usage(argv[0]);
+	int any = 0;
+	for (int n = 0; n < 32; n++) {
+		const struct ahci_stats *s = ahci_stats(n);
+		if (!s)
+			continue;
+		any = 1;
+		kprintf("sd%d: %llu commands (%llu NCQ, %llu flush), %u most "
+			"in "
+			"flight, %llu interrupts, %u errors, %u timeouts, %u "
+			"resets, %u lost interrupts\n",
+			n, (unsigned long long)s->commands,
+			(unsigned long long)s->ncq,
+			(unsigned long long)s->flushes, s->max_inflight,
+			(unsigned long long)s->interrupts, s->errors,
+			s->timeouts, s->resets, s->lost_irqs);
+	}
+	if (!any)
+		kprintf("ahci: no AHCI disks\n");
 	return 0;
 }

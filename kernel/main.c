@@ -2,6 +2,7 @@
  * main.c: kmain, the first C code.  Brings the machine up in dependency
  * order, then runs the tests (`test` on the command line) or the shell.
  */
+#include "ahci.h"
 #include "bcache.h"
 #include "buf.h"
 #include "clock.h"
@@ -57,6 +58,7 @@ kmain(uint32_t magic, const struct multiboot_info *mbi)
 	ramdisk_init(mbi);
 	pci_init();
 	ide_init();
+	ahci_init();
 	bcache_init();
 
 	char sz[16];

@@ -62,7 +62,7 @@ class Machine:
     """One QEMU run with its serial console on a pipe."""
 
     def __init__(self, name, args="", machine="pc", mem="256M", extra=(),
-                 reboot=False, gdb_port=None, iso_files=(), cdrom_ahci=False):
+                 reboot=False, gdb_port=None, iso_files=(), cd="cdrom"):
         self.name = name
         self.dir = os.path.join(BUILD, "scenarios", name)
         os.makedirs(self.dir, exist_ok=True)
@@ -74,11 +74,15 @@ class Machine:
         cmd = [QEMU, "-M", machine, "-m", mem, "-accel", "tcg",
                "-display", "none", "-monitor", "none", "-serial", "stdio",
                "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
-        if cdrom_ahci:
-            # the boot CD on an AHCI port, leaving every IDE place to disks
-            cmd += ["-device", "ahci,id=ahci0",
-                    "-drive", "file=%s,media=cdrom,if=none,id=cd0" % self.iso,
-                    "-device", "ide-cd,drive=cd0,bus=ahci0.0,bootindex=0"]
+        cdrive = ["-drive", "file=%s,media=cdrom,if=none,id=cd0" % self.iso]
+        if cd == "ahci":
+            # the boot CD on an added AHCI port: every IDE place for disks
+            cmd += ["-device", "ahci,id=ahci0"] + cdrive + \
+                ["-device", "ide-cd,drive=cd0,bus=ahci0.0,bootindex=0"]
+        elif cd == "scsi":
+            # the boot CD on virtio-scsi: every AHCI port for disks
+            cmd += ["-device", "virtio-scsi-pci,id=scsi0"] + cdrive + \
+                ["-device", "scsi-cd,drive=cd0,bus=scsi0.0,bootindex=0"]
         else:
             cmd += ["-cdrom", self.iso, "-boot", "d"]
         if not reboot:
@@ -263,7 +267,7 @@ def host_unit_tests():
 
 @scenario("kernel")
 def kernel_tests():
-    return run_kernel_tests("kernel", "-wd_*")  # wd_*: the ide scenarios
+    return run_kernel_tests("kernel", "-disk_*")  # disk_*: the disk scenarios
 
 
 @scenario("kernel_slowdisk")
@@ -511,10 +515,12 @@ def ram_disk_from_module():
     return c.results
 
 
-# --- IDE (PIIX) disks: images written here, checked here after halt ---
+# --- Real disks, IDE (wdN) and AHCI (sdN): images written here, checked
+# --- here after the kernel halts (tests/kernel/test_disk.c writes them)
 
 WD_CACHE_REGION, WD_RAW_REGION, WD_THREAD_REGION, WD_THREADS = \
-    2048, 4096, 8192, 4   # as in tests/kernel/test_wd.c
+    2048, 4096, 8192, 4
+WD_STRESS_REGION, STRESS_THREADS = 16384, 4   # as in test_disk.c
 
 
 def make_image(path, disk, nblocks):
@@ -523,51 +529,81 @@ def make_image(path, disk, nblocks):
             f.write(pattern_sector(disk, lba))
 
 
-def wd_image_expect(disk, lba, wrote_regions, fault=None):
+def disk_image_expect(disk, lba, wrote, stressed, fault=None):
     """The pattern id a sector of disk `disk` must hold after the tests."""
-    if wrote_regions:
+    if wrote:
         if WD_CACHE_REGION <= lba < WD_CACHE_REGION + 256:
             return disk + 100
         if WD_RAW_REGION <= lba < WD_RAW_REGION + 512:
             return disk + 200
         t = (lba - WD_THREAD_REGION) // 256
-        if 0 <= t < WD_THREADS:
+        if WD_THREAD_REGION <= lba and t < WD_THREADS:
             return disk + 50 + t
+    if stressed:
+        t = (lba - WD_STRESS_REGION) // 2048
+        if WD_STRESS_REGION <= lba and t < STRESS_THREADS:
+            return disk + 60 + t
     if fault and fault[0] == disk and fault[2] - 10 <= lba <= fault[2] + 10 \
             and lba != fault[2]:
         return disk + 100
     return disk
 
 
-def check_images(c, images, wrote_regions, fault=None):
-    for disk, path, nblk in images:
-        with c.test("wd%d_image_holds_what_the_kernel_wrote" % disk):
+def check_images(c, images, wrote, stressed, fault=None):
+    for disk, path, nblk, name in images:
+        with c.test("%s_image_holds_what_the_kernel_wrote" % name):
             with open(path, "rb") as f:
                 data = f.read()
             assert len(data) == nblk * 512, "image size changed"
             for lba in range(nblk):
-                want = pattern_sector(wd_image_expect(disk, lba,
-                                                      wrote_regions, fault),
-                                      lba)
+                want_id = disk_image_expect(disk, lba, wrote, stressed, fault)
                 got = data[lba * 512:(lba + 1) * 512]
-                assert got == want, "sector %d: expected the pattern of " \
-                    "disk %d, found %r..." % (
-                        lba, wd_image_expect(disk, lba, wrote_regions, fault),
-                        got[:16])
+                assert got == pattern_sector(want_id, lba), \
+                    "sector %d: expected the pattern of disk %d, found " \
+                    "%r..." % (lba, want_id, got[:16])
 
 
-def ide_scenario(name, units, sizes, pattern, args="", cd_on_ahci=True,
-                 fault=None):
-    """Disks at (channel, unit) pairs `units`, sizes in blocks."""
+def selects(patterns, name):
+    """The kernel's test selection (kernel/ktest.c): globs, -GLOB excludes."""
+    include, any_include = False, False
+    for pat in patterns.split(","):
+        if pat.startswith("-"):
+            if fnmatch.fnmatchcase(name, pat[1:]):
+                return False
+        elif pat:
+            any_include = True
+            include |= fnmatch.fnmatchcase(name, pat)
+    return include or not any_include
+
+
+def ncq_trace_max(path):
+    """Most NCQ commands QEMU had outstanding at once, from its trace."""
+    depth = best = 0
+    with open(path, errors="replace") as f:
+        for line in f:
+            if "execute_ncq_command_read" in line or \
+                    "execute_ncq_command_write" in line:
+                depth += 1
+                best = max(best, depth)
+            elif "ncq_finish" in line:
+                depth = max(0, depth - 1)
+    return best
+
+
+def disk_scenario(name, kind, places, sizes, pattern, args="", cd="cdrom",
+                  fault=None, trace=False):
+    """kind "wd": places are (channel, unit) on -M pc's IDE; kind "sd":
+    AHCI port numbers on -M q35.  cd: where the boot CD goes ("cdrom":
+    QEMU's default place, "ahci" or "scsi": out of the disks' way)."""
     d = os.path.join(BUILD, "scenarios", name)
     os.makedirs(d, exist_ok=True)
     extra, images = [], []
-    for (chan, unit), nblk in zip(units, sizes):
-        disk = 2 * chan + unit
-        img = os.path.join(d, "wd%d.img" % disk)
+    for place, nblk in zip(places, sizes):
+        disk = 2 * place[0] + place[1] if kind == "wd" else place
+        img = os.path.join(d, "%s%d.img" % (kind, disk))
         make_image(img, disk, nblk)
-        images.append((disk, img, nblk))
-        spec = "file=%s,format=raw,if=none,id=wd%d" % (img, disk)
+        images.append((disk, img, nblk, "%s%d" % (kind, disk)))
+        spec = "file=%s,format=raw,if=none,id=d%d" % (img, disk)
         if fault and fault[0] == disk:
             cfg = os.path.join(d, "blkdebug.cfg")
             with open(cfg, "w") as f:
@@ -575,14 +611,23 @@ def ide_scenario(name, units, sizes, pattern, args="", cd_on_ahci=True,
                         'sector = "%d"\n\n[inject-error]\nevent = '
                         '"write_aio"\nerrno = "5"\nsector = "%d"\n'
                         % (fault[1], fault[2]))
-            spec = "file=blkdebug:%s:%s,format=raw,if=none,id=wd%d" % (
+            spec = "file=blkdebug:%s:%s,format=raw,if=none,id=d%d" % (
                 cfg, img, disk)
+        bus = "ide.%d,unit=%d" % place if kind == "wd" else "ide.%d" % place
         extra += ["-drive", spec, "-device",
-                  "ide-hd,drive=wd%d,bus=ide.%d,unit=%d" % (disk, chan, unit)]
-    m = Machine(name, args="test=%s panic=exit wdcount=%d %s" % (
-        pattern, len(units), args), extra=extra, cdrom_ahci=cd_on_ahci)
+                  "ide-hd,drive=d%d,bus=%s" % (disk, bus)]
+    tracefile = os.path.join(d, "qemu-trace.log")
+    if trace:
+        if os.path.exists(tracefile):
+            os.remove(tracefile)
+        extra += ["-trace", "execute_ncq_command_read", "-trace",
+                  "execute_ncq_command_write", "-trace", "ncq_finish",
+                  "-D", tracefile]
+    m = Machine(name, machine="pc" if kind == "wd" else "q35",
+                args="test=%s panic=exit disks=%s diskcount=%d %s" % (
+                    pattern, kind, len(places), args), extra=extra, cd=cd)
     try:
-        code = m.wait_exit(300)
+        code = m.wait_exit(400)
         complete = code in (EXIT_OK, EXIT_FAIL)
         why = "" if complete else "QEMU exit status %d" % code
     except Timeout as e:
@@ -592,41 +637,84 @@ def ide_scenario(name, units, sizes, pattern, args="", cd_on_ahci=True,
     results = parse_ktap(name, m.buf, complete, why)
     c = Checks(name)
     if complete:
-        check_images(c, images, fault is None, fault)
+        wrote = selects(pattern, "disk_writes_reach_the_disk")
+        stressed = selects(pattern,
+                           "disk_stress_threads_random_sizes_every_byte_verified")
+        check_images(c, images, wrote, stressed, fault)
+        if trace:
+            with c.test("qemu_trace_agrees_32_ncq_commands_in_flight"):
+                n = ncq_trace_max(tracefile)
+                assert n == 32, "QEMU's trace shows at most %d NCQ " \
+                    "commands outstanding" % n
     return results + c.results
 
 
-WD_TESTS = "wd_*,-wd_fault*"
+WD_TESTS = "disk_*,-disk_fault*,-disk_ncq*,-disk_without*,-disk_stress*"
 
 
 @scenario("ide1")
 def ide_one_disk():
     """One odd-sized disk, the boot CD on the same controller (skipped as
     ATAPI)."""
-    return ide_scenario("ide1", [(0, 0)], [20000 + 3], WD_TESTS,
-                        cd_on_ahci=False)
+    return disk_scenario("ide1", "wd", [(0, 0)], [20000 + 3], WD_TESTS)
 
 
 @scenario("ide4")
 def ide_four_disks_dma():
-    return ide_scenario("ide4", [(0, 0), (0, 1), (1, 0), (1, 1)],
-                        [16384, 12000 + 1, 20480, 16384 + 77], WD_TESTS)
+    return disk_scenario("ide4", "wd", [(0, 0), (0, 1), (1, 0), (1, 1)],
+                         [16384, 12000 + 1, 20480, 16384 + 77], WD_TESTS,
+                         cd="ahci")
 
 
 @scenario("ide4_pio")
 def ide_four_disks_pio():
-    return ide_scenario("ide4_pio", [(0, 0), (0, 1), (1, 0), (1, 1)],
-                        [16384, 12000 + 1, 10000, 16384 + 77], WD_TESTS,
-                        args="ide=pio")
+    return disk_scenario("ide4_pio", "wd", [(0, 0), (0, 1), (1, 0), (1, 1)],
+                         [16384, 12000 + 1, 10000, 16384 + 77], WD_TESTS,
+                         args="ide=pio", cd="ahci")
 
 
 @scenario("ide_faults")
 def ide_faults():
     """blkdebug fails reads of sector 1000 and writes of 1500 on wd1."""
-    fault = (1, 1000, 1500)
-    return ide_scenario("ide_faults", [(0, 0), (0, 1)], [16384, 16384],
-                        "wd_all*,wd_fault*", args="wdbad=wd1:1000:1500",
-                        cd_on_ahci=False, fault=fault)
+    return disk_scenario("ide_faults", "wd", [(0, 0), (0, 1)], [16384, 16384],
+                         "disk_all*,disk_fault*", args="diskbad=wd1:1000:1500",
+                         fault=(1, 1000, 1500))
+
+
+SD_TESTS = "disk_*,-disk_fault*,-disk_without*"
+
+
+@scenario("ahci1")
+def ahci_one_disk():
+    """One odd-sized disk on port 0, the boot CD on port 2 (skipped as
+    ATAPI); NCQ, cross-checked against QEMU's trace of its NCQ engine."""
+    return disk_scenario("ahci1", "sd", [0], [24576 + 5], SD_TESTS,
+                         trace=True)
+
+
+@scenario("ahci6")
+def ahci_six_disks():
+    """All six ports: the boot CD on virtio-scsi."""
+    return disk_scenario("ahci6", "sd", [0, 1, 2, 3, 4, 5],
+                         [24576, 24576 + 1, 30000, 24576 + 77, 26000, 24576],
+                         SD_TESTS, cd="scsi")
+
+
+@scenario("ahci6_noncq")
+def ahci_six_disks_no_ncq():
+    return disk_scenario("ahci6_noncq", "sd", [0, 1, 2, 3, 4, 5],
+                         [24576, 24576 + 1, 30000, 24576 + 77, 26000, 24576],
+                         "disk_*,-disk_fault*,-disk_ncq*,-disk_stress*",
+                         args="ahci=noncq", cd="scsi")
+
+
+@scenario("ahci_faults")
+def ahci_faults():
+    """blkdebug fails reads of sector 1000 and writes of 1500 on sd1, in
+    the middle of a full NCQ queue."""
+    return disk_scenario("ahci_faults", "sd", [0, 1], [16384, 16384],
+                         "disk_all*,disk_fault*", args="diskbad=sd1:1000:1500",
+                         fault=(1, 1000, 1500))
 
 
 @scenario("reboot")

@@ -1,16 +1,19 @@
 /*
- * test_wd.c: the IDE disks, on images tests/run.py made: every sector of
- * disk wdN holds the test pattern for disk N (lib/pattern.h).  The tests
- * read it back, write patterns the harness checks in the image files
- * after the kernel halts, and run the bounds, fault and concurrency rules.
+ * test_disk.c: the real disks, IDE (wdN) or AHCI (sdN), on images
+ * tests/run.py made: every sector of disk N holds the test pattern for
+ * disk N (lib/pattern.h).  The tests read it back, write patterns the
+ * harness checks in the image files after the kernel halts, and run the
+ * bounds, fault, queueing and concurrency rules.
  *
- * Command line: wdcount=N (how many disks the harness attached);
- * wdbad=wdN:READSECTOR:WRITESECTOR (the sectors QEMU's blkdebug fails).
+ * Command line: disks=wd|sd (which driver's disks; default wd);
+ * diskcount=N (how many the harness attached); diskbad=NAME:R:W (the
+ * sectors QEMU's blkdebug fails on reads and on writes).
  *
- * The regions written, which tests/run.py's wd_image_expect mirrors:
+ * The regions written, which tests/run.py's disk_image_expect mirrors:
  *   WD_CACHE_REGION  .. +256: pattern for disk N+100, through the cache
  *   WD_RAW_REGION    .. +512: pattern for disk N+200, raw (physio)
  *   WD_THREAD_REGION .. +WD_THREADS*256: pattern for N+50+t, thread t
+ *   WD_STRESS_REGION .. +STRESS_THREADS*2048: N+60+t (stress, thread t)
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -18,8 +21,10 @@
 #include "bcache.h"
 #include "bdev.h"
 #include "clock.h"
+#include "console.h"
 #include "cmdline_opt.h"
 #include "errno.h"
+#include "ahci.h"
 #include "ide.h"
 #include "kmalloc.h"
 #include "ktest.h"
@@ -34,10 +39,37 @@
 #define WD_THREAD_REGION 8192
 #define WD_THREADS	 4
 
+#define WD_STRESS_REGION 16384
+#define STRESS_THREADS	 4
+
+/* The driver under test: IDE unless the command line says disks=sd. */
+static int
+test_major(void)
+{
+	return cmdline_opt_is("disks", "sd") ? MAJOR_SD : MAJOR_WD;
+}
+
+static void
+drop_interrupts(int n)
+{
+	if (test_major() == MAJOR_SD)
+		ahci_test_drop_interrupts(n);
+	else
+		ide_test_drop_interrupts(n);
+}
+
+static uint32_t
+lost_interrupts(const struct bdev *bd)
+{
+	if (test_major() == MAJOR_SD)
+		return ahci_stats(minor(bd->dev))->lost_irqs;
+	return ide_stats(minor(bd->dev) / 2)->lost_irqs;
+}
+
 #define FOR_EACH_WD(bd)                                                        \
 	for (int wd_i_ = 0; wd_i_ < BDEV_MAX; wd_i_++)                         \
 		for (struct bdev *bd = bdev_at(wd_i_);                         \
-		     bd && major(bd->dev) == MAJOR_WD; bd = NULL)
+		     bd && major(bd->dev) == test_major(); bd = NULL)
 
 static int
 wd_count(void)
@@ -55,13 +87,13 @@ disk_id(const struct bdev *bd)
 	return minor(bd->dev);
 }
 
-TEST(wd_all_disks_are_found)
+TEST(disk_all_disks_are_found)
 {
 	uint64_t want = 0;
-	const char *opt = cmdline_opt("wdcount");
+	const char *opt = cmdline_opt("diskcount");
 
-	CHECK(opt && !parse_u64(opt, &want), "boot with wdcount=N");
-	CHECK(wd_count() == (int)want, "found %d IDE disks, expected %llu",
+	CHECK(opt && !parse_u64(opt, &want), "boot with diskcount=N");
+	CHECK(wd_count() == (int)want, "found %d disks, expected %llu",
 	      wd_count(), (unsigned long long)want);
 }
 
@@ -82,13 +114,13 @@ check_range(const struct bdev *bd, uint8_t *buf, daddr_t blk, uint32_t n,
 	return -1;
 }
 
-TEST(wd_reads_the_host_pattern_everywhere_in_random_order)
+TEST(disk_reads_the_host_pattern_everywhere_in_random_order)
 {
 	uint8_t *buf = kmalloc(64 * DEV_BSIZE);
 	uint32_t seed = 11;
 
 	CHECK(buf != NULL, "no memory");
-	CHECK(wd_count() > 0, "no IDE disks");
+	CHECK(wd_count() > 0, "no disks");
 	FOR_EACH_WD(bd)
 	{
 		/* the disk in chunks of 1 to 64 blocks, visited shuffled */
@@ -130,7 +162,7 @@ chain_iodone(struct buf *bp)
 	chain_done++;
 }
 
-TEST(wd_a_chain_across_all_disks_completes_each_once)
+TEST(disk_a_chain_across_all_disks_completes_each_once)
 {
 	struct bdev *disks[BDEV_MAX];
 	int nd = 0;
@@ -138,7 +170,7 @@ TEST(wd_a_chain_across_all_disks_completes_each_once)
 
 	FOR_EACH_WD(bd)
 	disks[nd++] = bd;
-	CHECK(nd > 0, "no IDE disks");
+	CHECK(nd > 0, "no disks");
 	struct buf *head = NULL;
 	chain_done = 0;
 	for (int i = CHAIN - 1; i >= 0; i--) {
@@ -187,12 +219,12 @@ io(const struct bdev *bd, uint32_t flags, daddr_t blkno, uint32_t bcount,
 	return err;
 }
 
-TEST(wd_bounds_eof_enxio_truncation_einval_on_every_disk)
+TEST(disk_bounds_eof_enxio_truncation_einval_on_every_disk)
 {
 	static uint8_t buf[4 * DEV_BSIZE];
 	uint32_t resid;
 
-	CHECK(wd_count() > 0, "no IDE disks");
+	CHECK(wd_count() > 0, "no disks");
 	FOR_EACH_WD(bd)
 	{
 		CHECK_EQ(io(bd, B_READ, bd->nblocks, sizeof(buf), buf, &resid),
@@ -215,7 +247,7 @@ TEST(wd_bounds_eof_enxio_truncation_einval_on_every_disk)
 	}
 }
 
-TEST(wd_large_transfers_are_split_and_correct)
+TEST(disk_large_transfers_are_split_and_correct)
 {
 	FOR_EACH_WD(bd)
 	{
@@ -231,9 +263,9 @@ TEST(wd_large_transfers_are_split_and_correct)
 	}
 }
 
-TEST(wd_writes_reach_the_disk)
+TEST(disk_writes_reach_the_disk)
 {
-	CHECK(wd_count() > 0, "no IDE disks");
+	CHECK(wd_count() > 0, "no disks");
 	FOR_EACH_WD(bd)
 	{
 		uint32_t id = disk_id(bd);
@@ -310,7 +342,7 @@ mixed_io(void *arg)
 	kfree(buf);
 }
 
-TEST(wd_threads_mixing_reads_and_writes_on_all_channels_are_all_verified)
+TEST(disk_threads_mixing_reads_and_writes_on_all_channels_are_all_verified)
 {
 	static struct bdev *args[BDEV_MAX * WD_THREADS][2];
 	static struct thread *t[BDEV_MAX * WD_THREADS];
@@ -327,14 +359,14 @@ TEST(wd_threads_mixing_reads_and_writes_on_all_channels_are_all_verified)
 			n++;
 		}
 	}
-	CHECK(n > 0, "no IDE disks");
+	CHECK(n > 0, "no disks");
 	for (int i = 0; i < n; i++)
 		thread_join(t[i]);
 	CHECK_EQ(thread_failures, 0);
 	CHECK_EQ(bsync(), 0);
 }
 
-TEST(wd_a_lost_interrupt_is_recovered_by_the_watchdog)
+TEST(disk_a_lost_interrupt_is_recovered_by_the_watchdog)
 {
 	static uint8_t buf[8 * DEV_BSIZE];
 	struct bdev *bd = NULL;
@@ -342,55 +374,77 @@ TEST(wd_a_lost_interrupt_is_recovered_by_the_watchdog)
 	FOR_EACH_WD(b)
 	if (!bd)
 		bd = b;
-	CHECK(bd != NULL, "no IDE disks");
-	const struct ide_stats *st = ide_stats(minor(bd->dev) / 2);
-	uint32_t lost = st->lost_irqs;
-	ide_test_drop_interrupts(1);
+	CHECK(bd != NULL, "no disks");
+	uint32_t lost = lost_interrupts(bd);
+	drop_interrupts(1);
 	uint64_t t0 = clock_ticks();
 	int bad = check_range(bd, buf, 100, 8, disk_id(bd));
-	ide_test_drop_interrupts(0);
+	drop_interrupts(0);
 	CHECK(bad == -1, "%s: the read failed or was wrong (%d)", bd->name,
 	      bad);
-	CHECK_EQ(st->lost_irqs - lost, 1);
+	CHECK_EQ(lost_interrupts(bd) - lost, 1);
 	CHECK(clock_ticks() - t0 < 10 * HZ, "recovery took %llu ticks",
 	      (unsigned long long)(clock_ticks() - t0));
 	CHECK(check_range(bd, buf, 200, 8, disk_id(bd)) == -1,
 	      "%s: not working after the recovery", bd->name);
 }
 
-/* wdbad=wdN:R:W -- QEMU's blkdebug fails reads of sector R and writes of
- * sector W on that disk; nothing else may fail. */
-TEST(wd_fault_injected_sectors_fail_alone_and_the_driver_goes_on)
+/* diskbad=NAME:R:W -- QEMU's blkdebug fails reads of sector R and writes
+ * of sector W on that disk; nothing else may fail.  The reads go down as
+ * one chain of 32 bufs, so on AHCI they fill the NCQ queue around the bad
+ * sector: that buf alone must fail. */
+TEST(disk_fault_injected_sectors_fail_alone_and_the_driver_goes_on)
 {
-	const char *opt = cmdline_opt("wdbad");
+	const char *opt = cmdline_opt("diskbad");
 	char name[8];
 	uint64_t rs, ws;
 
-	CHECK(opt != NULL, "boot with wdbad=wdN:READSECTOR:WRITESECTOR");
+	CHECK(opt != NULL, "boot with diskbad=NAME:READSECTOR:WRITESECTOR");
 	const char *c1 = strchr(opt, ':');
-	CHECK(c1 && c1 - opt < (int)sizeof(name), "wdbad=%s: bad form", opt);
+	CHECK(c1 && c1 - opt < (int)sizeof(name), "diskbad=%s: bad form", opt);
 	memcpy(name, opt, c1 - opt);
 	name[c1 - opt] = '\0';
 	char num[24];
 	const char *c2 = strchr(c1 + 1, ':');
-	CHECK(c2 && c2 - c1 - 1 < (int)sizeof(num), "wdbad=%s: bad form", opt);
+	CHECK(c2 && c2 - c1 - 1 < (int)sizeof(num), "diskbad=%s: bad form",
+	      opt);
 	memcpy(num, c1 + 1, c2 - c1 - 1);
 	num[c2 - c1 - 1] = '\0';
 	CHECK(!parse_u64(num, &rs) && !parse_u64(c2 + 1, &ws),
-	      "wdbad=%s: bad numbers", opt);
+	      "diskbad=%s: bad numbers", opt);
 	struct bdev *bd = bdev_by_name(name);
 	CHECK(bd != NULL, "no disk %s", name);
 
 	static uint8_t buf[DEV_BSIZE];
-	for (daddr_t b = rs - 10; b <= (daddr_t)rs + 10; b++) {
-		int err = io(bd, B_READ, b, DEV_BSIZE, buf, NULL);
+	/* 32 single-sector reads, rs in the middle, issued as one chain */
+	struct buf *head = NULL;
+	chain_done = 0;
+	for (int i = 31; i >= 0; i--) {
+		memset(&chain[i], 0, sizeof(chain[i]));
+		chain[i].b_flags = B_READ;
+		chain[i].b_dev = bd->dev;
+		chain[i].b_blkno = rs - 16 + i;
+		chain[i].b_bcount = DEV_BSIZE;
+		chain[i].b_un.b_addr = chain_mem[i];
+		chain[i].b_iodone = chain_iodone;
+		chain[i].av_forw = head;
+		head = &chain[i];
+	}
+	bdev_strategy(head);
+	static int nobody;
+	for (int w = 0; w < 1000 && chain_done < 32; w++)
+		tsleep(&nobody, "fault", 2);
+	CHECK(chain_done == 32, "%d of 32 reads completed", chain_done);
+	for (int i = 0; i < 32; i++) {
+		daddr_t b = chain[i].b_blkno;
+		int err = geterror(&chain[i]);
 		if (b == (daddr_t)rs) {
 			CHECK(err == EIO, "read of bad sector %d gave %d", b,
 			      err);
 		} else {
 			CHECK(err == 0, "read of good sector %d gave %d", b,
 			      err);
-			CHECK(pattern_check(buf, disk_id(bd), b) < 0,
+			CHECK(pattern_check(chain_mem[i], disk_id(bd), b) < 0,
 			      "sector %d: wrong data", b);
 		}
 	}
@@ -411,4 +465,153 @@ TEST(wd_fault_injected_sectors_fail_alone_and_the_driver_goes_on)
 	CHECK(check_range(bd, big, 0, 16, disk_id(bd)) == -1,
 	      "%s: reads fail after the errors", bd->name);
 	CHECK_EQ(bsync(), 0);
+}
+
+/* --- AHCI queueing --- */
+
+#define BURST 64
+static struct buf burst[BURST];
+
+static int
+run_burst(struct bdev *bd, uint8_t *mem, uint32_t size)
+{
+	struct buf *head = NULL;
+	static int nobody;
+
+	chain_done = 0;
+	for (int i = BURST - 1; i >= 0; i--) {
+		memset(&burst[i], 0, sizeof(burst[i]));
+		burst[i].b_flags = B_READ;
+		burst[i].b_dev = bd->dev;
+		burst[i].b_blkno = (i * (size / DEV_BSIZE)) % 1900;
+		burst[i].b_bcount = size;
+		burst[i].b_un.b_addr = mem + i * size;
+		burst[i].b_iodone = chain_iodone;
+		burst[i].av_forw = head;
+		head = &burst[i];
+	}
+	bdev_strategy(head);
+	for (int w = 0; w < 2000 && chain_done < BURST; w++)
+		tsleep(&nobody, "burst", 2);
+	int bad = 0;
+	for (int i = 0; i < BURST; i++)
+		bad += (burst[i].b_flags & B_ERROR) != 0;
+	return chain_done == BURST && !bad;
+}
+
+TEST(disk_ncq_keeps_32_commands_in_flight)
+{
+	struct bdev *bd = bdev_by_name("sd0");
+	uint32_t size = 64 * 1024;
+
+	CHECK(bd != NULL, "no sd0");
+	uint8_t *mem = kmalloc(BURST * size);
+	CHECK(mem != NULL, "no memory");
+	ahci_stats_reset_max(0);
+	int ok = run_burst(bd, mem, size);
+	kfree(mem);
+	CHECK(ok, "the burst did not complete cleanly");
+	CHECK(ahci_stats(0)->max_inflight == 32,
+	      "at most %u commands were in flight, expected 32",
+	      ahci_stats(0)->max_inflight);
+	kprintf("# sd0: %u commands in flight at most\n",
+		ahci_stats(0)->max_inflight);
+}
+
+TEST(disk_without_ncq_one_command_at_a_time)
+{
+	struct bdev *bd = bdev_by_name("sd0");
+	uint32_t size = 16 * 1024;
+
+	CHECK(bd != NULL, "no sd0");
+	uint8_t *mem = kmalloc(BURST * size);
+	CHECK(mem != NULL, "no memory");
+	ahci_stats_reset_max(0);
+	int ok = run_burst(bd, mem, size);
+	kfree(mem);
+	CHECK(ok, "the burst did not complete cleanly");
+	CHECK_EQ(ahci_stats(0)->max_inflight, 1);
+}
+
+/* --- stress: threads, random sizes, every byte verified --- */
+
+static volatile int stress_failures;
+static volatile uint64_t stress_bytes;
+
+struct stress_arg {
+	struct bdev *bd;
+	int t;
+};
+
+static void
+stress(void *arg)
+{
+	struct stress_arg *a = arg;
+	struct bdev *bd = a->bd;
+	uint32_t id = disk_id(bd) + 60 + a->t, seed = 1000 + a->t + 17 * id;
+	daddr_t base = WD_STRESS_REGION + a->t * 2048;
+	uint8_t *buf = kmalloc(1024 * 1024);
+	size_t moved;
+
+	if (!buf) {
+		stress_failures++;
+		return;
+	}
+	/* the whole region once, so its final contents are known */
+	for (int blk = 0; blk < 2048; blk += 2048 / 2) {
+		for (int i = 0; i < 1024; i++)
+			pattern_fill(buf + i * DEV_BSIZE, id, base + blk + i);
+		if (physio(bd->dev, buf, 1024 * DEV_BSIZE,
+			   (uint64_t)(base + blk) * DEV_BSIZE, UIO_WRITE,
+			   &moved))
+			stress_failures++;
+	}
+	uint64_t end = clock_ticks() + 4 * HZ;
+	while (clock_ticks() < end) {
+		uint32_t n = 1 + rand32(&seed) % 2048; /* 512 B to 1 MiB */
+		daddr_t at = base + rand32(&seed) % (2048 - n + 1);
+		int wr = rand32(&seed) & 1;
+		if (wr) {
+			for (uint32_t i = 0; i < n; i++)
+				pattern_fill(buf + i * DEV_BSIZE, id, at + i);
+			if (physio(bd->dev, buf, n * DEV_BSIZE,
+				   (uint64_t)at * DEV_BSIZE, UIO_WRITE,
+				   &moved) ||
+			    moved != n * DEV_BSIZE)
+				stress_failures++;
+		} else if (check_range(bd, buf, at, n, id) != -1) {
+			stress_failures++;
+		}
+		stress_bytes += (uint64_t)n * DEV_BSIZE;
+	}
+	kfree(buf);
+}
+
+TEST(disk_stress_threads_random_sizes_every_byte_verified)
+{
+	static struct stress_arg args[BDEV_MAX * STRESS_THREADS];
+	static struct thread *t[BDEV_MAX * STRESS_THREADS];
+	int n = 0;
+
+	stress_failures = 0;
+	stress_bytes = 0;
+	FOR_EACH_WD(bd)
+	{
+		CHECK(bd->nblocks >= WD_STRESS_REGION + STRESS_THREADS * 2048,
+		      "%s: too small for the stress regions", bd->name);
+		for (int k = 0; k < STRESS_THREADS; k++) {
+			args[n].bd = bd;
+			args[n].t = k;
+			t[n] = thread_create(stress, &args[n], "stress");
+			CHECK(t[n] != NULL, "thread_create failed");
+			n++;
+		}
+	}
+	CHECK(n > 0, "no disks");
+	for (int i = 0; i < n; i++)
+		thread_join(t[i]);
+	CHECK_EQ(stress_failures, 0);
+	CHECK_EQ(bsync(), 0);
+	kprintf("# stress: %llu MiB moved by %d threads\n",
+		(unsigned long long)(stress_bytes >> 20), n);
 }

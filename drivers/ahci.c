@@ -1,0 +1,747 @@
+/*
+ * ahci.c: the AHCI SATA disk driver (QEMU -M q35: the ICH9's AHCI),
+ * the asynchronous design of ../shared/seeds/004_*.txt with 32 command
+ * slots: the strategy routine queues bufs and fills free slots; the
+ * interrupt handler completes every finished slot with biodone and
+ * refills them.
+ *
+ * QEMU: -M q35 -drive file=IMG,format=raw,if=none,id=d0 \
+ *       -device ide-hd,drive=d0,bus=ide.0        (port 0: sd0)
+ *
+ * Disks are sdN, N the port.  With NCQ (both the HBA and the disk have
+ * it; `ahci=noncq` turns it off) up to the disk's queue depth of READ/
+ * WRITE FPDMA QUEUED are in flight, tag = slot; otherwise one READ/WRITE
+ * DMA EXT at a time.  A FLUSH CACHE EXT (non-queued) waits for the queued
+ * commands to drain and nothing is issued beside it.
+ *
+ * Errors (AHCI 1.3.1 section 6.2.2): on a task file or interface error,
+ * a device ERR seen in PxTFD, or a watchdog expiry with no progress, the
+ * commands that completed are finished, the port is stopped, its errors
+ * cleared, the device reset (CLO or COMRESET) if still busy, the port
+ * restarted.  One non-queued command outstanding: it is the one that
+ * failed.  Several NCQ commands: the NCQ error log (READ LOG EXT 10h)
+ * would name the failed tag, but QEMU's disk has no such log, so the
+ * outstanding commands are re-issued one at a time, non-queued, and only
+ * the one that fails again gets EIO.  QEMU 7.2 differs from hardware here:
+ * a failed NCQ command raises SDBS, not TFES, and leaves its PxSACT bit
+ * set; later completions overwrite the ERR in PxTFD.  Hence the three ways
+ * into recovery.  A timed-out command is retried AHCI_RETRIES times.
+ */
+#include "ahci.h"
+
+#include <stddef.h>
+
+#include "ahci_reg.h"
+#include "ata.h"
+#include "bdev.h"
+#include "clock.h"
+#include "cmdline_opt.h"
+#include "console.h"
+#include "cpu.h"
+#include "errno.h"
+#include "intr.h"
+#include "kmalloc.h"
+#include "panic.h"
+#include "pci.h"
+#include "pci_reg.h"
+#include "printf.h"
+#include "string.h"
+#include "vm.h"
+
+#define AHCI_MAX_PORTS	32
+#define AHCI_NPRD	8	   /* PRD entries per command */
+#define AHCI_MAXXFER	(4u << 20) /* bytes per command */
+#define AHCI_TABLE_SIZE (AHCI_CMD_TABLE_PRDT + AHCI_NPRD * 16)
+#define AHCI_TIMEOUT	(2 * HZ) /* no progress for this long: recover */
+#define AHCI_RETRIES	3
+#define AHCI_SPIN	1000000 /* bound on polling a register */
+#define AHCI_PORT_IRQS                                                         \
+	(PXIS_DHRS | PXIS_PSS | PXIS_DSS | PXIS_SDBS | PXIS_DPS | PXIS_ERRORS)
+
+struct ahci_hba;
+
+struct ahci_port {
+	struct bdev bd;
+	struct ahci_hba *hba;
+	volatile uint32_t *regs; /* this port's registers */
+	int port;
+	struct ata_ident id;
+	int ncq;		     /* queued commands in use */
+	int depth;		     /* slots we may fill */
+	struct ahci_cmd_header *clb; /* command list */
+	uint8_t *rfis;		     /* received FIS area */
+	uint8_t *ctbl[32];	     /* command table of each slot */
+	struct buf *slot[32];	     /* the buf in each slot */
+	uint32_t active;	     /* slots given to the HBA */
+	uint32_t queued_mask;	     /* of those, NCQ ones */
+	int nonqueued;		     /* a non-queued command is active */
+	int isolate;		     /* re-issuing one at a time: how many */
+	struct buf *qhead, *qtail;   /* waiting, FIFO, via av_forw */
+	struct timeout watchdog;
+	struct ahci_stats stats;
+};
+
+struct ahci_hba {
+	volatile uint32_t *regs; /* ABAR */
+	uint32_t cap;
+	int nslots;
+	struct ahci_port *port[AHCI_MAX_PORTS];
+	struct intrhand *ih;
+	uint64_t mmio; /* register accesses, for the benchmarks */
+};
+
+static struct ahci_hba hba0;
+static int ahci_noncq;
+static volatile int ahci_drop_irqs; /* tests: interrupts to ignore */
+
+/* --- registers: every access counted (they are costly when emulated) --- */
+
+static uint32_t
+hba_rd(struct ahci_hba *h, uint32_t reg)
+{
+	h->mmio++;
+	return h->regs[reg / 4];
+}
+
+static void
+hba_wr(struct ahci_hba *h, uint32_t reg, uint32_t v)
+{
+	h->mmio++;
+	h->regs[reg / 4] = v;
+}
+
+static uint32_t
+port_rd(struct ahci_port *p, uint32_t reg)
+{
+	p->hba->mmio++;
+	return p->regs[reg / 4];
+}
+
+static void
+port_wr(struct ahci_port *p, uint32_t reg, uint32_t v)
+{
+	p->hba->mmio++;
+	p->regs[reg / 4] = v;
+}
+
+/* Poll until (reg & mask) == want; 0, or ETIMEDOUT after the bound. */
+static int
+port_wait(struct ahci_port *p, uint32_t reg, uint32_t mask, uint32_t want)
+{
+	for (int i = 0; i < AHCI_SPIN; i++) {
+		if ((port_rd(p, reg) & mask) == want)
+			return 0;
+		cpu_pause();
+	}
+	return ETIMEDOUT;
+}
+
+/* --- port engine --- */
+
+/* Stop command processing; PxCI and PxSACT read zero afterwards. */
+static int
+port_stop(struct ahci_port *p)
+{
+	port_wr(p, PX_CMD, port_rd(p, PX_CMD) & ~PXCMD_ST);
+	return port_wait(p, PX_CMD, PXCMD_CR, 0);
+}
+
+static void
+port_start(struct ahci_port *p)
+{
+	/* ST may be set only with FRE on and BSY/DRQ clear (section 10.3.1) */
+	port_wr(p, PX_CMD, port_rd(p, PX_CMD) | PXCMD_FRE | PXCMD_ST);
+}
+
+/* COMRESET: DET=1 for at least 1 ms, then 0; wait for the link. */
+static int
+port_comreset(struct ahci_port *p)
+{
+	p->stats.resets++;
+	port_wr(p, PX_SCTL, (port_rd(p, PX_SCTL) & ~SSTS_DET) | SCTL_DET_INIT);
+	uint64_t t = clock_ticks() + 2;
+	while (clock_ticks() < t)
+		cpu_pause();
+	port_wr(p, PX_SCTL, port_rd(p, PX_SCTL) & ~SSTS_DET);
+	int err = port_wait(p, PX_SSTS, SSTS_DET, SSTS_DET_UP);
+	port_wr(p, PX_SERR, 0xFFFFFFFF);
+	if (!err)
+		err = port_wait(p, PX_TFD, ATA_S_BSY | ATA_S_DRQ, 0);
+	return err;
+}
+
+/* --- building commands --- */
+
+static int
+prdt_build(struct ahci_port *p, int slot, void *addr, uint32_t len)
+{
+	struct ahci_prd *prd =
+		(struct ahci_prd *)(p->ctbl[slot] + AHCI_CMD_TABLE_PRDT);
+	uint32_t pa = (uint32_t)addr;
+	int n = 0;
+
+	while (len) {
+		uint32_t piece = len < PRD_DBC_MAX ? len : PRD_DBC_MAX;
+		if (n == AHCI_NPRD)
+			return -1;
+		prd[n].dba = pa;
+		prd[n].dbau = 0;
+		prd[n].reserved = 0;
+		prd[n].dbc = piece - 1; /* piece is even: bit 0 set */
+		n++;
+		pa += piece;
+		len -= piece;
+	}
+	return n;
+}
+
+/* The H2D register FIS.  For NCQ the count goes in the features field
+ * and the tag in the count field's bits 7:3 (SATA 3.x 13.6.4). */
+static void
+fis_build(uint8_t *fis, uint8_t cmd, uint64_t lba, uint32_t count, int ncq,
+	  int tag)
+{
+	memset(fis, 0, 20);
+	fis[0] = FIS_TYPE_H2D;
+	fis[1] = FIS_H2D_CMD;
+	fis[2] = cmd;
+	fis[4] = lba & 0xFF;
+	fis[5] = (lba >> 8) & 0xFF;
+	fis[6] = (lba >> 16) & 0xFF;
+	fis[7] = ATA_DEV_LBA;
+	fis[8] = (lba >> 24) & 0xFF;
+	fis[9] = (lba >> 32) & 0xFF;
+	fis[10] = (lba >> 40) & 0xFF;
+	if (ncq) {
+		fis[3] = count & 0xFF;
+		fis[11] = (count >> 8) & 0xFF;
+		fis[12] = tag << 3;
+	} else {
+		fis[12] = count & 0xFF;
+		fis[13] = (count >> 8) & 0xFF;
+	}
+}
+
+static int
+free_slot(struct ahci_port *p)
+{
+	for (int s = 0; s < p->depth; s++)
+		if (!(p->active & (1u << s)))
+			return s;
+	return -1;
+}
+
+/* Put bp in a slot and give it to the HBA.  At splbio. */
+static void
+slot_issue(struct ahci_port *p, int slot, struct buf *bp, int ncq)
+{
+	uint32_t len = bp->b_flags & B_FLUSH ? 0 : bdev_xfer_bytes(bp);
+	int wr = !(bp->b_flags & (B_READ | B_FLUSH));
+	int nprd = len ? prdt_build(p, slot, bp->b_un.b_addr, len) : 0;
+	uint8_t cmd;
+
+	if (bp->b_flags & B_FLUSH)
+		cmd = ATA_FLUSH_CACHE_EXT;
+	else if (ncq)
+		cmd = wr ? ATA_WRITE_FPDMA : ATA_READ_FPDMA;
+	else
+		cmd = wr ? ATA_WRITE_DMA_EXT : ATA_READ_DMA_EXT;
+	fis_build(p->ctbl[slot], cmd, (uint32_t)bp->b_blkno, len / DEV_BSIZE,
+		  ncq, slot);
+	if (bp->b_flags & B_FLUSH)
+		p->ctbl[slot][7] = 0; /* FLUSH: no LBA */
+	p->clb[slot].flags_prdtl = CMDH_CFL_H2D | (wr ? CMDH_WRITE : 0) |
+				   (uint32_t)nprd << CMDH_PRDTL_SHIFT;
+	p->clb[slot].prdbc = 0;
+	p->slot[slot] = bp;
+	p->active |= 1u << slot;
+	if (ncq) {
+		p->queued_mask |= 1u << slot;
+		port_wr(p, PX_SACT,
+			1u << slot); /* before PxCI (section 5.6.4) */
+		p->stats.ncq++;
+	} else {
+		p->nonqueued = 1;
+	}
+	port_wr(p, PX_CI, 1u << slot);
+	p->stats.commands++;
+	int n = __builtin_popcount(p->active);
+	if ((uint32_t)n > p->stats.max_inflight)
+		p->stats.max_inflight = n;
+	if (!p->watchdog.pending)
+		timeout_add(&p->watchdog, AHCI_TIMEOUT);
+}
+
+/* Fill free slots from the queue.  At splbio. */
+static void
+ahci_fill(struct ahci_port *p)
+{
+	SPL_ASSERT_ATLEAST(IPL_BIO);
+	while (p->qhead && !p->nonqueued) {
+		struct buf *bp = p->qhead;
+		int single = (bp->b_flags & B_FLUSH) || !p->ncq || p->isolate;
+		if (single && p->active)
+			return; /* it runs alone: wait for the drain */
+		int slot = free_slot(p);
+		if (slot < 0)
+			return;
+		p->qhead = bp->av_forw;
+		if (!p->qhead)
+			p->qtail = NULL;
+		bp->av_forw = NULL;
+		slot_issue(p, slot, bp, !single);
+	}
+}
+
+static void
+queue_put(struct ahci_port *p, struct buf *bp, int at_head)
+{
+	if (at_head) {
+		bp->av_forw = p->qhead;
+		p->qhead = bp;
+		if (!p->qtail)
+			p->qtail = bp;
+		return;
+	}
+	bp->av_forw = NULL;
+	if (p->qtail)
+		p->qtail->av_forw = bp;
+	else
+		p->qhead = bp;
+	p->qtail = bp;
+}
+
+/* Take bp out of its slot; the slot is free again. */
+static struct buf *
+slot_take(struct ahci_port *p, int slot)
+{
+	struct buf *bp = p->slot[slot];
+
+	p->slot[slot] = NULL;
+	p->active &= ~(1u << slot);
+	if (!(p->queued_mask & (1u << slot)))
+		p->nonqueued = 0;
+	p->queued_mask &= ~(1u << slot);
+	return bp;
+}
+
+static void
+slot_complete(struct ahci_port *p, int slot, int error)
+{
+	struct buf *bp = slot_take(p, slot);
+
+	if (p->isolate && !(bp->b_flags & B_FLUSH))
+		p->isolate--;
+	bp->av_back = NULL; /* the retry count */
+	if (error) {
+		bioerror(bp, error);
+		bp->b_resid = bp->b_bcount;
+		p->stats.errors++;
+	}
+	biodone(bp);
+}
+
+/* Finish the slots the HBA says are done; returns how many. */
+static int
+complete_done(struct ahci_port *p)
+{
+	uint32_t busy = port_rd(p, PX_CI);
+
+	if (p->queued_mask)
+		busy |= port_rd(p, PX_SACT);
+	uint32_t done = p->active & ~busy;
+	int n = 0;
+	while (done) {
+		int s = __builtin_ctz(done);
+		done &= done - 1;
+		slot_complete(p, s, 0);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Recovery: `why` is what brought us here.  At splbio.
+ */
+static void
+ahci_recover(struct ahci_port *p, const char *why, int device_error)
+{
+	uint32_t tfd = port_rd(p, PX_TFD), serr = port_rd(p, PX_SERR);
+	char msg[80];
+
+	complete_done(p); /* what finished, finished well */
+	uint32_t failed = p->active;
+	kprintf("%s: %s: %d command(s) outstanding, %s, SError 0x%08x\n",
+		p->bd.name, why, __builtin_popcount(failed),
+		ata_error_str(msg, sizeof(msg), tfd & 0xFF, tfd >> 8), serr);
+	port_stop(p);
+	port_wr(p, PX_SERR, 0xFFFFFFFF);
+	port_wr(p, PX_IS, 0xFFFFFFFF);
+	if (port_rd(p, PX_TFD) & (ATA_S_BSY | ATA_S_DRQ)) {
+		if (p->hba->cap & CAP_SCLO) {
+			port_wr(p, PX_CMD, port_rd(p, PX_CMD) | PXCMD_CLO);
+			port_wait(p, PX_CMD, PXCMD_CLO, 0);
+		}
+		if (port_rd(p, PX_TFD) & (ATA_S_BSY | ATA_S_DRQ))
+			port_comreset(p);
+	}
+	port_start(p);
+
+	int n = __builtin_popcount(failed);
+	if (n == 1 && !(p->queued_mask & failed) && device_error) {
+		/* One non-queued command and the device said no: that one. */
+		slot_complete(p, __builtin_ctz(failed), EIO);
+	} else {
+		/* Give every outstanding command back to the queue, in slot
+		 * order, to be re-issued one at a time: a device error then
+		 * names its own command; a timeout costs a retry. */
+		for (int s = 31; s >= 0; s--) {
+			if (!(failed & (1u << s)))
+				continue;
+			struct buf *bp = slot_take(p, s);
+			uintptr_t tries = (uintptr_t)bp->av_back;
+			if (!device_error && ++tries > AHCI_RETRIES) {
+				kprintf("%s: block %d: giving up after %d "
+					"tries\n",
+					p->bd.name, bp->b_blkno, AHCI_RETRIES);
+				bioerror(bp, EIO);
+				bp->b_resid = bp->b_bcount;
+				bp->av_back = NULL;
+				p->stats.errors++;
+				biodone(bp);
+				continue;
+			}
+			bp->av_back = (struct buf *)tries;
+			queue_put(p, bp, 1);
+			p->isolate++;
+		}
+	}
+	if (!p->active)
+		timeout_del(&p->watchdog);
+	ahci_fill(p);
+}
+
+/* --- interrupt handling --- */
+
+static void
+port_intr(struct ahci_port *p)
+{
+	uint32_t is = port_rd(p, PX_IS);
+
+	port_wr(p, PX_IS, is); /* clear before reading PxCI/PxSACT */
+	if (ahci_drop_irqs > 0) {
+		ahci_drop_irqs--; /* tests: as if it never came */
+		return;
+	}
+	p->stats.interrupts++;
+	if (is & PXIS_ERRORS) {
+		ahci_recover(p,
+			     is & PXIS_TFES ? "task file error"
+					    : "interface error",
+			     (is & PXIS_TFES) != 0);
+		return;
+	}
+	if ((is & PXIS_SDBS) && (port_rd(p, PX_TFD) & ATA_S_ERR)) {
+		ahci_recover(p, "NCQ command error", 1);
+		return;
+	}
+	if (complete_done(p)) {
+		if (p->active)
+			timeout_add(&p->watchdog, AHCI_TIMEOUT); /* progress */
+		else
+			timeout_del(&p->watchdog);
+	}
+	ahci_fill(p);
+}
+
+static int
+ahci_intr(void *arg)
+{
+	struct ahci_hba *h = arg;
+	uint32_t is = hba_rd(h, AHCI_IS);
+
+	if (!is || is == 0xFFFFFFFF)
+		return 0; /* not ours (the line is shared) */
+	for (uint32_t pending = is; pending; pending &= pending - 1) {
+		int n = __builtin_ctz(pending);
+		if (h->port[n])
+			port_intr(h->port[n]);
+		else
+			h->regs[AHCI_PORT_BASE / 4 + n * AHCI_PORT_SIZE / 4 +
+				PX_IS / 4] = 0xFFFFFFFF;
+	}
+	hba_wr(h, AHCI_IS, is); /* after the ports: no completion lost */
+	return 1;
+}
+
+static void
+ahci_watchdog(void *arg)
+{
+	struct ahci_port *p = arg;
+	int s = splbio();
+
+	if (p->active) {
+		if (complete_done(p)) {
+			p->stats.lost_irqs++;
+			kprintf("%s: lost interrupt: commands had finished; "
+				"recovered\n",
+				p->bd.name);
+			if (p->active)
+				timeout_add(&p->watchdog, AHCI_TIMEOUT);
+			ahci_fill(p);
+		} else {
+			p->stats.timeouts++;
+			ahci_recover(p, "command timeout", 0);
+		}
+	}
+	splx(s);
+}
+
+/* --- probing --- */
+
+/* A polled non-queued command in slot 0, before interrupts are on. */
+static int
+poll_command(struct ahci_port *p, uint8_t cmd, void *buf, uint32_t len)
+{
+	int nprd = len ? prdt_build(p, 0, buf, len) : 0;
+
+	fis_build(p->ctbl[0], cmd, 0, 0, 0, 0);
+	p->clb[0].flags_prdtl = CMDH_CFL_H2D | (uint32_t)nprd
+						       << CMDH_PRDTL_SHIFT;
+	p->clb[0].prdbc = 0;
+	port_wr(p, PX_IS, 0xFFFFFFFF);
+	port_wr(p, PX_CI, 1);
+	for (int i = 0; i < AHCI_SPIN; i++) {
+		if (port_rd(p, PX_IS) & PXIS_TFES)
+			return EIO;
+		if (!(port_rd(p, PX_CI) & 1))
+			return 0;
+	}
+	return ETIMEDOUT;
+}
+
+static void ahci_strategy(struct buf *chain);
+static int ahci_flush(struct bdev *bd);
+
+static int
+port_alloc(struct ahci_port *p)
+{
+	p->clb = kzalloc(1024); /* 1 KiB aligned: kmalloc's size classes */
+	p->rfis = kzalloc(256);
+	if (!p->clb || !p->rfis)
+		return ENOMEM;
+	for (int s = 0; s < p->hba->nslots; s++) {
+		p->ctbl[s] = kzalloc(AHCI_TABLE_SIZE); /* 256 B aligned */
+		if (!p->ctbl[s])
+			return ENOMEM;
+		p->clb[s].ctba = (uint32_t)p->ctbl[s];
+		p->clb[s].ctbau = 0;
+	}
+	return 0;
+}
+
+static void
+port_attach(struct ahci_hba *h, int n)
+{
+	static uint16_t id[256];
+	char size[16];
+	struct ahci_port *p = kzalloc(sizeof(*p));
+
+	if (!p)
+		return;
+	p->hba = h;
+	p->port = n;
+	p->regs = h->regs + (AHCI_PORT_BASE + n * AHCI_PORT_SIZE) / 4;
+	/* Engines off before the structures move (section 10.3.2). */
+	if (port_stop(p))
+		goto fail;
+	port_wr(p, PX_CMD, port_rd(p, PX_CMD) & ~PXCMD_FRE);
+	if (port_wait(p, PX_CMD, PXCMD_FR, 0))
+		goto fail;
+	if (port_alloc(p))
+		goto fail;
+	port_wr(p, PX_CLB, (uint32_t)p->clb);
+	port_wr(p, PX_CLBU, 0);
+	port_wr(p, PX_FB, (uint32_t)p->rfis);
+	port_wr(p, PX_FBU, 0);
+	port_wr(p, PX_SERR, 0xFFFFFFFF);
+	port_wr(p, PX_IS, 0xFFFFFFFF);
+	port_wr(p, PX_IE, 0); /* until the handler is in place */
+	if (h->cap & CAP_SSS)
+		port_wr(p, PX_CMD, port_rd(p, PX_CMD) | PXCMD_SUD | PXCMD_POD);
+	port_wr(p, PX_CMD, port_rd(p, PX_CMD) | PXCMD_FRE);
+	if ((port_rd(p, PX_SSTS) & SSTS_DET) != SSTS_DET_UP)
+		goto fail; /* nothing attached */
+	uint32_t sig = port_rd(p, PX_SIG);
+	if (sig == SIG_ATAPI) {
+		kprintf("sd%d: ATAPI device (CD/DVD): skipped\n", n);
+		goto fail;
+	}
+	if (port_wait(p, PX_TFD, ATA_S_BSY | ATA_S_DRQ, 0) && port_comreset(p))
+		goto fail;
+	port_start(p);
+	if (poll_command(p, ATA_IDENTIFY, id, sizeof(id))) {
+		kprintf("sd%d: IDENTIFY failed (signature %08x)\n", n, sig);
+		goto fail;
+	}
+	ata_ident_parse(id, &p->id);
+	if (p->id.sectors > 0x7FFFFFFF)
+		p->id.sectors = 0x7FFFFFFF;
+	p->ncq = !ahci_noncq && (h->cap & CAP_SNCQ) && p->id.ncq;
+	p->depth = p->ncq ? (p->id.queue_depth < h->nslots ? p->id.queue_depth
+							   : h->nslots)
+			  : 1;
+	snprintf(p->bd.name, sizeof(p->bd.name), "sd%d", n);
+	p->bd.dev = makedev(MAJOR_SD, n);
+	p->bd.nblocks = (uint32_t)p->id.sectors;
+	p->bd.maxxfer = AHCI_MAXXFER;
+	p->bd.model = p->id.model;
+	p->bd.strategy = ahci_strategy;
+	p->bd.flush = ahci_flush;
+	p->bd.softc = p;
+	timeout_set(&p->watchdog, ahci_watchdog, p);
+	if (bdev_register(&p->bd))
+		goto fail;
+	h->port[n] = p;
+	kprintf("%s: %s, %s, %s, write cache %s\n", p->bd.name, p->id.model,
+		fmt_size(size, sizeof(size), p->id.sectors * DEV_BSIZE),
+		p->ncq ? "NCQ" : "DMA", p->id.write_cache ? "on" : "off");
+	if (p->ncq)
+		kprintf("%s: NCQ depth %d\n", p->bd.name, p->depth);
+	return;
+fail:
+	/* The port keeps its memory: the HBA may still point at it. */
+	if (!p->clb)
+		kfree(p);
+}
+
+void
+ahci_init(void)
+{
+	struct pci_dev *d = pci_find_class(PCI_CLASS_STORAGE, PCI_SUB_SATA, -1);
+
+	ahci_noncq = cmdline_opt_is("ahci", "noncq");
+	if (!d || d->progif != PCI_IF_AHCI || !d->bar[5].size || d->bar[5].io)
+		return;
+	struct ahci_hba *h = &hba0;
+	pci_enable(d, PCI_CMD_MEM | PCI_CMD_MASTER);
+	h->regs =
+		vm_map_mmio((uint32_t)d->bar[5].base, (uint32_t)d->bar[5].size);
+
+	/* Take the HBA from the BIOS if it offers a handoff (section 10.6). */
+	if (hba_rd(h, AHCI_CAP2) & CAP2_BOH) {
+		hba_wr(h, AHCI_BOHC, hba_rd(h, AHCI_BOHC) | BOHC_OOS);
+		for (int i = 0;
+		     i < AHCI_SPIN && (hba_rd(h, AHCI_BOHC) & BOHC_BOS); i++)
+			cpu_pause();
+	}
+	/* Reset, then AHCI mode: the BIOS may have left anything running. */
+	hba_wr(h, AHCI_GHC, hba_rd(h, AHCI_GHC) | GHC_AE);
+	hba_wr(h, AHCI_GHC, hba_rd(h, AHCI_GHC) | GHC_HR);
+	for (int i = 0; i < AHCI_SPIN && (hba_rd(h, AHCI_GHC) & GHC_HR); i++)
+		cpu_pause();
+	if (hba_rd(h, AHCI_GHC) & GHC_HR) {
+		kprintf("ahci: the HBA did not come out of reset\n");
+		return;
+	}
+	hba_wr(h, AHCI_GHC, GHC_AE);
+	h->cap = hba_rd(h, AHCI_CAP);
+	h->nslots = ((h->cap & CAP_NCS) >> CAP_NCS_SHIFT) + 1;
+	uint32_t pi = hba_rd(h, AHCI_PI);
+	kprintf("ahci: %d ports, %d command slots, %s%s\n",
+		(h->cap & CAP_NP) + 1, h->nslots,
+		h->cap & CAP_SNCQ ? "NCQ" : "no NCQ",
+		h->cap & CAP_S64A ? ", 64-bit" : "");
+	for (int n = 0; n < AHCI_MAX_PORTS; n++)
+		if (pi & (1u << n))
+			port_attach(h, n);
+	/* The handler first, then the ports' interrupts, then the HBA's. */
+	h->ih = intr_establish(d->irq, IPL_BIO, ahci_intr, h, "ahci0");
+	for (int n = 0; n < AHCI_MAX_PORTS; n++) {
+		if (!h->port[n])
+			continue;
+		port_wr(h->port[n], PX_IS, 0xFFFFFFFF);
+		port_wr(h->port[n], PX_IE, AHCI_PORT_IRQS);
+	}
+	hba_wr(h, AHCI_IS, 0xFFFFFFFF);
+	hba_wr(h, AHCI_GHC, GHC_AE | GHC_IE);
+}
+
+/* --- entry points --- */
+
+static void
+ahci_enqueue(struct bdev *bd, struct buf *bp)
+{
+	struct ahci_port *p = bd->softc;
+	int s = splbio();
+
+	bp->av_back = NULL; /* no retries yet */
+	queue_put(p, bp, 0);
+	ahci_fill(p);
+	splx(s);
+}
+
+static void
+ahci_strategy(struct buf *chain)
+{
+	bdev_strategy_chain(bdev_lookup(chain->b_dev), chain, ahci_enqueue);
+}
+
+static void
+flush_done(struct buf *bp)
+{
+	int s = splhigh();
+	bp->b_flags |= B_DONE;
+	wakeup(bp);
+	splx(s);
+}
+
+static int
+ahci_flush(struct bdev *bd)
+{
+	struct ahci_port *p = bd->softc;
+
+	if (!p->id.write_cache)
+		return 0;
+	struct buf *bp = getrbuf();
+	if (!bp)
+		return ENOMEM;
+	bp->b_flags |= B_FLUSH;
+	bp->b_dev = bd->dev;
+	bp->b_iodone = flush_done;
+	bio_issue(bp);
+	p->stats.flushes++;
+	ahci_enqueue(bd, bp);
+	int err = biowait(bp);
+	freerbuf(bp);
+	return err;
+}
+
+/* --- for tests, benchmarks and the shell --- */
+
+void
+ahci_test_drop_interrupts(int n)
+{
+	ahci_drop_irqs = n;
+}
+
+const struct ahci_stats *
+ahci_stats(int port)
+{
+	return port >= 0 && port < AHCI_MAX_PORTS && hba0.port[port]
+		       ? &hba0.port[port]->stats
+		       : NULL;
+}
+
+uint64_t
+ahci_mmio_count(void)
+{
+	return hba0.mmio;
+}
+
+void
+ahci_stats_reset_max(int port)
+{
+	if (port >= 0 && port < AHCI_MAX_PORTS && hba0.port[port])
+		hba0.port[port]->stats.max_inflight = 0;
+}
