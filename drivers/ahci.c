@@ -739,6 +739,30 @@ ahci_mmio_count(void)
 	return hba0.mmio;
 }
 
+/* Benchmarks compare NCQ with one command at a time in one run: from now
+ * on, port uses NCQ if `on` and it can.  Call with the port idle. */
+int
+ahci_set_ncq(int port, int on)
+{
+	struct ahci_port *p =
+		port >= 0 && port < AHCI_MAX_PORTS ? hba0.port[port] : NULL;
+
+	if (!p)
+		return ENXIO;
+	int s = splbio();
+	if (p->active) {
+		splx(s);
+		return EBUSY;
+	}
+	p->ncq = on && (p->hba->cap & CAP_SNCQ) && p->id.ncq;
+	p->depth =
+		p->ncq ? (p->id.queue_depth < p->hba->nslots ? p->id.queue_depth
+							     : p->hba->nslots)
+		       : 1;
+	splx(s);
+	return 0;
+}
+
 void
 ahci_stats_reset_max(int port)
 {

@@ -16,6 +16,7 @@ void ahci_init(void);
 const struct ahci_stats *ahci_stats(int port);
 uint64_t ahci_mmio_count(void);
 void ahci_stats_reset_max(int port);
+int ahci_set_ncq(int port, int on);
 void ahci_test_drop_interrupts(int n);
 
 #endif

@@ -876,10 +876,8 @@ def gdb_test():
     return c.results
 
 
-def run_benchmarks(pattern, timeout=900):
-    """make bench: boot with `bench=PATTERN` and show the figures.  Each
-    benchmark also reports ok/not ok (its sanity checks)."""
-    img = os.path.join(BUILD, "scenarios", "bench-wd0.img")
+def bench_disk_image():
+    img = os.path.join(BUILD, "scenarios", "bench-disk.img")
     os.makedirs(os.path.dirname(img), exist_ok=True)
     if not os.path.exists(img) or os.path.getsize(img) != 256 << 20:
         # real data, not a sparse file: holes would read for free
@@ -887,22 +885,38 @@ def run_benchmarks(pattern, timeout=900):
         with open(img, "wb") as f:
             for _ in range(256):
                 f.write(block)
-    extra = ["-drive", "file=%s,format=raw,if=none,id=wd0,cache=none" % img,
-             "-device", "ide-hd,drive=wd0,bus=ide.0,unit=0"]
-    m = Machine("bench", args="bench=%s rdsize=64M panic=exit" % pattern,
-                mem="512M", extra=extra)
-    try:
-        code = m.wait_exit(timeout)
-        complete = code in (EXIT_OK, EXIT_FAIL)
-        why = "" if complete else "QEMU exit status %d" % code
-    except Timeout as e:
-        complete, why = False, "hung: " + str(e)
-    finally:
-        m.close()
-    for line in m.buf.splitlines():
-        if line.startswith("bench "):
-            print(line[len("bench "):])
-    results = parse_ktap("bench", m.buf, complete, why)
+    return img
+
+
+def run_benchmarks(pattern, timeout=900):
+    """make bench: boot -M pc with an IDE disk for every benchmark, then
+    -M q35 with an AHCI disk for the disk benchmark, and show the figures.
+    Each benchmark also reports ok/not ok (its sanity checks)."""
+    img = bench_disk_image()
+    drive = "file=%s,format=raw,if=none,id=d0,cache=none" % img
+    runs = [("bench_pc", "pc", ["-drive", drive, "-device",
+                                "ide-hd,drive=d0,bus=ide.0,unit=0"], pattern),
+            ("bench_q35", "q35", ["-drive", drive, "-device",
+                                  "ide-hd,drive=d0,bus=ide.0"], "disk_*")]
+    results = []
+    for name, machine, extra, pat in runs:
+        if pat != pattern and not selects(pattern, "disk_iops_and_throughput"):
+            continue
+        m = Machine(name, args="bench=%s rdsize=64M panic=exit" % pat,
+                    machine=machine, mem="512M", extra=extra)
+        try:
+            code = m.wait_exit(timeout)
+            complete = code in (EXIT_OK, EXIT_FAIL)
+            why = "" if complete else "QEMU exit status %d" % code
+        except Timeout as e:
+            complete, why = False, "hung: " + str(e)
+        finally:
+            m.close()
+        print("# -M %s" % machine)
+        for line in m.buf.splitlines():
+            if line.startswith("bench "):
+                print(line[len("bench "):])
+        results += parse_ktap(name, m.buf, complete, why)
     for r in results:
         if not r.ok:
             print("FAIL %s: %s" % (r.name, r.reason))

@@ -1,9 +1,11 @@
 /*
- * bench_wd.c: the IDE disk wd0 (make bench attaches a 256 MiB raw image,
- * cache=none): 4 KiB random reads at queue depth 1 and 32, and 128 KiB
- * sequential reads and writes, by DMA and by PIO.  Depth 32 means 32 bufs
- * kept in flight by their own b_iodone, which issues the next: no
- * sleeping threads.
+ * bench_disk.c: the real disks (make bench attaches a 256 MiB raw image
+ * of real data, cache=none: wd0 on -M pc, sd0 on -M q35): 4 KiB random
+ * reads at queue depth 1 and 32, and 128 KiB sequential reads and writes;
+ * IDE by DMA and by PIO, AHCI with NCQ and without, in one run; for AHCI
+ * also the register accesses per I/O.  Depth 32 means 32 bufs kept in
+ * flight by their own b_iodone, which issues the next: no sleeping
+ * threads.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -12,6 +14,7 @@
 #include "clock.h"
 #include "console.h"
 #include "cpu.h"
+#include "ahci.h"
 #include "ide.h"
 #include "intr.h"
 #include "kmalloc.h"
@@ -96,63 +99,85 @@ q_run(int qd, int n)
 }
 
 static void
-report(const char *what, int n, uint64_t cyc)
+report(const char *what, int n, uint64_t cyc, uint64_t mmio)
 {
 	uint64_t ns = clock_cycles_to_ns(cyc);
 
 	if (!cyc || !ns) {
-		kprintf("bench wd0 %s: failed\n", what);
+		kprintf("bench %s %s: failed\n", q.bd->name, what);
 		return;
 	}
-	kprintf("bench wd0 %s: %llu IOPS, %llu MB/s, %llu cyc/io\n", what,
-		(unsigned long long)((uint64_t)n * 1000000000ull / ns),
+	kprintf("bench %s %s: %llu IOPS, %llu MB/s, %llu cyc/io", q.bd->name,
+		what, (unsigned long long)((uint64_t)n * 1000000000ull / ns),
 		(unsigned long long)((uint64_t)n * q.size * 1000 / ns),
 		(unsigned long long)(cyc / n));
+	if (major(q.bd->dev) == MAJOR_SD)
+		kprintf(", %llu.%llu MMIO accesses/io",
+			(unsigned long long)(mmio / n),
+			(unsigned long long)(mmio * 10 / n % 10));
+	kprintf("\n");
+}
+
+/* One measurement: n I/Os at depth qd, reported as `what`. */
+static uint64_t
+measure(const char *mode, const char *what, int qd, int n)
+{
+	char label[64];
+	uint64_t mmio = ahci_mmio_count();
+	uint64_t cyc = q_run(qd, n);
+
+	snprintf(label, sizeof(label), "%s %s", mode, what);
+	report(label, n, cyc, ahci_mmio_count() - mmio);
+	return cyc;
 }
 
 static int
 bench_mode(const char *mode)
 {
-	char what[64];
-	uint64_t cyc;
+	int n = SEQ_MB * 1024 * 1024 / (128 * 1024);
 
 	q.size = 4096;
 	q.write = q.sequential = 0;
-	cyc = q_run(1, RAND_IOS);
-	snprintf(what, sizeof(what), "%s 4 KiB random read QD1 ", mode);
-	report(what, RAND_IOS, cyc);
-	if (!cyc)
+	if (!measure(mode, "4 KiB random read QD1 ", 1, RAND_IOS))
 		return 0;
-	cyc = q_run(32, RAND_IOS);
-	snprintf(what, sizeof(what), "%s 4 KiB random read QD32", mode);
-	report(what, RAND_IOS, cyc);
+	if (!measure(mode, "4 KiB random read QD32", 32, RAND_IOS))
+		return 0;
 	q.size = 128 * 1024;
 	q.sequential = 1;
-	int n = SEQ_MB * 1024 * 1024 / q.size;
-	cyc = q_run(1, n);
-	snprintf(what, sizeof(what), "%s 128 KiB seq read  QD1 ", mode);
-	report(what, n, cyc);
+	if (!measure(mode, "128 KiB seq read  QD1 ", 1, n))
+		return 0;
+	if (!measure(mode, "128 KiB seq read  QD8 ", 8, n))
+		return 0;
 	q.write = 1;
-	cyc = q_run(1, n);
-	snprintf(what, sizeof(what), "%s 128 KiB seq write QD1 ", mode);
-	report(what, n, cyc);
-	return cyc != 0;
+	if (!measure(mode, "128 KiB seq write QD1 ", 1, n))
+		return 0;
+	return measure(mode, "128 KiB seq write QD8 ", 8, n) != 0;
 }
 
-BENCH(ide_iops_and_throughput_dma_and_pio)
+BENCH(disk_iops_and_throughput)
 {
-	q.bd = bdev_by_name("wd0");
-	if (!q.bd) {
-		kprintf("bench wd0: skipped: no IDE disk (make bench attaches "
-			"one)\n");
-		return;
-	}
+	int ok = 1, any = 0;
+
 	q.mem = kmalloc(QD_MAX * 128 * 1024);
 	CHECK(q.mem != NULL, "no memory for the buffers");
-	int ok = bench_mode("DMA");
-	ide_force_pio(1);
-	ok &= bench_mode("PIO");
-	ide_force_pio(0);
+	if ((q.bd = bdev_by_name("wd0"))) {
+		any = 1;
+		ok &= bench_mode("DMA");
+		ide_force_pio(1);
+		ok &= bench_mode("PIO");
+		ide_force_pio(0);
+	}
+	if ((q.bd = bdev_by_name("sd0"))) {
+		any = 1;
+		ok &= bench_mode("NCQ   ");
+		CHECK_EQ(ahci_set_ncq(0, 0), 0);
+		ok &= bench_mode("no NCQ");
+		CHECK_EQ(ahci_set_ncq(0, 1), 0);
+	}
 	kfree(q.mem);
+	if (!any)
+		kprintf("bench disk: skipped: no wd0 or sd0 (make bench "
+			"attaches "
+			"them)\n");
 	CHECK(ok, "an I/O failed or did not finish");
 }
