@@ -231,9 +231,10 @@ free_slot(struct ahci_port *p)
 	return -1;
 }
 
-/* Put bp in a slot and give it to the HBA.  At splbio. */
+/* Put bp in a slot, ready for the HBA; ahci_fill then writes PxSACT and
+ * PxCI for all the slots it filled at once.  At splbio. */
 static void
-slot_issue(struct ahci_port *p, int slot, struct buf *bp, int ncq)
+slot_prepare(struct ahci_port *p, int slot, struct buf *bp, int ncq)
 {
 	uint32_t len = bp->b_flags & B_FLUSH ? 0 : bdev_xfer_bytes(bp);
 	int wr = !(bp->b_flags & (B_READ | B_FLUSH));
@@ -257,40 +258,52 @@ slot_issue(struct ahci_port *p, int slot, struct buf *bp, int ncq)
 	p->active |= 1u << slot;
 	if (ncq) {
 		p->queued_mask |= 1u << slot;
-		port_wr(p, PX_SACT,
-			1u << slot); /* before PxCI (section 5.6.4) */
 		p->stats.ncq++;
 	} else {
 		p->nonqueued = 1;
 	}
-	port_wr(p, PX_CI, 1u << slot);
 	p->stats.commands++;
-	int n = __builtin_popcount(p->active);
-	if ((uint32_t)n > p->stats.max_inflight)
-		p->stats.max_inflight = n;
-	if (!p->watchdog.pending)
-		timeout_add(&p->watchdog, AHCI_TIMEOUT);
 }
 
-/* Fill free slots from the queue.  At splbio. */
+/*
+ * Fill free slots from the queue, then hand them all to the HBA with one
+ * PxSACT write (the queued ones, before PxCI: section 5.6.4) and one PxCI
+ * write: two register writes however many commands, and the HBA takes
+ * them together.  At splbio.
+ */
 static void
 ahci_fill(struct ahci_port *p)
 {
+	uint32_t issue = 0, queued = 0;
+
 	SPL_ASSERT_ATLEAST(IPL_BIO);
 	while (p->qhead && !p->nonqueued) {
 		struct buf *bp = p->qhead;
 		int single = (bp->b_flags & B_FLUSH) || !p->ncq || p->isolate;
 		if (single && p->active)
-			return; /* it runs alone: wait for the drain */
+			break; /* it runs alone: wait for the drain */
 		int slot = free_slot(p);
 		if (slot < 0)
-			return;
+			break;
 		p->qhead = bp->av_forw;
 		if (!p->qhead)
 			p->qtail = NULL;
 		bp->av_forw = NULL;
-		slot_issue(p, slot, bp, !single);
+		slot_prepare(p, slot, bp, !single);
+		issue |= 1u << slot;
+		if (!single)
+			queued |= 1u << slot;
 	}
+	if (!issue)
+		return;
+	if (queued)
+		port_wr(p, PX_SACT, queued);
+	port_wr(p, PX_CI, issue);
+	int n = __builtin_popcount(p->active);
+	if ((uint32_t)n > p->stats.max_inflight)
+		p->stats.max_inflight = n;
+	if (!p->watchdog.pending)
+		timeout_add(&p->watchdog, AHCI_TIMEOUT);
 }
 
 static void
@@ -687,15 +700,7 @@ ahci_strategy(struct buf *chain)
 	bdev_strategy_chain(bdev_lookup(chain->b_dev), chain, ahci_enqueue);
 }
 
-static void
-flush_done(struct buf *bp)
-{
-	int s = splhigh();
-	bp->b_flags |= B_DONE;
-	wakeup(bp);
-	splx(s);
-}
-
+/* FLUSH CACHE EXT, alone once the queued commands have drained. */
 static int
 ahci_flush(struct bdev *bd)
 {
@@ -703,18 +708,8 @@ ahci_flush(struct bdev *bd)
 
 	if (!p->id.write_cache)
 		return 0;
-	struct buf *bp = getrbuf();
-	if (!bp)
-		return ENOMEM;
-	bp->b_flags |= B_FLUSH;
-	bp->b_dev = bd->dev;
-	bp->b_iodone = flush_done;
-	bio_issue(bp);
 	p->stats.flushes++;
-	ahci_enqueue(bd, bp);
-	int err = biowait(bp);
-	freerbuf(bp);
-	return err;
+	return bdev_flush_request(bd, ahci_enqueue);
 }
 
 /* --- for tests, benchmarks and the shell --- */

@@ -587,15 +587,6 @@ ide_strategy(struct buf *chain)
 	bdev_strategy_chain(bdev_lookup(chain->b_dev), chain, ide_enqueue);
 }
 
-static void
-flush_done(struct buf *bp)
-{
-	int s = splhigh();
-	bp->b_flags |= B_DONE;
-	wakeup(bp);
-	splx(s);
-}
-
 /* FLUSH CACHE (EXT), queued behind every write before it. */
 static int
 ide_flush(struct bdev *bd)
@@ -604,17 +595,7 @@ ide_flush(struct bdev *bd)
 
 	if (!d->id.write_cache || !(d->id.flush || d->id.flush_ext))
 		return 0;
-	struct buf *bp = getrbuf();
-	if (!bp)
-		return ENOMEM;
-	bp->b_flags |= B_FLUSH;
-	bp->b_dev = bd->dev;
-	bp->b_iodone = flush_done;
-	bio_issue(bp);
-	ide_enqueue(bd, bp);
-	int err = biowait(bp);
-	freerbuf(bp);
-	return err;
+	return bdev_flush_request(bd, ide_enqueue);
 }
 
 /* --- interrupt handler --- */

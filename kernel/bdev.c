@@ -245,6 +245,38 @@ bdev_strategy_chain(struct bdev *bd, struct buf *chain,
 	}
 }
 
+static void
+flush_done(struct buf *bp)
+{
+	int s = splhigh();
+	bp->b_flags |= B_DONE;
+	wakeup(bp);
+	splx(s);
+}
+
+/*
+ * For drivers' flush operations: a data-less B_FLUSH buf handed to the
+ * driver's queue through `enqueue` (which orders it behind the writes
+ * before it), and waited for.  Sleeps.
+ */
+int
+bdev_flush_request(struct bdev *bd,
+		   void (*enqueue)(struct bdev *bd, struct buf *bp))
+{
+	struct buf *bp = getrbuf();
+
+	if (!bp)
+		return ENOMEM;
+	bp->b_flags |= B_FLUSH;
+	bp->b_dev = bd->dev;
+	bp->b_iodone = flush_done;
+	bio_issue(bp);
+	enqueue(bd, bp);
+	int err = biowait(bp);
+	freerbuf(bp);
+	return err;
+}
+
 /* Write the device's cache to its media. */
 int
 bdev_flush(dev_t dev)

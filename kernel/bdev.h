@@ -54,6 +54,8 @@ int bdev_flush(dev_t dev);
 void bdev_strategy_chain(struct bdev *bd, struct buf *chain,
 			 void (*start)(struct bdev *bd, struct buf *bp));
 int bdev_validate(const struct bdev *bd, struct buf *bp);
+int bdev_flush_request(struct bdev *bd,
+		       void (*enqueue)(struct bdev *bd, struct buf *bp));
 
 /* The bytes a driver transfers for bp: b_bcount less what validation cut
  * off the end of the device (kept in b_resid). */
