@@ -99,8 +99,14 @@ sched_switch(void)
 	next->state = T_RUNNING;
 	curthread = next;
 	swtch(&prev->esp, next->esp);
-	/* running again as prev: take back our own level */
-	cpl = curthread->cpl;
+	/*
+	 * Running again as prev: take back our own level with splx, which
+	 * runs what was held off above it.  An interrupt that arrived while
+	 * the last thread sat at a high level is masked and pending; if it
+	 * is the clock and nothing else runs it, no interrupt would ever
+	 * come again and the idle thread would halt for good.
+	 */
+	splx(curthread->cpl);
 }
 
 void
@@ -144,7 +150,7 @@ thread_start(void)
 {
 	/* swtch "returned" here with interrupts off and cpl still the
 	 * previous thread's: sched_switch's epilogue did not run for us. */
-	cpl = curthread->cpl;
+	splx(curthread->cpl);
 	sti();
 	curthread->fn(curthread->arg);
 	thread_exit();

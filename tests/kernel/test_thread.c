@@ -338,3 +338,26 @@ TEST(biowait_sleeps_until_biodone_from_an_interrupt_and_returns_the_error)
 	CHECK_EQ(err, EIO);
 	CHECK(intr_buf.b_flags & B_DONE, "B_DONE not set");
 }
+
+/*
+ * A clock tick held off (masked and pending) just before a thread sleeps
+ * must still arrive once another thread runs at a lower level: the
+ * switch takes that thread's level back with splx, which runs it.  Were
+ * it left pending, the clock would stay masked, nothing would interrupt
+ * the idle thread again, and this sleep would never end.
+ */
+TEST(a_tick_held_off_before_a_sleep_still_arrives)
+{
+	static int nobody;
+	int s = splhigh();
+	uint32_t before = intr_stats.deferred[0];
+	uint64_t end = rdtsc() + clock_tsc_hz() / 10;
+
+	while (intr_stats.deferred[0] == before && rdtsc() < end)
+		cpu_pause();
+	int held = intr_stats.deferred[0] != before;
+	int err = tsleep(&nobody, "held", 5);
+	splx(s);
+	CHECK(held, "no clock tick came in 100 ms at splhigh");
+	CHECK_EQ(err, ETIMEDOUT);
+}
