@@ -100,7 +100,9 @@ $(B)/iodine.iso: $(B)/iodine.elf iso/boot/grub/grub.cfg
 
 run: deps all
 	@scripts/mkiso-args $(B)/iodine.iso $(B)/run.iso "$(ARGS)"
-	$(QEMU) $(QEMU_OPTS) -cdrom $(B)/run.iso -boot d -serial mon:stdio
+	@# isa-debug-exit: `halt` (status 0) makes QEMU exit 1, a clean end
+	@$(QEMU) $(QEMU_OPTS) -cdrom $(B)/run.iso -boot d -serial mon:stdio; \
+	st=$$?; [ $$st -le 1 ] || { echo "run: QEMU exited with $$st"; exit $$st; }
 
 debug: deps all
 	@scripts/debug $(B)/iodine.elf $(B)/iodine.iso "$(QEMU) $(QEMU_OPTS)"
