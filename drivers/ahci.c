@@ -384,8 +384,13 @@ ahci_recover(struct ahci_port *p, const char *why, int device_error)
 
 	complete_done(p); /* what finished, finished well */
 	uint32_t failed = p->active;
-	kprintf("%s: %s: %d command(s) outstanding, %s, SError 0x%08x\n",
+	const struct buf *first =
+		failed ? p->slot[__builtin_ctz(failed)] : NULL;
+	kprintf("%s: %s: %d %s command(s) outstanding, the first at block "
+		"%d; %s, SError 0x%08x\n",
 		p->bd.name, why, __builtin_popcount(failed),
+		p->queued_mask ? "queued" : "non-queued",
+		first ? first->b_blkno : -1,
 		ata_error_str(msg, sizeof(msg), tfd & 0xFF, tfd >> 8), serr);
 	port_stop(p);
 	port_wr(p, PX_SERR, 0xFFFFFFFF);
@@ -402,8 +407,12 @@ ahci_recover(struct ahci_port *p, const char *why, int device_error)
 
 	int n = __builtin_popcount(failed);
 	if (n == 1 && !(p->queued_mask & failed) && device_error) {
-		/* One non-queued command and the device said no: that one. */
+		/* One non-queued command and the device said no: that one.
+		 * The device's status keeps ERR until a command ends well, and
+		 * the acceptance FIS of a queued command would carry it (QEMU
+		 * raises TFES for it): the next command runs alone. */
 		slot_complete(p, __builtin_ctz(failed), EIO);
+		p->isolate++;
 	} else {
 		/* Give every outstanding command back to the queue, in slot
 		 * order, to be re-issued one at a time: a device error then
