@@ -74,7 +74,6 @@ struct ahci_port {
 	struct buf *slot[32];	     /* the buf in each slot */
 	uint32_t active;	     /* slots given to the HBA */
 	uint32_t queued_mask;	     /* of those, NCQ ones */
-	int nonqueued;		     /* a non-queued command is active */
 	int isolate;		     /* re-issuing one at a time: how many */
 	struct buf *qhead, *qtail;   /* waiting, FIFO, via av_forw */
 	struct timeout watchdog;
@@ -259,8 +258,6 @@ slot_prepare(struct ahci_port *p, int slot, struct buf *bp, int ncq)
 	if (ncq) {
 		p->queued_mask |= 1u << slot;
 		p->stats.ncq++;
-	} else {
-		p->nonqueued = 1;
 	}
 	p->stats.commands++;
 }
@@ -277,7 +274,8 @@ ahci_fill(struct ahci_port *p)
 	uint32_t issue = 0, queued = 0;
 
 	SPL_ASSERT_ATLEAST(IPL_BIO);
-	while (p->qhead && !p->nonqueued) {
+	/* a non-queued command in a slot runs alone */
+	while (p->qhead && !(p->active & ~p->queued_mask)) {
 		struct buf *bp = p->qhead;
 		int single = (bp->b_flags & B_FLUSH) || !p->ncq || p->isolate;
 		if (single && p->active)
@@ -332,8 +330,6 @@ slot_take(struct ahci_port *p, int slot)
 
 	p->slot[slot] = NULL;
 	p->active &= ~(1u << slot);
-	if (!(p->queued_mask & (1u << slot)))
-		p->nonqueued = 0;
 	p->queued_mask &= ~(1u << slot);
 	return bp;
 }

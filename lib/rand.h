@@ -18,4 +18,15 @@ rand32(uint32_t *state)
 	return *state = x;
 }
 
+/* Fisher-Yates: a[0..n) in a random order. */
+static inline void
+rand_shuffle(uint32_t *a, uint32_t n, uint32_t *state)
+{
+	for (uint32_t i = n; i > 1; i--) {
+		uint32_t j = rand32(state) % i, t = a[i - 1];
+		a[i - 1] = a[j];
+		a[j] = t;
+	}
+}
+
 #endif

@@ -269,14 +269,10 @@ TEST(a_chain_of_100_bufs_in_random_order_completes_each_once)
 
 	FOR_EACH_RD(bd)
 	{
-		int order[CHAIN];
+		uint32_t order[CHAIN];
 		for (int i = 0; i < CHAIN; i++)
 			order[i] = i;
-		for (int i = CHAIN - 1; i > 0; i--) {
-			int j = rand32(&seed) % (i + 1), t = order[i];
-			order[i] = order[j];
-			order[j] = t;
-		}
+		rand_shuffle(order, CHAIN, &seed);
 		/* write the pattern to blocks 200.. in random order */
 		uint8_t *mem = kmalloc(CHAIN * DEV_BSIZE);
 		CHECK(mem != NULL, "no memory");

@@ -130,11 +130,7 @@ TEST(disk_reads_the_host_pattern_everywhere_in_random_order)
 		CHECK(order != NULL, "no memory");
 		for (uint32_t i = 0; i < nchunks; i++)
 			order[i] = i;
-		for (uint32_t i = nchunks - 1; i > 0; i--) {
-			uint32_t j = rand32(&seed) % (i + 1), t = order[i];
-			order[i] = order[j];
-			order[j] = t;
-		}
+		rand_shuffle(order, nchunks, &seed);
 		for (uint32_t k = 0; k < nchunks; k++) {
 			daddr_t blk = order[k] * 64;
 			uint32_t n = 1 + rand32(&seed) % 64;
@@ -310,11 +306,47 @@ TEST(disk_writes_reach_the_disk)
 
 static volatile int thread_failures;
 
+/* What each test thread is given: its disk and its number on that disk. */
+struct disk_thread {
+	struct bdev *bd;
+	int t;
+};
+
+#define THREADS_MAX (BDEV_MAX * 4)
+
+/* Run `per_disk` threads of fn on every disk under test and join them.
+ * Returns how many ran; -1 if one could not be created (the others are
+ * joined all the same). */
+static int
+run_disk_threads(void (*fn)(void *), int per_disk, const char *name)
+{
+	static struct disk_thread args[THREADS_MAX];
+	static struct thread *t[THREADS_MAX];
+	int n = 0, failed = 0;
+
+	FOR_EACH_WD(bd)
+	{
+		for (int k = 0; k < per_disk && n < THREADS_MAX && !failed;
+		     k++) {
+			args[n] = (struct disk_thread){bd, k};
+			t[n] = thread_create(fn, &args[n], name);
+			if (t[n])
+				n++;
+			else
+				failed = 1;
+		}
+	}
+	for (int i = 0; i < n; i++)
+		thread_join(t[i]);
+	return failed ? -1 : n;
+}
+
 static void
 mixed_io(void *arg)
 {
-	struct bdev *bd = ((struct bdev **)arg)[0];
-	int t = (int)(uintptr_t)((struct bdev **)arg)[1];
+	const struct disk_thread *a = arg;
+	struct bdev *bd = a->bd;
+	int t = a->t;
 	uint8_t *buf = kmalloc(16 * DEV_BSIZE);
 	uint32_t seed = 77 + t, id = disk_id(bd) + 50 + t;
 
@@ -345,24 +377,10 @@ mixed_io(void *arg)
 
 TEST(disk_threads_mixing_reads_and_writes_on_all_channels_are_all_verified)
 {
-	static struct bdev *args[BDEV_MAX * WD_THREADS][2];
-	static struct thread *t[BDEV_MAX * WD_THREADS];
-	int n = 0;
-
 	thread_failures = 0;
-	FOR_EACH_WD(bd)
-	{
-		for (int k = 0; k < WD_THREADS; k++) {
-			args[n][0] = bd;
-			args[n][1] = (struct bdev *)(uintptr_t)k;
-			t[n] = thread_create(mixed_io, args[n], "wdio");
-			CHECK(t[n] != NULL, "thread_create failed");
-			n++;
-		}
-	}
+	int n = run_disk_threads(mixed_io, WD_THREADS, "wdio");
+	CHECK(n != -1, "thread_create failed");
 	CHECK(n > 0, "no disks");
-	for (int i = 0; i < n; i++)
-		thread_join(t[i]);
 	CHECK_EQ(thread_failures, 0);
 	CHECK_EQ(bsync(), 0);
 }
@@ -544,15 +562,10 @@ TEST(disk_without_ncq_one_command_at_a_time)
 static volatile int stress_failures;
 static volatile uint64_t stress_bytes;
 
-struct stress_arg {
-	struct bdev *bd;
-	int t;
-};
-
 static void
 stress(void *arg)
 {
-	struct stress_arg *a = arg;
+	const struct disk_thread *a = arg;
 	struct bdev *bd = a->bd;
 	uint32_t id = disk_id(bd) + 60 + a->t, seed = 1000 + a->t + 17 * id;
 	daddr_t base = WD_STRESS_REGION + a->t * 2048;
@@ -595,27 +608,14 @@ stress(void *arg)
 
 TEST(disk_stress_threads_random_sizes_every_byte_verified)
 {
-	static struct stress_arg args[BDEV_MAX * STRESS_THREADS];
-	static struct thread *t[BDEV_MAX * STRESS_THREADS];
-	int n = 0;
-
 	stress_failures = 0;
 	stress_bytes = 0;
 	FOR_EACH_WD(bd)
-	{
-		CHECK(bd->nblocks >= WD_STRESS_REGION + STRESS_THREADS * 2048,
-		      "%s: too small for the stress regions", bd->name);
-		for (int k = 0; k < STRESS_THREADS; k++) {
-			args[n].bd = bd;
-			args[n].t = k;
-			t[n] = thread_create(stress, &args[n], "stress");
-			CHECK(t[n] != NULL, "thread_create failed");
-			n++;
-		}
-	}
+	CHECK(bd->nblocks >= WD_STRESS_REGION + STRESS_THREADS * 2048,
+	      "%s: too small for the stress regions", bd->name);
+	int n = run_disk_threads(stress, STRESS_THREADS, "stress");
+	CHECK(n != -1, "thread_create failed");
 	CHECK(n > 0, "no disks");
-	for (int i = 0; i < n; i++)
-		thread_join(t[i]);
 	CHECK_EQ(stress_failures, 0);
 	CHECK_EQ(bsync(), 0);
 	kprintf("# stress: %llu MiB moved by %d threads\n",
