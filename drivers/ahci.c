@@ -8,7 +8,10 @@
  * QEMU: -M q35 -drive file=IMG,format=raw,if=none,id=d0 \
  *       -device ide-hd,drive=d0,bus=ide.0        (port 0: sd0)
  *
- * Disks are sdN, N the port.  With NCQ (both the HBA and the disk have
+ * Every AHCI controller found is attached.  Disks (bdev.h): sdN, N the
+ * port, on the ICH9's own controller at PCI 00:1f.2 (q35's built-in);
+ * sdBB:DD.F-N on any other, named by its PCI address, so that adding a
+ * controller renames no disk.  Block numbers are 48 bits in the FIS.  With NCQ (both the HBA and the disk have
  * it; `ahci=noncq` turns it off) up to the disk's queue depth of READ/
  * WRITE FPDMA QUEUED are in flight, tag = slot; otherwise one READ/WRITE
  * DMA EXT at a time.  A FLUSH CACHE EXT (non-queued) waits for the queued
@@ -49,8 +52,10 @@
 #include "vm.h"
 
 #define AHCI_MAX_PORTS	32
-#define AHCI_NPRD	8	   /* PRD entries per command */
-#define AHCI_MAXXFER	(4u << 20) /* bytes per command */
+#define AHCI_MAX_HBAS	4
+#define AHCI_ICH9_LOC	(0x1F << 3 | 2) /* PCI 00:1f.2: short names sdN */
+#define AHCI_NPRD	8		/* PRD entries per command */
+#define AHCI_MAXXFER	(4u << 20)	/* bytes per command */
 #define AHCI_TABLE_SIZE (AHCI_CMD_TABLE_PRDT + AHCI_NPRD * 16)
 #define AHCI_TIMEOUT	(2 * HZ) /* no progress for this long: recover */
 #define AHCI_RETRIES	3
@@ -81,6 +86,8 @@ struct ahci_port {
 };
 
 struct ahci_hba {
+	const struct pci_dev *pci;
+	char name[16];		 /* "ahci0", or "ahci00:04.0" */
 	volatile uint32_t *regs; /* ABAR */
 	uint32_t cap;
 	int nslots;
@@ -89,7 +96,8 @@ struct ahci_hba {
 	uint64_t mmio; /* register accesses, for the benchmarks */
 };
 
-static struct ahci_hba hba0;
+static struct ahci_hba *hbas[AHCI_MAX_HBAS];
+static int nhbas;
 static int ahci_noncq;
 static volatile int ahci_drop_irqs; /* tests: interrupts to ignore */
 
@@ -246,7 +254,11 @@ slot_prepare(struct ahci_port *p, int slot, struct buf *bp, int ncq)
 		cmd = wr ? ATA_WRITE_FPDMA : ATA_READ_FPDMA;
 	else
 		cmd = wr ? ATA_WRITE_DMA_EXT : ATA_READ_DMA_EXT;
-	fis_build(p->ctbl[slot], cmd, (uint32_t)bp->b_blkno, len / DEV_BSIZE,
+	if (!len && !(bp->b_flags & B_FLUSH))
+		panic("slot_prepare: %s: zero-length transfer at block %lld "
+		      "(bdev_validate lets none through)",
+		      p->bd.name, bp->b_blkno);
+	fis_build(p->ctbl[slot], cmd, (uint64_t)bp->b_blkno, len / DEV_BSIZE,
 		  ncq, slot);
 	if (bp->b_flags & B_FLUSH)
 		p->ctbl[slot][7] = 0; /* FLUSH: no LBA */
@@ -334,20 +346,18 @@ slot_take(struct ahci_port *p, int slot)
 	return bp;
 }
 
-static void
-slot_complete(struct ahci_port *p, int slot, int error)
+static void ahci_enqueue(struct bdev *bd, struct buf *bp);
+
+/* Take a finished slot's buf, counting it off the isolated ones. */
+static struct buf *
+slot_finish(struct ahci_port *p, int slot)
 {
 	struct buf *bp = slot_take(p, slot);
 
 	if (p->isolate && !(bp->b_flags & B_FLUSH))
 		p->isolate--;
 	bp->av_back = NULL; /* the retry count */
-	if (error) {
-		bioerror(bp, error);
-		bp->b_resid = bp->b_bcount;
-		p->stats.errors++;
-	}
-	biodone(bp);
+	return bp;
 }
 
 /* Finish the slots the HBA says are done; returns how many. */
@@ -363,7 +373,7 @@ complete_done(struct ahci_port *p)
 	while (done) {
 		int s = __builtin_ctz(done);
 		done &= done - 1;
-		slot_complete(p, s, 0);
+		biodone(slot_finish(p, s));
 		n++;
 	}
 	return n;
@@ -383,10 +393,10 @@ ahci_recover(struct ahci_port *p, const char *why, int device_error)
 	const struct buf *first =
 		failed ? p->slot[__builtin_ctz(failed)] : NULL;
 	kprintf("%s: %s: %d %s command(s) outstanding, the first at block "
-		"%d; %s, SError 0x%08x\n",
+		"%lld; %s, SError 0x%08x\n",
 		p->bd.name, why, __builtin_popcount(failed),
 		p->queued_mask ? "queued" : "non-queued",
-		first ? first->b_blkno : -1,
+		first ? first->b_blkno : -1LL,
 		ata_error_str(msg, sizeof(msg), tfd & 0xFF, tfd >> 8), serr);
 	port_stop(p);
 	port_wr(p, PX_SERR, 0xFFFFFFFF);
@@ -407,8 +417,12 @@ ahci_recover(struct ahci_port *p, const char *why, int device_error)
 		 * The device's status keeps ERR until a command ends well, and
 		 * the acceptance FIS of a queued command would carry it (QEMU
 		 * raises TFES for it): the next command runs alone. */
-		slot_complete(p, __builtin_ctz(failed), EIO);
+		struct buf *bp = slot_finish(p, __builtin_ctz(failed));
 		p->isolate++;
+		/* the block layer names the failed block, narrowing a longer
+		 * transfer through the queue: those run alone too */
+		p->stats.errors++;
+		bdev_io_failed(&p->bd, bp, EIO, ahci_enqueue);
 	} else {
 		/* Give every outstanding command back to the queue, in slot
 		 * order, to be re-issued one at a time: a device error then
@@ -419,7 +433,7 @@ ahci_recover(struct ahci_port *p, const char *why, int device_error)
 			struct buf *bp = slot_take(p, s);
 			uintptr_t tries = (uintptr_t)bp->av_back;
 			if (!device_error && ++tries > AHCI_RETRIES) {
-				kprintf("%s: block %d: giving up after %d "
+				kprintf("%s: block %lld: giving up after %d "
 					"tries\n",
 					p->bd.name, bp->b_blkno, AHCI_RETRIES);
 				bioerror(bp, EIO);
@@ -570,6 +584,9 @@ port_attach(struct ahci_hba *h, int n)
 	p->hba = h;
 	p->port = n;
 	p->regs = h->regs + (AHCI_PORT_BASE + n * AHCI_PORT_SIZE) / 4;
+	bdev_set_name(&p->bd, "sd", MAJOR_SD,
+		      pci_loc(h->pci) == AHCI_ICH9_LOC ? -1 : pci_loc(h->pci),
+		      n);
 	/* Engines off before the structures move (section 10.3.2). */
 	if (port_stop(p))
 		goto fail;
@@ -592,38 +609,42 @@ port_attach(struct ahci_hba *h, int n)
 		goto fail; /* nothing attached */
 	uint32_t sig = port_rd(p, PX_SIG);
 	if (sig == SIG_ATAPI) {
-		kprintf("sd%d: ATAPI device (CD/DVD): skipped\n", n);
+		kprintf("%s: ATAPI device (CD/DVD): skipped\n", p->bd.name);
 		goto fail;
 	}
 	if (port_wait(p, PX_TFD, ATA_S_BSY | ATA_S_DRQ, 0) && port_comreset(p))
 		goto fail;
 	port_start(p);
 	if (poll_command(p, ATA_IDENTIFY, id, sizeof(id))) {
-		kprintf("sd%d: IDENTIFY failed (signature %08x)\n", n, sig);
+		kprintf("%s: IDENTIFY failed (signature %08x)\n", p->bd.name,
+			sig);
 		goto fail;
 	}
 	ata_ident_parse(id, &p->id);
-	if (p->id.sectors > 0x7FFFFFFF)
-		p->id.sectors = 0x7FFFFFFF;
 	p->ncq = !ahci_noncq && (h->cap & CAP_SNCQ) && p->id.ncq;
 	p->depth = p->ncq ? (p->id.queue_depth < h->nslots ? p->id.queue_depth
 							   : h->nslots)
 			  : 1;
-	snprintf(p->bd.name, sizeof(p->bd.name), "sd%d", n);
-	p->bd.dev = makedev(MAJOR_SD, n);
-	p->bd.nblocks = (uint32_t)p->id.sectors;
+	p->bd.nblocks = p->id.sectors; /* all 48 bits: no clamping */
 	p->bd.maxxfer = AHCI_MAXXFER;
 	p->bd.model = p->id.model;
 	p->bd.strategy = ahci_strategy;
 	p->bd.flush = ahci_flush;
 	p->bd.softc = p;
+	snprintf(p->bd.where, sizeof(p->bd.where), "pci %02x:%02x.%x port %d",
+		 h->pci->bus, h->pci->dev, h->pci->fn, n);
 	timeout_set(&p->watchdog, ahci_watchdog, p);
-	if (bdev_register(&p->bd))
+	int err = bdev_register(&p->bd);
+	if (err) {
+		kprintf("%s: not attached: %s\n", p->bd.name, errno_name(err));
 		goto fail;
+	}
 	h->port[n] = p;
-	kprintf("%s: %s, %s, %s, write cache %s\n", p->bd.name, p->id.model,
+	kprintf("%s: %s, %s, %s, write cache %s, at %s\n", p->bd.name,
+		p->id.model,
 		fmt_size(size, sizeof(size), p->id.sectors * DEV_BSIZE),
-		p->ncq ? "NCQ" : "DMA", p->id.write_cache ? "on" : "off");
+		p->ncq ? "NCQ" : "DMA", p->id.write_cache ? "on" : "off",
+		p->bd.where);
 	if (p->ncq)
 		kprintf("%s: NCQ depth %d\n", p->bd.name, p->depth);
 	return;
@@ -633,15 +654,32 @@ fail:
 		kfree(p);
 }
 
-void
-ahci_init(void)
+static void
+ahci_hba_attach(const struct pci_dev *d)
 {
-	struct pci_dev *d = pci_find_class(PCI_CLASS_STORAGE, PCI_SUB_SATA, -1);
-
-	ahci_noncq = cmdline_opt_is("ahci", "noncq");
-	if (!d || d->progif != PCI_IF_AHCI || !d->bar[5].size || d->bar[5].io)
+	if (d->progif != PCI_IF_AHCI || !d->bar[5].size || d->bar[5].io) {
+		kprintf("ahci: %02x:%02x.%x: a SATA controller not in AHCI "
+			"mode (prog-if %02x) or without its ABAR: not "
+			"attached\n",
+			d->bus, d->dev, d->fn, d->progif);
 		return;
-	struct ahci_hba *h = &hba0;
+	}
+	if (nhbas == AHCI_MAX_HBAS) {
+		kprintf("ahci: %02x:%02x.%x: more than %d controllers: not "
+			"attached\n",
+			d->bus, d->dev, d->fn, AHCI_MAX_HBAS);
+		return;
+	}
+	struct ahci_hba *h = kzalloc(sizeof(*h));
+	if (!h)
+		return;
+	h->pci = d;
+	if (pci_loc(d) == AHCI_ICH9_LOC)
+		snprintf(h->name, sizeof(h->name), "ahci0");
+	else
+		snprintf(h->name, sizeof(h->name), "ahci%02x:%02x.%x", d->bus,
+			 d->dev, d->fn);
+	hbas[nhbas++] = h;
 	pci_enable(d, PCI_CMD_MEM | PCI_CMD_MASTER);
 	h->regs =
 		vm_map_mmio((uint32_t)d->bar[5].base, (uint32_t)d->bar[5].size);
@@ -659,22 +697,22 @@ ahci_init(void)
 	for (int i = 0; i < AHCI_SPIN && (hba_rd(h, AHCI_GHC) & GHC_HR); i++)
 		cpu_pause();
 	if (hba_rd(h, AHCI_GHC) & GHC_HR) {
-		kprintf("ahci: the HBA did not come out of reset\n");
+		kprintf("%s: the HBA did not come out of reset\n", h->name);
 		return;
 	}
 	hba_wr(h, AHCI_GHC, GHC_AE);
 	h->cap = hba_rd(h, AHCI_CAP);
 	h->nslots = ((h->cap & CAP_NCS) >> CAP_NCS_SHIFT) + 1;
 	uint32_t pi = hba_rd(h, AHCI_PI);
-	kprintf("ahci: %d ports, %d command slots, %s%s\n",
-		(h->cap & CAP_NP) + 1, h->nslots,
-		h->cap & CAP_SNCQ ? "NCQ" : "no NCQ",
+	kprintf("%s: at pci %02x:%02x.%x, %d ports, %d command slots, %s%s\n",
+		h->name, d->bus, d->dev, d->fn, (h->cap & CAP_NP) + 1,
+		h->nslots, h->cap & CAP_SNCQ ? "NCQ" : "no NCQ",
 		h->cap & CAP_S64A ? ", 64-bit" : "");
 	for (int n = 0; n < AHCI_MAX_PORTS; n++)
 		if (pi & (1u << n))
 			port_attach(h, n);
 	/* The handler first, then the ports' interrupts, then the HBA's. */
-	h->ih = intr_establish(d->irq, IPL_BIO, ahci_intr, h, "ahci0");
+	h->ih = intr_establish(d->irq, IPL_BIO, ahci_intr, h, h->name);
 	for (int n = 0; n < AHCI_MAX_PORTS; n++) {
 		if (!h->port[n])
 			continue;
@@ -683,6 +721,18 @@ ahci_init(void)
 	}
 	hba_wr(h, AHCI_IS, 0xFFFFFFFF);
 	hba_wr(h, AHCI_GHC, GHC_AE | GHC_IE);
+}
+
+void
+ahci_init(void)
+{
+	ahci_noncq = cmdline_opt_is("ahci", "noncq");
+	for (int i = 0; i < pci_count(); i++) {
+		const struct pci_dev *d = pci_at(i);
+		if (d->class == PCI_CLASS_STORAGE &&
+		    d->subclass == PCI_SUB_SATA)
+			ahci_hba_attach(d);
+	}
 }
 
 /* --- entry points --- */
@@ -700,9 +750,23 @@ ahci_enqueue(struct bdev *bd, struct buf *bp)
 }
 
 static void
+ahci_queue_only(struct bdev *bd, struct buf *bp)
+{
+	bp->av_back = NULL; /* no retries yet */
+	queue_put(bd->softc, bp, 0);
+}
+
+/* The whole chain is queued before the slots are filled: the HBA takes
+ * it with one PxSACT and one PxCI write, not one per buf. */
+static void
 ahci_strategy(struct buf *chain)
 {
-	bdev_strategy_chain(bdev_lookup(chain->b_dev), chain, ahci_enqueue);
+	struct bdev *bd = bdev_lookup(chain->b_dev);
+	int s = splbio();
+
+	bdev_strategy_chain(bd, chain, ahci_queue_only);
+	ahci_fill(bd->softc);
+	splx(s);
 }
 
 /* FLUSH CACHE EXT, alone once the queued commands have drained. */
@@ -725,27 +789,38 @@ ahci_test_drop_interrupts(int n)
 	ahci_drop_irqs = n;
 }
 
-const struct ahci_stats *
-ahci_stats(int port)
+/* The port behind bd, or NULL if bd is not an AHCI disk. */
+static struct ahci_port *
+port_of(const struct bdev *bd)
 {
-	return port >= 0 && port < AHCI_MAX_PORTS && hba0.port[port]
-		       ? &hba0.port[port]->stats
-		       : NULL;
+	return bd && major(bd->dev) == MAJOR_SD ? bd->softc : NULL;
 }
 
+const struct ahci_stats *
+ahci_stats(const struct bdev *bd)
+{
+	struct ahci_port *p = port_of(bd);
+
+	return p ? &p->stats : NULL;
+}
+
+/* Register accesses so far, on every controller. */
 uint64_t
 ahci_mmio_count(void)
 {
-	return hba0.mmio;
+	uint64_t n = 0;
+
+	for (int i = 0; i < nhbas; i++)
+		n += hbas[i]->mmio;
+	return n;
 }
 
 /* Benchmarks compare NCQ with one command at a time in one run: from now
- * on, port uses NCQ if `on` and it can.  Call with the port idle. */
+ * on, bd uses NCQ if `on` and it can.  Call with the port idle. */
 int
-ahci_set_ncq(int port, int on)
+ahci_set_ncq(const struct bdev *bd, int on)
 {
-	struct ahci_port *p =
-		port >= 0 && port < AHCI_MAX_PORTS ? hba0.port[port] : NULL;
+	struct ahci_port *p = port_of(bd);
 
 	if (!p)
 		return ENXIO;
@@ -764,8 +839,10 @@ ahci_set_ncq(int port, int on)
 }
 
 void
-ahci_stats_reset_max(int port)
+ahci_stats_reset_max(const struct bdev *bd)
 {
-	if (port >= 0 && port < AHCI_MAX_PORTS && hba0.port[port])
-		hba0.port[port]->stats.max_inflight = 0;
+	struct ahci_port *p = port_of(bd);
+
+	if (p)
+		p->stats.max_inflight = 0;
 }

@@ -13,10 +13,11 @@ struct ahci_stats {
 };
 
 void ahci_init(void);
-const struct ahci_stats *ahci_stats(int port);
+struct bdev;
+const struct ahci_stats *ahci_stats(const struct bdev *bd);
 uint64_t ahci_mmio_count(void);
-void ahci_stats_reset_max(int port);
-int ahci_set_ncq(int port, int on);
+void ahci_stats_reset_max(const struct bdev *bd);
+int ahci_set_ncq(const struct bdev *bd, int on);
 void ahci_test_drop_interrupts(int n);
 
 #endif

@@ -7,8 +7,15 @@
  *
  * QEMU: -drive file=IMG,format=raw,if=none,id=d0 \
  *       -device ide-hd,drive=d0,bus=ide.0,unit=0     (wd0; ide.1 unit=1 is wd3)
+ * -M isapc has no PCI: its two ISA IDE channels sit at the same legacy
+ * ports and IRQs as a PIIX's in compatibility mode, and this driver takes
+ * them the same way, by PIO.
  *
- * Disks are wd(2 * channel + drive).  Transfers are bus-master DMA with a
+ * Names (bdev.h): the four drives at the legacy ports (0x1F0 primary,
+ * 0x170 secondary; master, slave) are wd0..wd3, N = 2 * channel + drive,
+ * whichever controller answers there; a PCI controller in native mode
+ * names its drives by its PCI address, wdBB:DD.F-N.  A second controller
+ * in compatibility mode would answer at the same ports: it is refused.  Transfers are bus-master DMA with a
  * PRD table, or PIO (`ide=pio` on the command line, or a controller
  * without a bus master BAR).  LBA48 commands are used only past LBA28's
  * reach.  Scheduling: C-LOOK on each channel's queue (ascending block
@@ -45,6 +52,7 @@
 #define IDE_MAXXFER_LBA28 (ATA_LBA28_SECTORS * DEV_BSIZE)
 #define IDE_MAXXFER_LBA48 (1024u * 1024)
 #define IDE_NPRD	  (PAGE_SIZE / sizeof(struct ide_prd))
+#define IDE_MAX_CHANNELS  8 /* the legacy pair and three native controllers */
 
 struct ide_channel;
 
@@ -57,7 +65,10 @@ struct ide_drive {
 };
 
 struct ide_channel {
-	int chan;	       /* 0 primary, 1 secondary */
+	char name[BDEV_NAMELEN];   /* "ide0", or "ide00:05.0-1" when native */
+	int chan;		   /* 0 primary, 1 secondary */
+	const struct pci_dev *pci; /* its controller; NULL: ISA */
+	int pciloc; /* native mode: the PCI address (pci_loc); else -1 */
 	uint16_t cmd, ctl, bm; /* I/O bases; bm 0: no bus master */
 	int irq;
 	struct ide_drive drive[2];
@@ -75,7 +86,8 @@ struct ide_channel {
 	struct ide_stats stats;
 };
 
-static struct ide_channel channels[2];
+static struct ide_channel *channels[IDE_MAX_CHANNELS];
+static int nchannels;
 static int ide_use_pio;
 static volatile int ide_drop_irqs; /* tests: interrupts to ignore */
 
@@ -221,40 +233,54 @@ queue_insert(struct ide_channel *ch, struct buf *bp)
 
 static void ide_start(struct ide_channel *ch);
 
-/* Finish the active command.  At splbio. */
+static void ide_enqueue(struct bdev *bd, struct buf *bp);
+
+/* Finish the active command.  `refused`: the drive failed it (not a
+ * timeout), and the block layer narrows it to the failed block.  At
+ * splbio. */
 static void
-ide_done(struct ide_channel *ch, int error)
+ide_done(struct ide_channel *ch, int error, int refused)
 {
 	struct buf *bp = ch->active;
+	struct ide_drive *d = ch->adrive;
 
 	timeout_del(&ch->watchdog);
 	ch->active = NULL;
 	ch->retries = 0;
 	bm_stop(ch);
-	if (error) {
-		bioerror(bp, error);
-		bp->b_resid = bp->b_bcount;
-		ch->stats.errors++;
-	}
 	ch->stats.commands++;
-	biodone(bp);
+	if (error)
+		ch->stats.errors++;
+	if (refused) {
+		bdev_io_failed(&d->bd, bp, error, ide_enqueue);
+	} else {
+		if (error) {
+			bioerror(bp, error);
+			bp->b_resid = bp->b_bcount;
+		}
+		biodone(bp);
+	}
 	if (ch->queue)
 		ide_start(ch);
 }
 
+/* The drive refused the active command: say what it said, and let the
+ * block layer name the failed block (narrowing a longer transfer). */
 static void
 ide_fail_active(struct ide_channel *ch, uint8_t status)
 {
 	char why[80];
 	uint8_t err = inb(ch->cmd + IDE_ERROR);
+	struct buf *bp = ch->active;
 
-	kprintf("%s: %s error at block %d: %s\n", ch->adrive->bd.name,
-		ch->active->b_flags & B_FLUSH  ? "flush"
-		: ch->active->b_flags & B_READ ? "read"
-					       : "write",
-		ch->active->b_blkno,
+	kprintf("%s: %s of %u block(s) at %lld failed: %s\n",
+		ch->adrive->bd.name,
+		bp->b_flags & B_FLUSH  ? "flush"
+		: bp->b_flags & B_READ ? "read"
+				       : "write",
+		bdev_xfer_bytes(bp) / DEV_BSIZE, bp->b_blkno,
 		ata_error_str(why, sizeof(why), status, err));
-	ide_done(ch, EIO);
+	ide_done(ch, EIO, 1);
 }
 
 /* Issue the command for the active buf.  At splbio. */
@@ -265,9 +291,16 @@ ide_issue(struct ide_channel *ch)
 	struct ide_drive *d = ch->adrive;
 	uint32_t len = bdev_xfer_bytes(bp);
 	uint32_t count = len / DEV_BSIZE;
-	uint64_t lba = (uint32_t)bp->b_blkno;
-	int lba48 = lba + count > ATA_LBA28_MAX || count > ATA_LBA28_SECTORS;
+	uint64_t lba = (uint64_t)bp->b_blkno; /* all 48 bits of it */
+	/* LBA28 reaches 2^28 - 1, a count of 256 at most; stay short of the
+	 * last address, which some drives get wrong (as Linux does) */
+	int lba48 = lba + count >= ATA_LBA28_MAX || count > ATA_LBA28_SECTORS;
 	int rd = bp->b_flags & B_READ;
+
+	if (!count && !(bp->b_flags & B_FLUSH))
+		panic("ide_issue: %s: zero-length transfer at block %lld "
+		      "(bdev_validate lets none through)",
+		      d->bd.name, bp->b_blkno);
 
 	timeout_add(&ch->watchdog, IDE_TIMEOUT_TICKS);
 	if (wait_ready(ch, 0) == ETIMEDOUT) {
@@ -347,7 +380,7 @@ ide_service(struct ide_channel *ch)
 			ide_fail_active(ch, st);
 			return;
 		}
-		ide_done(ch, 0);
+		ide_done(ch, 0, 0);
 		return;
 	}
 	if (st & (ATA_S_ERR | ATA_S_DF)) {
@@ -368,7 +401,7 @@ ide_service(struct ide_channel *ch)
 		ch->pio_left--;
 		return;
 	}
-	ide_done(ch, 0);
+	ide_done(ch, 0, 0);
 }
 
 /* Software reset of both drives on the channel, interrupts left on. */
@@ -421,7 +454,7 @@ ide_watchdog(void *arg)
 	if (++ch->retries > IDE_RETRIES) {
 		kprintf("%s: giving up after %d resets\n", ch->adrive->bd.name,
 			IDE_RETRIES);
-		ide_done(ch, EIO);
+		ide_done(ch, EIO, 0);
 	} else {
 		ide_issue(ch);
 	}
@@ -448,8 +481,8 @@ ide_identify(struct ide_channel *ch, struct ide_drive *d)
 		uint8_t mid = inb(ch->cmd + IDE_LBA_MID);
 		uint8_t hi = inb(ch->cmd + IDE_LBA_HI);
 		if (mid == ATAPI_SIG_MID && hi == ATAPI_SIG_HIGH) {
-			kprintf("wd%d: ATAPI device (CD/DVD): skipped\n",
-				2 * ch->chan + d->unit);
+			kprintf("%s: ATAPI device (CD/DVD): skipped\n",
+				d->bd.name);
 			return ENODEV;
 		}
 		return err;
@@ -474,98 +507,146 @@ ide_drive_attach(struct ide_channel *ch, int unit)
 
 	d->ch = ch;
 	d->unit = unit;
+	bdev_set_name(&d->bd, "wd", MAJOR_WD, ch->pciloc, 2 * ch->chan + unit);
 	if (ide_identify(ch, d))
 		return;
-	int n = 2 * ch->chan + unit;
-	if (d->id.sectors > 0x7FFFFFFF) {
-		kprintf("wd%d: %llu sectors: larger than iodine's 1 TiB block "
-			"numbers; using the first 1 TiB\n",
-			n, (unsigned long long)d->id.sectors);
-		d->id.sectors = 0x7FFFFFFF;
-	}
-	snprintf(d->bd.name, sizeof(d->bd.name), "wd%d", n);
-	d->bd.dev = makedev(MAJOR_WD, n);
-	d->bd.nblocks = (uint32_t)d->id.sectors;
+	/* every sector: an LBA48 disk's count is 48 bits, and block numbers
+	 * are 64 (buf.h) */
+	d->bd.nblocks = d->id.sectors;
 	d->bd.maxxfer = d->id.lba48 ? IDE_MAXXFER_LBA48 : IDE_MAXXFER_LBA28;
 	d->bd.model = d->id.model;
 	d->bd.strategy = ide_strategy;
 	d->bd.flush = ide_flush;
 	d->bd.softc = d;
-	if (bdev_register(&d->bd))
+	if (ch->pci)
+		snprintf(d->bd.where, sizeof(d->bd.where),
+			 "pci %02x:%02x.%x %s %s", ch->pci->bus, ch->pci->dev,
+			 ch->pci->fn, ch->chan ? "secondary" : "primary",
+			 unit ? "slave" : "master");
+	else
+		snprintf(d->bd.where, sizeof(d->bd.where), "isa 0x%x %s",
+			 ch->cmd, unit ? "slave" : "master");
+	int err = bdev_register(&d->bd);
+	if (err) {
+		kprintf("%s: not attached: %s\n", d->bd.name, errno_name(err));
 		return;
+	}
 	d->present = 1;
-	kprintf("%s: %s, %s, %s, %s, write cache %s\n", d->bd.name, d->id.model,
+	kprintf("%s: %s, %s, %s, %s, write cache %s, at %s\n", d->bd.name,
+		d->id.model,
 		fmt_size(size, sizeof(size), d->id.sectors * DEV_BSIZE),
 		d->id.lba48 ? "LBA48" : "LBA28",
 		ch->bm && !ide_use_pio ? "DMA" : "PIO",
-		d->id.write_cache ? "on" : "off");
+		d->id.write_cache ? "on" : "off", d->bd.where);
 }
 
 static int ide_intr(void *arg);
 
+/* Probe a channel's two drives and, if either is there, take its
+ * interrupt.  p: its PCI controller, or NULL (ISA); pciloc: p's address
+ * if the channel is in native mode (its disks' names carry it), else -1;
+ * bm: its bus master registers, or 0 (PIO only). */
 static void
-ide_channel_attach(int chan, uint16_t cmd, uint16_t ctl, uint16_t bm, int irq)
+ide_channel_attach(const struct pci_dev *p, int pciloc, int chan, uint16_t cmd,
+		   uint16_t ctl, uint16_t bm, int irq)
 {
-	struct ide_channel *ch = &channels[chan];
 
+	if (nchannels == IDE_MAX_CHANNELS) {
+		kprintf("ide: more than %d channels: 0x%x not attached\n",
+			IDE_MAX_CHANNELS, cmd);
+		return;
+	}
+	struct ide_channel *ch = kzalloc(sizeof(*ch));
+	if (!ch)
+		return;
+	ch->pci = p;
+	ch->pciloc = pciloc;
 	ch->chan = chan;
 	ch->cmd = cmd;
 	ch->ctl = ctl;
 	ch->bm = bm;
 	ch->irq = irq;
+	if (pciloc < 0)
+		snprintf(ch->name, sizeof(ch->name), "ide%d", chan);
+	else
+		snprintf(ch->name, sizeof(ch->name), "ide%02x:%02x.%x-%d",
+			 pciloc >> 8, (pciloc >> 3) & 0x1F, pciloc & 7, chan);
 	timeout_set(&ch->watchdog, ide_watchdog, ch);
 	if (inb(cmd + IDE_STATUS) == 0xFF)
-		return;				 /* floating bus: no drives */
+		goto none;			 /* floating bus: no drives */
 	outb(ch->ctl + IDE_DEVCTL, DEVCTL_NIEN); /* probe by polling */
 	for (int unit = 0; unit < 2; unit++)
 		ide_drive_attach(ch, unit);
 	if (!ch->drive[0].present && !ch->drive[1].present)
-		return;
+		goto none;
 	if (bm) {
 		ch->prd = (struct ide_prd *)pmem_alloc();
 		if (!ch->prd)
 			ch->bm = 0; /* PIO it is */
 	}
-	ch->ih = intr_establish(irq, IPL_BIO, ide_intr, ch,
-				chan ? "ide1" : "ide0");
+	channels[nchannels++] = ch;
+	ch->ih = intr_establish(irq, IPL_BIO, ide_intr, ch, ch->name);
 	inb(ch->cmd + IDE_STATUS);
 	outb(ch->ctl + IDE_DEVCTL, 0); /* interrupts on: the handler is in */
+	return;
+none:
+	kfree(ch);
+}
+
+/* A PCI IDE controller: each channel in native mode at its BARs, in
+ * compatibility mode at the legacy ports, which only one may have. */
+static void
+ide_pci_attach(struct pci_dev *p, int *legacy_taken)
+{
+	uint16_t bm = p->bar[4].io ? (uint16_t)p->bar[4].base : 0;
+
+	pci_enable(p, PCI_CMD_IO | (bm ? PCI_CMD_MASTER : 0));
+	for (int chan = 0; chan < 2; chan++) {
+		int native = p->progif & (chan ? IDE_PROGIF_SEC_NATIVE
+					       : IDE_PROGIF_PRI_NATIVE);
+		uint16_t chbm = bm ? bm + chan * BM_CHANNEL_OFF : 0;
+		if (native) {
+			ide_channel_attach(
+				p, pci_loc(p), chan, p->bar[2 * chan].base,
+				p->bar[2 * chan + 1].base + IDE_NATIVE_CTL_OFF,
+				chbm, p->irq);
+		} else if (legacy_taken[chan]) {
+			kprintf("ide: %02x:%02x.%x: its %s channel is in "
+				"compatibility mode, at the legacy ports "
+				"another controller has: not attached\n",
+				p->bus, p->dev, p->fn,
+				chan ? "secondary" : "primary");
+		} else {
+			legacy_taken[chan] = 1;
+			ide_channel_attach(
+				p, -1, chan, chan ? IDE_SEC_CMD : IDE_PRI_CMD,
+				chan ? IDE_SEC_CTL : IDE_PRI_CTL, chbm,
+				chan ? IDE_SEC_IRQ : IDE_PRI_IRQ);
+		}
+	}
 }
 
 void
 ide_init(void)
 {
+	int legacy_taken[2] = {0, 0}, found = 0;
+
 	ide_use_pio = cmdline_opt_is("ide", "pio");
-	for (int i = -1;;) {
-		struct pci_dev *p =
-			pci_find_class(PCI_CLASS_STORAGE, PCI_SUB_IDE, i);
-		if (!p)
-			return;
-		i = p - pci_at(0);
-		if (channels[0].cmd)
-			continue; /* one controller is all iodine drives */
-		uint16_t bm = p->bar[4].io ? (uint16_t)p->bar[4].base : 0;
-		pci_enable(p, PCI_CMD_IO | (bm ? PCI_CMD_MASTER : 0));
-		for (int chan = 0; chan < 2; chan++) {
-			int native = p->progif & (chan ? IDE_PROGIF_SEC_NATIVE
-						       : IDE_PROGIF_PRI_NATIVE);
-			uint16_t cmd, ctl;
-			int irq;
-			if (native) {
-				cmd = p->bar[2 * chan].base;
-				ctl = p->bar[2 * chan + 1].base +
-				      IDE_NATIVE_CTL_OFF;
-				irq = p->irq;
-			} else {
-				cmd = chan ? IDE_SEC_CMD : IDE_PRI_CMD;
-				ctl = chan ? IDE_SEC_CTL : IDE_PRI_CTL;
-				irq = chan ? IDE_SEC_IRQ : IDE_PRI_IRQ;
-			}
-			ide_channel_attach(chan, cmd, ctl,
-					   bm ? bm + chan * BM_CHANNEL_OFF : 0,
-					   irq);
-		}
+	for (int i = 0; i < pci_count(); i++) {
+		struct pci_dev *p = pci_at(i);
+		if (p->class != PCI_CLASS_STORAGE || p->subclass != PCI_SUB_IDE)
+			continue;
+		ide_pci_attach(p, legacy_taken);
+		found = 1;
 	}
+	/* No PCI IDE controller (or no PCI: -M isapc): ISA IDE may be at
+	 * the legacy ports.  A floating bus reads 0xFF and is passed by. */
+	if (!found)
+		for (int chan = 0; chan < 2; chan++)
+			ide_channel_attach(NULL, -1, chan,
+					   chan ? IDE_SEC_CMD : IDE_PRI_CMD,
+					   chan ? IDE_SEC_CTL : IDE_PRI_CTL, 0,
+					   chan ? IDE_SEC_IRQ : IDE_PRI_IRQ);
 }
 
 /* --- entry points --- */
@@ -637,10 +718,22 @@ ide_force_pio(int on)
 	ide_use_pio = on;
 }
 
+/* The counters of channel i (0, 1, ...), and its name; NULL past the
+ * last. */
 const struct ide_stats *
-ide_stats(int chan)
+ide_channel_stats(int i, const char **name)
 {
-	return chan >= 0 && chan < 2 && channels[chan].ih
-		       ? &channels[chan].stats
-		       : NULL;
+	if (i < 0 || i >= nchannels)
+		return NULL;
+	*name = channels[i]->name;
+	return &channels[i]->stats;
+}
+
+/* The counters of the channel bd is on. */
+const struct ide_stats *
+ide_stats(const struct bdev *bd)
+{
+	if (major(bd->dev) != MAJOR_WD)
+		return NULL;
+	return &((const struct ide_drive *)bd->softc)->ch->stats;
 }

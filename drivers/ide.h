@@ -1,5 +1,5 @@
 /*
- * ide.h: the PIIX IDE driver (ide.c).
+ * ide.h: the IDE driver (ide.c): PCI IDE (PIIX) and ISA IDE.
  */
 #ifndef IDE_H
 #define IDE_H
@@ -12,7 +12,9 @@ struct ide_stats {
 };
 
 void ide_init(void);
-const struct ide_stats *ide_stats(int chan);
+struct bdev;
+const struct ide_stats *ide_channel_stats(int i, const char **name);
+const struct ide_stats *ide_stats(const struct bdev *bd);
 void ide_test_drop_interrupts(int n);
 void ide_force_pio(int on);
 

@@ -21,6 +21,13 @@ struct pci_dev {
 	struct pci_bar bar[6];
 };
 
+/* bus:dev.fn in 16 bits, as config addresses put them: names disks */
+static inline int
+pci_loc(const struct pci_dev *d)
+{
+	return d->bus << 8 | d->dev << 3 | d->fn;
+}
+
 void pci_init(void);
 int pci_count(void);
 struct pci_dev *pci_at(int i);

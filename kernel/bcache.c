@@ -53,7 +53,12 @@ struct bcache_stats bcache_stats;
 static uint32_t
 hash_of(dev_t dev, daddr_t blkno)
 {
-	uint32_t h = (uint32_t)blkno * 0x9E3779B1u ^ dev * 0x85EBCA6Bu;
+	/* every bit of the 64-bit block number counts: blocks 2^32 apart
+	 * must not share a chain */
+	uint32_t h = ((uint32_t)blkno ^
+		      (uint32_t)((uint64_t)blkno >> 32) * 0x27D4EB2Fu) *
+			     0x9E3779B1u ^
+		     dev * 0x85EBCA6Bu;
 
 	return (h ^ h >> 15) & bc.hmask;
 }
@@ -442,8 +447,9 @@ static void
 write_start(struct buf *bp, int async)
 {
 	if (!(bp->b_flags & B_BUSY))
-		panic("bwrite: buf %p (dev %x blk %d) is not held", (void *)bp,
-		      bp->b_dev, bp->b_blkno);
+		panic("bwrite: buf %p (dev %d,%d blk %lld) is not held",
+		      (void *)bp, major(bp->b_dev), minor(bp->b_dev),
+		      bp->b_blkno);
 	int s = splbio();
 	bp->b_flags &= ~(B_READ | B_DELWRI | B_DONE | B_ERROR);
 	if (async) {
@@ -476,8 +482,9 @@ void
 bdwrite(struct buf *bp)
 {
 	if (!(bp->b_flags & B_BUSY))
-		panic("bdwrite: buf %p (dev %x blk %d) is not held", (void *)bp,
-		      bp->b_dev, bp->b_blkno);
+		panic("bdwrite: buf %p (dev %d,%d blk %lld) is not held",
+		      (void *)bp, major(bp->b_dev), minor(bp->b_dev),
+		      bp->b_blkno);
 	int s = splbio();
 	if (!(bp->b_flags & B_DELWRI)) {
 		bp->b_flags |= B_DELWRI;
@@ -496,11 +503,13 @@ brelse(struct buf *bp)
 		panic("brelse: buf %p is not a cache buffer", (void *)bp);
 	int s = splbio();
 	if (!(bp->b_flags & B_BUSY))
-		panic("brelse: buf %p (dev %x blk %d) is not held", (void *)bp,
-		      bp->b_dev, bp->b_blkno);
+		panic("brelse: buf %p (dev %d,%d blk %lld) is not held",
+		      (void *)bp, major(bp->b_dev), minor(bp->b_dev),
+		      bp->b_blkno);
 	if (bp->b_iodepth)
-		panic("brelse: buf %p (dev %x blk %d) is still in flight",
-		      (void *)bp, bp->b_dev, bp->b_blkno);
+		panic("brelse: buf %p (dev %d,%d blk %lld) is still in flight",
+		      (void *)bp, major(bp->b_dev), minor(bp->b_dev),
+		      bp->b_blkno);
 	if (bp->b_flags & B_ASYNC && !(bp->b_flags & B_READ)) {
 		if (--bc.async_writes == 0)
 			wakeup(&bc.async_writes);
@@ -508,9 +517,10 @@ brelse(struct buf *bp)
 	if (bp->b_flags & B_ERROR) {
 		if (!(bp->b_flags & B_READ)) {
 			bcache_stats.write_errors++;
-			kprintf("bcache: write of dev %x block %d failed: %s; "
+			kprintf("bcache: write of dev %d,%d block %lld failed: "
+				"%s; "
 				"its data is lost\n",
-				bp->b_dev, bp->b_blkno,
+				major(bp->b_dev), minor(bp->b_dev), bp->b_blkno,
 				errno_name(geterror(bp)));
 		}
 		bp->b_flags |= B_INVAL;

@@ -25,10 +25,12 @@
 
 #include <stddef.h>
 
+#include "console.h"
 #include "errno.h"
 #include "intr.h"
 #include "kmalloc.h"
 #include "panic.h"
+#include "printf.h"
 #include "string.h"
 
 static struct bdev *bdevs[BDEV_MAX];
@@ -47,6 +49,23 @@ bdev_register(struct bdev *bd)
 		      bd->name, bd->maxxfer);
 	bdevs[nbdev++] = bd;
 	return 0;
+}
+
+/* Name a disk by where it is (bdev.h): pciloc < 0 for the short names,
+ * else its controller's PCI address (pci_loc). */
+void
+bdev_set_name(struct bdev *bd, const char *prefix, int major, int pciloc,
+	      int unit)
+{
+	if (pciloc < 0) {
+		snprintf(bd->name, sizeof(bd->name), "%s%d", prefix, unit);
+		bd->dev = makedev(major, unit);
+	} else {
+		snprintf(bd->name, sizeof(bd->name), "%s%02x:%02x.%x-%d",
+			 prefix, pciloc >> 8, (pciloc >> 3) & 0x1F, pciloc & 7,
+			 unit);
+		bd->dev = makedev(major, pciloc << 5 | unit);
+	}
 }
 
 struct bdev *
@@ -124,17 +143,20 @@ bdev_validate(const struct bdev *bd, struct buf *bp)
 		fail(bp, EINVAL);
 		return 0;
 	}
+	/* All in 64 bits: the blocks left to the end of a disk of 2^32
+	 * sectors or more do not fit in 32, and must not wrap to 0. */
 	if (bp->b_blkno == (daddr_t)bd->nblocks && (bp->b_flags & B_READ)) {
 		bp->b_resid = bp->b_bcount; /* end of media: nothing read */
 		biodone(bp);
 		return 0;
 	}
-	if (bp->b_blkno < 0 || (uint32_t)bp->b_blkno >= bd->nblocks) {
+	if (bp->b_blkno < 0 || (uint64_t)bp->b_blkno >= bd->nblocks) {
 		fail(bp, ENXIO);
 		return 0;
 	}
-	uint32_t left = (bd->nblocks - bp->b_blkno) * DEV_BSIZE;
-	bp->b_resid = bp->b_bcount > left ? bp->b_bcount - left : 0;
+	uint64_t left = bd->nblocks - (uint64_t)bp->b_blkno; /* >= 1 */
+	uint64_t want = bp->b_bcount / DEV_BSIZE;
+	bp->b_resid = want > left ? (uint32_t)(want - left) * DEV_BSIZE : 0;
 	return 1;
 }
 
@@ -183,7 +205,8 @@ split(struct bdev *bd, struct buf *bp,
       void (*start)(struct bdev *bd, struct buf *bp))
 {
 	uint32_t xfer = bdev_xfer_bytes(bp);
-	int n = (xfer + bd->maxxfer - 1) / bd->maxxfer;
+	/* not (xfer + maxxfer - 1) / maxxfer: that wraps near 4 GiB */
+	int n = xfer / bd->maxxfer + (xfer % bd->maxxfer != 0);
 	struct split *sp = kzalloc(sizeof(*sp));
 	struct buf *kids = NULL;
 
@@ -199,7 +222,7 @@ split(struct bdev *bd, struct buf *bp,
 		uint32_t off = (uint32_t)i * bd->maxxfer;
 		c->b_flags |= bp->b_flags & B_READ;
 		c->b_dev = bp->b_dev;
-		c->b_blkno = bp->b_blkno + off / DEV_BSIZE;
+		c->b_blkno = bp->b_blkno + (daddr_t)(off / DEV_BSIZE);
 		c->b_bcount =
 			xfer - off < bd->maxxfer ? xfer - off : bd->maxxfer;
 		c->b_un.b_addr = (char *)bp->b_un.b_addr + off;
@@ -243,6 +266,103 @@ bdev_strategy_chain(struct bdev *bd, struct buf *chain,
 		else
 			start(bd, bp);
 	}
+}
+
+/*
+ * Naming the block that failed.  A disk that fails a transfer of many
+ * blocks seldom says which one was bad (QEMU's never does for DMA), so
+ * the transfer is narrowed: tried again one block at a time, in order,
+ * until a block fails.  That block is named, as Linux names it ("I/O
+ * error, dev sda, sector N"), and the request completes with the error
+ * and a b_resid counting from that block: the blocks before it were
+ * transferred.  If every block works on its own, the error was
+ * transient, and the request completes without one.
+ */
+struct narrow {
+	struct bdev *bd;
+	struct buf *parent;
+	void (*enqueue)(struct bdev *bd, struct buf *bp);
+	uint32_t at;   /* byte offset in parent of the block being tried */
+	uint32_t xfer; /* bytes the parent transfers */
+};
+
+static void narrow_done(struct buf *c);
+
+static void
+io_error_report(const struct bdev *bd, const struct buf *bp, daddr_t blk,
+		int error)
+{
+	kprintf("%s: I/O error, dev %s, sector %lld (%s), %s\n", bd->name,
+		bd->name, blk, bp->b_flags & B_READ ? "read" : "write",
+		errno_name(error));
+}
+
+static void
+narrow_issue(struct narrow *nw, struct buf *c)
+{
+	c->b_blkno = nw->parent->b_blkno + (daddr_t)(nw->at / DEV_BSIZE);
+	c->b_un.b_addr = (char *)nw->parent->b_un.b_addr + nw->at;
+	bio_issue(c);
+	nw->enqueue(nw->bd, c);
+}
+
+static void
+narrow_done(struct buf *c)
+{
+	struct narrow *nw = c->b_private;
+	struct buf *parent = nw->parent;
+
+	if ((c->b_flags & B_ERROR) || c->b_resid) {
+		int err = geterror(c) ? geterror(c) : EIO;
+		io_error_report(nw->bd, parent, c->b_blkno, err);
+		bioerror(parent, err);
+		parent->b_resid = parent->b_bcount - nw->at;
+	} else if ((nw->at += DEV_BSIZE) < nw->xfer) {
+		narrow_issue(nw, c);
+		return;
+	} else {
+		kprintf("%s: %s of %u blocks at %lld failed, then worked "
+			"block by block: recovered\n",
+			nw->bd->name,
+			parent->b_flags & B_READ ? "read" : "write",
+			nw->xfer / DEV_BSIZE, parent->b_blkno);
+	}
+	bdev_stats.narrowed++;
+	freerbuf(c);
+	kfree(nw);
+	biodone(parent);
+}
+
+void
+bdev_io_failed(struct bdev *bd, struct buf *bp, int error,
+	       void (*enqueue)(struct bdev *bd, struct buf *bp))
+{
+	uint32_t xfer = bdev_xfer_bytes(bp);
+	struct narrow *nw = NULL;
+	struct buf *c = NULL;
+
+	if (bp->b_iodone == narrow_done || (bp->b_flags & B_FLUSH) ||
+	    xfer <= DEV_BSIZE || !(nw = kzalloc(sizeof(*nw))) ||
+	    !(c = getrbuf())) {
+		kfree(nw);
+		/* one block (or narrowing's own, which reports it) */
+		if (bp->b_iodone != narrow_done && !(bp->b_flags & B_FLUSH))
+			io_error_report(bd, bp, bp->b_blkno, error);
+		bioerror(bp, error);
+		bp->b_resid = bp->b_bcount;
+		biodone(bp);
+		return;
+	}
+	nw->bd = bd;
+	nw->parent = bp;
+	nw->enqueue = enqueue;
+	nw->xfer = xfer;
+	c->b_flags |= bp->b_flags & B_READ;
+	c->b_dev = bp->b_dev;
+	c->b_bcount = DEV_BSIZE;
+	c->b_iodone = narrow_done;
+	c->b_private = nw;
+	narrow_issue(nw, c);
 }
 
 static void

@@ -1,34 +1,42 @@
 /*
  * bdev.h: the block device switch.
  *
- * Names: rdN are RAM disks; wdN are disks on the PIIX IDE controller,
- * N = 2 * channel + drive (wd0 primary master, wd1 primary slave, wd2
- * secondary master, wd3 secondary slave), so a disk keeps its name
- * whatever else is attached; sdN are AHCI disks, N = the port number.
- * A dev_t is (major << 8) | minor: the major names the driver (rd, wd,
- * sd), the minor the unit.
+ * Names say where a disk is, so that adding a controller never renames a
+ * disk that was there before (`write sd0` must hit the same disk whatever
+ * else is plugged in):
+ *  - rdN: RAM disks;
+ *  - wd0..wd3: the ATA drives at the legacy IDE ports, N = 2 * channel +
+ *    drive (wd0 primary master at 0x1F0, wd1 primary slave, wd2 secondary
+ *    master at 0x170, wd3 secondary slave), whether a PCI IDE controller in
+ *    compatibility mode or ISA IDE (-M isapc) answers there;
+ *  - sdN: port N of the AHCI controller at PCI 00:1f.2, the ICH9's own
+ *    (q35's built-in);
+ *  - every other controller's disks carry its PCI address, as lspci
+ *    prints it, then the port (AHCI) or 2 * channel + drive (IDE in
+ *    native mode): sd00:04.0-1 is port 1 of the AHCI at 00:04.0.
+ * lsblk shows each disk's place.  A dev_t is makedev(major, minor) (buf.h);
+ * the minor is N for the short names, (PCI address << 5) | N for the long.
  */
 #ifndef BDEV_H
 #define BDEV_H
 
 #include "buf.h"
 
-#define BDEV_MAX 16
+#define BDEV_MAX     16
+#define BDEV_NAMELEN 16 /* "sd00:04.0-31" and its NUL fit */
 
 #define MAJOR_RD 1
 #define MAJOR_WD 2
 #define MAJOR_SD 3
 
-#define makedev(ma, mi) ((dev_t)(((ma) << 8) | (mi)))
-#define major(d)	((int)((d) >> 8))
-#define minor(d)	((int)((d)&0xFF))
-
 struct bdev {
-	char name[8];
+	char name[BDEV_NAMELEN];
 	dev_t dev;
-	uint32_t nblocks;  /* size in DEV_BSIZE blocks */
+	uint64_t nblocks;  /* size in DEV_BSIZE blocks */
 	uint32_t maxxfer;  /* largest transfer the device takes, bytes */
 	const char *model; /* for lsblk */
+	char where
+		[32]; /* for lsblk: "pci 00:1f.2 port 0", "isa 0x1f0 master" */
 	/* Takes a null-terminated av_forw chain; never sleeps. */
 	void (*strategy)(struct buf *chain);
 	/* Write the device's volatile cache to media; may sleep. */
@@ -37,6 +45,8 @@ struct bdev {
 };
 
 int bdev_register(struct bdev *bd);
+void bdev_set_name(struct bdev *bd, const char *prefix, int major, int pciloc,
+		   int unit);
 struct bdev *bdev_lookup(dev_t dev);
 struct bdev *bdev_by_name(const char *name);
 struct bdev *bdev_at(int i);
@@ -54,6 +64,11 @@ int bdev_flush(dev_t dev);
 void bdev_strategy_chain(struct bdev *bd, struct buf *chain,
 			 void (*start)(struct bdev *bd, struct buf *bp));
 int bdev_validate(const struct bdev *bd, struct buf *bp);
+/* For drivers: the device failed bp (a device error, not a timeout):
+ * report it naming the block, narrowing a multi-block transfer through
+ * `enqueue` to find it, and complete bp.  Any level up to splbio. */
+void bdev_io_failed(struct bdev *bd, struct buf *bp, int error,
+		    void (*enqueue)(struct bdev *bd, struct buf *bp));
 int bdev_flush_request(struct bdev *bd,
 		       void (*enqueue)(struct bdev *bd, struct buf *bp));
 
@@ -66,8 +81,9 @@ bdev_xfer_bytes(const struct buf *bp)
 }
 
 extern struct bdev_stats {
-	uint64_t splits; /* requests larger than maxxfer */
-	uint64_t pieces; /* bufs they became */
+	uint64_t splits;   /* requests larger than maxxfer */
+	uint64_t pieces;   /* bufs they became */
+	uint64_t narrowed; /* failed transfers narrowed to their bad block */
 } bdev_stats;
 
 #endif

@@ -60,18 +60,20 @@ static void
 biodone_check(struct buf *bp)
 {
 	if (bp->b_iodepth <= 0)
-		panic("biodone: buf %p (dev %x blk %d) is not in flight: "
+		panic("biodone: buf %p (dev %d,%d blk %lld) is not in flight: "
 		      "biodone called twice, or on a buf never issued",
-		      (void *)bp, bp->b_dev, bp->b_blkno);
+		      (void *)bp, major(bp->b_dev), minor(bp->b_dev),
+		      bp->b_blkno);
 	if (bp->b_iodepth > 1)
 		return; /* a stacked layer's completion: it may still translate */
 	if (bp->b_dev != bp->b_saved_dev)
 		panic("biodone: the driver changed b_dev of buf %p "
-		      "(%x, was %x)",
-		      (void *)bp, bp->b_dev, bp->b_saved_dev);
+		      "(%d,%d, was %d,%d)",
+		      (void *)bp, major(bp->b_dev), minor(bp->b_dev),
+		      major(bp->b_saved_dev), minor(bp->b_saved_dev));
 	if (bp->b_blkno != bp->b_saved_blkno)
 		panic("biodone: the driver changed b_blkno of buf %p "
-		      "(%d, was %d)",
+		      "(%lld, was %lld)",
 		      (void *)bp, bp->b_blkno, bp->b_saved_blkno);
 	if (bp->b_un.b_addr != bp->b_saved_addr)
 		panic("biodone: the driver changed b_un of buf %p (%p, was %p)",

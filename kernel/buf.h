@@ -29,7 +29,17 @@
 #include "thread.h"
 
 typedef uint32_t dev_t;
-typedef int32_t daddr_t; /* block number in 512-byte units */
+/* A block number in 512-byte units: 64 bits, so a disk of any size ATA
+ * can address (2^48 sectors, 128 PiB) has none that wraps, and signed, so
+ * a negative one is an error the bounds check catches, not a huge one. */
+typedef int64_t daddr_t;
+
+/* A dev_t is (major << 24) | minor: the major names the driver, the minor
+ * (24 bits) the unit, room for the PCI address a disk's name carries
+ * (bdev.h).  Messages print it as "major,minor", as lsblk does. */
+#define makedev(ma, mi) ((dev_t)(((dev_t)(ma) << 24) | (mi)))
+#define major(d)	((int)((d) >> 24))
+#define minor(d)	((int)((d)&0xFFFFFF))
 
 #define DEV_BSIZE  512
 #define DEV_BSHIFT 9

@@ -12,6 +12,7 @@
 #include "hexdump.h"
 #include "kmalloc.h"
 #include "pattern.h"
+#include "printf.h"
 #include "shell.h"
 #include "string.h"
 #include "uio.h"
@@ -64,7 +65,7 @@ parse_dev_range(int argc, char **argv, int first, struct bdev **bd,
 			argv[first + 2], CMD_MAX_BLOCKS);
 		return 1;
 	}
-	if (*blk > INT32_MAX) {
+	if (*blk >= (*bd)->nblocks) {
 		kprintf("%s: %s: ENXIO: block %llu past end\n", argv[0],
 			(*bd)->name, (unsigned long long)*blk);
 		return 1;
@@ -72,20 +73,27 @@ parse_dev_range(int argc, char **argv, int first, struct bdev **bd,
 	return 0;
 }
 
-SHELL_CMD(lsblk, "", "block devices: size, largest transfer, model")
+SHELL_CMD(lsblk, "",
+	  "block devices: size, largest transfer, where, model (names: README)")
 {
 	char size[16], xfer[16];
 
 	if (argc != 1)
 		return shell_usage(argv[0]);
-	kprintf("NAME  DEV    SIZE        BLOCKS      MAXXFER    MODEL\n");
+	kprintf("NAME         DEV       SIZE        BLOCKS        MAXXFER  "
+		"WHERE                    MODEL\n");
 	for (int i = 0; bdev_at(i); i++) {
 		const struct bdev *bd = bdev_at(i);
-		kprintf("%-5s %2d,%-3d %-11s %-11u %-10s %s\n", bd->name,
-			major(bd->dev), minor(bd->dev),
+		char dev[16];
+		snprintf(dev, sizeof(dev), "%d,%d", major(bd->dev),
+			 minor(bd->dev));
+		kprintf("%-12s %-9s %-11s %-13llu %-8s %-24s %s\n", bd->name,
+			dev,
 			fmt_size(size, sizeof(size),
 				 (uint64_t)bd->nblocks * DEV_BSIZE),
-			bd->nblocks, fmt_size(xfer, sizeof(xfer), bd->maxxfer),
+			(unsigned long long)bd->nblocks,
+			fmt_size(xfer, sizeof(xfer), bd->maxxfer),
+			bd->where[0] ? bd->where : "-",
 			bd->model ? bd->model : "-");
 	}
 	return 0;
@@ -121,7 +129,7 @@ fill_block(uint8_t *p, const char *pattern, const struct bdev *bd, uint64_t blk)
 	uint64_t byte;
 
 	if (!strcmp(pattern, "lba")) {
-		pattern_fill(p, minor(bd->dev), (uint32_t)blk);
+		pattern_fill(p, minor(bd->dev), blk);
 	} else if (!parse_u64(pattern, &byte)) {
 		if (byte > 255)
 			return EINVAL;
@@ -212,7 +220,7 @@ SHELL_CMD(verify, "DEV [BLK [COUNT]]",
 		for (uint32_t i = 0; i < n; i++) {
 			uint64_t b = blk + done + i;
 			int at = pattern_check(buf + i * DEV_BSIZE,
-					       minor(bd->dev), (uint32_t)b);
+					       minor(bd->dev), b);
 			if (at >= 0) {
 				kprintf("verify: %s: EIO: block %llu differs "
 					"from the pattern at byte %d\n",

@@ -3,6 +3,7 @@
  * channels' counters).
  */
 #include "ahci.h"
+#include "bdev.h"
 #include "console.h"
 #include "ide.h"
 #include "pci.h"
@@ -32,45 +33,42 @@ SHELL_CMD(lspci, "", "PCI devices: bus:dev.fn, ids, class, IRQ, BARs")
 
 SHELL_CMD(ide, "", "IDE channel counters: commands, errors, resets")
 {
+	const struct ide_stats *s;
+	const char *name;
+	int c;
+
 	if (argc != 1)
 		return shell_usage(argv[0]);
-	int any = 0;
-	for (int c = 0; c < 2; c++) {
-		const struct ide_stats *s = ide_stats(c);
-		if (!s)
-			continue;
-		any = 1;
-		kprintf("ide%d: %llu commands (%llu DMA, %llu PIO, %llu "
-			"flush), "
+	for (c = 0; (s = ide_channel_stats(c, &name)); c++)
+		kprintf("%s: %llu commands (%llu DMA, %llu PIO, %llu flush), "
 			"%llu interrupts, %u errors, %u timeouts, %u resets, "
-			"%u "
-			"lost interrupts\n",
-			c, (unsigned long long)s->commands,
+			"%u lost interrupts\n",
+			name, (unsigned long long)s->commands,
 			(unsigned long long)s->dma, (unsigned long long)s->pio,
 			(unsigned long long)s->flushes,
 			(unsigned long long)s->interrupts, s->errors,
 			s->timeouts, s->resets, s->lost_irqs);
-	}
-	if (!any)
+	if (!c)
 		kprintf("ide: no IDE disks\n");
 	return 0;
 }
 
 SHELL_CMD(ahci, "", "AHCI port counters: commands, NCQ depth reached, errors")
 {
+	int any = 0;
+
 	if (argc != 1)
 		return shell_usage(argv[0]);
-	int any = 0;
-	for (int n = 0; n < 32; n++) {
-		const struct ahci_stats *s = ahci_stats(n);
+	for (int i = 0; bdev_at(i); i++) {
+		const struct bdev *bd = bdev_at(i);
+		const struct ahci_stats *s = ahci_stats(bd);
 		if (!s)
 			continue;
 		any = 1;
-		kprintf("sd%d: %llu commands (%llu NCQ, %llu flush), %u most "
-			"in "
-			"flight, %llu interrupts, %u errors, %u timeouts, %u "
-			"resets, %u lost interrupts\n",
-			n, (unsigned long long)s->commands,
+		kprintf("%s: %llu commands (%llu NCQ, %llu flush), %u most "
+			"in flight, %llu interrupts, %u errors, %u timeouts, "
+			"%u resets, %u lost interrupts\n",
+			bd->name, (unsigned long long)s->commands,
 			(unsigned long long)s->ncq,
 			(unsigned long long)s->flushes, s->max_inflight,
 			(unsigned long long)s->interrupts, s->errors,

@@ -1,5 +1,6 @@
 /*
- * hexdump.c: exactly what `hexdump -C` prints: the offset in 8 hex digits,
+ * hexdump.c: exactly what `hexdump -C` prints: the offset in 8 hex digits
+ * (more past 4 GiB, as %08llx would),
  * 16 bytes in two groups of 8, the printable ones in |...|, a line of "*"
  * for every run of lines equal to the one before, and the final offset.
  */
@@ -19,6 +20,8 @@ put_hex(putc_fn put, void *arg, uint64_t v, int digits)
 {
 	static const char hex[] = "0123456789abcdef";
 
+	while (digits < 16 && v >> (4 * digits))
+		digits++; /* at least `digits`: never cut the offset */
 	for (int i = digits - 1; i >= 0; i--)
 		put(hex[(v >> (4 * i)) & 0xF], arg);
 }

@@ -8,22 +8,22 @@
 #define SECTOR 512
 
 void
-pattern_fill(void *sector, uint32_t disk, uint32_t lba)
+pattern_fill(void *sector, uint32_t disk, uint64_t lba)
 {
 	uint8_t *p = sector;
 
 	memcpy(p, "IODINEPT", 8);
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 4; i++)
 		p[8 + i] = (uint8_t)(disk >> (8 * i));
+	for (int i = 0; i < 8; i++)
 		p[12 + i] = (uint8_t)(lba >> (8 * i));
-	}
-	for (int i = 16; i < SECTOR; i++)
+	for (int i = 20; i < SECTOR; i++)
 		p[i] = (uint8_t)(lba * 7 + disk * 13 + i);
 }
 
 /* -1 if the sector is right, else the offset of its first wrong byte. */
 int
-pattern_check(const void *sector, uint32_t disk, uint32_t lba)
+pattern_check(const void *sector, uint32_t disk, uint64_t lba)
 {
 	uint8_t want[SECTOR];
 	const uint8_t *p = sector;

@@ -4,8 +4,9 @@
  * sector for disk D at block L:
  *	bytes 0-7   "IODINEPT"
  *	bytes 8-11  D, little endian
- *	bytes 12-15 L, little endian
- *	byte i>=16  (L * 7 + D * 13 + i) & 0xFF
+ *	bytes 12-19 L, little endian, all 64 bits: a sector read from 2^32
+ *	            blocks away (a block number cut to 32 bits) is told apart
+ *	byte i>=20  (L * 7 + D * 13 + i) & 0xFF
  * tests/run.py writes the same into disk images from the host.
  */
 #ifndef LIB_PATTERN_H
@@ -13,7 +14,7 @@
 
 #include <stdint.h>
 
-void pattern_fill(void *sector, uint32_t disk, uint32_t lba);
-int pattern_check(const void *sector, uint32_t disk, uint32_t lba);
+void pattern_fill(void *sector, uint32_t disk, uint64_t lba);
+int pattern_check(const void *sector, uint32_t disk, uint64_t lba);
 
 #endif

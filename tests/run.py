@@ -274,7 +274,7 @@ def host_unit_tests():
 
 @scenario("kernel")
 def kernel_tests():
-    return run_kernel_tests("kernel", "-disk_*")  # disk_*: the disk scenarios
+    return run_kernel_tests("kernel", "-disk_*,-bigdisk_*")  # the disk scenarios
 
 
 @scenario("kernel_slowdisk")
@@ -395,9 +395,9 @@ def shell_tests():
 
 def pattern_sector(disk, lba):
     """The test pattern of lib/pattern.h, as the kernel writes it."""
-    head = b"IODINEPT" + disk.to_bytes(4, "little") + lba.to_bytes(4, "little")
+    head = b"IODINEPT" + disk.to_bytes(4, "little") + lba.to_bytes(8, "little")
     return head + bytes((lba * 7 + disk * 13 + i) & 0xFF
-                        for i in range(16, 512))
+                        for i in range(20, 512))
 
 
 def hexdump_c(data, offset):
@@ -417,10 +417,10 @@ def block_shell_tests():
     try:
         with c.test("lsblk_lists_the_ram_disks_with_sizes"):
             out = m.cmd("lsblk")
-            assert re.search(r"^rd0\s+1,0\s+4 MiB\s+8192\s+128 KiB\s+RAM "
-                             r"disk \(sync\)$", out, re.M), out
-            assert re.search(r"^rd1\s+1,1\s+4 MiB\s+8192\s+128 KiB\s+RAM "
-                             r"disk \(async", out, re.M), out
+            assert re.search(r"^rd0\s+1,0\s+4 MiB\s+8192\s+128 KiB\s+-\s+"
+                             r"RAM disk \(sync\)$", out, re.M), out
+            assert re.search(r"^rd1\s+1,1\s+4 MiB\s+8192\s+128 KiB\s+-\s+"
+                             r"RAM disk \(async", out, re.M), out
         with c.test("write_then_read_shows_a_hexdump_c_layout"):
             out = m.cmd("write rd0 5 lba 2")
             assert out.strip() == "wrote 2 blocks (1 KiB) to rd0 at block 5", \
@@ -640,6 +640,131 @@ def disk_scenario(name, kind, places, sizes, pattern, args="", cd="cdrom",
     return results + c.results
 
 
+# --- Disks of real sizes on sparse images (tests/kernel/test_bigdisk.c)
+
+GiB_BLOCKS = (1 << 30) // 512
+BIG_SIZES = [4 * GiB_BLOCKS, 4 * GiB_BLOCKS + 5, 200 * GiB_BLOCKS,
+             2560 * GiB_BLOCKS]                  # 4G, 4G+5s, 200G, 2.5T
+BIG_STEP, BIG_WIN, BIG_RAW, BIG_CACHED, BIG_ADD = 1 << 23, 8, 4, 6, 100
+
+
+def bigdisk_edges(n):
+    """As bigdisk_edges() in test_bigdisk.c."""
+    edges = {0, n - 1}
+    k = 1
+    while k * BIG_STEP <= n:
+        edges.add(n - k * BIG_STEP)
+        k += 1
+    edges |= {b for b in ((1 << 31) - 1, 1 << 31, (1 << 32) - 1, 1 << 32)
+              if b < n}
+    return sorted(edges)
+
+
+def bigdisk_windows(n):
+    """{block: pattern id after the tests} over every edge's window."""
+    edges = bigdisk_edges(n)
+    written = set()
+    for e in edges:
+        written |= set(range(max(0, e - BIG_RAW), min(n, e + BIG_RAW)))
+        if e + BIG_CACHED < n:
+            written.add(e + BIG_CACHED)
+    window = set()
+    for e in edges:
+        window |= set(range(max(0, e - BIG_WIN), min(n, e + BIG_WIN)))
+    return window, written
+
+
+def make_sparse_image(path, disk, nblocks):
+    """A hole of nblocks sectors with the pattern in each edge's window."""
+    window, _ = bigdisk_windows(nblocks)
+    with open(path, "wb") as f:
+        f.truncate(nblocks * 512)
+        for b in sorted(window):
+            f.seek(b * 512)
+            f.write(pattern_sector(disk, b))
+
+
+def check_sparse_image(c, disk, path, nblocks, name, wrote):
+    """Every window as the tests left it, and nothing else written: each
+    allocated extent outside the windows reads zero."""
+    with c.test("%s_image_holds_what_the_kernel_wrote" % name):
+        assert os.path.getsize(path) == nblocks * 512, "image size changed"
+        window, written = bigdisk_windows(nblocks)
+        with open(path, "rb") as f:
+            for b in sorted(window):
+                f.seek(b * 512)
+                got = f.read(512)
+                want = disk + BIG_ADD if wrote and b in written else disk
+                assert got == pattern_sector(want, b), \
+                    "sector %d: expected the pattern of disk %d, found " \
+                    "%r..." % (b, want, got[:20])
+            fd, off, end = f.fileno(), 0, nblocks * 512
+            while off < end:
+                try:
+                    start = os.lseek(fd, off, os.SEEK_DATA)
+                except OSError:
+                    break           # no data past off
+                stop = os.lseek(fd, start, os.SEEK_HOLE)
+                for b in range(start // 512, (stop + 511) // 512):
+                    if b in window:
+                        continue
+                    f.seek(b * 512)
+                    got = f.read(512)
+                    assert got.count(0) == len(got), \
+                        "sector %d, outside every window, was written: " \
+                        "%r..." % (b, got[:20])
+                off = stop
+
+
+def bigdisk_scenario(name, kind, args=""):
+    """The four sizes at once: IDE's four places on -M pc (the CD on
+    AHCI), or AHCI ports 0-3 on -M q35 (the CD on virtio-scsi)."""
+    d = os.path.join(BUILD, "scenarios", name)
+    os.makedirs(d, exist_ok=True)
+    extra, images = [], []
+    places = [(0, 0), (0, 1), (1, 0), (1, 1)] if kind == "wd" else \
+        [0, 1, 2, 3]
+    for place, nblk in zip(places, BIG_SIZES):
+        disk = 2 * place[0] + place[1] if kind == "wd" else place
+        img = os.path.join(d, "%s%d.img" % (kind, disk))
+        make_sparse_image(img, disk, nblk)
+        images.append((disk, img, nblk, "%s%d" % (kind, disk)))
+        bus = "ide.%d,unit=%d" % place if kind == "wd" else "ide.%d" % place
+        extra += ["-drive", "file=%s,format=raw,if=none,id=d%d" % (img, disk),
+                  "-device", "ide-hd,drive=d%d,bus=%s" % (disk, bus)]
+    pattern = "disk_all_disks_are_found,bigdisk_*"
+    results, _, complete = boot_to_results(
+        name, 400, machine="pc" if kind == "wd" else "q35",
+        args="test=%s panic=exit disks=%s diskcount=4 %s" % (
+            pattern, kind, args), extra=extra,
+        cd="ahci" if kind == "wd" else "scsi")
+    c = Checks(name)
+    if complete:
+        for disk, img, nblk, dname in images:
+            check_sparse_image(c, disk, img, nblk, dname, True)
+    return results + c.results
+
+
+@scenario("big_ahci")
+def big_ahci():
+    return bigdisk_scenario("big_ahci", "sd")
+
+
+@scenario("big_ahci_noncq")
+def big_ahci_noncq():
+    return bigdisk_scenario("big_ahci_noncq", "sd", "ahci=noncq")
+
+
+@scenario("big_ide")
+def big_ide():
+    return bigdisk_scenario("big_ide", "wd")
+
+
+@scenario("big_ide_pio")
+def big_ide_pio():
+    return bigdisk_scenario("big_ide_pio", "wd", "ide=pio")
+
+
 WD_TESTS = "disk_*,-disk_fault*,-disk_ncq*,-disk_without*,-disk_stress*"
 
 
@@ -798,7 +923,7 @@ def crash_stack():
 @scenario("crash_biodone")
 def crash_biodone():
     return crash_scenario("biodone", r"^panic: biodone: buf [0-9a-fx]+ \(dev "
-                          r"100 blk 5\) is not in flight: biodone called "
+                          r"1,0 blk 5\) is not in flight: biodone called "
                           r"twice", ["biodone", "crash_block_bug"] +
                           SHELL_FRAMES)
 
@@ -806,7 +931,7 @@ def crash_biodone():
 @scenario("crash_brelse")
 def crash_brelse():
     return crash_scenario("brelse", r"^panic: brelse: buf [0-9a-fx]+ \(dev "
-                          r"100 blk 0\) is not held", ["brelse",
+                          r"1,0 blk 0\) is not held", ["brelse",
                                                       "crash_block_bug"] +
                           SHELL_FRAMES)
 

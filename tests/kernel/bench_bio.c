@@ -103,11 +103,11 @@ BENCH(bread_hit_cycles_by_cache_size)
 	CHECK(bd != NULL, "no rd0");
 	for (int k = 0; k < 4; k++) {
 		int n = sizes[k];
-		if ((uint32_t)n > bd->nblocks) {
+		if ((uint64_t)n > bd->nblocks) {
 			kprintf("bench bread hit, %6d buffers: skipped: rd0 "
-				"has "
-				"%u blocks (make bench uses rdsize=64M)\n",
-				n, bd->nblocks);
+				"has %llu blocks (make bench uses "
+				"rdsize=64M)\n",
+				n, (unsigned long long)bd->nblocks);
 			continue;
 		}
 		int err = bcache_resize(n);

@@ -51,11 +51,12 @@ q_issue(struct buf *bp)
 	if (q.sequential) {
 		bp->b_blkno = q.next;
 		q.next += blocks;
-		if ((uint32_t)q.next + blocks > q.bd->nblocks)
+		if ((uint64_t)q.next + blocks > q.bd->nblocks)
 			q.next = 0;
 	} else {
 		bp->b_blkno =
-			(rand32(&q.seed) % (q.bd->nblocks / blocks)) * blocks;
+			(daddr_t)(rand32(&q.seed) % (q.bd->nblocks / blocks)) *
+			blocks;
 	}
 	bp->b_bcount = q.size;
 	bp->b_un.b_addr = q.mem + (bp - q.b) * q.size;
@@ -170,9 +171,9 @@ BENCH(disk_iops_and_throughput)
 	if ((q.bd = bdev_by_name("sd0"))) {
 		any = 1;
 		ok &= bench_mode("NCQ   ");
-		CHECK_EQ(ahci_set_ncq(0, 0), 0);
+		CHECK_EQ(ahci_set_ncq(q.bd, 0), 0);
 		ok &= bench_mode("no NCQ");
-		CHECK_EQ(ahci_set_ncq(0, 1), 0);
+		CHECK_EQ(ahci_set_ncq(q.bd, 1), 0);
 	}
 	kfree(q.mem);
 	if (!any)

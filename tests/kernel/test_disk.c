@@ -5,8 +5,7 @@
  * harness checks in the image files after the kernel halts, and run the
  * bounds, fault, queueing and concurrency rules.
  *
- * Command line: disks=wd|sd (which driver's disks; default wd);
- * diskcount=N (how many the harness attached); diskbad=NAME:R:W (the
+ * Command line: disks= and diskcount= (disktest.h); diskbad=NAME:R:W (the
  * sectors QEMU's blkdebug fails on reads and on writes).
  *
  * The regions written, which tests/run.py's disk_image_expect mirrors:
@@ -23,6 +22,7 @@
 #include "clock.h"
 #include "console.h"
 #include "cmdline_opt.h"
+#include "disktest.h"
 #include "errno.h"
 #include "ahci.h"
 #include "ide.h"
@@ -43,17 +43,10 @@
 #define WD_STRESS_REGION 16384
 #define STRESS_THREADS	 4
 
-/* The driver under test: IDE unless the command line says disks=sd. */
-static int
-test_major(void)
-{
-	return cmdline_opt_is("disks", "sd") ? MAJOR_SD : MAJOR_WD;
-}
-
 static void
-drop_interrupts(int n)
+drop_interrupts(const struct bdev *bd, int n)
 {
-	if (test_major() == MAJOR_SD)
+	if (major(bd->dev) == MAJOR_SD)
 		ahci_test_drop_interrupts(n);
 	else
 		ide_test_drop_interrupts(n);
@@ -62,30 +55,9 @@ drop_interrupts(int n)
 static uint32_t
 lost_interrupts(const struct bdev *bd)
 {
-	if (test_major() == MAJOR_SD)
-		return ahci_stats(minor(bd->dev))->lost_irqs;
-	return ide_stats(minor(bd->dev) / 2)->lost_irqs;
-}
-
-#define FOR_EACH_WD(bd)                                                        \
-	for (int wd_i_ = 0; wd_i_ < BDEV_MAX; wd_i_++)                         \
-		for (struct bdev *bd = bdev_at(wd_i_);                         \
-		     bd && major(bd->dev) == test_major(); bd = NULL)
-
-static int
-wd_count(void)
-{
-	int n = 0;
-
-	FOR_EACH_WD(bd)
-	n++;
-	return n;
-}
-
-static int
-disk_id(const struct bdev *bd)
-{
-	return minor(bd->dev);
+	if (major(bd->dev) == MAJOR_SD)
+		return ahci_stats(bd)->lost_irqs;
+	return ide_stats(bd)->lost_irqs;
 }
 
 TEST(disk_all_disks_are_found)
@@ -94,25 +66,8 @@ TEST(disk_all_disks_are_found)
 	const char *opt = cmdline_opt("diskcount");
 
 	CHECK(opt && !parse_u64(opt, &want), "boot with diskcount=N");
-	CHECK(wd_count() == (int)want, "found %d disks, expected %llu",
-	      wd_count(), (unsigned long long)want);
-}
-
-/* Read [blk, blk+n) raw and check the pattern of `id` everywhere. */
-static int
-check_range(const struct bdev *bd, uint8_t *buf, daddr_t blk, uint32_t n,
-	    uint32_t id)
-{
-	size_t moved;
-	int err = physio(bd->dev, buf, n * DEV_BSIZE, (uint64_t)blk * DEV_BSIZE,
-			 UIO_READ, &moved);
-
-	if (err || moved != n * DEV_BSIZE)
-		return -2;
-	for (uint32_t i = 0; i < n; i++)
-		if (pattern_check(buf + i * DEV_BSIZE, id, blk + i) >= 0)
-			return (int)i;
-	return -1;
+	CHECK(disk_count() == (int)want, "found %d disks, expected %llu",
+	      disk_count(), (unsigned long long)want);
 }
 
 TEST(disk_reads_the_host_pattern_everywhere_in_random_order)
@@ -121,8 +76,8 @@ TEST(disk_reads_the_host_pattern_everywhere_in_random_order)
 	uint32_t seed = 11;
 
 	CHECK(buf != NULL, "no memory");
-	CHECK(wd_count() > 0, "no disks");
-	FOR_EACH_WD(bd)
+	CHECK(disk_count() > 0, "no disks");
+	FOR_EACH_DISK(bd)
 	{
 		/* the disk in chunks of 1 to 64 blocks, visited shuffled */
 		uint32_t nchunks = (bd->nblocks + 63) / 64;
@@ -134,10 +89,10 @@ TEST(disk_reads_the_host_pattern_everywhere_in_random_order)
 		for (uint32_t k = 0; k < nchunks; k++) {
 			daddr_t blk = order[k] * 64;
 			uint32_t n = 1 + rand32(&seed) % 64;
-			if (blk + n > bd->nblocks)
+			if ((uint64_t)blk + n > bd->nblocks)
 				n = bd->nblocks - blk;
 			int bad = check_range(bd, buf, blk, n, disk_id(bd));
-			CHECK(bad == -1, "%s: blocks %d+%u: %s at block %d",
+			CHECK(bad == -1, "%s: blocks %lld+%u: %s at block %lld",
 			      bd->name, blk, n,
 			      bad == -2 ? "read failed" : "wrong data",
 			      blk + (bad < 0 ? 0 : bad));
@@ -165,7 +120,7 @@ TEST(disk_a_chain_across_all_disks_completes_each_once)
 	int nd = 0;
 	uint32_t seed = 3;
 
-	FOR_EACH_WD(bd)
+	FOR_EACH_DISK(bd)
 	disks[nd++] = bd;
 	CHECK(nd > 0, "no disks");
 	struct buf *head = NULL;
@@ -191,29 +146,10 @@ TEST(disk_a_chain_across_all_disks_completes_each_once)
 		CHECK(!(chain[i].b_flags & B_ERROR), "buf %d failed", i);
 		CHECK(pattern_check(chain_mem[i], minor(chain[i].b_dev),
 				    chain[i].b_blkno) < 0,
-		      "buf %d (dev %x blk %d): wrong data", i, chain[i].b_dev,
-		      chain[i].b_blkno);
+		      "buf %d (%s blk %lld): wrong data", i,
+		      bdev_lookup(chain[i].b_dev)->name, chain[i].b_blkno);
 		CHECK_EQ(chain[i].b_iodepth, 0);
 	}
-}
-
-static int
-io(const struct bdev *bd, uint32_t flags, daddr_t blkno, uint32_t bcount,
-   void *addr, uint32_t *resid)
-{
-	static struct buf b;
-
-	memset(&b, 0, sizeof(b));
-	b.b_flags = flags;
-	b.b_dev = bd->dev;
-	b.b_blkno = blkno;
-	b.b_bcount = bcount;
-	b.b_un.b_addr = addr;
-	bdev_strategy(&b);
-	int err = biowait(&b);
-	if (resid)
-		*resid = b.b_resid;
-	return err;
 }
 
 TEST(disk_bounds_eof_enxio_truncation_einval_on_every_disk)
@@ -221,32 +157,35 @@ TEST(disk_bounds_eof_enxio_truncation_einval_on_every_disk)
 	static uint8_t buf[4 * DEV_BSIZE];
 	uint32_t resid;
 
-	CHECK(wd_count() > 0, "no disks");
-	FOR_EACH_WD(bd)
+	CHECK(disk_count() > 0, "no disks");
+	FOR_EACH_DISK(bd)
 	{
-		CHECK_EQ(io(bd, B_READ, bd->nblocks, sizeof(buf), buf, &resid),
+		CHECK_EQ(disk_io(bd, B_READ, bd->nblocks, sizeof(buf), buf,
+				 &resid),
 			 0);
 		CHECK_EQ(resid, sizeof(buf));
-		CHECK_EQ(io(bd, B_WRITE, bd->nblocks, DEV_BSIZE, buf, NULL),
+		CHECK_EQ(
+			disk_io(bd, B_WRITE, bd->nblocks, DEV_BSIZE, buf, NULL),
+			ENXIO);
+		CHECK_EQ(disk_io(bd, B_READ, bd->nblocks + 1, DEV_BSIZE, buf,
+				 NULL),
 			 ENXIO);
-		CHECK_EQ(io(bd, B_READ, bd->nblocks + 1, DEV_BSIZE, buf, NULL),
-			 ENXIO);
-		CHECK_EQ(io(bd, B_READ, -1, DEV_BSIZE, buf, NULL), ENXIO);
-		CHECK_EQ(io(bd, B_READ, bd->nblocks - 1, sizeof(buf), buf,
-			    &resid),
+		CHECK_EQ(disk_io(bd, B_READ, -1, DEV_BSIZE, buf, NULL), ENXIO);
+		CHECK_EQ(disk_io(bd, B_READ, bd->nblocks - 1, sizeof(buf), buf,
+				 &resid),
 			 0);
 		CHECK_EQ(resid, 3 * DEV_BSIZE);
 		CHECK(pattern_check(buf, disk_id(bd), bd->nblocks - 1) < 0,
 		      "%s: the last block is wrong", bd->name);
-		CHECK_EQ(io(bd, B_READ, 0, 100, buf, NULL), EINVAL);
-		CHECK_EQ(io(bd, B_READ, 0, 0, buf, NULL), EINVAL);
-		CHECK_EQ(io(bd, B_READ, 0, DEV_BSIZE, NULL, NULL), EINVAL);
+		CHECK_EQ(disk_io(bd, B_READ, 0, 100, buf, NULL), EINVAL);
+		CHECK_EQ(disk_io(bd, B_READ, 0, 0, buf, NULL), EINVAL);
+		CHECK_EQ(disk_io(bd, B_READ, 0, DEV_BSIZE, NULL, NULL), EINVAL);
 	}
 }
 
 TEST(disk_large_transfers_are_split_and_correct)
 {
-	FOR_EACH_WD(bd)
+	FOR_EACH_DISK(bd)
 	{
 		uint32_t len = 2 * bd->maxxfer + 8 * DEV_BSIZE;
 		if (len / DEV_BSIZE > 2000)
@@ -262,8 +201,8 @@ TEST(disk_large_transfers_are_split_and_correct)
 
 TEST(disk_writes_reach_the_disk)
 {
-	CHECK(wd_count() > 0, "no disks");
-	FOR_EACH_WD(bd)
+	CHECK(disk_count() > 0, "no disks");
+	FOR_EACH_DISK(bd)
 	{
 		uint32_t id = disk_id(bd);
 		/* through the cache: bwrite, bawrite, bdwrite, then sync */
@@ -324,7 +263,7 @@ run_disk_threads(void (*fn)(void *), int per_disk, const char *name)
 	static struct thread *t[THREADS_MAX];
 	int n = 0, failed = 0;
 
-	FOR_EACH_WD(bd)
+	FOR_EACH_DISK(bd)
 	{
 		for (int k = 0; k < per_disk && n < THREADS_MAX && !failed;
 		     k++) {
@@ -390,15 +329,15 @@ TEST(disk_a_lost_interrupt_is_recovered_by_the_watchdog)
 	static uint8_t buf[8 * DEV_BSIZE];
 	struct bdev *bd = NULL;
 
-	FOR_EACH_WD(b)
+	FOR_EACH_DISK(b)
 	if (!bd)
 		bd = b;
 	CHECK(bd != NULL, "no disks");
 	uint32_t lost = lost_interrupts(bd);
-	drop_interrupts(1);
+	drop_interrupts(bd, 1);
 	uint64_t t0 = clock_ticks();
 	int bad = check_range(bd, buf, 100, 8, disk_id(bd));
-	drop_interrupts(0);
+	drop_interrupts(bd, 0);
 	CHECK(bad == -1, "%s: the read failed or was wrong (%d)", bd->name,
 	      bad);
 	CHECK_EQ(lost_interrupts(bd) - lost, 1);
@@ -458,28 +397,44 @@ TEST(disk_fault_injected_sectors_fail_alone_and_the_driver_goes_on)
 		daddr_t b = chain[i].b_blkno;
 		int err = geterror(&chain[i]);
 		if (b == (daddr_t)rs) {
-			CHECK(err == EIO, "read of bad sector %d gave %d", b,
+			CHECK(err == EIO, "read of bad sector %lld gave %d", b,
 			      err);
 		} else {
-			CHECK(err == 0, "read of good sector %d gave %d", b,
+			CHECK(err == 0, "read of good sector %lld gave %d", b,
 			      err);
 			CHECK(pattern_check(chain_mem[i], disk_id(bd), b) < 0,
-			      "sector %d: wrong data", b);
+			      "sector %lld: wrong data", b);
 		}
 	}
 	for (daddr_t b = ws - 10; b <= (daddr_t)ws + 10; b++) {
 		pattern_fill(buf, disk_id(bd) + 100, b);
-		int err = io(bd, B_WRITE, b, DEV_BSIZE, buf, NULL);
+		int err = disk_io(bd, B_WRITE, b, DEV_BSIZE, buf, NULL);
 		if (b == (daddr_t)ws)
-			CHECK(err == EIO, "write of bad sector %d gave %d", b,
+			CHECK(err == EIO, "write of bad sector %lld gave %d", b,
 			      err);
 		else
-			CHECK(err == 0, "write of good sector %d gave %d", b,
+			CHECK(err == 0, "write of good sector %lld gave %d", b,
 			      err);
 	}
-	/* a multi-sector read spanning the bad one fails as a whole */
+	/* a multi-sector read spanning the bad one fails, naming it: the
+	 * blocks before it were read, b_resid counts from it */
 	static uint8_t big[16 * DEV_BSIZE];
-	CHECK_EQ(io(bd, B_READ, rs - 4, sizeof(big), big, NULL), EIO);
+	uint32_t resid;
+	CHECK_EQ(disk_io(bd, B_READ, rs - 4, sizeof(big), big, &resid), EIO);
+	CHECK(resid == sizeof(big) - 4 * DEV_BSIZE,
+	      "b_resid %u, expected %u: the failed block is the 5th", resid,
+	      (uint32_t)sizeof(big) - 4 * DEV_BSIZE);
+	for (int i = 0; i < 4; i++)
+		CHECK(pattern_check(big + i * DEV_BSIZE, disk_id(bd),
+				    rs - 4 + i) < 0,
+		      "block %llu, before the bad one: wrong data",
+		      (unsigned long long)rs - 4 + i);
+	/* raw I/O: a short count up to the bad block, as read(2) gives */
+	size_t moved;
+	CHECK_EQ(physio(bd->dev, big, sizeof(big), (rs - 4) * DEV_BSIZE,
+			UIO_READ, &moved),
+		 0);
+	CHECK_EQ(moved, 4 * DEV_BSIZE);
 	/* and the driver keeps working */
 	CHECK(check_range(bd, big, 0, 16, disk_id(bd)) == -1,
 	      "%s: reads fail after the errors", bd->name);
@@ -531,15 +486,15 @@ TEST(disk_ncq_keeps_32_commands_in_flight)
 	CHECK(bd != NULL, "no sd0");
 	uint8_t *mem = kmalloc(40 * size);
 	CHECK(mem != NULL, "no memory");
-	ahci_stats_reset_max(0);
+	ahci_stats_reset_max(bd);
 	int ok = run_burst(bd, mem, size, 40);
 	kfree(mem);
 	CHECK(ok, "the burst did not complete cleanly");
-	CHECK(ahci_stats(0)->max_inflight == 32,
+	CHECK(ahci_stats(bd)->max_inflight == 32,
 	      "at most %u commands were in flight, expected 32",
-	      ahci_stats(0)->max_inflight);
+	      ahci_stats(bd)->max_inflight);
 	kprintf("# sd0: %u commands in flight at most\n",
-		ahci_stats(0)->max_inflight);
+		ahci_stats(bd)->max_inflight);
 }
 
 TEST(disk_without_ncq_one_command_at_a_time)
@@ -550,11 +505,11 @@ TEST(disk_without_ncq_one_command_at_a_time)
 	CHECK(bd != NULL, "no sd0");
 	uint8_t *mem = kmalloc(BURST * size);
 	CHECK(mem != NULL, "no memory");
-	ahci_stats_reset_max(0);
+	ahci_stats_reset_max(bd);
 	int ok = run_burst(bd, mem, size, BURST);
 	kfree(mem);
 	CHECK(ok, "the burst did not complete cleanly");
-	CHECK_EQ(ahci_stats(0)->max_inflight, 1);
+	CHECK_EQ(ahci_stats(bd)->max_inflight, 1);
 }
 
 /* --- stress: threads, random sizes, every byte verified --- */
@@ -610,7 +565,7 @@ TEST(disk_stress_threads_random_sizes_every_byte_verified)
 {
 	stress_failures = 0;
 	stress_bytes = 0;
-	FOR_EACH_WD(bd)
+	FOR_EACH_DISK(bd)
 	CHECK(bd->nblocks >= WD_STRESS_REGION + STRESS_THREADS * 2048,
 	      "%s: too small for the stress regions", bd->name);
 	int n = run_disk_threads(stress, STRESS_THREADS, "stress");

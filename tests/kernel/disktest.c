@@ -1,0 +1,103 @@
+/*
+ * disktest.c: the real-disk tests' shared helpers (disktest.h).
+ */
+#include "disktest.h"
+
+#include <stddef.h>
+
+#include "bdev.h"
+#include "cmdline_opt.h"
+#include "errno.h"
+#include "pattern.h"
+#include "string.h"
+#include "uio.h"
+
+/* Is `word` one of the '+'-separated words of list? */
+static int
+list_has(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; *p;) {
+		const char *end = strchr(p, '+');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len == n && !strncmp(p, word, n))
+			return 1;
+		p += len + (end != NULL);
+	}
+	return 0;
+}
+
+int
+disk_under_test(const struct bdev *bd)
+{
+	const char *opt = cmdline_opt("disks");
+
+	if (!opt)
+		opt = "wd";
+	if (major(bd->dev) == MAJOR_WD)
+		return list_has(opt, "wd");
+	if (major(bd->dev) == MAJOR_SD)
+		return list_has(opt, "sd");
+	return 0;
+}
+
+int
+disk_count(void)
+{
+	int n = 0;
+
+	FOR_EACH_DISK(bd)
+	n++;
+	return n;
+}
+
+int
+check_range(const struct bdev *bd, uint8_t *buf, daddr_t blk, uint32_t n,
+	    uint32_t id)
+{
+	size_t moved;
+	int err = physio(bd->dev, buf, n * DEV_BSIZE, (uint64_t)blk * DEV_BSIZE,
+			 UIO_READ, &moved);
+
+	if (err || moved != n * DEV_BSIZE)
+		return -2;
+	for (uint32_t i = 0; i < n; i++)
+		if (pattern_check(buf + i * DEV_BSIZE, id, blk + i) >= 0)
+			return (int)i;
+	return -1;
+}
+
+int
+fill_range(const struct bdev *bd, uint8_t *buf, daddr_t blk, uint32_t n,
+	   uint32_t id)
+{
+	size_t moved;
+
+	for (uint32_t i = 0; i < n; i++)
+		pattern_fill(buf + i * DEV_BSIZE, id, blk + i);
+	int err = physio(bd->dev, buf, n * DEV_BSIZE, (uint64_t)blk * DEV_BSIZE,
+			 UIO_WRITE, &moved);
+	if (!err && moved != n * DEV_BSIZE)
+		err = ENXIO;
+	return err;
+}
+
+int
+disk_io(const struct bdev *bd, uint32_t flags, daddr_t blkno, uint32_t bcount,
+	void *addr, uint32_t *resid)
+{
+	static struct buf b;
+
+	memset(&b, 0, sizeof(b));
+	b.b_flags = flags;
+	b.b_dev = bd->dev;
+	b.b_blkno = blkno;
+	b.b_bcount = bcount;
+	b.b_un.b_addr = addr;
+	bdev_strategy(&b);
+	int err = biowait(&b);
+	if (resid)
+		*resid = b.b_resid;
+	return err;
+}

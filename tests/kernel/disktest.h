@@ -1,0 +1,43 @@
+/*
+ * disktest.h: what the real-disk tests share (test_disk.c, test_bigdisk.c):
+ * which disks are under test, and raw reads checked against the test
+ * pattern (lib/pattern.h) that tests/run.py writes into the images.
+ *
+ * Command line: disks=wd, sd or wd+sd (which drivers' disks; default wd);
+ * diskcount=N (how many the harness attached).  A disk's pattern id is
+ * its minor number, which tests/run.py computes from the disk's place.
+ */
+#ifndef DISKTEST_H
+#define DISKTEST_H
+
+#include <stdint.h>
+
+#include "bdev.h"
+
+int disk_under_test(const struct bdev *bd);
+int disk_count(void);
+
+#define FOR_EACH_DISK(bd)                                                      \
+	for (int disk_i_ = 0; disk_i_ < BDEV_MAX; disk_i_++)                   \
+		for (struct bdev *bd = bdev_at(disk_i_);                       \
+		     bd && disk_under_test(bd); bd = NULL)
+
+static inline uint32_t
+disk_id(const struct bdev *bd)
+{
+	return (uint32_t)minor(bd->dev);
+}
+
+/* Read [blk, blk+n) raw and check the pattern of `id` in every block:
+ * -1 if all are right, -2 if the read failed, else the first bad one's
+ * index. */
+int check_range(const struct bdev *bd, uint8_t *buf, daddr_t blk, uint32_t n,
+		uint32_t id);
+/* Write the pattern of `id` over [blk, blk+n) raw; 0 or an errno. */
+int fill_range(const struct bdev *bd, uint8_t *buf, daddr_t blk, uint32_t n,
+	       uint32_t id);
+/* One buf, waited for: its error; *resid its b_resid if resid is set. */
+int disk_io(const struct bdev *bd, uint32_t flags, daddr_t blkno,
+	    uint32_t bcount, void *addr, uint32_t *resid);
+
+#endif
