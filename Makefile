@@ -9,7 +9,8 @@ QEMU     ?= qemu-system-i386
 PYTHON   ?= python3
 B        := build
 
-CFLAGS := -std=gnu11 -O2 -g -march=i686 -m32 \
+# i586: every PC CPU with a TSC (arch/i386/cpucheck.c), no CMOV
+CFLAGS := -std=gnu11 -O2 -g -march=i586 -mtune=generic -m32 \
 	-ffreestanding -nostdlib -fno-pic -fno-pie -fno-stack-protector \
 	-fno-omit-frame-pointer -fno-optimize-sibling-calls -mgeneral-regs-only -fno-asynchronous-unwind-tables \
 	-Wall -Wextra -Werror -MMD -MP \
@@ -18,7 +19,7 @@ LDFLAGS := -nostdlib -no-pie -Wl,--build-id=none -Wl,-z,noexecstack -T linker.ld
 NASMFLAGS := -f elf32 -g -F dwarf -Werror
 
 # The kernel, object by object.
-ARCH_OBJS := boot.o vectors.o swtch.o desc.o trap.o pic.o vm.o power.o
+ARCH_OBJS := boot.o vectors.o swtch.o cpucheck.o desc.o trap.o pic.o vm.o power.o
 KERN_OBJS := main.o console.o panic.o ksym.o cmdline_opt.o pmem.o kmalloc.o \
 	intr.o clock.o thread.o iodone.o bio.o bdev.o bcache.o physio.o \
 	shell.o cmds_sys.o cmds_blk.o cmds_dev.o ktest.o
@@ -81,6 +82,9 @@ $(B)/tests/%.o: tests/kernel/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c -o $@ $<
+
+# A change of flags rebuilds everything.
+$(OBJS): Makefile
 
 $(B)/iodine.elf: $(OBJS) linker.ld
 	@echo "  LD      $@"

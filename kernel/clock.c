@@ -3,6 +3,13 @@
  * a tick and fires the timeouts that are due.  At boot the TSC is
  * calibrated against the PIT so cycle counts can be given in time.
  *
+ * Ticks lost are recovered from the TSC.  While interrupts are held off
+ * longer than a tick (a long console line is written with them off), or
+ * the host stalls the machine, the PIC latches one clock interrupt of
+ * several; each interrupt therefore sets the tick count to the ticks the
+ * TSC says have passed when that is more than one ahead, so watchdogs,
+ * the syncer and tsleep timeouts keep real time.
+ *
  * Timeouts are kept sorted by expiry, so a tick looks only at the list's
  * head; adding one walks the list (there are few: one per device watchdog).
  * Due timeouts run from the soft clock interrupt (IPL_SOFTCLK) with
@@ -23,7 +30,9 @@
 #define TSC_CALIBRATE_SPINS 100000000 /* bound: no PIT channel 2 */
 
 static volatile uint64_t ticks;
-static struct timeout *timeouts; /* sorted by `when` */
+static uint64_t tsc_per_tick;		  /* 0 until calibrated */
+static volatile uint64_t ticks_recovered; /* lost, then caught up */
+static struct timeout *timeouts;	  /* sorted by `when` */
 static uint64_t tsc_hz;
 static uint64_t tsc_boot; /* the TSC when the clock started */
 static struct softint *softclock;
@@ -33,6 +42,13 @@ clock_intr(void *arg)
 {
 	(void)arg;
 	ticks++;
+	if (tsc_per_tick) {
+		uint64_t due = (rdtsc() - tsc_boot) / tsc_per_tick;
+		if (due > ticks) {
+			ticks_recovered += due - ticks;
+			ticks = due;
+		}
+	}
 	sched_clock();
 	if (timeouts && timeouts->when <= ticks)
 		softint_schedule(softclock);
@@ -98,6 +114,17 @@ clock_init(void)
 
 	tsc_calibrate();
 	tsc_boot = rdtsc();
+	tsc_per_tick = tsc_hz / HZ; /* interrupts are still off: ticks is 0 */
+}
+
+/* Ticks the clock caught up from the TSC since boot. */
+uint64_t
+clock_ticks_recovered(void)
+{
+	uint32_t fl = irq_save();
+	uint64_t n = ticks_recovered;
+	irq_restore(fl);
+	return n;
 }
 
 uint64_t

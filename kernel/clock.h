@@ -21,6 +21,7 @@ struct timeout {
 
 void clock_init(void);
 uint64_t clock_ticks(void);
+uint64_t clock_ticks_recovered(void);
 uint64_t clock_uptime_ms(void);
 uint64_t clock_tsc_hz(void);
 uint64_t clock_cycles_to_ns(uint64_t cycles);

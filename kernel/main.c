@@ -9,6 +9,7 @@
 #include "cmdline_opt.h"
 #include "console.h"
 #include "cpu.h"
+#include "cpucheck.h"
 #include "kmalloc.h"
 #include "ide.h"
 #include "ksym.h"
@@ -18,6 +19,7 @@
 #include "pci.h"
 #include "pic.h"
 #include "pmem.h"
+#include "power.h"
 #include "ramdisk.h"
 #include "shell.h"
 #include "string.h"
@@ -27,6 +29,7 @@
 #include "vm.h"
 
 #define IODINE_VERSION "0.1"
+#define EXIT_NO_CPU    4 /* halt status: this CPU will not do */
 
 void kmain(uint32_t magic, const struct multiboot_info *mbi)
 	__attribute__((noreturn));
@@ -36,6 +39,14 @@ kmain(uint32_t magic, const struct multiboot_info *mbi)
 {
 	uart_init(); /* first: everything after may need to say something */
 	kprintf("\niodine %s: booting\n", IODINE_VERSION);
+	const char *lacks = cpu_missing_feature();
+	if (lacks) {
+		kprintf("iodine: this CPU lacks %s, which iodine needs: it "
+			"runs on a Pentium or later (QEMU: -cpu pentium); "
+			"powering off\n",
+			lacks);
+		power_off(EXIT_NO_CPU);
+	}
 	if (magic != MULTIBOOT_BOOT_MAGIC)
 		panic("kmain: not started by a Multiboot loader (magic %08x)",
 		      magic);

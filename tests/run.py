@@ -404,7 +404,8 @@ def hexdump_c(data, offset):
     """What `hexdump -C` prints, from the real tool on the host."""
     path = os.path.join(BUILD, "hexdump.bin")
     with open(path, "wb") as f:
-        f.write(b"\0" * offset + data)
+        f.seek(offset)      # a hole before: offsets of terabytes cost nothing
+        f.write(data)
     out = subprocess.run(["hexdump", "-C", "-s", str(offset), path],
                          stdout=subprocess.PIPE, check=True).stdout.decode()
     return out
@@ -588,20 +589,53 @@ def ncq_trace_max(path):
     return best
 
 
+MAJOR_WD, MAJOR_SD = 2, 3      # kernel/bdev.h
+
+
+def dev(major, minor):
+    """A dev_t, as makedev() in kernel/buf.h: a disk's pattern id."""
+    return major << 24 | minor
+
+
+def chipset_disk(kind, place):
+    """(name, pattern id = dev_t, QEMU bus) of a disk on the machine's own
+    controller: kind "wd", place (channel, unit) on -M pc's IDE (or
+    isapc's); kind "sd", an AHCI port on -M q35."""
+    if kind == "wd":
+        n = 2 * place[0] + place[1]
+        return "wd%d" % n, dev(MAJOR_WD, n), "ide.%d,unit=%d" % place
+    return "sd%d" % place, dev(MAJOR_SD, place), "ide.%d" % place
+
+
+def added_disk(prefix, ctrl, slot, n, bus):
+    """A disk on a controller the harness added at PCI 00:slot.0: its
+    name carries the address, its minor is (address << 5) | n (bdev.h)."""
+    major = MAJOR_WD if prefix == "wd" else MAJOR_SD
+    return "%s00:%02x.0-%d" % (prefix, slot, n), \
+        dev(major, (slot << 3) << 5 | n), "%s.%s" % (ctrl, bus)
+
+
 def disk_scenario(name, kind, places, sizes, pattern, args="", cd="cdrom",
-                  fault=None, trace=False, accel="tcg"):
+                  fault=None, trace=False, accel="tcg", machine=None,
+                  disks=None, devices=(), cpu=None):
     """kind "wd": places are (channel, unit) on -M pc's IDE; kind "sd":
     AHCI port numbers on -M q35.  cd: where the boot CD goes ("cdrom":
-    QEMU's default place, "ahci" or "scsi": out of the disks' way)."""
+    QEMU's default place, "ahci" or "scsi": out of the disks' way).
+    disks: (name, id, bus) of each disk instead, for arrangements of
+    several controllers (devices: the -device options adding them);
+    kind then says which drivers' disks are tested ("wd+sd")."""
     d = os.path.join(BUILD, "scenarios", name)
     os.makedirs(d, exist_ok=True)
-    extra, images = [], []
-    for place, nblk in zip(places, sizes):
-        disk = 2 * place[0] + place[1] if kind == "wd" else place
-        img = os.path.join(d, "%s%d.img" % (kind, disk))
+    extra, images = list(devices), []
+    if disks is None:
+        disks = [chipset_disk(kind, p) for p in places]
+    if cpu:
+        extra += ["-cpu", cpu]
+    for (dname, disk, bus), nblk in zip(disks, sizes):
+        img = os.path.join(d, "%x.img" % disk)
         make_image(img, disk, nblk)
-        images.append((disk, img, nblk, "%s%d" % (kind, disk)))
-        spec = "file=%s,format=raw,if=none,id=d%d" % (img, disk)
+        images.append((disk, img, nblk, dname))
+        spec = "file=%s,format=raw,if=none,id=d%x" % (img, disk)
         if fault and fault[0] == disk:
             cfg = os.path.join(d, "blkdebug.cfg")
             with open(cfg, "w") as f:
@@ -609,11 +643,10 @@ def disk_scenario(name, kind, places, sizes, pattern, args="", cd="cdrom",
                         'sector = "%d"\n\n[inject-error]\nevent = '
                         '"write_aio"\nerrno = "5"\nsector = "%d"\n'
                         % (fault[1], fault[2]))
-            spec = "file=blkdebug:%s:%s,format=raw,if=none,id=d%d" % (
+            spec = "file=blkdebug:%s:%s,format=raw,if=none,id=d%x" % (
                 cfg, img, disk)
-        bus = "ide.%d,unit=%d" % place if kind == "wd" else "ide.%d" % place
         extra += ["-drive", spec, "-device",
-                  "ide-hd,drive=d%d,bus=%s" % (disk, bus)]
+                  "ide-hd,drive=d%x,bus=%s" % (disk, bus)]
     tracefile = os.path.join(d, "qemu-trace.log")
     if trace:
         if os.path.exists(tracefile):
@@ -621,13 +654,18 @@ def disk_scenario(name, kind, places, sizes, pattern, args="", cd="cdrom",
         extra += ["-trace", "execute_ncq_command_read", "-trace",
                   "execute_ncq_command_write", "-trace", "ncq_finish",
                   "-D", tracefile]
-    results, _, complete = boot_to_results(
-        name, 400, machine="pc" if kind == "wd" else "q35",
+    results, out, complete = boot_to_results(
+        name, 400, machine=machine or ("pc" if kind == "wd" else "q35"),
         args="test=%s panic=exit disks=%s diskcount=%d %s" % (
-            pattern, kind, len(places), args), extra=extra, cd=cd,
+            pattern, kind, len(disks), args), extra=extra, cd=cd,
         accel=accel)
     c = Checks(name)
     if complete:
+        with c.test("each_disk_is_found_once_under_its_documented_name"):
+            for dname, _, _ in disks:
+                n = len(re.findall(r"^%s: QEMU HARDDISK" % re.escape(dname),
+                                   out, re.M))
+                assert n == 1, "%s attached %d times:\n%s" % (dname, n, out)
         wrote = selects(pattern, "disk_writes_reach_the_disk")
         stressed = selects(pattern,
                            "disk_stress_threads_random_sizes_every_byte_verified")
@@ -725,13 +763,12 @@ def bigdisk_scenario(name, kind, args=""):
     places = [(0, 0), (0, 1), (1, 0), (1, 1)] if kind == "wd" else \
         [0, 1, 2, 3]
     for place, nblk in zip(places, BIG_SIZES):
-        disk = 2 * place[0] + place[1] if kind == "wd" else place
-        img = os.path.join(d, "%s%d.img" % (kind, disk))
+        dname, disk, bus = chipset_disk(kind, place)
+        img = os.path.join(d, "%s.img" % dname)
         make_sparse_image(img, disk, nblk)
-        images.append((disk, img, nblk, "%s%d" % (kind, disk)))
-        bus = "ide.%d,unit=%d" % place if kind == "wd" else "ide.%d" % place
-        extra += ["-drive", "file=%s,format=raw,if=none,id=d%d" % (img, disk),
-                  "-device", "ide-hd,drive=d%d,bus=%s" % (disk, bus)]
+        images.append((disk, img, nblk, dname))
+        extra += ["-drive", "file=%s,format=raw,if=none,id=d%s" % (img, dname),
+                  "-device", "ide-hd,drive=d%s,bus=%s" % (dname, bus)]
     pattern = "disk_all_disks_are_found,bigdisk_*"
     results, _, complete = boot_to_results(
         name, 400, machine="pc" if kind == "wd" else "q35",
@@ -794,7 +831,7 @@ def ide_faults():
     """blkdebug fails reads of sector 1000 and writes of 1500 on wd1."""
     return disk_scenario("ide_faults", "wd", [(0, 0), (0, 1)], [16384, 16384],
                          "disk_all*,disk_fault*", args="diskbad=wd1:1000:1500",
-                         fault=(1, 1000, 1500))
+                         fault=(dev(MAJOR_WD, 1), 1000, 1500))
 
 
 SD_TESTS = "disk_*,-disk_fault*,-disk_without*"
@@ -833,7 +870,139 @@ def ahci_faults():
     the middle of a full NCQ queue."""
     return disk_scenario("ahci_faults", "sd", [0, 1], [16384, 16384],
                          "disk_all*,disk_fault*", args="diskbad=sd1:1000:1500",
-                         fault=(1, 1000, 1500))
+                         fault=(dev(MAJOR_SD, 1), 1000, 1500))
+
+
+@scenario("bigshell")
+def big_disk_shell():
+    """The shell on a 2.5 TiB disk: sizes, offsets past 4 GiB in the
+    hexdump -C layout, block numbers past 32 bits, errors."""
+    c = Checks("bigshell")
+    d = os.path.join(BUILD, "scenarios", "bigshell")
+    os.makedirs(d, exist_ok=True)
+    n = BIG_SIZES[3]
+    img = os.path.join(d, "sd0.img")
+    make_sparse_image(img, dev(MAJOR_SD, 0), n)
+    m = boot_to_shell("bigshell", machine="q35", cd="scsi", extra=[
+        "-drive", "file=%s,format=raw,if=none,id=d0" % img,
+        "-device", "ide-hd,drive=d0,bus=ide.0"])
+    try:
+        with c.test("lsblk_shows_the_whole_disk_and_where_it_is"):
+            out = m.cmd("lsblk")
+            assert re.search(r"^sd0\s+3,0\s+2.5 TiB\s+%d\s+4 MiB\s+pci "
+                             r"00:1f.2 port 0\s+QEMU HARDDISK$" % n, out,
+                             re.M), out
+        with c.test("read_past_4_gib_prints_offsets_as_hexdump_c"):
+            out = m.cmd("read sd0 %d" % (n - 1))
+            want = hexdump_c(pattern_sector(dev(MAJOR_SD, 0), n - 1),
+                             (n - 1) * 512)
+            assert out == want.rstrip("\n"), \
+                "kernel:\n%s\nhexdump -C:\n%s" % (out, want)
+        with c.test("write_at_block_2_32_lands_there"):
+            out = m.cmd("write sd0 %d lba 2" % (1 << 32))
+            assert out.strip() == "wrote 2 blocks (1 KiB) to sd0 at block " \
+                "%d" % (1 << 32), repr(out)
+            out = m.cmd("read sd0 %d" % ((1 << 32) + 1))
+            want = hexdump_c(pattern_sector(0, (1 << 32) + 1),
+                             ((1 << 32) + 1) * 512)
+            assert out == want.rstrip("\n"), out
+            out = m.cmd("verify sd0 %d 2" % (1 << 32))
+            assert out.strip() == "verify: sd0: 2 blocks (1 KiB) ok from " \
+                "block %d" % (1 << 32), repr(out)
+        with c.test("blocks_past_the_end_are_enxio_with_their_number"):
+            out = m.cmd("read sd0 %d" % n)
+            assert out.strip() == "read: sd0: ENXIO: block %d past end" % n, \
+                repr(out)
+            out = m.cmd("write sd0 %d 0" % (n + (1 << 32)))
+            assert out.strip() == "write: sd0: ENXIO: block %d past end" % (
+                n + (1 << 32)), repr(out)
+        with c.test("sync_then_halt_leaves_the_writes_in_the_image"):
+            m.cmd("sync")
+            m.send("halt\r")
+            assert m.wait_exit(30) == EXIT_OK
+            with open(img, "rb") as f:
+                for b in ((1 << 32), (1 << 32) + 1):
+                    f.seek(b * 512)
+                    assert f.read(512) == pattern_sector(0, b), \
+                        "block %d not written" % b
+                f.seek(((1 << 32) + 2) * 512)   # the host's, as it was
+                assert f.read(512) == pattern_sector(
+                    dev(MAJOR_SD, 0), (1 << 32) + 2), "block 2^32+2 changed"
+    finally:
+        m.close()
+    return c.results
+
+
+# --- Several controllers, and a machine without PCI: every disk found
+# --- once, under the name bdev.h promises, holding its own data
+
+ARRANGE_TESTS = "disk_all*,disk_reads*,disk_bounds*,disk_writes*,disk_a_chain*,"\
+    "disk_threads*"
+
+
+@scenario("two_ahci")
+def two_ahci():
+    """q35's built-in AHCI (00:1f.2) and a second ICH9 AHCI at 00:04.0:
+    sd0 and sd1 stay the built-in's; the second's are sd00:04.0-N."""
+    return disk_scenario(
+        "two_ahci", "sd", None, [12000, 12000 + 3, 13000, 12000 + 9],
+        ARRANGE_TESTS, cd="scsi",
+        disks=[chipset_disk("sd", 0), chipset_disk("sd", 1),
+               added_disk("sd", "ahci2", 4, 0, 0),
+               added_disk("sd", "ahci2", 4, 1, 1)],
+        devices=["-device", "ich9-ahci,id=ahci2,addr=0x4"])
+
+
+@scenario("pc_ide_ahci")
+def pc_ide_ahci():
+    """-M pc: PIIX IDE (wd0, wd1) and an AHCI controller at 00:05.0."""
+    return disk_scenario(
+        "pc_ide_ahci", "wd+sd", None, [12000, 12000 + 1, 13000, 12000 + 7],
+        ARRANGE_TESTS, machine="pc",
+        disks=[chipset_disk("wd", (0, 0)), chipset_disk("wd", (0, 1)),
+               added_disk("sd", "ahci1", 5, 0, 0),
+               added_disk("sd", "ahci1", 5, 2, 2)],
+        devices=["-device", "ahci,id=ahci1,addr=0x5"])
+
+
+@scenario("q35_piix_ide")
+def q35_piix_ide():
+    """-M q35: its AHCI (sd0) and a PIIX IDE controller at 00:06.0 in
+    compatibility mode: its drives are at the legacy ports, wd0 and wd3."""
+    return disk_scenario(
+        "q35_piix_ide", "wd+sd", None, [12000 + 1, 12000 + 5, 13000],
+        ARRANGE_TESTS, machine="q35", cd="scsi",
+        disks=[chipset_disk("sd", 0),
+               ("wd0", dev(MAJOR_WD, 0), "pide.0,unit=0"),
+               ("wd3", dev(MAJOR_WD, 3), "pide.1,unit=1")],
+        devices=["-device", "piix3-ide,id=pide,addr=0x6"])
+
+
+@scenario("isapc")
+def isapc_ide():
+    """-M isapc (no PCI) with a Pentium: ISA IDE at the legacy ports, by
+    PIO; the CD is on the secondary master (wd2, skipped)."""
+    return disk_scenario("isapc", "wd", [(0, 0), (0, 1)], [12000 + 1, 12000],
+                         ARRANGE_TESTS + ",disk_a_lost*", machine="isapc",
+                         cpu="pentium")
+
+
+@scenario("isapc_486")
+def isapc_486():
+    """-M isapc's own CPU, a 486 without a TSC: refused, clearly."""
+    c = Checks("isapc_486")
+    m = Machine("isapc_486", machine="isapc", mem="128M")
+    try:
+        with c.test("a_cpu_without_tsc_is_refused_with_a_message"):
+            code = m.wait_exit(60)
+            assert re.search(r"^iodine: this CPU lacks a time-stamp counter "
+                             r".*: it runs on a Pentium or later", m.buf,
+                             re.M), m.buf[-500:]
+            assert code == 9, "QEMU exit status %d, expected 9 (halt 4)" % \
+                code
+    finally:
+        m.close()
+    return c.results
 
 
 @scenario("reboot")

@@ -5,7 +5,7 @@
  *
  * Command line: disks=wd, sd or wd+sd (which drivers' disks; default wd);
  * diskcount=N (how many the harness attached).  A disk's pattern id is
- * its minor number, which tests/run.py computes from the disk's place.
+ * its dev_t, which tests/run.py computes from the disk's place.
  */
 #ifndef DISKTEST_H
 #define DISKTEST_H
@@ -25,7 +25,7 @@ int disk_count(void);
 static inline uint32_t
 disk_id(const struct bdev *bd)
 {
-	return (uint32_t)minor(bd->dev);
+	return bd->dev;
 }
 
 /* Read [blk, blk+n) raw and check the pattern of `id` in every block:

@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "clock.h"
+#include "console.h"
 #include "cpu.h"
 #include "ktest.h"
 #include "pit_reg.h"
@@ -165,4 +166,32 @@ TEST(cancelled_timeout_never_fires)
 	clock_delay_ms(30);
 	CHECK_EQ(fired[0], 0);
 	CHECK_EQ(timeout_del(&t), 0);
+}
+
+/*
+ * Long console lines are written with interrupts off, for many ticks
+ * each (and a busy host stalls the machine the same way): the clock
+ * interrupts that come meanwhile merge into one.  The tick count must
+ * still follow real time, the TSC's, within 1% (and a tick).
+ */
+TEST(ticks_keep_time_while_the_console_is_busy)
+{
+	static char line[6000];
+
+	for (unsigned i = 0; i < sizeof(line) - 1; i++)
+		line[i] = (char)('a' + i % 26);
+	line[sizeof(line) - 1] = '\0';
+	uint64_t c0 = rdtsc(), t0 = clock_ticks();
+	uint64_t r0 = clock_ticks_recovered();
+	for (int i = 0; i < 60; i++)
+		kprintf("# %s\n", line);
+	uint64_t ms = clock_cycles_to_ns(rdtsc() - c0) / 1000000;
+	uint64_t t = clock_ticks() - t0;
+	uint64_t off = t > ms ? t - ms : ms - t;
+	kprintf("# console: %llu ms by the TSC, %llu ticks, %llu recovered\n",
+		(unsigned long long)ms, (unsigned long long)t,
+		(unsigned long long)(clock_ticks_recovered() - r0));
+	CHECK(off <= ms / 100 + 2,
+	      "%llu ticks in %llu ms of console output: off by more than 1%%",
+	      (unsigned long long)t, (unsigned long long)ms);
 }

@@ -144,7 +144,7 @@ TEST(disk_a_chain_across_all_disks_completes_each_once)
 	CHECK(chain_done == CHAIN, "%d of %d completed", chain_done, CHAIN);
 	for (int i = 0; i < CHAIN; i++) {
 		CHECK(!(chain[i].b_flags & B_ERROR), "buf %d failed", i);
-		CHECK(pattern_check(chain_mem[i], minor(chain[i].b_dev),
+		CHECK(pattern_check(chain_mem[i], chain[i].b_dev,
 				    chain[i].b_blkno) < 0,
 		      "buf %d (%s blk %lld): wrong data", i,
 		      bdev_lookup(chain[i].b_dev)->name, chain[i].b_blkno);
