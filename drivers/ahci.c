@@ -555,6 +555,17 @@ poll_command(struct ahci_port *p, uint8_t cmd, void *buf, uint32_t len)
 static void ahci_strategy(struct buf *chain);
 static int ahci_flush(struct bdev *bd);
 
+/* NCQ if `on` and both the HBA and the disk have it: as many slots as
+ * the disk queues and the HBA has; else one command at a time. */
+static void
+port_set_ncq(struct ahci_port *p, int on)
+{
+	p->ncq = on && (p->hba->cap & CAP_SNCQ) && p->id.ncq;
+	p->depth = !p->ncq				? 1
+		   : p->id.queue_depth < p->hba->nslots ? p->id.queue_depth
+							: p->hba->nslots;
+}
+
 static int
 port_alloc(struct ahci_port *p)
 {
@@ -621,10 +632,7 @@ port_attach(struct ahci_hba *h, int n)
 		goto fail;
 	}
 	ata_ident_parse(id, &p->id);
-	p->ncq = !ahci_noncq && (h->cap & CAP_SNCQ) && p->id.ncq;
-	p->depth = p->ncq ? (p->id.queue_depth < h->nslots ? p->id.queue_depth
-							   : h->nslots)
-			  : 1;
+	port_set_ncq(p, !ahci_noncq);
 	p->bd.nblocks = p->id.sectors; /* all 48 bits: no clamping */
 	p->bd.maxxfer = AHCI_MAXXFER;
 	p->bd.model = p->id.model;
@@ -829,11 +837,7 @@ ahci_set_ncq(const struct bdev *bd, int on)
 		splx(s);
 		return EBUSY;
 	}
-	p->ncq = on && (p->hba->cap & CAP_SNCQ) && p->id.ncq;
-	p->depth =
-		p->ncq ? (p->id.queue_depth < p->hba->nslots ? p->id.queue_depth
-							     : p->hba->nslots)
-		       : 1;
+	port_set_ncq(p, on);
 	splx(s);
 	return 0;
 }

@@ -52,7 +52,8 @@ static struct rd_softc rd[RD_UNITS];
 static void
 rd_transfer(struct rd_softc *sc, struct buf *bp)
 {
-	uint8_t *disk = sc->data + (uint32_t)bp->b_blkno * DEV_BSIZE;
+	/* bdev_validate has put b_blkno inside the disk, which is in memory */
+	uint8_t *disk = sc->data + (size_t)bp->b_blkno * DEV_BSIZE;
 	uint32_t nblk = bdev_xfer_bytes(bp) / DEV_BSIZE;
 
 	if (sc->bad_error && sc->bad_blk >= bp->b_blkno &&
