@@ -420,7 +420,8 @@ ahci_recover(struct ahci_port *p, const char *why, int device_error)
 		struct buf *bp = slot_finish(p, __builtin_ctz(failed));
 		p->isolate++;
 		/* the block layer names the failed block, narrowing a longer
-		 * transfer through the queue: those run alone too */
+		 * transfer through the queue (a narrowing command that fails
+		 * queued is isolated again, as any other) */
 		p->stats.errors++;
 		bdev_io_failed(&p->bd, bp, EIO, ahci_enqueue);
 	} else {
@@ -448,9 +449,12 @@ ahci_recover(struct ahci_port *p, const char *why, int device_error)
 			p->isolate++;
 		}
 	}
-	if (!p->active)
-		timeout_del(&p->watchdog);
 	ahci_fill(p);
+	/* what is re-issued gets a whole deadline of its own */
+	if (p->active)
+		timeout_add(&p->watchdog, AHCI_TIMEOUT);
+	else
+		timeout_del(&p->watchdog);
 }
 
 /* --- interrupt handling --- */

@@ -440,10 +440,13 @@ ide_watchdog(void *arg)
 		kprintf("%s: lost interrupt: the command had finished; "
 			"recovered\n",
 			ch->adrive->bd.name);
+		struct buf *bp = ch->active;
 		ide_service(ch);
-		while (ch->active && !ch->dma && ch->pio_left &&
+		/* PIO: the rest of this command without interrupts; not the
+		 * next one, which ide_done may have started already */
+		while (ch->active == bp && !ch->dma && ch->pio_left &&
 		       !(status_alt(ch) & ATA_S_BSY))
-			ide_service(ch); /* PIO: the rest without interrupts */
+			ide_service(ch);
 		splx(s);
 		return;
 	}

@@ -58,7 +58,7 @@ hash_of(dev_t dev, daddr_t blkno)
 	uint32_t h = ((uint32_t)blkno ^
 		      (uint32_t)((uint64_t)blkno >> 32) * 0x27D4EB2Fu) *
 			     0x9E3779B1u ^
-		     dev * 0x85EBCA6Bu;
+		     (dev ^ dev >> 16) * 0x85EBCA6Bu; /* the major too */
 
 	return (h ^ h >> 15) & bc.hmask;
 }

@@ -64,7 +64,7 @@ bdev_set_name(struct bdev *bd, const char *prefix, int major, int pciloc,
 		snprintf(bd->name, sizeof(bd->name), "%s%02x:%02x.%x-%d",
 			 prefix, pciloc >> 8, (pciloc >> 3) & 0x1F, pciloc & 7,
 			 unit);
-		bd->dev = makedev(major, pciloc << 5 | unit);
+		bd->dev = makedev(major, BDEV_MINOR_PCI | pciloc << 5 | unit);
 	}
 }
 

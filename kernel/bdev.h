@@ -15,15 +15,17 @@
  *    prints it, then the port (AHCI) or 2 * channel + drive (IDE in
  *    native mode): sd00:04.0-1 is port 1 of the AHCI at 00:04.0.
  * lsblk shows each disk's place.  A dev_t is makedev(major, minor) (buf.h);
- * the minor is N for the short names, (PCI address << 5) | N for the long.
+ * the minor is N for the short names, BDEV_MINOR_PCI | (PCI address << 5)
+ * | N for the long, which can then never equal a short name's.
  */
 #ifndef BDEV_H
 #define BDEV_H
 
 #include "buf.h"
 
-#define BDEV_MAX     16
-#define BDEV_NAMELEN 16 /* "sd00:04.0-31" and its NUL fit */
+#define BDEV_MAX       64	 /* RAM disks, 8 IDE channels, several AHCIs */
+#define BDEV_MINOR_PCI (1 << 21) /* a minor that carries a PCI address */
+#define BDEV_NAMELEN   16	 /* "sd00:04.0-31" and its NUL fit */
 
 #define MAJOR_RD 1
 #define MAJOR_WD 2

@@ -8,7 +8,10 @@
  * the host stalls the machine, the PIC latches one clock interrupt of
  * several; each interrupt therefore sets the tick count to the ticks the
  * TSC says have passed when that is more than one ahead, so watchdogs,
- * the syncer and tsleep timeouts keep real time.
+ * the syncer and tsleep timeouts keep real time.  A gap longer than
+ * CLOCK_STALL_TICKS is no console line: the host stopped the whole
+ * machine, its disks with it, so the pending timeouts move by the gap
+ * too, and no watchdog blames a device for the host's stall.
  *
  * Timeouts are kept sorted by expiry, so a tick looks only at the list's
  * head; adding one walks the list (there are few: one per device watchdog).
@@ -27,6 +30,7 @@
 #include "thread.h"
 
 #define TSC_CALIBRATE_HZ    20	      /* calibrate over 1/20 s of PIT time */
+#define CLOCK_STALL_TICKS   50	      /* a gap this long: the host stalled */
 #define TSC_CALIBRATE_SPINS 100000000 /* bound: no PIT channel 2 */
 
 static volatile uint64_t ticks;
@@ -45,8 +49,13 @@ clock_intr(void *arg)
 	if (tsc_per_tick) {
 		uint64_t due = (rdtsc() - tsc_boot) / tsc_per_tick;
 		if (due > ticks) {
-			ticks_recovered += due - ticks;
+			uint64_t gap = due - ticks;
+			ticks_recovered += gap;
 			ticks = due;
+			if (gap > CLOCK_STALL_TICKS)
+				for (struct timeout *t = timeouts; t;
+				     t = t->next)
+					t->when += gap;
 		}
 	}
 	sched_clock();

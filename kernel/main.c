@@ -39,14 +39,6 @@ kmain(uint32_t magic, const struct multiboot_info *mbi)
 {
 	uart_init(); /* first: everything after may need to say something */
 	kprintf("\niodine %s: booting\n", IODINE_VERSION);
-	const char *lacks = cpu_missing_feature();
-	if (lacks) {
-		kprintf("iodine: this CPU lacks %s, which iodine needs: it "
-			"runs on a Pentium or later (QEMU: -cpu pentium); "
-			"powering off\n",
-			lacks);
-		power_off(EXIT_NO_CPU);
-	}
 	if (magic != MULTIBOOT_BOOT_MAGIC)
 		panic("kmain: not started by a Multiboot loader (magic %08x)",
 		      magic);
@@ -60,6 +52,16 @@ kmain(uint32_t magic, const struct multiboot_info *mbi)
 	pmem_init(mbi); /* needs ksym's ranges: keeps the symbol table */
 	vm_init();
 	kmalloc_init();
+	/* before the first RDTSC (the clock), after what power_off may need
+	 * (ACPI's tables are mapped through vm and pmem) */
+	const char *lacks = cpu_missing_feature();
+	if (lacks) {
+		kprintf("iodine: this CPU lacks %s, which iodine needs: it "
+			"runs on a Pentium or later (QEMU: -cpu pentium); "
+			"powering off\n",
+			lacks);
+		power_off(EXIT_NO_CPU);
+	}
 
 	thread_init(); /* this context becomes thread "main" */
 	iodone_init();

@@ -609,10 +609,11 @@ def chipset_disk(kind, place):
 
 def added_disk(prefix, ctrl, slot, n, bus):
     """A disk on a controller the harness added at PCI 00:slot.0: its
-    name carries the address, its minor is (address << 5) | n (bdev.h)."""
+    name carries the address, its minor is BDEV_MINOR_PCI | (address << 5)
+    | n (bdev.h)."""
     major = MAJOR_WD if prefix == "wd" else MAJOR_SD
     return "%s00:%02x.0-%d" % (prefix, slot, n), \
-        dev(major, (slot << 3) << 5 | n), "%s.%s" % (ctrl, bus)
+        dev(major, 1 << 21 | (slot << 3) << 5 | n), "%s.%s" % (ctrl, bus)
 
 
 def disk_scenario(name, kind, places, sizes, pattern, args="", cd="cdrom",

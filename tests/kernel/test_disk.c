@@ -87,7 +87,7 @@ TEST(disk_reads_the_host_pattern_everywhere_in_random_order)
 			order[i] = i;
 		rand_shuffle(order, nchunks, &seed);
 		for (uint32_t k = 0; k < nchunks; k++) {
-			daddr_t blk = order[k] * 64;
+			daddr_t blk = (daddr_t)order[k] * 64;
 			uint32_t n = 1 + rand32(&seed) % 64;
 			if ((uint64_t)blk + n > bd->nblocks)
 				n = bd->nblocks - blk;
@@ -354,7 +354,7 @@ TEST(disk_a_lost_interrupt_is_recovered_by_the_watchdog)
 TEST(disk_fault_injected_sectors_fail_alone_and_the_driver_goes_on)
 {
 	const char *opt = cmdline_opt("diskbad");
-	char name[8];
+	char name[BDEV_NAMELEN];
 	uint64_t rs, ws;
 
 	CHECK(opt != NULL, "boot with diskbad=NAME:READSECTOR:WRITESECTOR");
