@@ -20,7 +20,7 @@ NASMFLAGS := -f elf32 -g -F dwarf -Werror
 
 # The kernel, object by object.
 ARCH_OBJS := boot.o vectors.o swtch.o cpucheck.o desc.o trap.o pic.o vm.o power.o
-KERN_OBJS := main.o console.o panic.o ksym.o cmdline_opt.o pmem.o kmalloc.o \
+KERN_OBJS := main.o console.o panic.o ksym.o cmdline_opt.o pmem.o kmalloc.o bufq.o \
 	intr.o clock.o thread.o iodone.o bio.o bdev.o bcache.o physio.o \
 	shell.o cmds_sys.o cmds_blk.o cmds_dev.o ktest.o
 DRV_OBJS  := uart.o rtc.o ramdisk.o pci.o ata.o ide.o ahci.o

@@ -37,6 +37,7 @@
 #include "ahci_reg.h"
 #include "ata.h"
 #include "bdev.h"
+#include "bufq.h"
 #include "clock.h"
 #include "cmdline_opt.h"
 #include "console.h"
@@ -80,7 +81,7 @@ struct ahci_port {
 	uint32_t active;	     /* slots given to the HBA */
 	uint32_t queued_mask;	     /* of those, NCQ ones */
 	int isolate;		     /* re-issuing one at a time: how many */
-	struct buf *qhead, *qtail;   /* waiting, FIFO, via av_forw */
+	struct bufq queue;	     /* waiting, FIFO */
 	struct timeout watchdog;
 	struct ahci_stats stats;
 };
@@ -287,19 +288,15 @@ ahci_fill(struct ahci_port *p)
 
 	SPL_ASSERT_ATLEAST(IPL_BIO);
 	/* a non-queued command in a slot runs alone */
-	while (p->qhead && !(p->active & ~p->queued_mask)) {
-		struct buf *bp = p->qhead;
+	while (!bufq_empty(&p->queue) && !(p->active & ~p->queued_mask)) {
+		struct buf *bp = bufq_peek(&p->queue);
 		int single = (bp->b_flags & B_FLUSH) || !p->ncq || p->isolate;
 		if (single && p->active)
 			break; /* it runs alone: wait for the drain */
 		int slot = free_slot(p);
 		if (slot < 0)
 			break;
-		p->qhead = bp->av_forw;
-		if (!p->qhead)
-			p->qtail = NULL;
-		bp->av_forw = NULL;
-		slot_prepare(p, slot, bp, !single);
+		slot_prepare(p, slot, bufq_get(&p->queue), !single);
 		issue |= 1u << slot;
 		if (!single)
 			queued |= 1u << slot;
@@ -314,24 +311,6 @@ ahci_fill(struct ahci_port *p)
 		p->stats.max_inflight = n;
 	if (!p->watchdog.pending)
 		timeout_add(&p->watchdog, AHCI_TIMEOUT);
-}
-
-static void
-queue_put(struct ahci_port *p, struct buf *bp, int at_head)
-{
-	if (at_head) {
-		bp->av_forw = p->qhead;
-		p->qhead = bp;
-		if (!p->qtail)
-			p->qtail = bp;
-		return;
-	}
-	bp->av_forw = NULL;
-	if (p->qtail)
-		p->qtail->av_forw = bp;
-	else
-		p->qhead = bp;
-	p->qtail = bp;
 }
 
 /* Take bp out of its slot; the slot is free again. */
@@ -356,7 +335,7 @@ slot_finish(struct ahci_port *p, int slot)
 
 	if (p->isolate && !(bp->b_flags & B_FLUSH))
 		p->isolate--;
-	bp->av_back = NULL; /* the retry count */
+	bp->b_retries = 0;
 	return bp;
 }
 
@@ -432,20 +411,15 @@ ahci_recover(struct ahci_port *p, const char *why, int device_error)
 			if (!(failed & (1u << s)))
 				continue;
 			struct buf *bp = slot_take(p, s);
-			uintptr_t tries = (uintptr_t)bp->av_back;
-			if (!device_error && ++tries > AHCI_RETRIES) {
+			if (!device_error && ++bp->b_retries > AHCI_RETRIES) {
 				kprintf("%s: block %lld: giving up after %d "
 					"tries\n",
 					p->bd.name, bp->b_blkno, AHCI_RETRIES);
-				bioerror(bp, EIO);
-				bp->b_resid = bp->b_bcount;
-				bp->av_back = NULL;
 				p->stats.errors++;
-				biodone(bp);
+				biofail(bp, EIO);
 				continue;
 			}
-			bp->av_back = (struct buf *)tries;
-			queue_put(p, bp, 1);
+			bufq_put_head(&p->queue, bp);
 			p->isolate++;
 		}
 	}
@@ -755,8 +729,8 @@ ahci_enqueue(struct bdev *bd, struct buf *bp)
 	struct ahci_port *p = bd->softc;
 	int s = splbio();
 
-	bp->av_back = NULL; /* no retries yet */
-	queue_put(p, bp, 0);
+	bp->b_retries = 0;
+	bufq_put(&p->queue, bp);
 	ahci_fill(p);
 	splx(s);
 }
@@ -764,8 +738,8 @@ ahci_enqueue(struct bdev *bd, struct buf *bp)
 static void
 ahci_queue_only(struct bdev *bd, struct buf *bp)
 {
-	bp->av_back = NULL; /* no retries yet */
-	queue_put(bd->softc, bp, 0);
+	bp->b_retries = 0;
+	bufq_put(&((struct ahci_port *)bd->softc)->queue, bp);
 }
 
 /* The whole chain is queued before the slots are filled: the HBA takes

@@ -31,6 +31,7 @@
 
 #include "ata.h"
 #include "bdev.h"
+#include "bufq.h"
 #include "clock.h"
 #include "cmdline_opt.h"
 #include "console.h"
@@ -72,7 +73,7 @@ struct ide_channel {
 	uint16_t cmd, ctl, bm; /* I/O bases; bm 0: no bus master */
 	int irq;
 	struct ide_drive drive[2];
-	struct buf *queue;  /* waiting, C-LOOK order, via av_forw */
+	struct bufq queue;  /* waiting, in C-LOOK order from head */
 	struct buf *active; /* the command in the drive */
 	struct ide_drive *adrive;
 	int dma;	     /* the active command uses DMA */
@@ -203,34 +204,6 @@ pio_out(struct ide_channel *ch)
 			 : "d"(ch->cmd + IDE_DATA));
 }
 
-/* --- the queue --- */
-
-/* C-LOOK insertion, never before a flush already queued. */
-static void
-queue_insert(struct ide_channel *ch, struct buf *bp)
-{
-	struct buf **pp = &ch->queue, **start = &ch->queue;
-
-	for (struct buf *c = ch->queue; c; c = c->av_forw)
-		if (c->b_flags & B_FLUSH)
-			start = &c->av_forw;
-	if (bp->b_flags & B_FLUSH) {
-		while (*pp)
-			pp = &(*pp)->av_forw;
-	} else {
-		int second = bp->b_blkno < ch->head;
-		for (pp = start; *pp; pp = &(*pp)->av_forw) {
-			int c_second = (*pp)->b_blkno < ch->head;
-			if (second < c_second)
-				break; /* bp is in the first run, *pp not */
-			if (second == c_second && bp->b_blkno < (*pp)->b_blkno)
-				break;
-		}
-	}
-	bp->av_forw = *pp;
-	*pp = bp;
-}
-
 static void ide_start(struct ide_channel *ch);
 
 static void ide_enqueue(struct bdev *bd, struct buf *bp);
@@ -251,17 +224,13 @@ ide_done(struct ide_channel *ch, int error, int refused)
 	ch->stats.commands++;
 	if (error)
 		ch->stats.errors++;
-	if (refused) {
+	if (refused)
 		bdev_io_failed(&d->bd, bp, error, ide_enqueue);
-	} else {
-		if (error) {
-			bioerror(bp, error);
-			bp->b_resid = bp->b_bcount;
-		}
+	else if (error)
+		biofail(bp, error);
+	else
 		biodone(bp);
-	}
-	if (ch->queue)
-		ide_start(ch);
+	ide_start(ch);
 }
 
 /* The drive refused the active command: say what it said, and let the
@@ -352,11 +321,9 @@ static void
 ide_start(struct ide_channel *ch)
 {
 	SPL_ASSERT_ATLEAST(IPL_BIO);
-	if (ch->active || !ch->queue)
+	if (ch->active || bufq_empty(&ch->queue))
 		return;
-	struct buf *bp = ch->queue;
-	ch->queue = bp->av_forw;
-	bp->av_forw = NULL;
+	struct buf *bp = bufq_get(&ch->queue);
 	ch->active = bp;
 	ch->adrive = bdev_lookup(bp->b_dev)->softc;
 	ide_issue(ch);
@@ -660,7 +627,7 @@ ide_enqueue(struct bdev *bd, struct buf *bp)
 	struct ide_drive *d = bd->softc;
 	int s = splbio();
 
-	queue_insert(d->ch, bp);
+	bufq_put_clook(&d->ch->queue, bp, d->ch->head);
 	ide_start(d->ch);
 	splx(s);
 }

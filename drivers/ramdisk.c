@@ -19,6 +19,7 @@
 #include <stddef.h>
 
 #include "bdev.h"
+#include "bufq.h"
 #include "clock.h"
 #include "cmdline_opt.h"
 #include "console.h"
@@ -37,10 +38,10 @@
 
 struct rd_softc {
 	struct bdev bd;
-	uint8_t *data;		   /* the disk's contents */
-	int async;		   /* rd1: completed from the clock interrupt */
-	uint32_t latency;	   /* ticks from strategy to completion */
-	struct buf *qhead, *qtail; /* pending requests, via av_forw */
+	uint8_t *data;	   /* the disk's contents */
+	int async;	   /* rd1: completed from the clock interrupt */
+	uint32_t latency;  /* ticks from strategy to completion */
+	struct bufq queue; /* pending requests, FIFO */
 	struct intrhand *ih;
 	uint64_t ios;
 	daddr_t bad_blk; /* ramdisk_inject_error: fails any I/O touching it */
@@ -49,7 +50,8 @@ struct rd_softc {
 
 static struct rd_softc rd[RD_UNITS];
 
-static void
+/* Move bp's data; 0, or the injected error. */
+static int
 rd_transfer(struct rd_softc *sc, struct buf *bp)
 {
 	/* bdev_validate has put b_blkno inside the disk, which is in memory */
@@ -58,16 +60,26 @@ rd_transfer(struct rd_softc *sc, struct buf *bp)
 
 	if (sc->bad_error && sc->bad_blk >= bp->b_blkno &&
 	    sc->bad_blk < bp->b_blkno + (daddr_t)nblk) {
-		bioerror(bp, sc->bad_error);
-		bp->b_resid = bp->b_bcount;
 		sc->ios++;
-		return;
+		return sc->bad_error;
 	}
 	if (bp->b_flags & B_READ)
 		memcpy(bp->b_un.b_addr, disk, bdev_xfer_bytes(bp));
 	else
 		memcpy(disk, bp->b_un.b_addr, bdev_xfer_bytes(bp));
 	sc->ios++;
+	return 0;
+}
+
+static void
+rd_complete(struct rd_softc *sc, struct buf *bp)
+{
+	int err = rd_transfer(sc, bp);
+
+	if (err)
+		biofail(bp, err);
+	else
+		biodone(bp);
 }
 
 /* Queue one validated buf; rd0 completes it here and now. */
@@ -77,20 +89,12 @@ rd_start(struct bdev *bd, struct buf *bp)
 	struct rd_softc *sc = bd->softc;
 
 	if (!sc->async) {
-		rd_transfer(sc, bp);
-		biodone(bp);
+		rd_complete(sc, bp);
 		return;
 	}
-	/* av_back is the driver's to use while it holds bp: rd1 keeps the
-	 * tick the request is due there. */
-	bp->av_back = (struct buf *)(uintptr_t)(clock_ticks() + sc->latency);
+	bp->b_deadline = clock_ticks() + sc->latency; /* when it is due */
 	int s = splclock(); /* the queue is shared with the clock interrupt */
-	bp->av_forw = NULL;
-	if (sc->qtail)
-		sc->qtail->av_forw = bp;
-	else
-		sc->qhead = bp;
-	sc->qtail = bp;
+	bufq_put(&sc->queue, bp);
 	splx(s);
 }
 
@@ -109,15 +113,10 @@ rd_intr(void *arg)
 	struct rd_softc *sc = arg;
 	uint64_t now = clock_ticks();
 
-	while (sc->qhead && (uint64_t)(uintptr_t)sc->qhead->av_back <= now) {
-		struct buf *bp = sc->qhead;
-		sc->qhead = bp->av_forw;
-		if (!sc->qhead)
-			sc->qtail = NULL;
-		bp->av_forw = bp->av_back = NULL;
-		rd_transfer(sc, bp);
-		biodone(bp); /* from interrupt level: deferred to INTIODONE */
-	}
+	while (!bufq_empty(&sc->queue) &&
+	       bufq_peek(&sc->queue)->b_deadline <= now)
+		/* from interrupt level: biodone defers to INTIODONE */
+		rd_complete(sc, bufq_get(&sc->queue));
 	return 0; /* the clock's own handler claims the IRQ */
 }
 

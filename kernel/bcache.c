@@ -496,6 +496,13 @@ bdwrite(struct buf *bp)
 	brelse(bp);
 }
 
+/* Is bp one of the cache's buffer headers? */
+int
+bcache_owns(const struct buf *bp)
+{
+	return bc.hdr && bp >= bc.hdr && bp < bc.hdr + bc.nbuf;
+}
+
 void
 brelse(struct buf *bp)
 {

@@ -39,6 +39,7 @@ int bflush(dev_t dev);
 void binval(dev_t dev);
 int bsync(void);
 struct buf *bcache_peek(dev_t dev, daddr_t blkno);
+int bcache_owns(const struct buf *bp);
 int bcache_resize(int nbuf);
 
 extern struct bcache_stats {

@@ -92,14 +92,6 @@ bdev_at(int i)
 	return i >= 0 && i < nbdev ? bdevs[i] : NULL;
 }
 
-static void
-fail(struct buf *bp, int error)
-{
-	bioerror(bp, error);
-	bp->b_resid = bp->b_bcount;
-	biodone(bp);
-}
-
 /*
  * Hand a chain of bufs to their devices.  Every buf is marked in flight
  * (bio_issue) before any driver sees it.  Never sleeps.
@@ -123,11 +115,17 @@ bdev_strategy(struct buf *chain)
 			for (struct buf *b = bp, *n; b; b = n) {
 				n = b->av_forw;
 				b->av_forw = NULL;
-				fail(b, ENXIO);
+				biofail(b, ENXIO);
 			}
 			continue;
 		}
+		/* AIX's rule, which iodine keeps: the strategy routine may
+		 * run at interrupt level, so it never sleeps; tsleep panics
+		 * if it tries (the per-thread mark survives preemption) */
+		const char *outer = curthread->in_strategy;
+		curthread->in_strategy = bd->name;
 		bd->strategy(bp);
+		curthread->in_strategy = outer;
 	}
 }
 
@@ -140,7 +138,7 @@ int
 bdev_validate(const struct bdev *bd, struct buf *bp)
 {
 	if (!bp->b_bcount || bp->b_bcount % DEV_BSIZE || !bp->b_un.b_addr) {
-		fail(bp, EINVAL);
+		biofail(bp, EINVAL);
 		return 0;
 	}
 	/* All in 64 bits: the blocks left to the end of a disk of 2^32
@@ -151,7 +149,7 @@ bdev_validate(const struct bdev *bd, struct buf *bp)
 		return 0;
 	}
 	if (bp->b_blkno < 0 || (uint64_t)bp->b_blkno >= bd->nblocks) {
-		fail(bp, ENXIO);
+		biofail(bp, ENXIO);
 		return 0;
 	}
 	uint64_t left = bd->nblocks - (uint64_t)bp->b_blkno; /* >= 1 */
@@ -248,7 +246,7 @@ nomem:
 		kids = next;
 	}
 	kfree(sp);
-	fail(bp, ENOMEM);
+	biofail(bp, ENOMEM);
 	return 0;
 }
 
@@ -348,9 +346,7 @@ bdev_io_failed(struct bdev *bd, struct buf *bp, int error,
 		/* one block (or narrowing's own, which reports it) */
 		if (bp->b_iodone != narrow_done && !(bp->b_flags & B_FLUSH))
 			io_error_report(bd, bp, bp->b_blkno, error);
-		bioerror(bp, error);
-		bp->b_resid = bp->b_bcount;
-		biodone(bp);
+		biofail(bp, error);
 		return;
 	}
 	nw->bd = bd;

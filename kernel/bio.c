@@ -27,13 +27,21 @@
  */
 #include "buf.h"
 
+#include <stddef.h>
+
+#include "bcache.h"
 #include "cpu.h"
 #include "errno.h"
 #include "intr.h"
 #include "kmalloc.h"
 #include "panic.h"
+#include "string.h"
 
 void brelse(struct buf *bp);
+
+#define RBUF_QUARANTINE 16 /* freed raw headers held back (freerbuf) */
+#define RBUF_POISON	0xDB
+#define RBUF_POISON32	0xDBDBDBDBu
 
 /* Called for every buf handed to a strategy routine (bdev.c). */
 void
@@ -52,6 +60,8 @@ bio_issue(struct buf *bp)
 		bp->b_saved_dev = bp->b_dev;
 		bp->b_saved_blkno = bp->b_blkno;
 		bp->b_saved_addr = bp->b_un.b_addr;
+		bp->b_saved_forw = bp->b_forw;
+		bp->b_saved_back = bp->b_back;
 	}
 	irq_restore(fl);
 }
@@ -59,6 +69,10 @@ bio_issue(struct buf *bp)
 static void
 biodone_check(struct buf *bp)
 {
+	if ((uint32_t)bp->b_iodepth == RBUF_POISON32)
+		panic("biodone: raw buf %p was freed (freerbuf) before this "
+		      "biodone",
+		      (void *)bp);
 	if (bp->b_iodepth <= 0)
 		panic("biodone: buf %p (dev %d,%d blk %lld) is not in flight: "
 		      "biodone called twice, or on a buf never issued",
@@ -78,6 +92,14 @@ biodone_check(struct buf *bp)
 	if (bp->b_un.b_addr != bp->b_saved_addr)
 		panic("biodone: the driver changed b_un of buf %p (%p, was %p)",
 		      (void *)bp, bp->b_un.b_addr, bp->b_saved_addr);
+	/* A cache buffer's hash links move when its neighbours come and go;
+	 * any other buf's are nobody's to change while it is in flight. */
+	if (!bcache_owns(bp) &&
+	    (bp->b_forw != bp->b_saved_forw || bp->b_back != bp->b_saved_back))
+		panic("biodone: the driver changed b_forw/b_back of buf %p "
+		      "(%p/%p, was %p/%p)",
+		      (void *)bp, (void *)bp->b_forw, (void *)bp->b_back,
+		      (void *)bp->b_saved_forw, (void *)bp->b_saved_back);
 }
 
 void
@@ -145,6 +167,16 @@ bioerror(struct buf *bp, int error)
 	}
 }
 
+/* Complete bp as failed with `error`, nothing transferred: the one way
+ * every driver and layer fails a buf. */
+void
+biofail(struct buf *bp, int error)
+{
+	bioerror(bp, error);
+	bp->b_resid = bp->b_bcount;
+	biodone(bp);
+}
+
 int
 geterror(const struct buf *bp)
 {
@@ -167,12 +199,50 @@ getrbuf(void)
 	return bp;
 }
 
+/*
+ * A freed raw header is poisoned and held back for RBUF_QUARANTINE more
+ * frees before its memory is reused; when it leaves, every byte must
+ * still be poison.  A driver that touched a buf after biodone (and after
+ * its owner freed it) is caught here, naming the header; a biodone or
+ * freerbuf on a header already freed is caught by the poison in
+ * b_iodepth.
+ */
+
+static struct {
+	struct buf *held[RBUF_QUARANTINE];
+	int next;
+} rq;
+
+static void
+rbuf_check_poison(struct buf *bp)
+{
+	const uint8_t *p = (const uint8_t *)bp;
+
+	for (size_t i = 0; i < sizeof(*bp); i++)
+		if (p[i] != RBUF_POISON)
+			panic("freerbuf: raw buf %p was written after it was "
+			      "freed (byte %u is 0x%02x): a driver or layer "
+			      "touched it after biodone",
+			      (void *)bp, (unsigned)i, p[i]);
+}
+
 void
 freerbuf(struct buf *bp)
 {
+	if ((uint32_t)bp->b_iodepth == RBUF_POISON32)
+		panic("freerbuf: raw buf %p freed twice", (void *)bp);
 	if (!(bp->b_flags & B_RAW))
 		panic("freerbuf: buf %p is not from getrbuf", (void *)bp);
 	if (bp->b_iodepth)
 		panic("freerbuf: buf %p is still in flight", (void *)bp);
-	kfree(bp);
+	memset(bp, RBUF_POISON, sizeof(*bp));
+	uint32_t fl = irq_save();
+	struct buf *old = rq.held[rq.next];
+	rq.held[rq.next] = bp;
+	rq.next = (rq.next + 1) % RBUF_QUARANTINE;
+	irq_restore(fl);
+	if (old) {
+		rbuf_check_poison(old);
+		kfree(old);
+	}
 }

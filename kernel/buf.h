@@ -76,6 +76,11 @@ struct buf {
 	void (*b_iodone)(struct buf *bp); /* completion routine, or NULL */
 	void *b_private;		  /* for whoever set b_iodone */
 
+	/* the driver's while it holds the buf (not av_back: a 64-bit tick
+	 * does not fit in a pointer) */
+	int b_retries;	     /* tries so far (AHCI) */
+	uint64_t b_deadline; /* tick it is due or times out (rd1) */
+
 	/* what the cache and the block layer keep */
 	struct buf *b_lrunext, *b_lruprev; /* the cache's free list */
 	uint32_t b_bufsize;		   /* bytes of memory at b_addr */
@@ -83,6 +88,8 @@ struct buf {
 	int b_iodepth;	   /* strategy calls not yet matched by biodone: 1 for a
 			  plain request, more while layers are stacked */
 	dev_t b_saved_dev; /* as handed to strategy, for the checks */
+	struct buf *b_saved_forw, *b_saved_back; /* (not the cache's: its
+						    chains move underneath) */
 	daddr_t b_saved_blkno;
 	void *b_saved_addr;
 };
@@ -92,6 +99,7 @@ void biodone(struct buf *bp);
 void iodone(struct buf *bp); /* AIX's name: the same function */
 int biowait(struct buf *bp);
 void bioerror(struct buf *bp, int error);
+void biofail(struct buf *bp, int error);
 int geterror(const struct buf *bp);
 struct buf *getrbuf(void);
 void freerbuf(struct buf *bp);

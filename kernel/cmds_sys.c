@@ -184,6 +184,29 @@ crash_overflow_thread(void *arg)
 	crash_recurse(0);
 }
 
+/* A driver whose strategy routine sleeps, as none may. */
+static void __attribute__((noinline)) crash_sleepy_strategy(struct buf *chain)
+{
+	static int nobody;
+
+	(void)chain;
+	tsleep(&nobody, "sleepy", 1);
+}
+
+static struct bdev crash_sleepy = {
+	.name = "sleepy0",
+	.dev = makedev(15, 0),
+	.nblocks = 8,
+	.maxxfer = DEV_BSIZE,
+	.strategy = crash_sleepy_strategy,
+};
+
+static void
+crash_iodone(struct buf *bp)
+{
+	(void)bp;
+}
+
 /* Kernel bugs in the block layer, each caught by its check. */
 static void __attribute__((noinline)) crash_block_bug(const char *which)
 {
@@ -205,6 +228,32 @@ static void __attribute__((noinline)) crash_block_bug(const char *which)
 		bio_issue(&b);
 		b.b_blkno = 6; /* what a driver must not do */
 		biodone(&b);
+	} else if (!strcmp(which, "dev")) {
+		bio_issue(&b);
+		b.b_dev = makedev(major(b.b_dev), minor(b.b_dev) + 1);
+		biodone(&b);
+	} else if (!strcmp(which, "addr")) {
+		bio_issue(&b);
+		b.b_un.b_addr = data + 16;
+		biodone(&b);
+	} else if (!strcmp(which, "uaf")) {
+		struct buf *bp = getrbuf();
+		if (!bp)
+			return;
+		freerbuf(bp);
+		bp->b_resid = 5; /* a driver still holding it after biodone */
+		for (int i = 0; i < 64; i++) /* push it out of quarantine */
+			freerbuf(getrbuf());
+	} else if (!strcmp(which, "forw")) {
+		bio_issue(&b);
+		b.b_forw = &b; /* the cache's links, not the driver's */
+		biodone(&b);
+	} else if (!strcmp(which, "sleep")) {
+		if (bdev_register(&crash_sleepy) && !bdev_by_name("sleepy0"))
+			return;
+		b.b_dev = crash_sleepy.dev;
+		b.b_iodone = crash_iodone;
+		bdev_strategy(&b);
 	} else if (!strcmp(which, "rawbuf")) {
 		struct buf *bp = getrbuf(); /* and no b_iodone */
 		bp->b_dev = b.b_dev;
@@ -218,7 +267,9 @@ static void __attribute__((noinline)) crash_block_bug(const char *which)
 	}
 }
 
-SHELL_CMD(crash, "divide|null|ud|panic|stack|biodone|brelse|blkno|rawbuf",
+SHELL_CMD(crash,
+	  "divide|null|ud|panic|stack|biodone|brelse|blkno|dev|addr|forw|"
+	  "rawbuf|sleep|uaf",
 	  "fault on purpose, to see the report")
 {
 	if (argc != 2)
@@ -232,7 +283,10 @@ SHELL_CMD(crash, "divide|null|ud|panic|stack|biodone|brelse|blkno|rawbuf",
 	else if (!strcmp(argv[1], "panic"))
 		panic("crash: panic requested from the shell");
 	else if (!strcmp(argv[1], "biodone") || !strcmp(argv[1], "brelse") ||
-		 !strcmp(argv[1], "blkno") || !strcmp(argv[1], "rawbuf"))
+		 !strcmp(argv[1], "blkno") || !strcmp(argv[1], "dev") ||
+		 !strcmp(argv[1], "addr") || !strcmp(argv[1], "forw") ||
+		 !strcmp(argv[1], "rawbuf") || !strcmp(argv[1], "sleep") ||
+		 !strcmp(argv[1], "uaf"))
 		crash_block_bug(argv[1]);
 	else if (!strcmp(argv[1], "stack")) {
 		struct thread *t =

@@ -12,12 +12,12 @@
 
 #include <stddef.h>
 
+#include "bufq.h"
 #include "cpu.h"
 #include "intr.h"
 
 static struct {
-	struct buf *head, *tail; /* linked through av_forw */
-	uint32_t depth;
+	struct bufq q;
 	struct softint *si;
 } iodq;
 
@@ -29,17 +29,10 @@ iodone_run(void *arg)
 	(void)arg;
 	for (;;) {
 		uint32_t fl = irq_save();
-		struct buf *bp = iodq.head;
-		if (bp) {
-			iodq.head = bp->av_forw;
-			if (!iodq.head)
-				iodq.tail = NULL;
-			iodq.depth--;
-		}
+		struct buf *bp = bufq_get(&iodq.q);
 		irq_restore(fl);
 		if (!bp)
 			return;
-		bp->av_forw = NULL;
 		biodone_finish(bp);
 	}
 }
@@ -55,14 +48,9 @@ iodone_defer(struct buf *bp)
 {
 	uint32_t fl = irq_save();
 
-	bp->av_forw = NULL;
-	if (iodq.tail)
-		iodq.tail->av_forw = bp;
-	else
-		iodq.head = bp;
-	iodq.tail = bp;
-	if (++iodq.depth > iodone_stats.max_depth)
-		iodone_stats.max_depth = iodq.depth;
+	bufq_put(&iodq.q, bp);
+	if (iodq.q.len > iodone_stats.max_depth)
+		iodone_stats.max_depth = iodq.q.len;
 	iodone_stats.deferred++;
 	irq_restore(fl);
 	softint_schedule(iodq.si);

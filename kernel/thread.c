@@ -356,6 +356,10 @@ tsleep(const void *chan, const char *wmesg, uint32_t timo)
 		panic("tsleep: called from an interrupt handler (%s)", wmesg);
 	if (curthread == idle_thread)
 		panic("tsleep: the idle thread must not sleep");
+	if (curthread->in_strategy)
+		panic("tsleep: the strategy routine of %s tried to sleep (%s): "
+		      "a strategy routine queues and returns, it never sleeps",
+		      curthread->in_strategy, wmesg);
 	uint32_t fl = irq_save();
 	struct thread *t = curthread;
 	t->wchan = chan;

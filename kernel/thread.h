@@ -39,8 +39,10 @@ struct thread {
 	uint32_t stack; /* lowest address: the guard page */
 	void (*fn)(void *);
 	void *arg;
-	uint64_t ticks; /* clock ticks it was running for */
-	int detached;	/* nobody will join: reap it when it exits */
+	uint64_t ticks;		 /* clock ticks it was running for */
+	int detached;		 /* nobody will join: reap it when it exits */
+	const char *in_strategy; /* the device whose strategy routine it is
+				    running (bdev_strategy), or NULL */
 };
 
 extern struct thread *curthread;

@@ -1113,6 +1113,44 @@ def crash_blkno():
                           ["biodone", "crash_block_bug"] + SHELL_FRAMES)
 
 
+@scenario("crash_dev")
+def crash_dev():
+    return crash_scenario("dev", r"^panic: biodone: the driver changed "
+                          r"b_dev of buf [0-9a-fx]+ \(1,1, was 1,0\)",
+                          ["biodone", "crash_block_bug"] + SHELL_FRAMES)
+
+
+@scenario("crash_addr")
+def crash_addr():
+    return crash_scenario("addr", r"^panic: biodone: the driver changed "
+                          r"b_un of buf [0-9a-fx]+ \([0-9a-fx]+, was ",
+                          ["biodone", "crash_block_bug"] + SHELL_FRAMES)
+
+
+@scenario("crash_forw")
+def crash_forw():
+    return crash_scenario("forw", r"^panic: biodone: the driver changed "
+                          r"b_forw/b_back of buf [0-9a-fx]+",
+                          ["biodone", "crash_block_bug"] + SHELL_FRAMES)
+
+
+@scenario("crash_sleep")
+def crash_sleep():
+    return crash_scenario("sleep", r"^panic: tsleep: the strategy routine "
+                          r"of sleepy0 tried to sleep \(sleepy\)",
+                          ["tsleep", "crash_sleepy_strategy",
+                           "bdev_strategy", "crash_block_bug"] +
+                          SHELL_FRAMES)
+
+
+@scenario("crash_uaf")
+def crash_uaf():
+    return crash_scenario("uaf", r"^panic: freerbuf: raw buf [0-9a-fx]+ was "
+                          r"written after it was freed \(byte \d+ is 0x",
+                          ["freerbuf",
+                           "crash_block_bug"] + SHELL_FRAMES)
+
+
 @scenario("crash_rawbuf")
 def crash_rawbuf():
     return crash_scenario("rawbuf", r"^panic: bio_issue: raw buf [0-9a-fx]+ "
