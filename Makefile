@@ -9,31 +9,34 @@ QEMU     ?= qemu-system-i386
 PYTHON   ?= python3
 B        := build
 
+# Where the kernel's sources are (the block layer has kernel/blk/).
+SRC_DIRS := arch/i386 kernel kernel/blk drivers lib tests/kernel
+
 # i586: every PC CPU with a TSC (arch/i386/cpucheck.c), no CMOV
 CFLAGS := -std=gnu11 -O2 -g -march=i586 -mtune=generic -m32 \
 	-ffreestanding -nostdlib -fno-pic -fno-pie -fno-stack-protector \
 	-fno-omit-frame-pointer -fno-optimize-sibling-calls -mgeneral-regs-only -fno-asynchronous-unwind-tables \
 	-Wall -Wextra -Werror -MMD -MP \
-	-Iarch/i386 -Ikernel -Idrivers -Ilib
+	$(addprefix -I,$(SRC_DIRS))
 LDFLAGS := -nostdlib -no-pie -Wl,--build-id=none -Wl,-z,noexecstack -T linker.ld
 NASMFLAGS := -f elf32 -g -F dwarf -Werror
 
-# The kernel, object by object.
+# The kernel, object by object, folder by folder: the path of a request
+# reads drivers/ -> kernel/blk/ (the block layer) -> kernel/ (the core).
 ARCH_OBJS := boot.o vectors.o swtch.o cpucheck.o desc.o trap.o pic.o vm.o power.o
-KERN_OBJS := main.o console.o panic.o ksym.o cmdline_opt.o pmem.o kmalloc.o bufq.o \
-	intr.o clock.o thread.o iodone.o bio.o bdev.o bcache.o physio.o \
-	shell.o cmds_sys.o cmds_blk.o cmds_dev.o ktest.o
+KERN_OBJS := main.o console.o panic.o ksym.o cmdline_opt.o pmem.o kmalloc.o \
+	intr.o clock.o thread.o shell.o cmds_sys.o cmds_blk.o cmds_dev.o ktest.o
+BLK_OBJS  := bio.o iodone.o bufq.o bdev.o bcache.o physio.o
 DRV_OBJS  := uart.o rtc.o ramdisk.o pci.o ata.o ide.o ahci.o
 LIB_OBJS  := string.o printf.o errno.o cmdline.o sort.o hexdump.o \
 	pattern.o
 TEST_OBJS := test_lib.o test_clock.o test_intr.o test_mem.o test_ksym.o \
 	test_spl.o test_thread.o test_bio.o test_bcache.o test_physio.o test_disk.o disktest.o test_bigdisk.o bench_intr.o bench_bio.o bench_disk.o
 
-OBJS := $(addprefix $(B)/arch/,$(ARCH_OBJS)) \
-	$(addprefix $(B)/kernel/,$(KERN_OBJS)) \
-	$(addprefix $(B)/drivers/,$(DRV_OBJS)) \
-	$(addprefix $(B)/lib/,$(LIB_OBJS)) \
-	$(addprefix $(B)/tests/,$(TEST_OBJS))
+OBJS := $(addprefix $(B)/obj/,$(ARCH_OBJS) $(KERN_OBJS) $(BLK_OBJS) \
+	$(DRV_OBJS) $(LIB_OBJS) $(TEST_OBJS))
+vpath %.c $(SRC_DIRS)
+vpath %.asm arch/i386
 
 # QEMU: the machine `make run` boots.  isa-debug-exit lets `halt` end QEMU.
 MACHINE   ?= pc
@@ -58,30 +61,15 @@ help:
 deps:
 	@scripts/deps
 
-$(B)/arch/%.o: arch/i386/%.c
+# One rule for every C file, one for the assembly: vpath finds the source.
+$(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c -o $@ $<
-$(B)/arch/%.o: arch/i386/%.asm
+$(B)/obj/%.o: %.asm
 	@mkdir -p $(@D)
 	@echo "  NASM    $<"
 	@$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) -o $@ $<
-$(B)/kernel/%.o: kernel/%.c
-	@mkdir -p $(@D)
-	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) -c -o $@ $<
-$(B)/drivers/%.o: drivers/%.c
-	@mkdir -p $(@D)
-	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) -c -o $@ $<
-$(B)/lib/%.o: lib/%.c
-	@mkdir -p $(@D)
-	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) -c -o $@ $<
-$(B)/tests/%.o: tests/kernel/%.c
-	@mkdir -p $(@D)
-	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) -c -o $@ $<
 
 # A change of flags rebuilds everything.
 $(OBJS): Makefile
@@ -134,13 +122,13 @@ bench: deps all
 	$(PYTHON) tests/run.py --bench '$(BENCH)'
 
 
-SRCS := $(wildcard arch/i386/*.c arch/i386/*.h kernel/*.c kernel/*.h \
-	drivers/*.c drivers/*.h lib/*.c lib/*.h tests/kernel/*.c tests/host/*.c)
+SRCS := $(wildcard $(addsuffix /*.c,$(SRC_DIRS)) \
+	$(addsuffix /*.h,$(SRC_DIRS)) tests/host/*.c)
 lint:
 	@command -v cppcheck >/dev/null && command -v clang-format >/dev/null || \
 		{ echo "lint: cppcheck or clang-format missing: run scripts/deps"; exit 1; }
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-		--inline-suppr --std=c11 --platform=unix32 -Iarch/i386 -Ikernel -Idrivers -Ilib \
+		--inline-suppr --std=c11 --platform=unix32 $(addprefix -I,$(SRC_DIRS)) \
 		--suppress=missingIncludeSystem $(filter %.c,$(SRCS))
 	clang-format --dry-run --Werror $(SRCS)
 

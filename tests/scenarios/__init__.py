@@ -1,0 +1,1 @@
+"""The scenarios tests/run.py runs, grouped by what they test."""

@@ -1,0 +1,185 @@
+"""tests/scenarios/core.py: the host unit tests, the in-kernel tests, the
+shell, reboot and gdb."""
+
+import os
+import re
+import subprocess
+import time
+
+from harness import (BUILD, Checks, EXIT_OK, KERNEL_ELF, LOGS, Machine, PROMPT,
+                     ROOT, Timeout, boot_to_results, boot_to_shell, free_port,
+                     parse_ktap, run_kernel_tests, scenario)
+
+
+@scenario("host")
+def host_unit_tests():
+    exe = os.path.join(BUILD, "host", "test_lib")
+    p = subprocess.run([exe], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       timeout=60)
+    text = p.stdout.decode(errors="replace")
+    with open(os.path.join(LOGS, "host.log"), "w") as f:
+        f.write(text)
+    return parse_ktap("host", text, p.returncode in (0, 1),
+                      "exit status %d" % p.returncode)
+
+
+@scenario("kernel")
+def kernel_tests():
+    return run_kernel_tests("kernel", "-disk_*,-bigdisk_*")  # the disk scenarios
+
+
+@scenario("kernel_slowdisk")
+def kernel_tests_slow_async_disk():
+    """The block-layer battery again with rd1 five ticks slow, so more
+    requests overlap in its queue."""
+    return run_kernel_tests("kernel_slowdisk", "*b_iodone*,*biodone*,"
+                            "a_chain*,a_request*,a_split*,a_stacked*,"
+                            "physio*,a_delayed*,threads_hammering*",
+                            args="rdlatency=5")
+
+
+@scenario("bench")
+def bench_smoke():
+    """The benchmarks run and their sanity checks hold (no timing verdict:
+    figures are for make bench)."""
+    return boot_to_results("bench", 300, args="bench panic=exit")[0]
+
+
+@scenario("shell")
+def shell_tests():
+    c = Checks("shell")
+    m = boot_to_shell("shell", args="foo=bar verbose")
+    try:
+        with c.test("help_lists_every_command"):
+            out = m.cmd("help")
+            for name in ("help", "mem", "intr", "uptime", "cmdline", "halt",
+                         "reboot", "crash"):
+                assert re.search(r"^  %s " % name, out, re.M), \
+                    "help does not list %s:\n%s" % (name, out)
+        with c.test("help_describes_one_command"):
+            out = m.cmd("help uptime")
+            assert "time since boot" in out, out
+        with c.test("unknown_command_is_a_one_line_error"):
+            out = m.cmd("frobnicate 1 2")
+            assert out == "frobnicate: unknown command (try 'help')", \
+                repr(out)
+        with c.test("bad_arguments_print_usage"):
+            out = m.cmd("uptime now")
+            assert out.startswith("usage: uptime"), repr(out)
+            out = m.cmd("halt soon")
+            assert "halt: status must be a number" in out, repr(out)
+            out = m.cmd("crash sideways")
+            assert "crash: sideways: no such fault" in out, repr(out)
+        with c.test("too_many_arguments_are_refused"):
+            out = m.cmd("help " + " ".join(["x"] * 20))
+            assert "too many arguments" in out, repr(out)
+        with c.test("uptime_follows_the_wall_clock"):
+            rx = r"up (\d+)\.(\d+) s \((\d+) clock ticks at 1000 Hz\)"
+            m1 = re.search(rx, m.cmd("uptime"))
+            t0 = time.monotonic()
+            time.sleep(2)
+            m2 = re.search(rx, m.cmd("uptime"))
+            host = time.monotonic() - t0
+            assert m1 and m2, "uptime output not understood"
+            guest = (int(m2.group(1)) + int(m2.group(2)) / 1000) - \
+                (int(m1.group(1)) + int(m1.group(2)) / 1000)
+            assert abs(guest - host) < 0.5, \
+                "guest says %.3f s passed, host %.3f s" % (guest, host)
+        with c.test("mem_reports_sizes_with_units"):
+            out = m.cmd("mem")
+            assert re.search(r"RAM\s+\d+(\.\d)? MiB usable, \d+(\.\d)? MiB "
+                             r"free", out), out
+            assert re.search(r"kmalloc\s+\d+(\.\d)? [KM]?i?B in use", out), out
+        with c.test("intr_counts_interrupts_and_their_latency"):
+            out = m.cmd("intr")
+            row = r"^\s+%d\s+(\d+)\s+\d+\s+\d+\s+(\d+) cyc\s+[\d.]+ us\s+%s$"
+            clock = re.search(row % (0, r"clock(,\w+)*"), out, re.M)
+            com1 = re.search(row % (4, "com1"), out, re.M)
+            assert clock and int(clock.group(1)) > 100, out
+            assert int(clock.group(2)) > 0, "no clock latency:\n" + out
+            assert com1 and int(com1.group(1)) > 0, out
+            for soft in ("iodone", "softclock"):
+                assert re.search(r"^%s\s+\d\s+\d+\s+\d+ cyc" % soft, out,
+                                 re.M), "no %s row:\n%s" % (soft, out)
+            assert re.search(r"spurious: IRQ 7 \d+, IRQ 15 \d+", out), out
+        with c.test("ps_lists_threads_and_what_they_wait_for"):
+            out = m.cmd("ps")
+            assert re.search(r"^\s+0\s+main\s+run\s+-", out, re.M), out
+            assert re.search(r"^\s+\d+\s+idle\s+(ready|run)\s", out,
+                             re.M), out
+        with c.test("cmdline_shows_the_options"):
+            out = m.cmd("cmdline")
+            assert "cmdline: foo=bar verbose" in out, out
+            assert 'foo = "bar"' in out and 'verbose = ""' in out, out
+        with c.test("backspace_erases_a_character"):
+            out = m.cmd("uptimxx\x7f\x7fe")
+            assert "up " in out, repr(out)
+        with c.test("ctrl_u_erases_the_line"):
+            out = m.cmd("garbage\x15uptime")
+            assert "up " in out and "unknown" not in out, repr(out)
+        with c.test("ctrl_c_cancels_the_line"):
+            m.send("halt\x03")
+            m.expect(r"\^C\n" + re.escape(PROMPT), 10)
+            out = m.cmd("uptime")
+            assert "up " in out, "shell not alive after ^C: " + repr(out)
+        with c.test("up_arrow_recalls_history"):
+            m.cmd("help mem")
+            m.cmd("uptime")
+            out = m.cmd("\x1b[A\x1b[A")
+            assert "usage" in out or "memory" in out, repr(out)
+        with c.test("halt_powers_off_with_status"):
+            m.send("halt 7\r")
+            code = m.wait_exit(30)
+            assert code == 15, "QEMU exit status %d, expected 15" % code
+    except Timeout as e:
+        c.add("shell_alive", False, str(e))
+    finally:
+        m.close()
+    return c.results
+
+
+@scenario("reboot")
+def reboot_test():
+    c = Checks("reboot")
+    m = boot_to_shell("reboot", reboot=True)
+    try:
+        with c.test("reboot_restarts_the_kernel"):
+            m.send("reboot\r")
+            m.expect("rebooting", 10)
+            m.expect(r"iodine [\d.]+: booting", 60)
+            m.expect(re.escape(PROMPT), 60)
+            m.send("halt\r")
+            assert m.wait_exit(30) == EXIT_OK
+    finally:
+        m.close()
+    return c.results
+
+
+@scenario("gdb")
+def gdb_test():
+    """gdb on QEMU's stub: a breakpoint on a kernel function is hit and the
+    backtrace names its callers, with the repo's gdb script loaded."""
+    c = Checks("gdb")
+    port = free_port()
+    m = Machine("gdb", gdb_port=port)
+    try:
+        with c.test("breakpoint_hits_and_bt_names_callers"):
+            p = subprocess.run(
+                ["gdb", "-q", "-nx", "-batch",
+                 "-ex", "file " + KERNEL_ELF,
+                 "-ex", "target remote 127.0.0.1:%d" % port,
+                 "-x", os.path.join(ROOT, "scripts", "iodine.gdb"),
+                 "-ex", "break pic_init",
+                 "-ex", "continue",
+                 "-ex", "bt",
+                 "-ex", "kill"],
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+            out = p.stdout.decode(errors="replace")
+            with open(os.path.join(LOGS, "gdb-session.log"), "w") as f:
+                f.write(out)
+            assert re.search(r"Breakpoint 1, .*pic_init", out), out
+            assert re.search(r"^#0 .*pic_init", out, re.M), out
+            assert re.search(r"^#1 .* in kmain", out, re.M), out
+    finally:
+        m.close()
+    return c.results
