@@ -60,7 +60,11 @@
 #define AHCI_TABLE_SIZE (AHCI_CMD_TABLE_PRDT + AHCI_NPRD * 16)
 #define AHCI_TIMEOUT	(2 * HZ) /* no progress for this long: recover */
 #define AHCI_RETRIES	3
-#define AHCI_SPIN	1000000 /* bound on polling a register */
+#define AHCI_WAIT_MS                                                           \
+	1000		      /* bound on polling a register (section 10: the
+				longest the spec allows, the HBA reset, is 1 s) */
+#define AHCI_IDENTIFY_MS 5000 /* a disk may spin up first */
+#define AHCI_BOHC_MS	 2000 /* the BIOS's handoff, BIOS busy (10.6.3) */
 #define AHCI_PORT_IRQS                                                         \
 	(PXIS_DHRS | PXIS_PSS | PXIS_DSS | PXIS_SDBS | PXIS_DPS | PXIS_ERRORS)
 
@@ -136,7 +140,8 @@ port_wr(struct ahci_port *p, uint32_t reg, uint32_t v)
 static int
 port_wait(struct ahci_port *p, uint32_t reg, uint32_t mask, uint32_t want)
 {
-	for (int i = 0; i < AHCI_SPIN; i++) {
+	for (uint64_t end = clock_deadline_ms(AHCI_WAIT_MS);
+	     !clock_past(end);) {
 		if ((port_rd(p, reg) & mask) == want)
 			return 0;
 		cpu_pause();
@@ -167,8 +172,8 @@ port_comreset(struct ahci_port *p)
 {
 	p->stats.resets++;
 	port_wr(p, PX_SCTL, (port_rd(p, PX_SCTL) & ~SSTS_DET) | SCTL_DET_INIT);
-	uint64_t t = clock_ticks() + 2;
-	while (clock_ticks() < t)
+	uint64_t end = clock_deadline_ms(2); /* DET=1 for at least 1 ms */
+	while (!clock_past(end))
 		cpu_pause();
 	port_wr(p, PX_SCTL, port_rd(p, PX_SCTL) & ~SSTS_DET);
 	int err = port_wait(p, PX_SSTS, SSTS_DET, SSTS_DET_UP);
@@ -244,6 +249,7 @@ free_slot(struct ahci_port *p)
 static void
 slot_prepare(struct ahci_port *p, int slot, struct buf *bp, int ncq)
 {
+	SPL_ASSERT_ATLEAST(IPL_BIO);
 	uint32_t len = bp->b_flags & B_FLUSH ? 0 : bdev_xfer_bytes(bp);
 	int wr = !(bp->b_flags & (B_READ | B_FLUSH));
 	int nprd = len ? prdt_build(p, slot, bp->b_un.b_addr, len) : 0;
@@ -343,6 +349,7 @@ slot_finish(struct ahci_port *p, int slot)
 static int
 complete_done(struct ahci_port *p)
 {
+	SPL_ASSERT_ATLEAST(IPL_BIO);
 	uint32_t busy = port_rd(p, PX_CI);
 
 	if (p->queued_mask)
@@ -364,6 +371,7 @@ complete_done(struct ahci_port *p)
 static void
 ahci_recover(struct ahci_port *p, const char *why, int device_error)
 {
+	SPL_ASSERT_ATLEAST(IPL_BIO);
 	uint32_t tfd = port_rd(p, PX_TFD), serr = port_rd(p, PX_SERR);
 	char msg[80];
 
@@ -521,7 +529,8 @@ poll_command(struct ahci_port *p, uint8_t cmd, void *buf, uint32_t len)
 	p->clb[0].prdbc = 0;
 	port_wr(p, PX_IS, 0xFFFFFFFF);
 	port_wr(p, PX_CI, 1);
-	for (int i = 0; i < AHCI_SPIN; i++) {
+	for (uint64_t end = clock_deadline_ms(AHCI_IDENTIFY_MS);
+	     !clock_past(end);) {
 		if (port_rd(p, PX_IS) & PXIS_TFES)
 			return EIO;
 		if (!(port_rd(p, PX_CI) & 1))
@@ -673,14 +682,15 @@ ahci_hba_attach(const struct pci_dev *d)
 	/* Take the HBA from the BIOS if it offers a handoff (section 10.6). */
 	if (hba_rd(h, AHCI_CAP2) & CAP2_BOH) {
 		hba_wr(h, AHCI_BOHC, hba_rd(h, AHCI_BOHC) | BOHC_OOS);
-		for (int i = 0;
-		     i < AHCI_SPIN && (hba_rd(h, AHCI_BOHC) & BOHC_BOS); i++)
+		uint64_t end = clock_deadline_ms(AHCI_BOHC_MS);
+		while ((hba_rd(h, AHCI_BOHC) & BOHC_BOS) && !clock_past(end))
 			cpu_pause();
 	}
 	/* Reset, then AHCI mode: the BIOS may have left anything running. */
 	hba_wr(h, AHCI_GHC, hba_rd(h, AHCI_GHC) | GHC_AE);
 	hba_wr(h, AHCI_GHC, hba_rd(h, AHCI_GHC) | GHC_HR);
-	for (int i = 0; i < AHCI_SPIN && (hba_rd(h, AHCI_GHC) & GHC_HR); i++)
+	for (uint64_t end = clock_deadline_ms(AHCI_WAIT_MS);
+	     (hba_rd(h, AHCI_GHC) & GHC_HR) && !clock_past(end);)
 		cpu_pause();
 	if (hba_rd(h, AHCI_GHC) & GHC_HR) {
 		kprintf("%s: the HBA did not come out of reset\n", h->name);

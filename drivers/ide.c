@@ -49,7 +49,7 @@
 
 #define IDE_TIMEOUT_TICKS (3 * HZ) /* a command's watchdog */
 #define IDE_RETRIES	  3	   /* resets before EIO */
-#define IDE_SPIN	  100000   /* bound on polling the status register */
+#define IDE_WAIT_MS	  100	   /* bound on polling the status register */
 #define IDE_MAXXFER_LBA28 (ATA_LBA28_SECTORS * DEV_BSIZE)
 #define IDE_MAXXFER_LBA48 (1024u * 1024)
 #define IDE_NPRD	  (PAGE_SIZE / sizeof(struct ide_prd))
@@ -100,11 +100,12 @@ status_alt(struct ide_channel *ch)
 	return inb(ch->ctl + IDE_ALTSTATUS);
 }
 
-/* Poll until BSY clears (and `want` bits are set); 0 on success. */
+/* Poll until BSY clears (and `want` bits are set); 0 on success,
+ * ETIMEDOUT after IDE_WAIT_MS (the watchdog or the probe then acts). */
 static int
 wait_ready(struct ide_channel *ch, uint8_t want)
 {
-	for (int i = 0; i < IDE_SPIN; i++) {
+	for (uint64_t end = clock_deadline_ms(IDE_WAIT_MS); !clock_past(end);) {
 		uint8_t s = status_alt(ch);
 		if (s == 0xFF)
 			return ENXIO;
@@ -214,6 +215,7 @@ static void ide_enqueue(struct bdev *bd, struct buf *bp);
 static void
 ide_done(struct ide_channel *ch, int error, int refused)
 {
+	SPL_ASSERT_ATLEAST(IPL_BIO);
 	struct buf *bp = ch->active;
 	struct ide_drive *d = ch->adrive;
 
@@ -256,6 +258,7 @@ ide_fail_active(struct ide_channel *ch, uint8_t status)
 static void
 ide_issue(struct ide_channel *ch)
 {
+	SPL_ASSERT_ATLEAST(IPL_BIO);
 	struct buf *bp = ch->active;
 	struct ide_drive *d = ch->adrive;
 	uint32_t len = bdev_xfer_bytes(bp);
@@ -336,6 +339,7 @@ ide_start(struct ide_channel *ch)
 static void
 ide_service(struct ide_channel *ch)
 {
+	SPL_ASSERT_ATLEAST(IPL_BIO);
 	uint8_t bmst = ch->bm ? inb(ch->bm + BM_STATUS) : 0;
 	uint8_t st = inb(ch->cmd + IDE_STATUS); /* acknowledges INTRQ */
 

@@ -12,8 +12,11 @@
 #include "intr.h"
 #include "uart_reg.h"
 
-#define UART_BAUD     115200
-#define UART_TX_SPINS 100000 /* bound on waiting for THRE; then drop */
+#define UART_BAUD 115200
+#define UART_TX_SPINS                                                          \
+	100000 /* bound on waiting for THRE; then drop (a
+				count, not ms: the console works before the
+				clock is calibrated) */
 
 static uint16_t uart_base = COM1_BASE;
 

@@ -126,6 +126,23 @@ clock_init(void)
 	tsc_per_tick = tsc_hz / HZ; /* interrupts are still off: ticks is 0 */
 }
 
+/*
+ * Bounded polling of hardware, in milliseconds: the TSC `ms` from now,
+ * and whether it has come.  By the TSC, so it works with interrupts off
+ * (where ticks stand still) and on a host that delays the clock.
+ */
+uint64_t
+clock_deadline_ms(uint32_t ms)
+{
+	return rdtsc() + tsc_hz / 1000 * ms;
+}
+
+int
+clock_past(uint64_t deadline)
+{
+	return rdtsc() >= deadline;
+}
+
 /* Ticks the clock caught up from the TSC since boot. */
 uint64_t
 clock_ticks_recovered(void)

@@ -21,6 +21,8 @@ struct timeout {
 
 void clock_init(void);
 uint64_t clock_ticks(void);
+uint64_t clock_deadline_ms(uint32_t ms);
+int clock_past(uint64_t deadline);
 uint64_t clock_ticks_recovered(void);
 uint64_t clock_uptime_ms(void);
 uint64_t clock_tsc_hz(void);

@@ -1,6 +1,6 @@
 /*
- * cmds_dev.c: the shell's device commands: lspci, and ide (the IDE
- * channels' counters).
+ * cmds_dev.c: the shell's device commands: lspci, ide (each IDE channel's
+ * counters) and ahci (each AHCI disk's).
  */
 #include "ahci.h"
 #include "bdev.h"

@@ -18,12 +18,21 @@
  *    IPL_IODONE it runs at once.  iodone() is the same function.
  *  - Raw bufs.  SVR5 requires a b_iodone on a buf from getrbuf; iodine
  *    enforces it when the buf is issued (bio_issue).
+ *  - May a strategy routine sleep?  AIX ddstrategy: never, it may be
+ *    called at interrupt level.  IRIX: a caller doing synchronous I/O
+ *    sleeps in biowait after strategy returns, and some strategy routines
+ *    sleep for resources.  iodine follows AIX: strategy queues and
+ *    returns; biowait, called by the issuer after strategy, is the only
+ *    place a request is waited for.  tsleep panics if a strategy routine
+ *    tries (bdev_strategy marks the thread).
  *
  * Kernel bug checks, always on: bio_issue() counts a buf in flight and,
- * for a new request, remembers b_dev, b_blkno and b_un; biodone() panics,
- * naming the bug, if the buf is not in flight (a second biodone, or one
- * never issued) or if, when the request as a whole completes, one of those
- * fields differs.
+ * for a new request, remembers b_dev, b_blkno, b_un and (for bufs that
+ * are not the cache's) b_forw/b_back; biodone() panics, naming the bug,
+ * if the buf is not in flight (a second biodone, or one never issued), if
+ * it was freed, or if, when the request as a whole completes, one of
+ * those fields differs.  Freed raw headers are poisoned and quarantined
+ * (freerbuf), so a driver that touches one after biodone is caught.
  */
 #include "buf.h"
 

@@ -5,17 +5,20 @@
  * The rules a driver keeps:
  *  - The caller of a strategy routine sets b_iodone (or leaves it NULL)
  *    while it sets up the request, and nobody else changes it.  A layer
- *    that substitutes its own completion routine (as bdev.c's splitting
- *    does, or a logical volume would) saves the caller's b_iodone and
- *    b_private first, and puts them back before it calls biodone() to
- *    complete the original request:
+ *    that substitutes its own completion routine (as a logical volume
+ *    would; bdev.c's splitting and narrowing do not: they issue child bufs
+ *    of their own and leave the parent's fields alone) saves the caller's
+ *    b_iodone and b_private first, and puts them back before it calls
+ *    biodone() to complete the original request:
  *
  *		saved = bp->b_iodone; bp->b_iodone = my_done; ...
  *		my_done(bp): bp->b_iodone = saved; biodone(bp);
  *
  *  - A strategy routine must not change b_dev, b_blkno or b_un (nor
  *    b_forw/b_back, which belong to the cache): biodone() panics if it
- *    finds them changed.
+ *    finds them changed (b_forw/b_back on bufs that are not the cache's,
+ *    whose links move when their neighbours come and go).
+ *  - A strategy routine never sleeps (bio.c says why): tsleep panics.
  *  - After biodone(bp) the driver does not touch bp again; biodone() on a
  *    buf that is not in flight (completed twice, or never issued) panics.
  *    A layer that passes a buf it was handed down to another device issues

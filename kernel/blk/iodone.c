@@ -1,11 +1,11 @@
 /*
  * iodone.c: the INTIODONE level (AIX iodone, ../shared/seeds/000_*.txt).
  *
- * biodone() called from a hardware interrupt handler does not complete the
- * buf there: it appends the buf to this FIFO queue and schedules the
- * IPL_IODONE soft interrupt, which completes the queued bufs in order once
- * the hardware handler has returned, with hardware interrupts enabled (a
- * disk IRQ can nest above it).  The queue is touched from any level, so
+ * biodone() called above IPL_IODONE (from a hardware interrupt handler,
+ * or a thread at splbio) does not complete the buf there: it appends the
+ * buf to this FIFO queue and schedules the IPL_IODONE soft interrupt,
+ * which completes the queued bufs in order once the level drops, with
+ * hardware interrupts enabled (a disk IRQ can nest above it).  The queue is touched from any level, so
  * it is guarded with interrupts off, briefly.
  */
 #include "buf.h"

@@ -10,6 +10,8 @@
 #include "bdev.h"
 #include "buf.h"
 #include "clock.h"
+#include "console.h"
+#include "cpu.h"
 #include "errno.h"
 #include "intr.h"
 #include "kmalloc.h"
@@ -457,4 +459,109 @@ TEST(raw_bufs_from_getrbuf_are_marked_and_freed)
 	CHECK(bp->b_flags & B_RAW, "no B_RAW");
 	CHECK(bp->b_flags & B_BUSY, "not held");
 	freerbuf(bp);
+}
+
+/*
+ * --- reuse under pressure: no stale B_DONE/B_ERROR, no lost wakeup ---
+ *
+ * Threads reuse one buf each, hundreds of times, on rd1 (completed from
+ * the clock interrupt, deferred to INTIODONE) and rd0, alternating good
+ * reads with requests that fail (past the end): a B_DONE left from the
+ * last use would end biowait before the transfer, a B_ERROR would fail a
+ * good read, and a wakeup slipped between biowait's test and its sleep
+ * would leave a thread asleep for ever.  The main thread waits for them
+ * with a bound, so a lost wakeup fails by name instead of hanging.
+ */
+#define REUSE_THREADS 6
+#define REUSE_ROUNDS  300
+#define REUSE_BASE    6000 /* blocks REUSE_BASE.. +1000: no other test's */
+
+static struct buf reuse_buf[REUSE_THREADS];
+static uint8_t reuse_mem[REUSE_THREADS][DEV_BSIZE];
+static volatile int reuse_done[REUSE_THREADS], reuse_bad[REUSE_THREADS];
+static volatile int reuse_round[REUSE_THREADS];
+
+static void
+reuse_worker(void *arg)
+{
+	int t = (int)(uintptr_t)arg;
+	struct bdev *bd = bdev_by_name(t % 3 ? "rd1" : "rd0");
+	struct buf *bp = &reuse_buf[t];
+	uint32_t seed = 17 + t;
+
+	for (int r = 0; r < REUSE_ROUNDS; r++) {
+		reuse_round[t] = r;
+		int fail = rand32(&seed) % 4 == 0;
+		daddr_t blk =
+			fail ? (daddr_t)bd->nblocks + 1 + r
+			     : REUSE_BASE + (daddr_t)(rand32(&seed) % 1000);
+		/* the buf as its last use left it: only these fields change */
+		bp->b_flags = (bp->b_flags & (B_DONE | B_ERROR)) | B_READ;
+		bp->b_dev = bd->dev;
+		bp->b_blkno = blk;
+		bp->b_bcount = DEV_BSIZE;
+		bp->b_un.b_addr = reuse_mem[t];
+		bp->b_iodone = NULL;
+		memset(reuse_mem[t], 0xEE, DEV_BSIZE);
+		bdev_strategy(bp);
+		/* enter biowait at a random point of rd1's tick, so that its
+		 * completion falls now before, now inside, now after the
+		 * window between biowait's test and its sleep */
+		uint64_t until =
+			rdtsc() + rand32(&seed) % (clock_tsc_hz() / 500);
+		while (rdtsc() < until)
+			cpu_pause();
+		int err = biowait(bp);
+		if (fail ? err != ENXIO
+			 : err || pattern_check(reuse_mem[t], minor(bd->dev),
+						blk) >= 0) {
+			if (!reuse_bad[t]++)
+				kprintf("# reuse %d: round %d %s blk %lld: err "
+					"%d, byte0 %02x\n",
+					t, r, bd->name, blk, err,
+					reuse_mem[t][0]);
+		}
+	}
+	reuse_done[t] = 1;
+}
+
+TEST(reused_bufs_never_see_a_stale_done_nor_miss_a_wakeup)
+{
+	struct thread *th[REUSE_THREADS];
+	static int nobody;
+
+	/* the pattern on both disks where the workers read */
+	FOR_EACH_RD(bd)
+	{
+		CHECK(bd->nblocks >= REUSE_BASE + 1024, "%s too small",
+		      bd->name);
+		for (int b = REUSE_BASE; b < REUSE_BASE + 1024; b += 64) {
+			for (int i = 0; i < 64; i++)
+				pattern_fill(data + i * DEV_BSIZE,
+					     minor(bd->dev), b + i);
+			CHECK_EQ(io(bd, B_WRITE, b, 64 * DEV_BSIZE, data, NULL),
+				 0);
+		}
+	}
+	for (int t = 0; t < REUSE_THREADS; t++) {
+		memset(&reuse_buf[t], 0, sizeof(reuse_buf[t]));
+		reuse_done[t] = reuse_bad[t] = 0;
+		th[t] = thread_create(reuse_worker, (void *)(uintptr_t)t,
+				      "reuse");
+		CHECK(th[t] != NULL, "thread_create failed");
+	}
+	uint64_t end = clock_ticks() + 60 * HZ;
+	for (int t = 0; t < REUSE_THREADS; t++) {
+		while (!reuse_done[t] && clock_ticks() < end)
+			tsleep(&nobody, "reuse", 10);
+		CHECK(reuse_done[t],
+		      "thread %d still in biowait at round %d after 60 s: a "
+		      "lost wakeup",
+		      t, reuse_round[t]);
+		thread_join(th[t]);
+		CHECK(reuse_bad[t] == 0,
+		      "thread %d: %d of %d rounds saw a stale B_DONE or "
+		      "B_ERROR, or wrong data",
+		      t, reuse_bad[t], REUSE_ROUNDS);
+	}
 }
