@@ -73,73 +73,39 @@ def crash_stack():
                            r"ran into its guard page"])
 
 
-@scenario("crash_biodone")
-def crash_biodone():
-    return crash_scenario("biodone", r"^panic: biodone: buf [0-9a-fx]+ \(dev "
-                          r"1,0 blk 5\) is not in flight: biodone called "
-                          r"twice", ["biodone", "crash_block_bug"] +
-                          SHELL_FRAMES)
+# The block layer's bug checks: `crash KIND` commits the bug on purpose
+# (kernel/cmds_sys.c: crash_block_bug); each panic names it.
+BUF_RX = r"buf [0-9a-fx]+"
+BLOCK_BUGS = [
+    ("biodone", r"^panic: biodone: %s \(dev 1,0 blk 5\) is not in flight: "
+     r"biodone called twice" % BUF_RX, ["biodone"]),
+    ("brelse", r"^panic: brelse: %s \(dev 1,0 blk 0\) is not held" % BUF_RX,
+     ["brelse"]),
+    ("blkno", r"^panic: biodone: the driver changed b_blkno of %s \(6, was "
+     r"5\)" % BUF_RX, ["biodone"]),
+    ("dev", r"^panic: biodone: the driver changed b_dev of %s \(1,1, was "
+     r"1,0\)" % BUF_RX, ["biodone"]),
+    ("addr", r"^panic: biodone: the driver changed b_un of %s \([0-9a-fx]+, "
+     r"was " % BUF_RX, ["biodone"]),
+    ("forw", r"^panic: biodone: the driver changed b_forw/b_back of %s" %
+     BUF_RX, ["biodone"]),
+    ("sleep", r"^panic: tsleep: the strategy routine of sleepy0 tried to "
+     r"sleep \(sleepy\)", ["tsleep", "crash_sleepy_strategy",
+                            "bdev_strategy"]),
+    ("uaf", r"^panic: freerbuf: raw %s was written after it was freed "
+     r"\(byte \d+ is 0x" % BUF_RX, ["freerbuf"]),
+    ("rawbuf", r"^panic: bio_issue: raw %s has no b_iodone" % BUF_RX,
+     ["bio_issue", "bdev_strategy"]),
+]
 
 
-@scenario("crash_brelse")
-def crash_brelse():
-    return crash_scenario("brelse", r"^panic: brelse: buf [0-9a-fx]+ \(dev "
-                          r"1,0 blk 0\) is not held", ["brelse",
-                                                      "crash_block_bug"] +
-                          SHELL_FRAMES)
+def block_bug_scenario(kind, banner, frames):
+    return lambda: crash_scenario(kind, banner, frames + ["crash_block_bug"] +
+                                  SHELL_FRAMES)
 
 
-@scenario("crash_blkno")
-def crash_blkno():
-    return crash_scenario("blkno", r"^panic: biodone: the driver changed "
-                          r"b_blkno of buf [0-9a-fx]+ \(6, was 5\)",
-                          ["biodone", "crash_block_bug"] + SHELL_FRAMES)
-
-
-@scenario("crash_dev")
-def crash_dev():
-    return crash_scenario("dev", r"^panic: biodone: the driver changed "
-                          r"b_dev of buf [0-9a-fx]+ \(1,1, was 1,0\)",
-                          ["biodone", "crash_block_bug"] + SHELL_FRAMES)
-
-
-@scenario("crash_addr")
-def crash_addr():
-    return crash_scenario("addr", r"^panic: biodone: the driver changed "
-                          r"b_un of buf [0-9a-fx]+ \([0-9a-fx]+, was ",
-                          ["biodone", "crash_block_bug"] + SHELL_FRAMES)
-
-
-@scenario("crash_forw")
-def crash_forw():
-    return crash_scenario("forw", r"^panic: biodone: the driver changed "
-                          r"b_forw/b_back of buf [0-9a-fx]+",
-                          ["biodone", "crash_block_bug"] + SHELL_FRAMES)
-
-
-@scenario("crash_sleep")
-def crash_sleep():
-    return crash_scenario("sleep", r"^panic: tsleep: the strategy routine "
-                          r"of sleepy0 tried to sleep \(sleepy\)",
-                          ["tsleep", "crash_sleepy_strategy",
-                           "bdev_strategy", "crash_block_bug"] +
-                          SHELL_FRAMES)
-
-
-@scenario("crash_uaf")
-def crash_uaf():
-    return crash_scenario("uaf", r"^panic: freerbuf: raw buf [0-9a-fx]+ was "
-                          r"written after it was freed \(byte \d+ is 0x",
-                          ["freerbuf",
-                           "crash_block_bug"] + SHELL_FRAMES)
-
-
-@scenario("crash_rawbuf")
-def crash_rawbuf():
-    return crash_scenario("rawbuf", r"^panic: bio_issue: raw buf [0-9a-fx]+ "
-                          r"has no b_iodone", ["bio_issue", "bdev_strategy",
-                                               "crash_block_bug"] +
-                          SHELL_FRAMES)
+for _kind, _banner, _frames in BLOCK_BUGS:
+    scenario("crash_" + _kind)(block_bug_scenario(_kind, _banner, _frames))
 
 
 @scenario("crash_panic")
