@@ -41,6 +41,7 @@
 #include "clock.h"
 #include "cmdline_opt.h"
 #include "console.h"
+#include "debug.h"
 #include "cpu.h"
 #include "errno.h"
 #include "intr.h"
@@ -104,6 +105,7 @@ struct ahci_hba {
 static struct ahci_hba *hbas[AHCI_MAX_HBAS];
 static int nhbas;
 static int ahci_noncq;
+static int ahci_debug; /* debug=ahci: a line per command issued and done */
 static volatile int ahci_drop_irqs; /* tests: interrupts to ignore */
 
 /* --- registers: every access counted (they are costly when emulated) --- */
@@ -279,6 +281,12 @@ slot_prepare(struct ahci_port *p, int slot, struct buf *bp, int ncq)
 		p->stats.ncq++;
 	}
 	p->stats.commands++;
+	DPRINTF(ahci_debug, "%s: slot %d %s block %lld count %u\n", p->bd.name,
+		slot,
+		bp->b_flags & B_FLUSH ? "flush"
+		: ncq		      ? (wr ? "NCQ write" : "NCQ read")
+				      : (wr ? "write" : "read"),
+		bp->b_blkno, len / DEV_BSIZE);
 }
 
 /*
@@ -359,6 +367,7 @@ complete_done(struct ahci_port *p)
 	while (done) {
 		int s = __builtin_ctz(done);
 		done &= done - 1;
+		DPRINTF(ahci_debug, "%s: slot %d done\n", p->bd.name, s);
 		biodone(slot_finish(p, s));
 		n++;
 	}
@@ -723,6 +732,7 @@ void
 ahci_init(void)
 {
 	ahci_noncq = cmdline_opt_is("ahci", "noncq");
+	ahci_debug = cmdline_opt_has("debug", "ahci");
 	for (int i = 0; i < pci_count(); i++) {
 		const struct pci_dev *d = pci_at(i);
 		if (d->class == PCI_CLASS_STORAGE &&

@@ -35,6 +35,7 @@
 #include "clock.h"
 #include "cmdline_opt.h"
 #include "console.h"
+#include "debug.h"
 #include "cpu.h"
 #include "errno.h"
 #include "ide_reg.h"
@@ -90,6 +91,7 @@ struct ide_channel {
 static struct ide_channel *channels[IDE_MAX_CHANNELS];
 static int nchannels;
 static int ide_use_pio;
+static int ide_debug; /* debug=ide: a line per command issued and done */
 static volatile int ide_drop_irqs; /* tests: interrupts to ignore */
 
 /* --- registers --- */
@@ -219,6 +221,8 @@ ide_done(struct ide_channel *ch, int error, int refused)
 	struct buf *bp = ch->active;
 	struct ide_drive *d = ch->adrive;
 
+	DPRINTF(ide_debug, "%s: done block %lld%s\n", d->bd.name, bp->b_blkno,
+		error ? " (failed)" : "");
 	timeout_del(&ch->watchdog);
 	ch->active = NULL;
 	ch->retries = 0;
@@ -286,6 +290,7 @@ ide_issue(struct ide_channel *ch)
 		ch->dma = 0;
 		ch->pio_left = 0;
 		ch->stats.flushes++;
+		DPRINTF(ide_debug, "%s: flush cache\n", d->bd.name);
 		return;
 	}
 	ch->head = bp->b_blkno + count;
@@ -302,6 +307,9 @@ ide_issue(struct ide_channel *ch)
 		outb(ch->bm + BM_COMMAND,
 		     (rd ? BM_CMD_READ : 0) | BM_CMD_START);
 		ch->stats.dma++;
+		DPRINTF(ide_debug, "%s: DMA %s block %lld count %u%s\n",
+			d->bd.name, rd ? "read" : "write", bp->b_blkno, count,
+			lba48 ? " LBA48" : "");
 		return;
 	}
 	ch->pio_ptr = bp->b_un.b_addr;
@@ -311,6 +319,9 @@ ide_issue(struct ide_channel *ch)
 	     rd ? (lba48 ? ATA_READ_SECTORS_EXT : ATA_READ_SECTORS)
 		: (lba48 ? ATA_WRITE_SECTORS_EXT : ATA_WRITE_SECTORS));
 	ch->stats.pio++;
+	DPRINTF(ide_debug, "%s: PIO %s block %lld count %u%s\n", d->bd.name,
+		rd ? "read" : "write", bp->b_blkno, count,
+		lba48 ? " LBA48" : "");
 	if (!rd) {
 		/* The first sector goes now; each interrupt asks for the next. */
 		if (wait_ready(ch, ATA_S_DRQ))
@@ -606,6 +617,7 @@ ide_init(void)
 	int legacy_taken[2] = {0, 0}, found = 0;
 
 	ide_use_pio = cmdline_opt_is("ide", "pio");
+	ide_debug = cmdline_opt_has("debug", "ide");
 	for (int i = 0; i < pci_count(); i++) {
 		struct pci_dev *p = pci_at(i);
 		if (p->class != PCI_CLASS_STORAGE || p->subclass != PCI_SUB_IDE)

@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "cmdline_opt.h"
 #include "console.h"
+#include "debug.h"
 #include "errno.h"
 #include "intr.h"
 #include "kmalloc.h"
@@ -49,6 +50,7 @@ struct rd_softc {
 };
 
 static struct rd_softc rd[RD_UNITS];
+static int rd_debug; /* debug=rd: a line per request queued and done */
 
 /* Move bp's data; 0, or the injected error. */
 static int
@@ -76,6 +78,9 @@ rd_complete(struct rd_softc *sc, struct buf *bp)
 {
 	int err = rd_transfer(sc, bp);
 
+	DPRINTF(rd_debug, "%s: %s block %lld count %u done%s\n", sc->bd.name,
+		bp->b_flags & B_READ ? "read" : "write", bp->b_blkno,
+		bdev_xfer_bytes(bp) / DEV_BSIZE, err ? " (failed)" : "");
 	if (err)
 		biofail(bp, err);
 	else
@@ -93,6 +98,9 @@ rd_start(struct bdev *bd, struct buf *bp)
 		return;
 	}
 	bp->b_deadline = clock_ticks() + sc->latency; /* when it is due */
+	DPRINTF(rd_debug, "%s: %s block %lld queued, due at tick %llu\n",
+		sc->bd.name, bp->b_flags & B_READ ? "read" : "write",
+		bp->b_blkno, (unsigned long long)bp->b_deadline);
 	int s = splclock(); /* the queue is shared with the clock interrupt */
 	bufq_put(&sc->queue, bp);
 	splx(s);
@@ -205,6 +213,7 @@ ramdisk_init(const struct multiboot_info *mbi)
 	uint64_t size = RD_DEFAULT_SIZE;
 	const char *opt = cmdline_opt("rdsize");
 
+	rd_debug = cmdline_opt_has("debug", "rd");
 	if (opt && (parse_size(opt, &size) || !size || size % DEV_BSIZE ||
 		    size > (256u << 20))) {
 		kprintf("ramdisk: rdsize=%s: EINVAL: a multiple of 512 up to "

@@ -49,6 +49,24 @@ cmdline_opt_is(const char *key, const char *val)
 	return v && !strcmp(v, val);
 }
 
+/* Is `word` one of the comma-separated words of key's value
+ * (debug=ide,ahci)? */
+int
+cmdline_opt_has(const char *key, const char *word)
+{
+	const char *v = cmdline_opt(key);
+	size_t n = strlen(word);
+
+	while (v && *v) {
+		const char *end = strchr(v, ',');
+		size_t len = end ? (size_t)(end - v) : strlen(v);
+		if (len == n && !strncmp(v, word, n))
+			return 1;
+		v = end ? end + 1 : NULL;
+	}
+	return 0;
+}
+
 int
 cmdline_opt_count(void)
 {

@@ -86,6 +86,46 @@ def block_shell_tests():
     return c.results
 
 
+@scenario("debugflags")
+def debug_flags():
+    """debug=ahci,rd on -M pc with an IDE disk and an added AHCI: a line
+    per command issued and done, naming the device, the slot or queue and
+    the block; nothing from the IDE driver, which was not named."""
+    c = Checks("debugflags")
+    d = os.path.join(BUILD, "scenarios", "debugflags")
+    os.makedirs(d, exist_ok=True)
+    imgs = [os.path.join(d, n) for n in ("wd0.img", "sd.img")]
+    for img in imgs:
+        with open(img, "wb") as f:
+            f.truncate(8 << 20)
+    m = boot_to_shell("debugflags", machine="pc", args="debug=ahci,rd",
+                      extra=["-device", "ahci,id=a1,addr=0x5",
+                             "-drive", "file=%s,format=raw,if=none,id=d0" %
+                             imgs[0], "-device",
+                             "ide-hd,drive=d0,bus=ide.0,unit=0",
+                             "-drive", "file=%s,format=raw,if=none,id=d1" %
+                             imgs[1], "-device", "ide-hd,drive=d1,bus=a1.0"])
+    try:
+        with c.test("ahci_debug_names_slot_command_block_and_completion"):
+            out = m.cmd("read sd00:05.0-0 5")
+            assert re.search(r"^sd00:05.0-0: slot \d+ (NCQ )?read block 5 "
+                             r"count 1$", out, re.M), out
+            assert re.search(r"^sd00:05.0-0: slot \d+ done$", out, re.M), out
+        with c.test("rd_debug_shows_the_queue_and_the_completion"):
+            out = m.cmd("read rd1 7")
+            assert re.search(r"^rd1: read block 7 queued, due at tick \d+$",
+                             out, re.M), out
+            assert re.search(r"^rd1: read block 7 count 1 done$", out,
+                             re.M), out
+        with c.test("a_driver_not_named_stays_quiet"):
+            out = m.cmd("read wd0 5")
+            want = hexdump_c(bytes(512), 5 * 512)
+            assert out == want.rstrip("\n"), out
+    finally:
+        m.close()
+    return c.results
+
+
 @scenario("rdmodule")
 def ram_disk_from_module():
     """rd0 takes a GRUB module's contents: a host-written image."""
