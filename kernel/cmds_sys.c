@@ -236,6 +236,12 @@ static void __attribute__((noinline)) crash_block_bug(const char *which)
 		bio_issue(&b);
 		b.b_un.b_addr = data + 16;
 		biodone(&b);
+	} else if (!strcmp(which, "eblk")) {
+		struct buf *bp = geteblk(DEV_BSIZE);
+		if (!bp)
+			return;
+		bp->b_un.b_addr = data; /* a fixed field of the cache's */
+		brelse(bp);
 	} else if (!strcmp(which, "uaf")) {
 		struct buf *bp = getrbuf();
 		if (!bp)
@@ -269,7 +275,7 @@ static void __attribute__((noinline)) crash_block_bug(const char *which)
 
 SHELL_CMD(crash,
 	  "divide|null|ud|panic|stack|biodone|brelse|blkno|dev|addr|forw|"
-	  "rawbuf|sleep|uaf",
+	  "rawbuf|sleep|uaf|eblk",
 	  "fault on purpose, to see the report")
 {
 	if (argc != 2)
@@ -286,7 +292,7 @@ SHELL_CMD(crash,
 		 !strcmp(argv[1], "blkno") || !strcmp(argv[1], "dev") ||
 		 !strcmp(argv[1], "addr") || !strcmp(argv[1], "forw") ||
 		 !strcmp(argv[1], "rawbuf") || !strcmp(argv[1], "sleep") ||
-		 !strcmp(argv[1], "uaf"))
+		 !strcmp(argv[1], "uaf") || !strcmp(argv[1], "eblk"))
 		crash_block_bug(argv[1]);
 	else if (!strcmp(argv[1], "stack")) {
 		struct thread *t =

@@ -223,7 +223,7 @@ bcache_resize(int nbuf)
 	if (err)
 		return err;
 	for (int i = 0; i < oldn; i++)
-		kfree(old[i].b_un.b_addr);
+		kfree(old[i].b_mem);
 	kfree(old);
 	kfree(oldhash);
 	return 0;
@@ -240,8 +240,8 @@ buf_size(struct buf *bp, uint32_t size)
 	void *data = kmalloc(size);
 	if (!data)
 		return ENOMEM;
-	kfree(bp->b_un.b_addr);
-	bp->b_un.b_addr = data;
+	kfree(bp->b_mem);
+	bp->b_un.b_addr = bp->b_mem = data;
 	bp->b_bufsize = size;
 	bp->b_bcount = size;
 	return 0;
@@ -515,6 +515,18 @@ brelse(struct buf *bp)
 		      bp->b_blkno);
 	if (bp->b_iodepth)
 		panic("brelse: buf %p (dev %d,%d blk %lld) is still in flight",
+		      (void *)bp, major(bp->b_dev), minor(bp->b_dev),
+		      bp->b_blkno);
+	/* The fields the cache fixed (getblk, geteblk) are its own: a
+	 * holder that moved them would corrupt the cache. */
+	if (bp->b_un.b_addr != bp->b_mem || bp->b_bcount > bp->b_bufsize)
+		panic("brelse: the holder of buf %p changed b_un or b_bcount "
+		      "(%p, %u bytes; the cache's: %p, %u bytes)",
+		      (void *)bp, bp->b_un.b_addr, bp->b_bcount, bp->b_mem,
+		      bp->b_bufsize);
+	if (bp->b_dev != NODEV && hash_find(bp->b_dev, bp->b_blkno) != bp)
+		panic("brelse: the holder of buf %p changed b_dev or b_blkno "
+		      "(now dev %d,%d blk %lld): not where the cache keeps it",
 		      (void *)bp, major(bp->b_dev), minor(bp->b_dev),
 		      bp->b_blkno);
 	if (bp->b_flags & B_ASYNC && !(bp->b_flags & B_READ)) {

@@ -87,7 +87,8 @@ struct buf {
 	/* what the cache and the block layer keep */
 	struct buf *b_lrunext, *b_lruprev; /* the cache's free list */
 	uint32_t b_bufsize;		   /* bytes of memory at b_addr */
-	uint64_t b_dirtied;		   /* tick it became B_DELWRI */
+	void *b_mem; /* the cache's memory for it: b_un.b_addr must stay it */
+	uint64_t b_dirtied; /* tick it became B_DELWRI */
 	int b_iodepth;	   /* strategy calls not yet matched by biodone: 1 for a
 			  plain request, more while layers are stacked */
 	dev_t b_saved_dev; /* as handed to strategy, for the checks */

@@ -96,6 +96,8 @@ BLOCK_BUGS = [
      r"\(byte \d+ is 0x" % BUF_RX, ["freerbuf"]),
     ("rawbuf", r"^panic: bio_issue: raw %s has no b_iodone" % BUF_RX,
      ["bio_issue", "bdev_strategy"]),
+    ("eblk", r"^panic: brelse: the holder of %s changed b_un or b_bcount"
+     % BUF_RX, ["brelse"]),
 ]
 
 
