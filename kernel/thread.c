@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 
+#include "clock.h"
 #include "console.h"
 #include "cpu.h"
 #include "errno.h"
@@ -248,13 +249,22 @@ thread_exit(void)
 }
 
 /* Wait for t to exit, then free it.  Each thread is joined at most once. */
-void
-thread_join(struct thread *t)
+/* Wait for t to exit, then free it.  With ticks > 0, wait at most that
+ * long: ETIMEDOUT, and t is left as it is (for tests, so that a thread
+ * stuck for ever fails by name instead of hanging the run). */
+int
+thread_join_timeout(struct thread *t, uint32_t ticks)
 {
 	int s = splhigh();
+	uint64_t end = clock_ticks() + ticks;
 
-	while (t->state != T_ZOMBIE)
-		tsleep(t, "join", 0);
+	while (t->state != T_ZOMBIE) {
+		if (ticks && clock_ticks() >= end) {
+			splx(s);
+			return ETIMEDOUT;
+		}
+		tsleep(t, "join", ticks ? 10 : 0);
+	}
 	struct thread **pp = &all_threads;
 	while (*pp != t)
 		pp = &(*pp)->all_next;
@@ -263,6 +273,13 @@ thread_join(struct thread *t)
 	vm_map_page(t->stack);
 	pmem_free_contig(t->stack, 1 + THREAD_STACK / PAGE_SIZE);
 	kfree(t);
+	return 0;
+}
+
+void
+thread_join(struct thread *t)
+{
+	thread_join_timeout(t, 0);
 }
 
 /* Nobody will join t: it is freed after it exits. */

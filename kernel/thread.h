@@ -51,6 +51,7 @@ void thread_init(void);
 struct thread *thread_create(void (*fn)(void *), void *arg, const char *name);
 void thread_exit(void) __attribute__((noreturn));
 void thread_join(struct thread *t);
+int thread_join_timeout(struct thread *t, uint32_t ticks);
 void thread_detach(struct thread *t);
 void thread_yield(void);
 struct thread *thread_guard_owner(uint32_t addr);

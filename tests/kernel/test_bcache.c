@@ -345,8 +345,13 @@ TEST(threads_hammering_overlapping_blocks_see_consistent_data)
 		}
 		for (int i = 0; i < HAMMER_THREADS; i++)
 			t[i] = thread_create(hammer, bd, "hammer");
-		for (int i = 0; i < HAMMER_THREADS; i++)
-			thread_join(t[i]);
+		for (int i = 0; i < HAMMER_THREADS; i++) {
+			CHECK(t[i] != NULL, "thread_create failed");
+			CHECK(thread_join_timeout(t[i], 60 * HZ) == 0,
+			      "%s: hammer thread %d still running after 60 s, "
+			      "asleep on %s",
+			      bd->name, i, t[i]->wmesg ? t[i]->wmesg : "-");
+		}
 		CHECK_EQ(bsync(), 0);
 		uint32_t total = 0;
 		for (int b = 0; b < HAMMER_BLOCKS; b++) {

@@ -478,7 +478,7 @@ TEST(raw_bufs_from_getrbuf_are_marked_and_freed)
 
 static struct buf reuse_buf[REUSE_THREADS];
 static uint8_t reuse_mem[REUSE_THREADS][DEV_BSIZE];
-static volatile int reuse_done[REUSE_THREADS], reuse_bad[REUSE_THREADS];
+static volatile int reuse_bad[REUSE_THREADS];
 static volatile int reuse_round[REUSE_THREADS];
 
 static void
@@ -522,13 +522,11 @@ reuse_worker(void *arg)
 					reuse_mem[t][0]);
 		}
 	}
-	reuse_done[t] = 1;
 }
 
 TEST(reused_bufs_never_see_a_stale_done_nor_miss_a_wakeup)
 {
 	struct thread *th[REUSE_THREADS];
-	static int nobody;
 
 	/* the pattern on both disks where the workers read */
 	FOR_EACH_RD(bd)
@@ -545,20 +543,16 @@ TEST(reused_bufs_never_see_a_stale_done_nor_miss_a_wakeup)
 	}
 	for (int t = 0; t < REUSE_THREADS; t++) {
 		memset(&reuse_buf[t], 0, sizeof(reuse_buf[t]));
-		reuse_done[t] = reuse_bad[t] = 0;
+		reuse_bad[t] = 0;
 		th[t] = thread_create(reuse_worker, (void *)(uintptr_t)t,
 				      "reuse");
 		CHECK(th[t] != NULL, "thread_create failed");
 	}
-	uint64_t end = clock_ticks() + 60 * HZ;
 	for (int t = 0; t < REUSE_THREADS; t++) {
-		while (!reuse_done[t] && clock_ticks() < end)
-			tsleep(&nobody, "reuse", 10);
-		CHECK(reuse_done[t],
+		CHECK(thread_join_timeout(th[t], 60 * HZ) == 0,
 		      "thread %d still in biowait at round %d after 60 s: a "
 		      "lost wakeup",
 		      t, reuse_round[t]);
-		thread_join(th[t]);
 		CHECK(reuse_bad[t] == 0,
 		      "thread %d: %d of %d rounds saw a stale B_DONE or "
 		      "B_ERROR, or wrong data",

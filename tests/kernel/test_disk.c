@@ -276,7 +276,12 @@ run_disk_threads(void (*fn)(void *), int per_disk, const char *name)
 		}
 	}
 	for (int i = 0; i < n; i++)
-		thread_join(t[i]);
+		if (thread_join_timeout(t[i], 120 * HZ)) {
+			kprintf("# %s thread %d still running after 120 s, "
+				"asleep on %s\n",
+				name, i, t[i]->wmesg ? t[i]->wmesg : "-");
+			failed = 1;
+		}
 	return failed ? -1 : n;
 }
 
@@ -318,7 +323,7 @@ TEST(disk_threads_mixing_reads_and_writes_on_all_channels_are_all_verified)
 {
 	thread_failures = 0;
 	int n = run_disk_threads(mixed_io, WD_THREADS, "wdio");
-	CHECK(n != -1, "thread_create failed");
+	CHECK(n != -1, "thread_create failed, or a thread never finished");
 	CHECK(n > 0, "no disks");
 	CHECK_EQ(thread_failures, 0);
 	CHECK_EQ(bsync(), 0);
@@ -569,7 +574,7 @@ TEST(disk_stress_threads_random_sizes_every_byte_verified)
 	CHECK(bd->nblocks >= WD_STRESS_REGION + STRESS_THREADS * 2048,
 	      "%s: too small for the stress regions", bd->name);
 	int n = run_disk_threads(stress, STRESS_THREADS, "stress");
-	CHECK(n != -1, "thread_create failed");
+	CHECK(n != -1, "thread_create failed, or a thread never finished");
 	CHECK(n > 0, "no disks");
 	CHECK_EQ(stress_failures, 0);
 	CHECK_EQ(bsync(), 0);
