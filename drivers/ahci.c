@@ -53,19 +53,20 @@
 #include "string.h"
 #include "vm.h"
 
-#define AHCI_MAX_PORTS	32
-#define AHCI_MAX_HBAS	4
-#define AHCI_ICH9_LOC	(0x1F << 3 | 2) /* PCI 00:1f.2: short names sdN */
-#define AHCI_NPRD	8		/* PRD entries per command */
-#define AHCI_MAXXFER	(4u << 20)	/* bytes per command */
-#define AHCI_TABLE_SIZE (AHCI_CMD_TABLE_PRDT + AHCI_NPRD * 16)
-#define AHCI_TIMEOUT	(2 * HZ) /* no progress for this long: recover */
-#define AHCI_RETRIES	3
-#define AHCI_WAIT_MS                                                           \
-	1000		      /* bound on polling a register (section 10: the
-				longest the spec allows, the HBA reset, is 1 s) */
-#define AHCI_IDENTIFY_MS 5000 /* a disk may spin up first */
-#define AHCI_BOHC_MS	 2000 /* the BIOS's handoff, BIOS busy (10.6.3) */
+#define AHCI_MAX_PORTS 32
+#define AHCI_MAX_HBAS  4
+#define AHCI_ICH9_LOC  (0x1F << 3 | 2) /* PCI 00:1f.2: short names sdN */
+#define AHCI_NPRD      8	       /* PRD entries per command */
+#define AHCI_MAXXFER   (4u << 20)      /* bytes per command */
+#define AHCI_TABLE_SIZE                                                        \
+	(sizeof(struct ahci_cmd_table) + AHCI_NPRD * sizeof(struct ahci_prd))
+#define AHCI_TIMEOUT (2 * HZ) /* no progress for this long: recover */
+#define AHCI_RETRIES 3
+/* bounds on polling: a register (the longest section 10 allows, the HBA
+ * reset, is 1 s), IDENTIFY (a disk may spin up first), the BIOS handoff */
+#define AHCI_WAIT_MS	 1000
+#define AHCI_IDENTIFY_MS 5000
+#define AHCI_BOHC_MS	 2000 /* BIOS busy (10.6.3) */
 #define AHCI_PORT_IRQS                                                         \
 	(PXIS_DHRS | PXIS_PSS | PXIS_DSS | PXIS_SDBS | PXIS_DPS | PXIS_ERRORS)
 
@@ -77,16 +78,16 @@ struct ahci_port {
 	volatile uint32_t *regs; /* this port's registers */
 	int port;
 	struct ata_ident id;
-	int ncq;		     /* queued commands in use */
-	int depth;		     /* slots we may fill */
-	struct ahci_cmd_header *clb; /* command list */
-	uint8_t *rfis;		     /* received FIS area */
-	uint8_t *ctbl[32];	     /* command table of each slot */
-	struct buf *slot[32];	     /* the buf in each slot */
-	uint32_t active;	     /* slots given to the HBA */
-	uint32_t queued_mask;	     /* of those, NCQ ones */
-	int isolate;		     /* re-issuing one at a time: how many */
-	struct bufq queue;	     /* waiting, FIFO */
+	int ncq;			 /* queued commands in use */
+	int depth;			 /* slots we may fill */
+	struct ahci_cmd_header *clb;	 /* command list */
+	uint8_t *rfis;			 /* received FIS area */
+	struct ahci_cmd_table *ctbl[32]; /* command table of each slot */
+	struct buf *slot[32];		 /* the buf in each slot */
+	uint32_t active;		 /* slots given to the HBA */
+	uint32_t queued_mask;		 /* of those, NCQ ones */
+	int isolate;	   /* re-issuing one at a time: how many */
+	struct bufq queue; /* waiting, FIFO */
 	struct timeout watchdog;
 	struct ahci_stats stats;
 };
@@ -190,8 +191,7 @@ port_comreset(struct ahci_port *p)
 static int
 prdt_build(struct ahci_port *p, int slot, void *addr, uint32_t len)
 {
-	struct ahci_prd *prd =
-		(struct ahci_prd *)(p->ctbl[slot] + AHCI_CMD_TABLE_PRDT);
+	struct ahci_prd *prd = p->ctbl[slot]->prdt;
 	uint32_t pa = (uint32_t)addr;
 	int n = 0;
 
@@ -213,27 +213,27 @@ prdt_build(struct ahci_port *p, int slot, void *addr, uint32_t len)
 /* The H2D register FIS.  For NCQ the count goes in the features field
  * and the tag in the count field's bits 7:3 (SATA 3.x 13.6.4). */
 static void
-fis_build(uint8_t *fis, uint8_t cmd, uint64_t lba, uint32_t count, int ncq,
-	  int tag)
+fis_build(struct fis_h2d *fis, uint8_t cmd, uint64_t lba, uint32_t count,
+	  int ncq, int tag)
 {
-	memset(fis, 0, 20);
-	fis[0] = FIS_TYPE_H2D;
-	fis[1] = FIS_H2D_CMD;
-	fis[2] = cmd;
-	fis[4] = lba & 0xFF;
-	fis[5] = (lba >> 8) & 0xFF;
-	fis[6] = (lba >> 16) & 0xFF;
-	fis[7] = ATA_DEV_LBA;
-	fis[8] = (lba >> 24) & 0xFF;
-	fis[9] = (lba >> 32) & 0xFF;
-	fis[10] = (lba >> 40) & 0xFF;
+	memset(fis, 0, sizeof(*fis));
+	fis->type = FIS_TYPE_H2D;
+	fis->flags = FIS_H2D_CMD;
+	fis->command = cmd;
+	fis->lba0 = lba & 0xFF;
+	fis->lba1 = (lba >> 8) & 0xFF;
+	fis->lba2 = (lba >> 16) & 0xFF;
+	fis->device = ATA_DEV_LBA;
+	fis->lba3 = (lba >> 24) & 0xFF;
+	fis->lba4 = (lba >> 32) & 0xFF;
+	fis->lba5 = (lba >> 40) & 0xFF;
 	if (ncq) {
-		fis[3] = count & 0xFF;
-		fis[11] = (count >> 8) & 0xFF;
-		fis[12] = tag << 3;
+		fis->features = count & 0xFF;
+		fis->features_exp = (count >> 8) & 0xFF;
+		fis->count = tag << 3;
 	} else {
-		fis[12] = count & 0xFF;
-		fis[13] = (count >> 8) & 0xFF;
+		fis->count = count & 0xFF;
+		fis->count_exp = (count >> 8) & 0xFF;
 	}
 }
 
@@ -267,10 +267,10 @@ slot_prepare(struct ahci_port *p, int slot, struct buf *bp, int ncq)
 		panic("slot_prepare: %s: zero-length transfer at block %lld "
 		      "(bdev_validate lets none through)",
 		      p->bd.name, bp->b_blkno);
-	fis_build(p->ctbl[slot], cmd, (uint64_t)bp->b_blkno, len / DEV_BSIZE,
-		  ncq, slot);
+	fis_build(&p->ctbl[slot]->cfis, cmd, (uint64_t)bp->b_blkno,
+		  len / DEV_BSIZE, ncq, slot);
 	if (bp->b_flags & B_FLUSH)
-		p->ctbl[slot][7] = 0; /* FLUSH: no LBA */
+		p->ctbl[slot]->cfis.device = 0; /* FLUSH: no LBA */
 	p->clb[slot].flags_prdtl = CMDH_CFL_H2D | (wr ? CMDH_WRITE : 0) |
 				   (uint32_t)nprd << CMDH_PRDTL_SHIFT;
 	p->clb[slot].prdbc = 0;
@@ -532,7 +532,7 @@ poll_command(struct ahci_port *p, uint8_t cmd, void *buf, uint32_t len)
 {
 	int nprd = len ? prdt_build(p, 0, buf, len) : 0;
 
-	fis_build(p->ctbl[0], cmd, 0, 0, 0, 0);
+	fis_build(&p->ctbl[0]->cfis, cmd, 0, 0, 0, 0);
 	p->clb[0].flags_prdtl = CMDH_CFL_H2D | (uint32_t)nprd
 						       << CMDH_PRDTL_SHIFT;
 	p->clb[0].prdbc = 0;
@@ -583,7 +583,6 @@ static void
 port_attach(struct ahci_hba *h, int n)
 {
 	static uint16_t id[256];
-	char size[16];
 	struct ahci_port *p = kzalloc(sizeof(*p));
 
 	if (!p)
@@ -644,13 +643,12 @@ port_attach(struct ahci_hba *h, int n)
 		goto fail;
 	}
 	h->port[n] = p;
-	kprintf("%s: %s, %s, %s, write cache %s, at %s\n", p->bd.name,
-		p->id.model,
-		fmt_size(size, sizeof(size), p->id.sectors * DEV_BSIZE),
-		p->ncq ? "NCQ" : "DMA", p->id.write_cache ? "on" : "off",
-		p->bd.where);
+	char how[24];
 	if (p->ncq)
-		kprintf("%s: NCQ depth %d\n", p->bd.name, p->depth);
+		snprintf(how, sizeof(how), "NCQ depth %d", p->depth);
+	else
+		snprintf(how, sizeof(how), "DMA");
+	ata_attach_report(&p->bd, &p->id, how);
 	return;
 fail:
 	/* The port keeps its memory: the HBA may still point at it. */

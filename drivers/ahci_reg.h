@@ -107,4 +107,35 @@ struct ahci_prd {
 	uint32_t dbc; /* byte count - 1 (bit 0 set: even counts), PRD_IRQ */
 };
 
+/* Register FIS, host to device (SATA 3.x 10.5.5; ATA's task file) */
+struct fis_h2d {
+	uint8_t type;	  /* FIS_TYPE_H2D */
+	uint8_t flags;	  /* FIS_H2D_CMD: a command, not a control */
+	uint8_t command;  /* the ATA opcode */
+	uint8_t features; /* 7:0; NCQ: the sector count's 7:0 */
+	uint8_t lba0, lba1, lba2;
+	uint8_t device; /* ATA_DEV_LBA */
+	uint8_t lba3, lba4, lba5;
+	uint8_t features_exp; /* 15:8; NCQ: the sector count's 15:8 */
+	uint8_t count;	      /* 7:0; NCQ: the tag in bits 7:3 */
+	uint8_t count_exp;    /* 15:8 */
+	uint8_t icc;
+	uint8_t control;
+	uint8_t aux[4];
+};
+
+/* Command table (section 4.2.3): the command FIS, an ATAPI command, and
+ * the PRDT at offset 0x80, as long as the command header says */
+struct ahci_cmd_table {
+	struct fis_h2d cfis;
+	uint8_t cfis_rest[64 - sizeof(struct fis_h2d)];
+	uint8_t acmd[16];
+	uint8_t reserved[48];
+	struct ahci_prd prdt[];
+};
+_Static_assert(sizeof(struct fis_h2d) == 20, "a register FIS is 5 dwords");
+_Static_assert(__builtin_offsetof(struct ahci_cmd_table, prdt) ==
+		       AHCI_CMD_TABLE_PRDT,
+	       "the PRDT starts at 0x80");
+
 #endif

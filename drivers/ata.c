@@ -4,6 +4,8 @@
  */
 #include "ata.h"
 
+#include "bdev.h"
+#include "console.h"
 #include "printf.h"
 #include "string.h"
 
@@ -39,6 +41,22 @@ ata_ident_parse(const uint16_t *id, struct ata_ident *out)
 	out->flush_ext = (id[83] >> 13) & 1;
 	out->ncq = (id[76] >> 8) & 1;
 	out->queue_depth = out->ncq ? (id[75] & 0x1F) + 1 : 1;
+}
+
+/* The one line every ATA disk's attach prints, IDE or AHCI: its name,
+ * model, size, addressing, how its commands move (`transfer`), its write
+ * cache, and where it is. */
+void
+ata_attach_report(const struct bdev *bd, const struct ata_ident *id,
+		  const char *transfer)
+{
+	char size[16];
+
+	kprintf("%s: %s, %s, %s, %s, write cache %s, at %s\n", bd->name,
+		id->model,
+		fmt_size(size, sizeof(size), id->sectors * DEV_BSIZE),
+		id->lba48 ? "LBA48" : "LBA28", transfer,
+		id->write_cache ? "on" : "off", bd->where);
 }
 
 /* "status 0x51 <DRDY,ERR> error 0x04 <ABRT>" */

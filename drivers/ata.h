@@ -64,7 +64,10 @@ struct ata_ident {
 	int queue_depth;   /* NCQ depth (1..32) */
 };
 
+struct bdev;
 void ata_ident_parse(const uint16_t *id, struct ata_ident *out);
+void ata_attach_report(const struct bdev *bd, const struct ata_ident *id,
+		       const char *transfer);
 char *ata_error_str(char *buf, int n, uint8_t status, uint8_t error);
 
 #endif

@@ -488,7 +488,6 @@ static void
 ide_drive_attach(struct ide_channel *ch, int unit)
 {
 	struct ide_drive *d = &ch->drive[unit];
-	char size[16];
 
 	d->ch = ch;
 	d->unit = unit;
@@ -517,12 +516,8 @@ ide_drive_attach(struct ide_channel *ch, int unit)
 		return;
 	}
 	d->present = 1;
-	kprintf("%s: %s, %s, %s, %s, write cache %s, at %s\n", d->bd.name,
-		d->id.model,
-		fmt_size(size, sizeof(size), d->id.sectors * DEV_BSIZE),
-		d->id.lba48 ? "LBA48" : "LBA28",
-		ch->bm && !ide_use_pio ? "DMA" : "PIO",
-		d->id.write_cache ? "on" : "off", d->bd.where);
+	ata_attach_report(&d->bd, &d->id,
+			  ch->bm && !ide_use_pio ? "DMA" : "PIO");
 }
 
 static int ide_intr(void *arg);
