@@ -742,22 +742,20 @@ ahci_init(void)
 /* --- entry points --- */
 
 static void
-ahci_enqueue(struct bdev *bd, struct buf *bp)
-{
-	struct ahci_port *p = bd->softc;
-	int s = splbio();
-
-	bp->b_retries = 0;
-	bufq_put(&p->queue, bp);
-	ahci_fill(p);
-	splx(s);
-}
-
-static void
 ahci_queue_only(struct bdev *bd, struct buf *bp)
 {
 	bp->b_retries = 0;
 	bufq_put(&((struct ahci_port *)bd->softc)->queue, bp);
+}
+
+static void
+ahci_enqueue(struct bdev *bd, struct buf *bp)
+{
+	int s = splbio();
+
+	ahci_queue_only(bd, bp);
+	ahci_fill(bd->softc);
+	splx(s);
 }
 
 /* The whole chain is queued before the slots are filled: the HBA takes

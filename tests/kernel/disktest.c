@@ -12,33 +12,13 @@
 #include "string.h"
 #include "uio.h"
 
-/* Is `word` one of the '+'-separated words of list? */
-static int
-list_has(const char *list, const char *word)
-{
-	size_t n = strlen(word);
-
-	for (const char *p = list; *p;) {
-		const char *end = strchr(p, '+');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		if (len == n && !strncmp(p, word, n))
-			return 1;
-		p += len + (end != NULL);
-	}
-	return 0;
-}
-
 int
 disk_under_test(const struct bdev *bd)
 {
-	const char *opt = cmdline_opt("disks");
-
-	if (!opt)
-		opt = "wd";
 	if (major(bd->dev) == MAJOR_WD)
-		return list_has(opt, "wd");
+		return !cmdline_opt("disks") || cmdline_opt_has("disks", "wd");
 	if (major(bd->dev) == MAJOR_SD)
-		return list_has(opt, "sd");
+		return cmdline_opt_has("disks", "sd");
 	return 0;
 }
 

@@ -3,7 +3,7 @@
  * which disks are under test, and raw reads checked against the test
  * pattern (lib/pattern.h) that tests/run.py writes into the images.
  *
- * Command line: disks=wd, sd or wd+sd (which drivers' disks; default wd);
+ * Command line: disks=wd, sd or wd,sd (which drivers' disks; default wd);
  * diskcount=N (how many the harness attached).  A disk's pattern id is
  * its dev_t, which tests/run.py computes from the disk's place.
  */

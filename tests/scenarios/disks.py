@@ -106,7 +106,7 @@ def disk_scenario(name, kind, places, sizes, pattern, args="", cd="cdrom",
     QEMU's default place, "ahci" or "scsi": out of the disks' way).
     disks: (name, id, bus) of each disk instead, for arrangements of
     several controllers (devices: the -device options adding them);
-    kind then says which drivers' disks are tested ("wd+sd")."""
+    kind then says which drivers' disks are tested ("wd,sd")."""
     d = os.path.join(BUILD, "scenarios", name)
     os.makedirs(d, exist_ok=True)
     extra, images = list(devices), []
@@ -256,7 +256,7 @@ def two_ahci():
 def pc_ide_ahci():
     """-M pc: PIIX IDE (wd0, wd1) and an AHCI controller at 00:05.0."""
     return disk_scenario(
-        "pc_ide_ahci", "wd+sd", None, [12000, 12000 + 1, 13000, 12000 + 7],
+        "pc_ide_ahci", "wd,sd", None, [12000, 12000 + 1, 13000, 12000 + 7],
         ARRANGE_TESTS, machine="pc",
         disks=[chipset_disk("wd", (0, 0)), chipset_disk("wd", (0, 1)),
                added_disk("sd", "ahci1", 5, 0, 0),
@@ -269,7 +269,7 @@ def q35_piix_ide():
     """-M q35: its AHCI (sd0) and a PIIX IDE controller at 00:06.0 in
     compatibility mode: its drives are at the legacy ports, wd0 and wd3."""
     return disk_scenario(
-        "q35_piix_ide", "wd+sd", None, [12000 + 1, 12000 + 5, 13000],
+        "q35_piix_ide", "wd,sd", None, [12000 + 1, 12000 + 5, 13000],
         ARRANGE_TESTS, machine="q35", cd="scsi",
         disks=[chipset_disk("sd", 0),
                ("wd0", dev(MAJOR_WD, 0), "pide.0,unit=0"),
