@@ -11,11 +11,13 @@
  * Every AHCI controller found is attached.  Disks (bdev.h): sdN, N the
  * port, on the ICH9's own controller at PCI 00:1f.2 (q35's built-in);
  * sdBB:DD.F-N on any other, named by its PCI address, so that adding a
- * controller renames no disk.  Block numbers are 48 bits in the FIS.  With NCQ (both the HBA and the disk have
- * it; `ahci=noncq` turns it off) up to the disk's queue depth of READ/
- * WRITE FPDMA QUEUED are in flight, tag = slot; otherwise one READ/WRITE
- * DMA EXT at a time.  A FLUSH CACHE EXT (non-queued) waits for the queued
- * commands to drain and nothing is issued beside it.
+ * controller renames no disk.  Disks attach, and commands are built,
+ * as IDE's are (ata.c); this file moves them in FISes.  With NCQ (both
+ * the HBA and the disk have it; `ahci=noncq` turns it off) up to the
+ * disk's queue depth of READ/WRITE FPDMA QUEUED are in flight, tag =
+ * slot; otherwise one READ/WRITE DMA (EXT past LBA28's reach) at a time.
+ * A FLUSH CACHE (EXT), non-queued, waits for the queued commands to
+ * drain and nothing is issued beside it.
  *
  * Errors (AHCI 1.3.1 section 6.2.2): on a task file or interface error,
  * a device ERR seen in PxTFD, or a watchdog expiry with no progress, the
@@ -212,28 +214,27 @@ prdt_build(struct ahci_port *p, int slot, void *addr, uint32_t len)
 
 /* The H2D register FIS.  For NCQ the count goes in the features field
  * and the tag in the count field's bits 7:3 (SATA 3.x 13.6.4). */
+/* A command's registers in a register FIS; an LBA28 command's high
+ * bytes stay zero. */
 static void
-fis_build(struct fis_h2d *fis, uint8_t cmd, uint64_t lba, uint32_t count,
-	  int ncq, int tag)
+fis_build(struct fis_h2d *fis, const struct ata_tf *tf)
 {
 	memset(fis, 0, sizeof(*fis));
 	fis->type = FIS_TYPE_H2D;
 	fis->flags = FIS_H2D_CMD;
-	fis->command = cmd;
-	fis->lba0 = lba & 0xFF;
-	fis->lba1 = (lba >> 8) & 0xFF;
-	fis->lba2 = (lba >> 16) & 0xFF;
-	fis->device = ATA_DEV_LBA;
-	fis->lba3 = (lba >> 24) & 0xFF;
-	fis->lba4 = (lba >> 32) & 0xFF;
-	fis->lba5 = (lba >> 40) & 0xFF;
-	if (ncq) {
-		fis->features = count & 0xFF;
-		fis->features_exp = (count >> 8) & 0xFF;
-		fis->count = tag << 3;
-	} else {
-		fis->count = count & 0xFF;
-		fis->count_exp = (count >> 8) & 0xFF;
+	fis->command = tf->command;
+	fis->features = tf->features & 0xFF;
+	fis->lba0 = tf->lba & 0xFF;
+	fis->lba1 = (tf->lba >> 8) & 0xFF;
+	fis->lba2 = (tf->lba >> 16) & 0xFF;
+	fis->device = tf->device;
+	fis->count = tf->count & 0xFF;
+	if (tf->lba48) {
+		fis->lba3 = (tf->lba >> 24) & 0xFF;
+		fis->lba4 = (tf->lba >> 32) & 0xFF;
+		fis->lba5 = (tf->lba >> 40) & 0xFF;
+		fis->features_exp = tf->features >> 8;
+		fis->count_exp = tf->count >> 8;
 	}
 }
 
@@ -255,22 +256,18 @@ slot_prepare(struct ahci_port *p, int slot, struct buf *bp, int ncq)
 	uint32_t len = bp->b_flags & B_FLUSH ? 0 : bdev_xfer_bytes(bp);
 	int wr = !(bp->b_flags & (B_READ | B_FLUSH));
 	int nprd = len ? prdt_build(p, slot, bp->b_un.b_addr, len) : 0;
-	uint8_t cmd;
+	struct ata_tf tf;
 
 	if (bp->b_flags & B_FLUSH)
-		cmd = ATA_FLUSH_CACHE_EXT;
-	else if (ncq)
-		cmd = wr ? ATA_WRITE_FPDMA : ATA_READ_FPDMA;
-	else
-		cmd = wr ? ATA_WRITE_DMA_EXT : ATA_READ_DMA_EXT;
-	if (!len && !(bp->b_flags & B_FLUSH))
+		ata_tf_flush(&tf, &p->id); /* ahci_flush queues none if not */
+	else if (!len)
 		panic("slot_prepare: %s: zero-length transfer at block %lld "
 		      "(bdev_validate lets none through)",
 		      p->bd.name, bp->b_blkno);
-	fis_build(&p->ctbl[slot]->cfis, cmd, (uint64_t)bp->b_blkno,
-		  len / DEV_BSIZE, ncq, slot);
-	if (bp->b_flags & B_FLUSH)
-		p->ctbl[slot]->cfis.device = 0; /* FLUSH: no LBA */
+	else
+		ata_tf_rw(&tf, ncq ? ATA_XFER_NCQ : ATA_XFER_DMA, wr,
+			  (uint64_t)bp->b_blkno, len / DEV_BSIZE, slot);
+	fis_build(&p->ctbl[slot]->cfis, &tf);
 	p->clb[slot].flags_prdtl = CMDH_CFL_H2D | (wr ? CMDH_WRITE : 0) |
 				   (uint32_t)nprd << CMDH_PRDTL_SHIFT;
 	p->clb[slot].prdbc = 0;
@@ -282,11 +279,7 @@ slot_prepare(struct ahci_port *p, int slot, struct buf *bp, int ncq)
 	}
 	p->stats.commands++;
 	DPRINTF(ahci_debug, "%s: slot %d %s block %lld count %u\n", p->bd.name,
-		slot,
-		bp->b_flags & B_FLUSH ? "flush"
-		: ncq		      ? (wr ? "NCQ write" : "NCQ read")
-				      : (wr ? "write" : "read"),
-		bp->b_blkno, len / DEV_BSIZE);
+		slot, ata_tf_name(&tf), bp->b_blkno, len / DEV_BSIZE);
 }
 
 /*
@@ -531,8 +524,9 @@ static int
 poll_command(struct ahci_port *p, uint8_t cmd, void *buf, uint32_t len)
 {
 	int nprd = len ? prdt_build(p, 0, buf, len) : 0;
+	const struct ata_tf tf = {.command = cmd};
 
-	fis_build(&p->ctbl[0]->cfis, cmd, 0, 0, 0, 0);
+	fis_build(&p->ctbl[0]->cfis, &tf);
 	p->clb[0].flags_prdtl = CMDH_CFL_H2D | (uint32_t)nprd
 						       << CMDH_PRDTL_SHIFT;
 	p->clb[0].prdbc = 0;
@@ -551,15 +545,29 @@ poll_command(struct ahci_port *p, uint8_t cmd, void *buf, uint32_t len)
 static void ahci_strategy(struct buf *chain);
 static int ahci_flush(struct bdev *bd);
 
-/* NCQ if `on` and both the HBA and the disk have it: as many slots as
- * the disk queues and the HBA has; else one command at a time. */
+/* What the port's HBA offers its disk: NCQ if `ncq` and the HBA has it. */
+static struct ata_host
+port_host(const struct ahci_port *p, int ncq)
+{
+	struct ata_host h = {
+		.xfer = ncq && (p->hba->cap & CAP_SNCQ) ? ATA_XFER_NCQ
+							: ATA_XFER_DMA,
+		.maxxfer = AHCI_MAXXFER,
+		.slots = p->hba->nslots,
+	};
+	return h;
+}
+
+/* NCQ if `on` and both the HBA and the disk have it, as deep as
+ * ata_queue_depth allows; else one command at a time. */
 static void
 port_set_ncq(struct ahci_port *p, int on)
 {
-	p->ncq = on && (p->hba->cap & CAP_SNCQ) && p->id.ncq;
-	p->depth = !p->ncq				? 1
-		   : p->id.queue_depth < p->hba->nslots ? p->id.queue_depth
-							: p->hba->nslots;
+	struct ata_host h = port_host(p, on);
+	int depth = ata_queue_depth(&p->id, &h);
+
+	p->ncq = depth > 0;
+	p->depth = p->ncq ? depth : 1;
 }
 
 static int
@@ -582,7 +590,7 @@ port_alloc(struct ahci_port *p)
 static void
 port_attach(struct ahci_hba *h, int n)
 {
-	static uint16_t id[256];
+	static struct ata_identify id;
 	struct ahci_port *p = kzalloc(sizeof(*p));
 
 	if (!p)
@@ -615,40 +623,28 @@ port_attach(struct ahci_hba *h, int n)
 		goto fail; /* nothing attached */
 	uint32_t sig = port_rd(p, PX_SIG);
 	if (sig == SIG_ATAPI) {
-		kprintf("%s: ATAPI device (CD/DVD): skipped\n", p->bd.name);
+		ata_attach_refused(&p->bd, ATA_ATAPI_REFUSED);
 		goto fail;
 	}
 	if (port_wait(p, PX_TFD, ATA_S_BSY | ATA_S_DRQ, 0) && port_comreset(p))
 		goto fail;
 	port_start(p);
-	if (poll_command(p, ATA_IDENTIFY, id, sizeof(id))) {
+	if (poll_command(p, ATA_IDENTIFY, &id, sizeof(id))) {
 		kprintf("%s: IDENTIFY failed (signature %08x)\n", p->bd.name,
 			sig);
 		goto fail;
 	}
-	ata_ident_parse(id, &p->id);
-	port_set_ncq(p, !ahci_noncq);
-	p->bd.nblocks = p->id.sectors; /* all 48 bits: no clamping */
-	p->bd.maxxfer = AHCI_MAXXFER;
-	p->bd.model = p->id.model;
 	p->bd.strategy = ahci_strategy;
 	p->bd.flush = ahci_flush;
 	p->bd.softc = p;
 	snprintf(p->bd.where, sizeof(p->bd.where), "pci %02x:%02x.%x port %d",
 		 h->pci->bus, h->pci->dev, h->pci->fn, n);
 	timeout_set(&p->watchdog, ahci_watchdog, p);
-	int err = bdev_register(&p->bd);
-	if (err) {
-		kprintf("%s: not attached: %s\n", p->bd.name, errno_name(err));
+	struct ata_host host = port_host(p, !ahci_noncq);
+	if (ata_disk_attach(&p->bd, &id, &p->id, &host))
 		goto fail;
-	}
+	port_set_ncq(p, !ahci_noncq);
 	h->port[n] = p;
-	char how[24];
-	if (p->ncq)
-		snprintf(how, sizeof(how), "NCQ depth %d", p->depth);
-	else
-		snprintf(how, sizeof(how), "DMA");
-	ata_attach_report(&p->bd, &p->id, how);
 	return;
 fail:
 	/* The port keeps its memory: the HBA may still point at it. */
@@ -776,9 +772,10 @@ static int
 ahci_flush(struct bdev *bd)
 {
 	struct ahci_port *p = bd->softc;
+	struct ata_tf tf;
 
-	if (!p->id.write_cache)
-		return 0;
+	if (!ata_tf_flush(&tf, &p->id))
+		return 0; /* no cache on: nothing to flush */
 	p->stats.flushes++;
 	return bdev_flush_request(bd, ahci_enqueue);
 }

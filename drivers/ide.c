@@ -15,7 +15,10 @@
  * 0x170 secondary; master, slave) are wd0..wd3, N = 2 * channel + drive,
  * whichever controller answers there; a PCI controller in native mode
  * names its drives by its PCI address, wdBB:DD.F-N.  A second controller
- * in compatibility mode would answer at the same ports: it is refused.  Transfers are bus-master DMA with a
+ * in compatibility mode would answer at the same ports: it is refused.
+ *
+ * Disks attach, and commands are built, as AHCI's are (ata.c); this file
+ * moves them through the task file.  Transfers are bus-master DMA with a
  * PRD table, or PIO (`ide=pio` on the command line, or a controller
  * without a bus master BAR).  LBA48 commands are used only past LBA28's
  * reach.  Scheduling: C-LOOK on each channel's queue (ascending block
@@ -51,8 +54,7 @@
 #define IDE_TIMEOUT_TICKS (3 * HZ) /* a command's watchdog */
 #define IDE_RETRIES	  3	   /* resets before EIO */
 #define IDE_WAIT_MS	  100	   /* bound on polling the status register */
-#define IDE_MAXXFER_LBA28 (ATA_LBA28_SECTORS * DEV_BSIZE)
-#define IDE_MAXXFER_LBA48 (1024u * 1024)
+#define IDE_MAXXFER	  (1024u * 1024) /* bytes per command, LBA48 */
 #define IDE_NPRD	  (PAGE_SIZE / sizeof(struct ide_prd))
 #define IDE_MAX_CHANNELS  8 /* the legacy pair and three native controllers */
 
@@ -135,24 +137,27 @@ select_drive(struct ide_channel *ch, int unit, uint8_t lba_high)
 	settle(ch);
 }
 
+/* Load tf into the task file of drive `unit`: the 48-bit form writes
+ * each register twice, high-order byte first (the registers are FIFOs). */
 static void
-taskfile(struct ide_channel *ch, struct ide_drive *d, uint64_t lba,
-	 uint32_t count, int lba48)
+taskfile(struct ide_channel *ch, int unit, const struct ata_tf *tf)
 {
-	if (lba48) {
-		select_drive(ch, d->unit, 0);
-		/* high-order bytes first, then low: the registers are FIFOs */
-		outb(ch->cmd + IDE_COUNT, (count >> 8) & 0xFF);
-		outb(ch->cmd + IDE_LBA_LO, (lba >> 24) & 0xFF);
-		outb(ch->cmd + IDE_LBA_MID, (lba >> 32) & 0xFF);
-		outb(ch->cmd + IDE_LBA_HI, (lba >> 40) & 0xFF);
-	} else {
-		select_drive(ch, d->unit, (lba >> 24) & 0x0F);
+	select_drive(ch, unit, tf->device & 0x0F);
+	if (tf->lba48) {
+		if (tf->features)
+			outb(ch->cmd + IDE_FEATURES, tf->features >> 8);
+		outb(ch->cmd + IDE_COUNT, tf->count >> 8);
+		outb(ch->cmd + IDE_LBA_LO, (tf->lba >> 24) & 0xFF);
+		outb(ch->cmd + IDE_LBA_MID, (tf->lba >> 32) & 0xFF);
+		outb(ch->cmd + IDE_LBA_HI, (tf->lba >> 40) & 0xFF);
 	}
-	outb(ch->cmd + IDE_COUNT, count & 0xFF);
-	outb(ch->cmd + IDE_LBA_LO, lba & 0xFF);
-	outb(ch->cmd + IDE_LBA_MID, (lba >> 8) & 0xFF);
-	outb(ch->cmd + IDE_LBA_HI, (lba >> 16) & 0xFF);
+	if (tf->features) /* else unused: spare the port writes */
+		outb(ch->cmd + IDE_FEATURES, tf->features & 0xFF);
+	outb(ch->cmd + IDE_COUNT, tf->count & 0xFF);
+	outb(ch->cmd + IDE_LBA_LO, tf->lba & 0xFF);
+	outb(ch->cmd + IDE_LBA_MID, (tf->lba >> 8) & 0xFF);
+	outb(ch->cmd + IDE_LBA_HI, (tf->lba >> 16) & 0xFF);
+	outb(ch->cmd + IDE_COMMAND, tf->command);
 }
 
 static void
@@ -267,11 +272,8 @@ ide_issue(struct ide_channel *ch)
 	struct ide_drive *d = ch->adrive;
 	uint32_t len = bdev_xfer_bytes(bp);
 	uint32_t count = len / DEV_BSIZE;
-	uint64_t lba = (uint64_t)bp->b_blkno; /* all 48 bits of it */
-	/* LBA28 reaches 2^28 - 1, a count of 256 at most; stay short of the
-	 * last address, which some drives get wrong (as Linux does) */
-	int lba48 = lba + count >= ATA_LBA28_MAX || count > ATA_LBA28_SECTORS;
 	int rd = bp->b_flags & B_READ;
+	struct ata_tf tf;
 
 	if (!count && !(bp->b_flags & B_FLUSH))
 		panic("ide_issue: %s: zero-length transfer at block %lld "
@@ -283,45 +285,36 @@ ide_issue(struct ide_channel *ch)
 		/* the watchdog resets the channel */
 		return;
 	}
+	ch->dma = 0;
+	ch->pio_left = 0;
 	if (bp->b_flags & B_FLUSH) {
-		select_drive(ch, d->unit, 0);
-		outb(ch->cmd + IDE_COMMAND,
-		     d->id.flush_ext ? ATA_FLUSH_CACHE_EXT : ATA_FLUSH_CACHE);
-		ch->dma = 0;
-		ch->pio_left = 0;
+		ata_tf_flush(&tf, &d->id); /* ide_flush queues none if not */
+		taskfile(ch, d->unit, &tf);
 		ch->stats.flushes++;
-		DPRINTF(ide_debug, "%s: flush cache\n", d->bd.name);
+		DPRINTF(ide_debug, "%s: %s\n", d->bd.name, ata_tf_name(&tf));
 		return;
 	}
 	ch->head = bp->b_blkno + count;
 	ch->dma = ch->bm && !ide_use_pio &&
 		  prd_build(ch, (uint32_t)bp->b_un.b_addr, len);
+	ata_tf_rw(&tf, ch->dma ? ATA_XFER_DMA : ATA_XFER_PIO, !rd,
+		  (uint64_t)bp->b_blkno, count, 0);
+	DPRINTF(ide_debug, "%s: %s block %lld count %u\n", d->bd.name,
+		ata_tf_name(&tf), bp->b_blkno, count);
 	if (ch->dma) {
 		bm_stop(ch);
 		outl(ch->bm + BM_PRD_ADDR, (uint32_t)ch->prd);
 		outb(ch->bm + BM_COMMAND, rd ? BM_CMD_READ : 0);
-		taskfile(ch, d, lba, count, lba48);
-		outb(ch->cmd + IDE_COMMAND,
-		     rd ? (lba48 ? ATA_READ_DMA_EXT : ATA_READ_DMA)
-			: (lba48 ? ATA_WRITE_DMA_EXT : ATA_WRITE_DMA));
+		taskfile(ch, d->unit, &tf);
 		outb(ch->bm + BM_COMMAND,
 		     (rd ? BM_CMD_READ : 0) | BM_CMD_START);
 		ch->stats.dma++;
-		DPRINTF(ide_debug, "%s: DMA %s block %lld count %u%s\n",
-			d->bd.name, rd ? "read" : "write", bp->b_blkno, count,
-			lba48 ? " LBA48" : "");
 		return;
 	}
 	ch->pio_ptr = bp->b_un.b_addr;
 	ch->pio_left = count;
-	taskfile(ch, d, lba, count, lba48);
-	outb(ch->cmd + IDE_COMMAND,
-	     rd ? (lba48 ? ATA_READ_SECTORS_EXT : ATA_READ_SECTORS)
-		: (lba48 ? ATA_WRITE_SECTORS_EXT : ATA_WRITE_SECTORS));
+	taskfile(ch, d->unit, &tf);
 	ch->stats.pio++;
-	DPRINTF(ide_debug, "%s: PIO %s block %lld count %u%s\n", d->bd.name,
-		rd ? "read" : "write", bp->b_blkno, count,
-		lba48 ? " LBA48" : "");
 	if (!rd) {
 		/* The first sector goes now; each interrupt asks for the next. */
 		if (wait_ready(ch, ATA_S_DRQ))
@@ -449,9 +442,9 @@ ide_watchdog(void *arg)
 /* --- probing --- */
 
 static int
-ide_identify(struct ide_channel *ch, struct ide_drive *d)
+ide_identify(struct ide_channel *ch, struct ide_drive *d,
+	     struct ata_identify *id)
 {
-	static uint16_t id[256];
 
 	select_drive(ch, d->unit, 0);
 	uint8_t s = status_alt(ch);
@@ -466,18 +459,17 @@ ide_identify(struct ide_channel *ch, struct ide_drive *d)
 		uint8_t mid = inb(ch->cmd + IDE_LBA_MID);
 		uint8_t hi = inb(ch->cmd + IDE_LBA_HI);
 		if (mid == ATAPI_SIG_MID && hi == ATAPI_SIG_HIGH) {
-			kprintf("%s: ATAPI device (CD/DVD): skipped\n",
-				d->bd.name);
+			ata_attach_refused(&d->bd, ATA_ATAPI_REFUSED);
 			return ENODEV;
 		}
 		return err;
 	}
 	__asm__ volatile("rep insw"
 			 :
-			 : "D"(id), "c"(256), "d"(ch->cmd + IDE_DATA)
+			 : "D"(id), "c"(sizeof(*id) / 2),
+			   "d"(ch->cmd + IDE_DATA)
 			 : "memory");
 	inb(ch->cmd + IDE_STATUS);
-	ata_ident_parse(id, &d->id);
 	return 0;
 }
 
@@ -487,18 +479,18 @@ static int ide_flush(struct bdev *bd);
 static void
 ide_drive_attach(struct ide_channel *ch, int unit)
 {
+	static struct ata_identify id;
 	struct ide_drive *d = &ch->drive[unit];
+	const struct ata_host host = {
+		.xfer = ch->bm && !ide_use_pio ? ATA_XFER_DMA : ATA_XFER_PIO,
+		.maxxfer = IDE_MAXXFER,
+	};
 
 	d->ch = ch;
 	d->unit = unit;
 	bdev_set_name(&d->bd, "wd", MAJOR_WD, ch->pciloc, 2 * ch->chan + unit);
-	if (ide_identify(ch, d))
+	if (ide_identify(ch, d, &id))
 		return;
-	/* every sector: an LBA48 disk's count is 48 bits, and block numbers
-	 * are 64 (buf.h) */
-	d->bd.nblocks = d->id.sectors;
-	d->bd.maxxfer = d->id.lba48 ? IDE_MAXXFER_LBA48 : IDE_MAXXFER_LBA28;
-	d->bd.model = d->id.model;
 	d->bd.strategy = ide_strategy;
 	d->bd.flush = ide_flush;
 	d->bd.softc = d;
@@ -510,14 +502,7 @@ ide_drive_attach(struct ide_channel *ch, int unit)
 	else
 		snprintf(d->bd.where, sizeof(d->bd.where), "isa 0x%x %s",
 			 ch->cmd, unit ? "slave" : "master");
-	int err = bdev_register(&d->bd);
-	if (err) {
-		kprintf("%s: not attached: %s\n", d->bd.name, errno_name(err));
-		return;
-	}
-	d->present = 1;
-	ata_attach_report(&d->bd, &d->id,
-			  ch->bm && !ide_use_pio ? "DMA" : "PIO");
+	d->present = !ata_disk_attach(&d->bd, &id, &d->id, &host);
 }
 
 static int ide_intr(void *arg);
@@ -655,8 +640,10 @@ ide_flush(struct bdev *bd)
 {
 	struct ide_drive *d = bd->softc;
 
-	if (!d->id.write_cache || !(d->id.flush || d->id.flush_ext))
-		return 0;
+	struct ata_tf tf;
+
+	if (!ata_tf_flush(&tf, &d->id))
+		return 0; /* no cache on: nothing to flush */
 	return bdev_flush_request(bd, ide_enqueue);
 }
 

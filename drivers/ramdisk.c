@@ -3,12 +3,18 @@
  * (../shared/seeds/001_*.txt, 003_*.txt: ramdstrategy), made real, and the
  * reference driver: any block layer test runs on it first.
  *
- * Two disks, one per completion design of ../shared/seeds/004_*.txt:
- *  rd0  synchronous: the strategy routine copies and calls biodone itself;
- *  rd1  asynchronous: strategy appends to a queue shared with the clock
- *       interrupt, which completes each request once its latency has
- *       passed, from interrupt level, so biodone takes the deferred
- *       INTIODONE path exactly as a disk controller's would.
+ * Two disks, one per completion design of ../shared/seeds/004_*.txt,
+ * named for it in lsblk's MODEL column:
+ *  rd0  "completed in its strategy routine": the strategy routine copies
+ *       and calls biodone itself, before it returns.  The pages allow
+ *       it (biodone may be called from any context) and it never sleeps,
+ *       as AIX requires of strategy (bio.c); the issuer's biowait then
+ *       finds B_DONE already set and returns at once;
+ *  rd1  "completed by the clock interrupt": strategy appends to a queue
+ *       shared with the clock interrupt, which completes each request
+ *       once its latency has passed, from interrupt level, so biodone
+ *       takes the deferred INTIODONE path exactly as a disk
+ *       controller's would.
  *
  * Kernel command line: rdsize=SIZE (each disk; default 4M), rdlatency=N
  * (rd1's latency in clock ticks; default 1).  A GRUB module named "rd0"
@@ -168,8 +174,9 @@ rd_attach(int unit, uint32_t size, uint8_t *contents)
 	sc->bd.dev = makedev(MAJOR_RD, unit);
 	sc->bd.nblocks = size / DEV_BSIZE;
 	sc->bd.maxxfer = RD_MAXXFER;
-	sc->bd.model = sc->async ? "RAM disk (async, clock-completed)"
-				 : "RAM disk (sync)";
+	sc->bd.model = sc->async
+			       ? "RAM disk, completed by the clock interrupt"
+			       : "RAM disk, completed in its strategy routine";
 	sc->bd.strategy = rd_strategy;
 	sc->bd.flush = rd_flush;
 	sc->bd.softc = sc;

@@ -1,5 +1,6 @@
 /*
- * ramdisk.h: the RAM disks rd0 (sync) and rd1 (async) (ramdisk.c).
+ * ramdisk.h: the RAM disks rd0, completed in its strategy routine, and
+ * rd1, completed by the clock interrupt (ramdisk.c).
  */
 #ifndef RAMDISK_H
 #define RAMDISK_H

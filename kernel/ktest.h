@@ -9,7 +9,9 @@
  *		CHECK(fired == 1, "fired %d times, expected once", fired);
  *	}
  *
- * A failed CHECK records the message and returns from the test.
+ * A failed CHECK records the message and returns from the test.  A test
+ * that has not returned after testlimit= seconds (default 90) fails,
+ * named, with its thread's calls, and ends the run (ktest.c).
  *
  * A benchmark is registered with BENCH() and runs when the kernel boots
  * with `bench` or `bench=GLOB` (make bench).  It prints its figures with
@@ -24,17 +26,21 @@
 struct ktest {
 	const char *name;
 	void (*fn)(void);
+	int by_name; /* run only when a pattern names it whole */
 };
 
-#define KTEST_ENTRY(tname, sect)                                               \
+#define KTEST_ENTRY(tname, sect, by_name)                                      \
 	static void tname(void);                                               \
 	static const struct ktest ktest_entry_##tname                          \
 		__attribute__((used, no_reorder, section(sect),                \
-			       aligned(4))) = {#tname, tname};                 \
+			       aligned(4))) = {#tname, tname, by_name};        \
 	static void tname(void)
 
-#define TEST(tname)  KTEST_ENTRY(tname, ".ktests")
-#define BENCH(bname) KTEST_ENTRY(bname, ".kbench")
+#define TEST(tname)  KTEST_ENTRY(tname, ".ktests", 0)
+#define BENCH(bname) KTEST_ENTRY(bname, ".kbench", 0)
+/* A test of the harness itself that fails on purpose (a hang, say): it
+ * runs only when test= names it, never under `test` or a glob. */
+#define TEST_BY_NAME(tname) KTEST_ENTRY(tname, ".ktests", 1)
 
 void ktest_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

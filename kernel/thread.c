@@ -312,6 +312,24 @@ thread_first(void)
 	return all_threads;
 }
 
+/* Where t is: its own stack's calls.  A thread switched out stopped in
+ * swtch, whose pushes (swtch.asm) leave its ebp and return address at
+ * saved esp + 12 and + 16. */
+void
+thread_backtrace(const struct thread *t)
+{
+	uint32_t ebp;
+
+	if (t == curthread) {
+		__asm__ volatile("mov %%ebp, %0" : "=r"(ebp));
+		backtrace_print((uint32_t)__builtin_return_address(0) - 1,
+				((const uint32_t *)ebp)[0]);
+		return;
+	}
+	const uint32_t *sp = (const uint32_t *)t->esp;
+	backtrace_print(sp[4] - 1, sp[3]);
+}
+
 /*
  * Sleep queues: a small hash of channels.  Everything here runs with
  * interrupts off; it is short.

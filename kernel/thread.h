@@ -56,6 +56,7 @@ void thread_detach(struct thread *t);
 void thread_yield(void);
 struct thread *thread_guard_owner(uint32_t addr);
 struct thread *thread_first(void);
+void thread_backtrace(const struct thread *t);
 
 int tsleep(const void *chan, const char *wmesg, uint32_t timo);
 void wakeup(const void *chan);

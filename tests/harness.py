@@ -190,6 +190,8 @@ class Checks:
 KTAP_RESULT = re.compile(r"^(ok|not ok) (\d+) (\S+)(?: # (.*))?$", re.M)
 KTAP_RUNNING = re.compile(r"^# test: (\S+)$", re.M)
 KTAP_SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed$", re.M)
+KTAP_PLAN = re.compile(r"^1\.\.(\d+)$", re.M)
+KTAP_BAIL = re.compile(r"^Bail out! (.*)$", re.M)
 
 
 def parse_ktap(prefix, text, complete, why_incomplete=""):
@@ -210,6 +212,11 @@ def parse_ktap(prefix, text, complete, why_incomplete=""):
                   "harness read %d, %d" % ((npass, nfail) + counted))
         if not c.results:
             c.add("selection", False, "no test matched")
+        plan, bail = KTAP_PLAN.search(text), KTAP_BAIL.search(text)
+        if plan and int(plan.group(1)) != len(c.results):
+            c.add("plan", False, "%s of %s tests reported%s" % (
+                len(c.results), plan.group(1),
+                "; bailed out: " + bail.group(1) if bail else ""))
         return c.results
     running = [m.group(1) for m in KTAP_RUNNING.finditer(text)
                if m.group(1) not in seen]

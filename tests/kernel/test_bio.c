@@ -559,3 +559,20 @@ TEST(reused_bufs_never_see_a_stale_done_nor_miss_a_wakeup)
 		      t, reuse_bad[t], REUSE_ROUNDS);
 	}
 }
+
+/*
+ * Not a rule of the pages but the proof that a broken one cannot hang
+ * the run: a biowait no biodone will end, as a lost wakeup or a driver
+ * that never completes would leave it.  The ktest_watchdog scenario runs
+ * it by name with testlimit=2 and checks that it fails, named, with its
+ * thread's calls.
+ */
+TEST_BY_NAME(ktest_watchdog_fails_a_test_stuck_in_biowait)
+{
+	static struct buf b;
+
+	memset(&b, 0, sizeof(b));
+	b.b_flags = B_BUSY | B_READ;
+	biowait(&b);
+	CHECK(0, "biowait returned with no biodone");
+}

@@ -6,7 +6,7 @@ import re
 import subprocess
 import time
 
-from harness import (BUILD, Checks, EXIT_OK, KERNEL_ELF, LOGS, Machine, PROMPT,
+from harness import (BUILD, Checks, EXIT_FAIL, EXIT_OK, KERNEL_ELF, LOGS, Machine, PROMPT,
                      ROOT, Timeout, boot_to_results, boot_to_shell, free_port,
                      parse_ktap, run_kernel_tests, scenario)
 
@@ -36,6 +36,53 @@ def kernel_tests_slow_async_disk():
                             "a_chain*,a_request*,a_split*,a_stacked*,"
                             "physio*,a_delayed*,threads_hammering*",
                             args="rdlatency=5")
+
+
+@scenario("ktest_watchdog")
+def ktest_watchdog():
+    """A test that never returns (stuck in biowait) fails by name within
+    testlimit=2, with its thread's calls, and the run ends failed: the
+    mechanism that bounds every other test's waits."""
+    name = "ktest_watchdog_fails_a_test_stuck_in_biowait"
+    m = Machine("ktest_watchdog", args="test=%s testlimit=2 panic=exit" % name)
+    c = Checks("ktest_watchdog")
+    try:
+        code = m.wait_exit(60)
+    except Timeout as e:
+        code = None
+        c.add("a_stuck_test_ends_the_run", False, str(e))
+    finally:
+        m.close()
+    out = m.buf
+    if code is not None:
+        with c.test("a_stuck_test_fails_by_name_after_its_limit"):
+            assert code == EXIT_FAIL, "exit status %d" % code
+            assert re.search(r"^not ok 1 %s # timed out: still running after "
+                             r"2 s \(testlimit=2\)\r?$" % name, out, re.M), out
+            assert re.search(r"^Bail out! %s did not return\r?$" % name, out,
+                             re.M), out
+            assert re.search(r"^0 passed, 1 failed\r?$", out, re.M), out
+        with c.test("the_report_says_where_its_thread_waits"):
+            assert re.search(r"^# its thread \d+ \(\S+\) is asleep in "
+                             r"biowait; its calls:", out, re.M), out
+            calls = out[out.index("its calls:"):]
+            for fn in ("tsleep", "biowait", name):
+                assert re.search(r"\b%s\+0x" % fn, calls), \
+                    "%s not in the backtrace:\n%s" % (fn, out)
+        with c.test("the_harness_counts_it_failed"):
+            r = parse_ktap("ktest_watchdog", out, True)
+            assert [x.name for x in r if not x.ok] == [
+                "ktest_watchdog/" + name], \
+                [(x.name, x.ok) for x in r]
+        with c.test("a_by_name_test_stays_out_of_globs"):
+            m2 = Machine("ktest_watchdog_glob",
+                         args="test=ktest_watchdog* panic=exit")
+            try:
+                code2 = m2.wait_exit(60)
+            finally:
+                m2.close()
+            assert "1..0" in m2.buf and code2 == EXIT_FAIL, m2.buf
+    return c.results
 
 
 @scenario("bench")

@@ -137,8 +137,9 @@ def disk_scenario(name, kind, places, sizes, pattern, args="", cd="cdrom",
         extra += ["-trace", "execute_ncq_command_read", "-trace",
                   "execute_ncq_command_write", "-trace", "ncq_finish",
                   "-D", tracefile]
+    mach = machine or ("pc" if kind == "wd" else "q35")
     results, out, complete = boot_to_results(
-        name, 400, machine=machine or ("pc" if kind == "wd" else "q35"),
+        name, 400, machine=mach,
         args="test=%s panic=exit disks=%s diskcount=%d %s" % (
             pattern, kind, len(disks), args), extra=extra, cd=cd,
         accel=accel)
@@ -149,6 +150,25 @@ def disk_scenario(name, kind, places, sizes, pattern, args="", cd="cdrom",
                 n = len(re.findall(r"^%s: QEMU HARDDISK" % re.escape(dname),
                                    out, re.M))
                 assert n == 1, "%s attached %d times:\n%s" % (dname, n, out)
+        with c.test("every_disk_attaches_with_one_line_of_one_format"):
+            # ata_disk_attach's line, the same for IDE and AHCI
+            for dname, _, _ in disks:
+                if dname.startswith("wd"):
+                    how = "PIO" if "ide=pio" in args or "isapc" in mach \
+                        else "DMA"
+                else:
+                    how = "DMA" if "ahci=noncq" in args else "NCQ depth 32"
+                line = r"^%s: QEMU HARDDISK, [\d.]+ [KMGT]iB, LBA48, %s, " \
+                    r"write cache on, at (pci|isa) .*$" % (
+                        re.escape(dname), how)
+                assert re.search(line, out, re.M), "no %r in:\n%s" % (
+                    line, out)
+        if cd == "cdrom":
+            with c.test("the_boot_cd_is_named_and_refused_as_not_a_disk"):
+                cdname = "sd2" if mach == "q35" else "wd2"
+                assert re.search(r"^%s: an ATAPI device \(CD/DVD\), not a "
+                                 r"disk: not attached$" % cdname, out,
+                                 re.M), out
         wrote = selects(pattern, "disk_writes_reach_the_disk")
         stressed = selects(pattern,
                            "disk_stress_threads_random_sizes_every_byte_verified")
