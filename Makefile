@@ -25,12 +25,13 @@ NASMFLAGS := -f elf32 -g -F dwarf -Werror
 # reads drivers/ -> kernel/blk/ (the block layer) -> kernel/ (the core).
 ARCH_OBJS := boot.o vectors.o swtch.o cpucheck.o desc.o trap.o pic.o vm.o power.o
 KERN_OBJS := main.o console.o panic.o ksym.o cmdline_opt.o pmem.o kmalloc.o \
-	intr.o clock.o thread.o shell.o cmds_sys.o cmds_blk.o cmds_dev.o ktest.o
-BLK_OBJS  := bio.o iodone.o bufq.o bdev.o bcache.o physio.o
+	intr.o clock.o thread.o shell.o cmds_sys.o cmds_blk.o cmds_dev.o \
+	cmds_trace.o ktest.o
+BLK_OBJS  := bio.o iodone.o bufq.o bdev.o bcache.o physio.o trace.o
 DRV_OBJS  := uart.o rtc.o ramdisk.o pci.o ata.o ide.o ahci.o
 LIB_OBJS  := string.o printf.o errno.o cmdline.o sort.o hexdump.o \
 	pattern.o
-TEST_OBJS := test_lib.o test_ata.o test_clock.o test_intr.o test_mem.o test_ksym.o \
+TEST_OBJS := test_lib.o test_ata.o test_trace.o tracetest.o test_clock.o test_intr.o test_mem.o test_ksym.o \
 	test_spl.o test_thread.o test_bio.o test_bcache.o test_physio.o test_disk.o disktest.o test_bigdisk.o bench_intr.o bench_bio.o bench_disk.o
 
 OBJS := $(addprefix $(B)/obj/,$(ARCH_OBJS) $(KERN_OBJS) $(BLK_OBJS) \
@@ -45,7 +46,7 @@ QEMU_OPTS ?= -M $(MACHINE) -m $(MEM) -accel tcg -display none \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 ARGS      ?=
 
-.PHONY: all run test debug bench clean lint format deps help
+.PHONY: all run test debug bench trace clean lint format deps help
 all: $(B)/iodine.iso
 
 help:
@@ -54,6 +55,8 @@ help:
 	@echo "                ARGS='...' sets the kernel command line"
 	@echo "make test       lint, host unit tests, kernel tests, shell tests, gdb test"
 	@echo "make debug      QEMU paused with its gdb stub, gdb attached"
+	@echo "make trace      trace a workload: blkparse, btt, a picture in $(B)/trace/"
+	@echo "                MACHINE=pc|q35 DISK=IMG WORKLOAD='cmd; cmd' DEV=NAME"
 	@echo "make lint       cppcheck and clang-format check"
 	@echo "make format     reformat the sources with clang-format"
 	@echo "make clean      remove $(B)/"
@@ -115,6 +118,14 @@ $(B)/host/test_lib: tests/host/test_lib.c $(HOST_LIB_OBJS)
 
 test: deps lint all $(B)/host/test_lib
 	$(PYTHON) tests/run.py
+
+# The request trace of a workload, for blkparse, btt and a picture
+# (scripts/trace-run): MACHINE=pc|q35 DISK=IMG WORKLOAD='cmd; cmd'
+# SCRIPT=FILE DEV=NAME; everything lands in $(B)/trace/.
+trace: deps all
+	@scripts/deps trace
+	$(PYTHON) scripts/trace-run --machine '$(MACHINE)' --disk '$(DISK)' \
+		--workload '$(WORKLOAD)' --script '$(SCRIPT)' --dev '$(DEV)'
 
 # Benchmarks: figures, not pass/fail timing.  BENCH='glob' picks some.
 BENCH ?= *

@@ -53,6 +53,7 @@
 #include "pci_reg.h"
 #include "printf.h"
 #include "string.h"
+#include "trace.h"
 #include "vm.h"
 
 #define AHCI_MAX_PORTS 32
@@ -268,6 +269,7 @@ slot_prepare(struct ahci_port *p, int slot, struct buf *bp, int ncq)
 		ata_tf_rw(&tf, ncq ? ATA_XFER_NCQ : ATA_XFER_DMA, wr,
 			  (uint64_t)bp->b_blkno, len / DEV_BSIZE, slot);
 	fis_build(&p->ctbl[slot]->cfis, &tf);
+	TRACE(TR_ISSUE, bp, (uint32_t)slot);
 	p->clb[slot].flags_prdtl = CMDH_CFL_H2D | (wr ? CMDH_WRITE : 0) |
 				   (uint32_t)nprd << CMDH_PRDTL_SHIFT;
 	p->clb[slot].prdbc = 0;
@@ -361,7 +363,9 @@ complete_done(struct ahci_port *p)
 		int s = __builtin_ctz(done);
 		done &= done - 1;
 		DPRINTF(ahci_debug, "%s: slot %d done\n", p->bd.name, s);
-		biodone(slot_finish(p, s));
+		struct buf *bp = slot_finish(p, s);
+		TRACE(TR_INTR, bp, p->hba->pci->irq);
+		biodone(bp);
 		n++;
 	}
 	return n;
@@ -387,6 +391,8 @@ ahci_recover(struct ahci_port *p, const char *why, int device_error)
 		p->queued_mask ? "queued" : "non-queued",
 		first ? first->b_blkno : -1LL,
 		ata_error_str(msg, sizeof(msg), tfd & 0xFF, tfd >> 8), serr);
+	TRACE_EVENT(TR_DRV_RESET, p->bd.dev, first ? first->b_blkno : 0, 0,
+		    device_error ? EIO : ETIMEDOUT, failed);
 	port_stop(p);
 	port_wr(p, PX_SERR, 0xFFFFFFFF);
 	port_wr(p, PX_IS, 0xFFFFFFFF);
@@ -429,6 +435,7 @@ ahci_recover(struct ahci_port *p, const char *why, int device_error)
 				biofail(bp, EIO);
 				continue;
 			}
+			TRACE(TR_DRV_REISSUE, bp, (uint32_t)bp);
 			bufq_put_head(&p->queue, bp);
 			p->isolate++;
 		}
@@ -502,6 +509,8 @@ ahci_watchdog(void *arg)
 
 	if (p->active) {
 		if (complete_done(p)) {
+			TRACE_EVENT(TR_DRV_ERROR, p->bd.dev, 0, 0, 0,
+				    TRACE_LOST_IRQ);
 			p->stats.lost_irqs++;
 			kprintf("%s: lost interrupt: commands had finished; "
 				"recovered\n",

@@ -50,6 +50,7 @@
 #include "pmem.h"
 #include "printf.h"
 #include "string.h"
+#include "trace.h"
 
 #define IDE_TIMEOUT_TICKS (3 * HZ) /* a command's watchdog */
 #define IDE_RETRIES	  3	   /* resets before EIO */
@@ -235,6 +236,7 @@ ide_done(struct ide_channel *ch, int error, int refused)
 	ch->stats.commands++;
 	if (error)
 		ch->stats.errors++;
+	TRACE(TR_INTR, bp, (uint32_t)ch->irq);
 	if (refused)
 		bdev_io_failed(&d->bd, bp, error, ide_enqueue);
 	else if (error)
@@ -289,6 +291,7 @@ ide_issue(struct ide_channel *ch)
 	ch->pio_left = 0;
 	if (bp->b_flags & B_FLUSH) {
 		ata_tf_flush(&tf, &d->id); /* ide_flush queues none if not */
+		TRACE(TR_ISSUE, bp, (uint32_t)(2 * ch->chan + d->unit));
 		taskfile(ch, d->unit, &tf);
 		ch->stats.flushes++;
 		DPRINTF(ide_debug, "%s: %s\n", d->bd.name, ata_tf_name(&tf));
@@ -299,6 +302,7 @@ ide_issue(struct ide_channel *ch)
 		  prd_build(ch, (uint32_t)bp->b_un.b_addr, len);
 	ata_tf_rw(&tf, ch->dma ? ATA_XFER_DMA : ATA_XFER_PIO, !rd,
 		  (uint64_t)bp->b_blkno, count, 0);
+	TRACE(TR_ISSUE, bp, (uint32_t)(2 * ch->chan + d->unit));
 	DPRINTF(ide_debug, "%s: %s block %lld count %u\n", d->bd.name,
 		ata_tf_name(&tf), bp->b_blkno, count);
 	if (ch->dma) {
@@ -416,6 +420,8 @@ ide_watchdog(void *arg)
 			"recovered\n",
 			ch->adrive->bd.name);
 		struct buf *bp = ch->active;
+		TRACE_EVENT(TR_DRV_ERROR, bp->b_dev, bp->b_blkno, 0, 0,
+			    TRACE_LOST_IRQ);
 		ide_service(ch);
 		/* PIO: the rest of this command without interrupts; not the
 		 * next one, which ide_done may have started already */
@@ -428,12 +434,15 @@ ide_watchdog(void *arg)
 	ch->stats.timeouts++;
 	kprintf("%s: command timed out (status 0x%02x); resetting channel %d\n",
 		ch->adrive->bd.name, st, ch->chan);
+	TRACE_EVENT(TR_DRV_RESET, ch->active->b_dev, ch->active->b_blkno, 0,
+		    ETIMEDOUT, 1);
 	ide_reset(ch);
 	if (++ch->retries > IDE_RETRIES) {
 		kprintf("%s: giving up after %d resets\n", ch->adrive->bd.name,
 			IDE_RETRIES);
 		ide_done(ch, EIO, 0);
 	} else {
+		TRACE(TR_DRV_REISSUE, ch->active, (uint32_t)ch->active);
 		ide_issue(ch);
 	}
 	splx(s);

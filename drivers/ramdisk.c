@@ -38,6 +38,7 @@
 #include "pmem.h"
 #include "printf.h"
 #include "string.h"
+#include "trace.h"
 
 #define RD_DEFAULT_SIZE (4u << 20)
 #define RD_MAXXFER	(128u * 1024) /* so the splitting path is used */
@@ -99,6 +100,7 @@ rd_start(struct bdev *bd, struct buf *bp)
 {
 	struct rd_softc *sc = bd->softc;
 
+	TRACE(TR_ISSUE, bp, 0);
 	if (!sc->async) {
 		rd_complete(sc, bp);
 		return;
@@ -128,9 +130,12 @@ rd_intr(void *arg)
 	uint64_t now = clock_ticks();
 
 	while (!bufq_empty(&sc->queue) &&
-	       bufq_peek(&sc->queue)->b_deadline <= now)
+	       bufq_peek(&sc->queue)->b_deadline <= now) {
 		/* from interrupt level: biodone defers to INTIODONE */
-		rd_complete(sc, bufq_get(&sc->queue));
+		struct buf *bp = bufq_get(&sc->queue);
+		TRACE(TR_INTR, bp, 0); /* the clock's IRQ 0 */
+		rd_complete(sc, bp);
+	}
 	return 0; /* the clock's own handler claims the IRQ */
 }
 

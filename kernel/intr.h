@@ -91,6 +91,9 @@ void intr_disestablish(struct intrhand *ih);
 void intr_dispatch(int irq);
 void intr_process_pending(void);
 int intr_nesting(void);
+#define INTR_CTX_IRQ  0x8000
+#define INTR_CTX_SOFT 0xC000
+int intr_context(void);
 
 struct softint;
 struct softint *softint_establish(int ipl, void (*fn)(void *), void *arg,

@@ -24,6 +24,7 @@
 #include "shell.h"
 #include "string.h"
 #include "thread.h"
+#include "trace.h"
 #include "trap.h"
 #include "uart.h"
 #include "vm.h"
@@ -73,6 +74,7 @@ kmain(uint32_t magic, const struct multiboot_info *mbi)
 	ide_init();
 	ahci_init();
 	bcache_init();
+	trace_init(); /* after the disks: trace= may name one */
 
 	char sz[16];
 	kprintf("iodine: %s RAM, %d Hz clock, TSC %llu MHz\n",

@@ -45,7 +45,7 @@ class Machine:
 
     def __init__(self, name, args="", machine="pc", mem="256M", extra=(),
                  reboot=False, gdb_port=None, iso_files=(), cd="cdrom",
-                 accel="tcg"):
+                 accel="tcg", monitor=False):
         self.name = name
         self.dir = os.path.join(BUILD, "scenarios", name)
         os.makedirs(self.dir, exist_ok=True)
@@ -54,8 +54,15 @@ class Machine:
         subprocess.run([os.path.join(ROOT, "scripts", "mkiso-args"),
                         BASE_ISO, self.iso, args] +
                        ["%s=%s" % f for f in iso_files], check=True)
+        # the monitor on a socket of its own (monitor=True), for memory
+        # dumps (trace_dump); else none
+        self.monitor_path = os.path.join(self.dir, "monitor.sock")
+        if os.path.exists(self.monitor_path):
+            os.remove(self.monitor_path)
+        mon = "unix:%s,server=on,wait=off" % self.monitor_path \
+            if monitor else "none"
         cmd = [QEMU, "-M", machine, "-m", mem, "-accel", accel,
-               "-display", "none", "-monitor", "none", "-serial", "stdio",
+               "-display", "none", "-monitor", mon, "-serial", "stdio",
                "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
         cdrive = ["-drive", "file=%s,media=cdrom,if=none,id=cd0" % self.iso]
         if cd == "ahci":
@@ -127,6 +134,23 @@ class Machine:
         out = self.buf[start:self.pos - len(PROMPT) - 1]
         first_nl = out.find("\n")
         return out[first_nl + 1:] if first_nl >= 0 else ""
+
+    def hmp(self, command, timeout=60):
+        """One command to QEMU's human monitor; its output."""
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sk:
+            sk.settimeout(timeout)
+            sk.connect(self.monitor_path)
+            data = b""
+            while not data.endswith(b"(qemu) "):
+                data += sk.recv(4096)
+            sk.sendall(command.encode() + b"\n")
+            data = b""
+            while not data.endswith(b"(qemu) "):
+                chunk = sk.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        return data.decode("latin-1")
 
     def wait_exit(self, timeout=60):
         deadline = time.monotonic() + timeout
@@ -247,6 +271,43 @@ def boot_to_results(name, timeout, **machine):
 def run_kernel_tests(name, pattern, timeout=240, args="", **machine):
     return boot_to_results(name, timeout, args="test=%s panic=exit %s" % (
         pattern, args), **machine)[0]
+
+
+def symbol(name):
+    """(address, size) of a kernel symbol, from the ELF file."""
+    out = subprocess.run(["nm", "-S", KERNEL_ELF], check=True,
+                         stdout=subprocess.PIPE, text=True).stdout
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) == 4 and f[3] == name:
+            return int(f[0], 16), int(f[1], 16)
+    raise KeyError(name)
+
+
+def trace_dump(m, outdir):
+    """The request trace out of a running machine (monitor=True): the
+    machine is stopped while its ring is copied (pmemsave), so no record
+    is half written, then converted by scripts/iodine-trace into blktrace
+    files in outdir.  Returns the converter's output."""
+    os.makedirs(outdir, exist_ok=True)
+    addr, size = symbol("trace_ring")
+    dump = os.path.join(outdir, "ring.bin")
+    if os.path.exists(dump):
+        os.remove(dump)
+    m.hmp("stop")
+    m.hmp('pmemsave 0x%x 0x%x "%s"' % (addr, size, dump))
+    m.hmp("cont")
+    for _ in range(100):  # pmemsave has written it when the file is whole
+        if os.path.exists(dump) and os.path.getsize(dump) == size:
+            break
+        time.sleep(0.1)
+    p = subprocess.run([os.path.join(ROOT, "scripts", "iodine-trace"), dump,
+                        hex(addr), KERNEL_ELF, outdir],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True)
+    if p.returncode:
+        raise AssertionError("iodine-trace failed: " + p.stdout)
+    return p.stdout
 
 
 def boot_to_shell(name, **kw):

@@ -36,6 +36,7 @@ import scenarios.blockshell  # noqa: F401
 import scenarios.disks  # noqa: F401
 import scenarios.bigdisks  # noqa: F401
 import scenarios.crash  # noqa: F401
+import scenarios.trace  # noqa: F401
 from scenarios.bench import run_benchmarks
 
 

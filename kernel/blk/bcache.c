@@ -34,6 +34,7 @@
 #include "pmem.h"
 #include "string.h"
 #include "thread.h"
+#include "trace.h"
 
 #define NBUF_MIN 16
 
@@ -401,14 +402,17 @@ bread(dev_t dev, daddr_t blkno, uint32_t size, struct buf **bpp)
 		return ENOMEM;
 	if (bp->b_flags & B_DONE) {
 		bcache_stats.hits++;
+		TRACE(TR_CACHE_HIT, bp, 0);
 		if (bp->b_flags & B_READAHEAD) {
 			bcache_stats.ra_used++;
+			TRACE(TR_RA_USED, bp, 0);
 			bp->b_flags &= ~B_READAHEAD;
 		}
 		*bpp = bp;
 		return 0;
 	}
 	bcache_stats.misses++;
+	TRACE(TR_CACHE_MISS, bp, 0);
 	read_start(bp, 0);
 	int err = biowait(bp);
 	if (!err && bp->b_resid)
@@ -435,6 +439,7 @@ breada(dev_t dev, daddr_t blkno, uint32_t size, daddr_t rablkno,
 		if (ra && !(ra->b_flags & B_DONE)) {
 			ra->b_flags |= B_READAHEAD;
 			bcache_stats.ra_issued++;
+			TRACE(TR_RA_START, ra, 0);
 			read_start(ra, 1);
 		} else if (ra) {
 			brelse(ra);
@@ -490,6 +495,7 @@ bdwrite(struct buf *bp)
 		bp->b_flags |= B_DELWRI;
 		bp->b_dirtied = clock_ticks();
 		bcache_stats.delwri++;
+		TRACE(TR_DELWRI, bp, 0);
 	}
 	bp->b_flags |= B_DONE; /* the contents are the truth now */
 	splx(s);
@@ -572,6 +578,7 @@ bflush(dev_t dev)
 {
 	uint64_t errors = bcache_stats.write_errors;
 
+	TRACE_EVENT(TR_CACHE_FLUSH, dev, 0, 0, 0, 0);
 	for (int i = 0; i < bc.nbuf; i++) {
 		struct buf *bp = &bc.hdr[i];
 		int s = splbio();

@@ -32,6 +32,7 @@
 #include "panic.h"
 #include "printf.h"
 #include "string.h"
+#include "trace.h"
 
 static struct bdev *bdevs[BDEV_MAX];
 static int nbdev;
@@ -101,8 +102,10 @@ bdev_strategy(struct buf *chain)
 {
 	struct buf *bp, *next;
 
-	for (bp = chain; bp; bp = bp->av_forw)
+	for (bp = chain; bp; bp = bp->av_forw) {
 		bio_issue(bp);
+		TRACE(TR_QUEUE, bp, 0);
+	}
 	/* Consecutive bufs for the same device go down as one chain. */
 	for (bp = chain; bp; bp = next) {
 		struct buf *last = bp;
@@ -235,6 +238,8 @@ split(struct bdev *bd, struct buf *bp,
 		next = c->av_forw;
 		c->av_forw = NULL;
 		bio_issue(c);
+		TRACE(TR_SPLIT, c, (uint32_t)bp);
+		TRACE(TR_INSERT, c, 0);
 		start(bd, c);
 	}
 	return 1;
@@ -259,10 +264,12 @@ bdev_strategy_chain(struct bdev *bd, struct buf *chain,
 		bp->av_forw = NULL;
 		if (!bdev_validate(bd, bp))
 			continue;
-		if (bdev_xfer_bytes(bp) > bd->maxxfer)
+		if (bdev_xfer_bytes(bp) > bd->maxxfer) {
 			split(bd, bp, start);
-		else
+		} else {
+			TRACE(TR_INSERT, bp, 0);
 			start(bd, bp);
+		}
 	}
 }
 
@@ -301,6 +308,8 @@ narrow_issue(struct narrow *nw, struct buf *c)
 	c->b_blkno = nw->parent->b_blkno + (daddr_t)(nw->at / DEV_BSIZE);
 	c->b_un.b_addr = (char *)nw->parent->b_un.b_addr + nw->at;
 	bio_issue(c);
+	TRACE(TR_DRV_REISSUE, c, (uint32_t)nw->parent);
+	TRACE(TR_INSERT, c, 0);
 	nw->enqueue(nw->bd, c);
 }
 
@@ -338,6 +347,8 @@ bdev_io_failed(struct bdev *bd, struct buf *bp, int error,
 	uint32_t xfer = bdev_xfer_bytes(bp);
 	struct narrow *nw = NULL;
 	struct buf *c = NULL;
+
+	TRACE_EVENT(TR_DRV_ERROR, bd->dev, bp->b_blkno, xfer, error, 0);
 
 	if (bp->b_iodone == narrow_done || (bp->b_flags & B_FLUSH) ||
 	    xfer <= DEV_BSIZE || !(nw = kzalloc(sizeof(*nw))) ||
@@ -387,6 +398,9 @@ bdev_flush_request(struct bdev *bd,
 	bp->b_dev = bd->dev;
 	bp->b_iodone = flush_done;
 	bio_issue(bp);
+	TRACE(TR_DEV_FLUSH, bp, 0);
+	TRACE(TR_QUEUE, bp, 0);
+	TRACE(TR_INSERT, bp, 0);
 	enqueue(bd, bp);
 	int err = biowait(bp);
 	freerbuf(bp);

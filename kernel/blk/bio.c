@@ -45,6 +45,7 @@
 #include "kmalloc.h"
 #include "panic.h"
 #include "string.h"
+#include "trace.h"
 
 void brelse(struct buf *bp);
 
@@ -116,6 +117,7 @@ biodone(struct buf *bp)
 {
 	uint32_t fl = irq_save(); /* the test and the count are one step */
 	biodone_check(bp);
+	TRACE(TR_BIODONE, bp, 0);
 	bp->b_iodepth--;
 	irq_restore(fl);
 	if (cpl > IPL_IODONE) {
@@ -137,9 +139,13 @@ void
 biodone_finish(struct buf *bp)
 {
 	if (bp->b_iodone) {
+		TRACE(TR_COMPLETE, bp, 1);
 		bp->b_iodone(bp);
 		return;
 	}
+	/* traced before splhigh: at the level the completion runs at */
+	TRACE(TR_COMPLETE, bp, 0);
+	TRACE(bp->b_flags & B_ASYNC ? TR_RELEASE : TR_WAKEUP, bp, 0);
 	int s = splhigh();
 	bp->b_flags |= B_DONE;
 	if (bp->b_flags & B_ASYNC) {
@@ -156,10 +162,14 @@ int
 biowait(struct buf *bp)
 {
 	int s = splhigh(); /* no completion between the test and the sleep */
+	int slept = 0;
 
-	while (!(bp->b_flags & B_DONE))
+	while (!(bp->b_flags & B_DONE)) {
 		tsleep(bp, "biowait", 0);
+		slept = 1;
+	}
 	splx(s);
+	TRACE(TR_BIOWAIT, bp, slept);
 	return geterror(bp);
 }
 

@@ -15,6 +15,7 @@
 #include "bufq.h"
 #include "cpu.h"
 #include "intr.h"
+#include "trace.h"
 
 static struct {
 	struct bufq q;
@@ -49,6 +50,7 @@ iodone_defer(struct buf *bp)
 	uint32_t fl = irq_save();
 
 	bufq_put(&iodq.q, bp);
+	TRACE(TR_DEFER, bp, iodq.q.len);
 	if (iodq.q.len > iodone_stats.max_depth)
 		iodone_stats.max_depth = iodq.q.len;
 	iodone_stats.deferred++;

@@ -33,6 +33,7 @@
 #include "rand.h"
 #include "string.h"
 #include "thread.h"
+#include "tracetest.h"
 #include "uio.h"
 
 #define WD_CACHE_REGION	 2048
@@ -114,6 +115,34 @@ chain_iodone(struct buf *bp)
 	chain_done++;
 }
 
+/* Issue n one-sector reads as one chain through bdev_strategy, chain[i]
+ * of dev[i] at blk[i], and wait for them, at most max_ms.  How many
+ * completed. */
+static int
+chain_read(int n, const dev_t *dev, const daddr_t *blk, uint32_t max_ms)
+{
+	static int nobody;
+	struct buf *head = NULL;
+
+	chain_done = 0;
+	for (int i = n - 1; i >= 0; i--) {
+		memset(&chain[i], 0, sizeof(chain[i]));
+		chain[i].b_flags = B_READ;
+		chain[i].b_dev = dev[i];
+		chain[i].b_blkno = blk[i];
+		chain[i].b_bcount = DEV_BSIZE;
+		chain[i].b_un.b_addr = chain_mem[i];
+		chain[i].b_iodone = chain_iodone;
+		chain[i].av_forw = head;
+		head = &chain[i];
+	}
+	bdev_strategy(head);
+	for (uint64_t end = clock_deadline_ms(max_ms);
+	     chain_done < n && !clock_past(end);)
+		tsleep(&nobody, "chain", 2);
+	return chain_done;
+}
+
 TEST(disk_a_chain_across_all_disks_completes_each_once)
 {
 	struct bdev *disks[BDEV_MAX];
@@ -123,24 +152,13 @@ TEST(disk_a_chain_across_all_disks_completes_each_once)
 	FOR_EACH_DISK(bd)
 	disks[nd++] = bd;
 	CHECK(nd > 0, "no disks");
-	struct buf *head = NULL;
-	chain_done = 0;
-	for (int i = CHAIN - 1; i >= 0; i--) {
-		struct bdev *bd = disks[i % nd];
-		memset(&chain[i], 0, sizeof(chain[i]));
-		chain[i].b_flags = B_READ;
-		chain[i].b_dev = bd->dev;
-		chain[i].b_blkno = rand32(&seed) % 2000; /* below the regions */
-		chain[i].b_bcount = DEV_BSIZE;
-		chain[i].b_un.b_addr = chain_mem[i];
-		chain[i].b_iodone = chain_iodone;
-		chain[i].av_forw = head;
-		head = &chain[i];
+	dev_t dev[CHAIN];
+	daddr_t blk[CHAIN];
+	for (int i = 0; i < CHAIN; i++) {
+		dev[i] = disks[i % nd]->dev;
+		blk[i] = rand32(&seed) % 2000; /* below the regions */
 	}
-	bdev_strategy(head);
-	static int nobody;
-	for (int w = 0; w < 500 && chain_done < CHAIN; w++)
-		tsleep(&nobody, "chain", 2);
+	chain_read(CHAIN, dev, blk, 10000);
 	CHECK(chain_done == CHAIN, "%d of %d completed", chain_done, CHAIN);
 	for (int i = 0; i < CHAIN; i++) {
 		CHECK(!(chain[i].b_flags & B_ERROR), "buf %d failed", i);
@@ -329,6 +347,63 @@ TEST(disk_threads_mixing_reads_and_writes_on_all_channels_are_all_verified)
 	CHECK_EQ(bsync(), 0);
 }
 
+/* Events of stage `act` recorded since `from` (at block blkno, or any if
+ * blkno < 0). */
+static int
+trace_events(uint64_t from, int act, int64_t blkno)
+{
+	struct trace_rec r;
+	int n = 0;
+
+	for (uint64_t i = from; i < trace_written(); i++)
+		n += trace_get(i, &r) && r.act == act &&
+		     (blkno < 0 || r.blkno == (uint64_t)blkno);
+	return n;
+}
+
+/* Every stage of a read, in order, at its level: the controller's IRQ
+ * finds it done, biodone defers it to INTIODONE, the thread wakes. */
+TEST(disk_trace_shows_each_stage_in_order_at_its_level)
+{
+	static struct buf b;
+	static struct trace_rec r[TRACETEST_MAX];
+	static uint8_t buf[8 * DEV_BSIZE];
+
+	CHECK(disk_count() > 0, "no disks");
+	FOR_EACH_DISK(bd)
+	{
+		trace_clear();
+		trace_start(bd->dev);
+		uint64_t from = trace_written();
+		memset(&b, 0, sizeof(b));
+		b.b_flags = B_READ;
+		b.b_dev = bd->dev;
+		b.b_blkno = 100;
+		b.b_bcount = sizeof(buf);
+		b.b_un.b_addr = buf;
+		bdev_strategy(&b);
+		int err = biowait(&b);
+		trace_stop();
+		CHECK_EQ(err, 0);
+		int n = trace_collect(&b, from, r, TRACETEST_MAX);
+		const char *seen = trace_stages(r, n);
+		CHECK(!strcmp(seen, "queued,inserted,issued,interrupt,biodone,"
+				    "deferred,completion,woken,biowait"),
+		      "%s: %s", bd->name, seen);
+		const struct trace_rec *irq = trace_find(r, n, TR_INTR);
+		CHECK((irq->ctx & INTR_CTX_SOFT) == INTR_CTX_IRQ &&
+			      (irq->ctx & 0xFF) == irq->aux,
+		      "%s: completion found in context 0x%x, IRQ %u", bd->name,
+		      irq->ctx, irq->aux);
+		CHECK_EQ(irq->ipl, IPL_BIO);
+		CHECK_EQ(trace_find(r, n, TR_DEFER)->ipl, IPL_BIO);
+		CHECK_EQ(trace_find(r, n, TR_COMPLETE)->ipl, IPL_IODONE);
+		CHECK_EQ(trace_find(r, n, TR_BIOWAIT)->ipl, IPL_NONE);
+		CHECK_EQ(trace_find(r, n, TR_BIODONE)->bytes, sizeof(buf));
+		CHECK_EQ(trace_find(r, n, TR_ISSUE)->blkno, 100);
+	}
+}
+
 TEST(disk_a_lost_interrupt_is_recovered_by_the_watchdog)
 {
 	static uint8_t buf[8 * DEV_BSIZE];
@@ -339,10 +414,28 @@ TEST(disk_a_lost_interrupt_is_recovered_by_the_watchdog)
 		bd = b;
 	CHECK(bd != NULL, "no disks");
 	uint32_t lost = lost_interrupts(bd);
+	trace_clear();
+	trace_start(bd->dev);
+	uint64_t from = trace_written();
 	drop_interrupts(bd, 1);
 	uint64_t t0 = clock_ticks();
 	int bad = check_range(bd, buf, 100, 8, disk_id(bd));
 	drop_interrupts(bd, 0);
+	trace_stop();
+	/* traced: the watchdog found the command done, from the soft clock */
+	CHECK(trace_events(from, TR_DRV_ERROR, -1) == 1,
+	      "%s: the lost interrupt is not traced once", bd->name);
+	struct trace_rec r;
+	int soft_done = 0;
+	for (uint64_t i = from; i < trace_written(); i++)
+		soft_done += trace_get(i, &r) && r.act == TR_INTR &&
+			     (r.ctx & INTR_CTX_SOFT) == INTR_CTX_SOFT;
+	/* AHCI: the one command's completion was found by the watchdog;
+	 * IDE PIO may take a lost mid-transfer interrupt, and the command
+	 * then ends by a later, real one */
+	CHECK(major(bd->dev) == MAJOR_SD ? soft_done == 1 : soft_done <= 1,
+	      "%s: %d completions found by the watchdog", bd->name,
+	      soft_done);
 	CHECK(bad == -1, "%s: the read failed or was wrong (%d)", bd->name,
 	      bad);
 	CHECK_EQ(lost_interrupts(bd) - lost, 1);
@@ -380,23 +473,17 @@ TEST(disk_fault_injected_sectors_fail_alone_and_the_driver_goes_on)
 
 	static uint8_t buf[DEV_BSIZE];
 	/* 32 single-sector reads, rs in the middle, issued as one chain */
-	struct buf *head = NULL;
-	chain_done = 0;
-	for (int i = 31; i >= 0; i--) {
-		memset(&chain[i], 0, sizeof(chain[i]));
-		chain[i].b_flags = B_READ;
-		chain[i].b_dev = bd->dev;
-		chain[i].b_blkno = rs - 16 + i;
-		chain[i].b_bcount = DEV_BSIZE;
-		chain[i].b_un.b_addr = chain_mem[i];
-		chain[i].b_iodone = chain_iodone;
-		chain[i].av_forw = head;
-		head = &chain[i];
+	dev_t dev[32];
+	daddr_t blk[32];
+	for (int i = 0; i < 32; i++) {
+		dev[i] = bd->dev;
+		blk[i] = rs - 16 + i;
 	}
-	bdev_strategy(head);
-	static int nobody;
-	for (int w = 0; w < 1000 && chain_done < 32; w++)
-		tsleep(&nobody, "fault", 2);
+	trace_clear();
+	trace_start(bd->dev);
+	uint64_t from = trace_written();
+	chain_read(32, dev, blk, 20000);
+	trace_stop();
 	CHECK(chain_done == 32, "%d of 32 reads completed", chain_done);
 	for (int i = 0; i < 32; i++) {
 		daddr_t b = chain[i].b_blkno;
@@ -404,6 +491,18 @@ TEST(disk_fault_injected_sectors_fail_alone_and_the_driver_goes_on)
 		if (b == (daddr_t)rs) {
 			CHECK(err == EIO, "read of bad sector %lld gave %d", b,
 			      err);
+			/* the trace shows the failure: biodone with EIO, and
+			 * the driver's error */
+			static struct trace_rec r[TRACETEST_MAX];
+			int n = trace_collect(&chain[i], from, r,
+					      TRACETEST_MAX);
+			const struct trace_rec *c =
+				trace_find(r, n, TR_BIODONE);
+			CHECK(c && c->error == EIO,
+			      "%s: no biodone with EIO traced: %s", bd->name,
+			      trace_stages(r, n));
+			CHECK(trace_events(from, TR_DRV_ERROR, rs) > 0,
+			      "%s: the driver's error is not traced", bd->name);
 		} else {
 			CHECK(err == 0, "read of good sector %lld gave %d", b,
 			      err);

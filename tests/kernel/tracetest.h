@@ -1,0 +1,21 @@
+/*
+ * tracetest.h: what the tests of the request trace share (test_trace.c,
+ * test_disk.c): one request's records, and its stages as words.
+ */
+#ifndef TRACETEST_H
+#define TRACETEST_H
+
+#include "trace.h"
+
+#define TRACETEST_MAX 48
+
+/* The records of buf `bp` from record number `from` on, at most max:
+ * how many. */
+int trace_collect(const struct buf *bp, uint64_t from, struct trace_rec *out,
+		  int max);
+/* Their stages' names, comma-separated: "queued,inserted,issued,...". */
+const char *trace_stages(const struct trace_rec *r, int n);
+/* The first of them of stage `act`, or NULL. */
+const struct trace_rec *trace_find(const struct trace_rec *r, int n, int act);
+
+#endif

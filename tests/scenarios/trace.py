@@ -1,0 +1,214 @@
+"""tests/scenarios/trace.py: the request trace from outside: the shell's
+`trace` and `lat`, the trace=option, and the trace taken out of the
+machine and read by the real blkparse and btt."""
+
+import os
+import re
+import subprocess
+
+from harness import (BUILD, Checks, boot_to_shell, run_kernel_tests,
+                     scenario, trace_dump)
+from scenarios.disks import make_image
+
+VERIFY_BLOCKS = 2048  # `verify` reads 64 blocks a request: 32 requests
+VERIFY_CHUNK = 64
+
+BLKPARSE_LINE = re.compile(
+    r"^\s*(\d+),(\d+)\s+(\d+)\s+(\d+)\s+([\d.]+)\s+(\d+)\s+([A-Za-z])\s+"
+    r"(\S+)\s+(.*)$")
+
+
+def blkparse(outdir, name):
+    """Run blkparse on outdir/name.blktrace.0: (text lines, binary dump)."""
+    binfile = os.path.join(outdir, name + ".bin")
+    p = subprocess.run(["blkparse", "-i", name, "-D", outdir, "-d", binfile],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True, check=True)
+    with open(os.path.join(outdir, name + ".blkparse.txt"), "w") as f:
+        f.write(p.stdout)
+    return p.stdout.splitlines(), binfile
+
+
+def btt_d2c(binfile, outdir):
+    """btt's average D2C, in seconds, from its summary."""
+    p = subprocess.run(["btt", "-i", binfile], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, check=True,
+                       cwd=outdir)
+    with open(os.path.join(outdir, "btt.txt"), "w") as f:
+        f.write(p.stdout)
+    m = re.search(r"^D2C\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+(\d+)", p.stdout,
+                  re.M)
+    assert m, "no D2C in btt's output:\n" + p.stdout
+    return float(m.group(2)), int(m.group(4)), p.stdout
+
+
+@scenario("trace_shell")
+def trace_shell():
+    """On the RAM disks: `trace` shows a request's life stage by stage,
+    `lat` its histograms, bad input gets a message."""
+    c = Checks("trace_shell")
+    m = boot_to_shell("trace_shell")
+    try:
+        with c.test("trace_on_a_read_shows_the_path_in_order"):
+            out = m.cmd("trace on rd1")
+            assert re.search(r"^trace: on, rd1;", out, re.M), out
+            m.cmd("read rd1 5")
+            out = m.cmd("trace rd1 1")
+            stages = re.findall(r"^\s+[\d.]+ us\s+\d+ cyc  \S? ?([a-z -]+)",
+                                out, re.M)
+            # read uses the cache: a miss, then the request
+            assert re.search(r"^rd1 read of 1 block\(s\) at 5 \(512 B\), "
+                             r"buf 0x[0-9a-f]{8}:$", out, re.M), out
+            want = ["queued", "inserted", "issued", "interrupt", "biodone",
+                    "deferred", "completion", "woken", "biowait"]
+            got = [s.strip() for s in stages]
+            assert got == want, "stages %s, expected %s:\n%s" % (
+                got, want, out)
+            assert re.search(r"interrupt: IRQ 0\s+IPL 5, irq 0", out), out
+            assert re.search(r"completion: B_DONE set\s+IPL 2, soft iodone",
+                             out), out
+            assert re.search(r"biowait: back, (after sleeping|done already)"
+                             r"\s+IPL 0, "
+                             r"thread \d+ \(\S+\)", out), out
+        with c.test("a_second_read_shows_a_cache_hit_event"):
+            m.cmd("read rd1 5")
+            out = m.cmd("trace rd1 1")
+            assert re.search(r"^rd1 cache hit at block 5 \(512 B\)", out,
+                             re.M), out
+        with c.test("lat_shows_each_stage_with_percentiles"):
+            for b in range(10, 20):
+                m.cmd("read rd1 %d" % b)
+            out = m.cmd("lat rd1")
+            for stage in ("queue wait", "device", "irq to iodone",
+                          "iodone to thread", "whole request"):
+                assert re.search(r"^  %s\s+(\d+)\s+[\d.]+\s+[\d.]+\s+[\d.]+"
+                                 r"\s+[\d.]+\s+[\d.]+$" % stage, out, re.M), \
+                    "%s missing:\n%s" % (stage, out)
+            n = re.search(r"^  whole request\s+(\d+)", out, re.M).group(1)
+            assert int(n) == 11, out
+        with c.test("trace_off_and_clear_say_so"):
+            out = m.cmd("trace off")
+            assert out.startswith("trace: off, rd1;"), out
+            out = m.cmd("trace clear")
+            assert re.search(r"trace: off, rd1; 0 records, 0 dropped", out), \
+                out
+            out = m.cmd("trace")
+            assert "trace: no requests recorded" in out, out
+        with c.test("bad_input_gets_a_clear_message"):
+            out = m.cmd("trace on sdx")
+            assert out.strip() == "trace: sdx: ENXIO: no such device (see " \
+                "lsblk)", repr(out)
+            out = m.cmd("trace bogus")
+            assert "trace: bogus: ENXIO: no such device or option" in out, \
+                out
+            out = m.cmd("trace rd0 0")
+            assert "trace: 0: EINVAL: N is 1 to 100" in out, out
+            out = m.cmd("lat nosuch")
+            assert out.strip() == "lat: nosuch: ENXIO: no such device (see " \
+                "lsblk)", repr(out)
+            out = m.cmd("trace on rd0 rd1 x")
+            assert out.startswith("usage: trace"), out
+    finally:
+        m.close()
+    return c.results
+
+
+@scenario("trace_option")
+def trace_option():
+    """trace=DEV at boot traces from the start; a bad value is refused
+    with a message and tracing stays off."""
+    c = Checks("trace_option")
+    m = boot_to_shell("trace_option", args="trace=rd0")
+    try:
+        with c.test("trace_dev_at_boot_is_on_for_that_device"):
+            out = m.cmd("trace off")
+            assert out.startswith("trace: off, rd0;"), out
+    finally:
+        m.close()
+    m = boot_to_shell("trace_option_bad", args="trace=nosuch")
+    try:
+        with c.test("a_bad_trace_option_is_refused_by_name"):
+            assert re.search(r"^trace=nosuch: ENXIO: no such device .*; "
+                             r"tracing stays off$", m.buf, re.M), m.buf
+            out = m.cmd("trace")
+            assert out.startswith("trace: off"), out
+    finally:
+        m.close()
+    return c.results
+
+
+@scenario("kernel_traced")
+def kernel_traced():
+    """The block-layer battery and its stress tests with every request
+    traced: tracing at every level hangs nothing and breaks no rule."""
+    return run_kernel_tests(
+        "kernel_traced", "*b_iodone*,*biodone*,a_chain*,a_split*,"
+        "reused_bufs*,threads_hammering*,physio*,bread*,bawrite*",
+        args="trace=all")
+
+
+@scenario("trace_blkparse")
+def trace_blkparse():
+    """An AHCI disk read by `verify` with tracing on; the trace, taken out
+    of the stopped machine, read by the real blkparse and btt."""
+    c = Checks("trace_blkparse")
+    d = os.path.join(BUILD, "scenarios", "trace_blkparse")
+    os.makedirs(d, exist_ok=True)
+    img = os.path.join(d, "sd0.img")
+    make_image(img, 0, VERIFY_BLOCKS + 64)  # verify: id = the minor
+    m = boot_to_shell("trace_blkparse", machine="q35", cd="scsi",
+                      monitor=True, extra=[
+                          "-drive", "file=%s,format=raw,if=none,id=d0" % img,
+                          "-device", "ide-hd,drive=d0,bus=ide.0"])
+    outdir = os.path.join(d, "trace")
+    try:
+        m.cmd("trace on sd0")
+        out = m.cmd("verify sd0 0 %d" % VERIFY_BLOCKS, timeout=60)
+        assert " ok from block 0" in out, out
+        lat = m.cmd("lat sd0")
+        m.cmd("trace off")
+        with c.test("the_trace_leaves_the_machine_as_blktrace_files"):
+            conv = trace_dump(m, outdir)
+            assert os.path.exists(os.path.join(outdir, "sd0.blktrace.0")), \
+                conv
+        lines, binfile = blkparse(outdir, "sd0")
+        n_io = VERIFY_BLOCKS // VERIFY_CHUNK
+        with c.test("blkparse_counts_q_d_c_as_the_ios_issued"):
+            kernel_n = int(re.search(r"^  whole request\s+(\d+)", lat,
+                                     re.M).group(1))
+            assert kernel_n == n_io, lat
+            events = [BLKPARSE_LINE.match(x) for x in lines]
+            events = [e for e in events if e]
+            for a in "QDC":
+                got = [e for e in events if e.group(7) == a]
+                assert len(got) == n_io, "%d %s records, %d I/Os:\n%s" % (
+                    len(got), a, n_io, "\n".join(lines[:60]))
+        with c.test("sectors_and_sizes_match"):
+            for a in "QDC":
+                got = sorted(e.group(9) for e in events if e.group(7) == a)
+                want = sorted("%d + %d [" % (b, VERIFY_CHUNK)
+                              for b in range(0, VERIFY_BLOCKS, VERIFY_CHUNK))
+                have = [g[:len(w)] for g, w in zip(got, want)]
+                assert have == want, "%s: %s" % (a, got[:5])
+                rwbs = {e.group(8) for e in events if e.group(7) == a}
+                assert rwbs == {"RS"}, rwbs
+            assert all(e.group(1) == "3" and e.group(2) == "0"
+                       for e in events), "device numbers not 3,0"
+        with c.test("iodine_stages_show_as_messages"):
+            text = "\n".join(lines)
+            for words in ("iodine interrupt: IRQ", "iodine deferred to "
+                          "INTIODONE", "iodine completion at IPL 2: "
+                          "b_iodone called"):
+                assert words in text, "no %r in blkparse output" % words
+        with c.test("btt_d2c_agrees_with_the_kernels_histogram"):
+            d2c, n, txt = btt_d2c(binfile, outdir)
+            assert n == n_io, txt
+            mdev = re.search(r"^  device\s+(\d+)\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+"
+                             r"[\d.]+\s+([\d.]+)$", lat, re.M)
+            kernel_avg = float(mdev.group(2)) / 1e6
+            assert abs(d2c - kernel_avg) <= 0.1 * kernel_avg, \
+                "btt D2C %.1f us, kernel %.1f us" % (d2c * 1e6,
+                                                     kernel_avg * 1e6)
+    finally:
+        m.close()
+    return c.results
