@@ -22,6 +22,7 @@
 #include "rand.h"
 #include "printf.h"
 #include "string.h"
+#include "trace.h"
 
 #define QD_MAX	 32
 #define RAND_IOS 4000
@@ -155,6 +156,43 @@ bench_mode(const char *mode)
 	return measure(mode, "128 KiB seq write QD8 ", 8, n) != 0;
 }
 
+/* What the request trace costs (kernel/blk/trace.h): 4 KiB random
+ * reads at QD32, tracing off and on, alternated three times, the best
+ * of each; the ratio is what `make bench` shows. */
+static int
+bench_trace_cost(void)
+{
+	uint64_t best[2] = {~0ull, ~0ull}, mmio[2] = {0, 0};
+
+	q.size = 4096;
+	q.write = q.sequential = 0;
+	for (int r = 0; r < 3; r++)
+		for (int on = 0; on < 2; on++) {
+			if (on) {
+				trace_clear();
+				trace_start(q.bd->dev);
+			}
+			uint64_t m = ahci_mmio_count();
+			uint64_t cyc = q_run(32, RAND_IOS);
+			trace_stop();
+			if (!cyc)
+				return 0;
+			if (cyc < best[on]) {
+				best[on] = cyc;
+				mmio[on] = ahci_mmio_count() - m;
+			}
+		}
+	report("NCQ    4 KiB random read QD32, trace off", RAND_IOS, best[0],
+	       mmio[0]);
+	report("NCQ    4 KiB random read QD32, trace on ", RAND_IOS, best[1],
+	       mmio[1]);
+	kprintf("bench %s trace on/off: %llu.%02llu of the IOPS\n", q.bd->name,
+		(unsigned long long)(best[0] * 100 / best[1] / 100),
+		(unsigned long long)(best[0] * 100 / best[1] % 100));
+	trace_clear();
+	return 1;
+}
+
 BENCH(disk_iops_and_throughput)
 {
 	int ok = 1, any = 0;
@@ -171,6 +209,7 @@ BENCH(disk_iops_and_throughput)
 	if ((q.bd = bdev_by_name("sd0"))) {
 		any = 1;
 		ok &= bench_mode("NCQ   ");
+		ok &= bench_trace_cost();
 		CHECK_EQ(ahci_set_ncq(q.bd, 0), 0);
 		ok &= bench_mode("no NCQ");
 		CHECK_EQ(ahci_set_ncq(q.bd, 1), 0);

@@ -434,8 +434,7 @@ TEST(disk_a_lost_interrupt_is_recovered_by_the_watchdog)
 	 * IDE PIO may take a lost mid-transfer interrupt, and the command
 	 * then ends by a later, real one */
 	CHECK(major(bd->dev) == MAJOR_SD ? soft_done == 1 : soft_done <= 1,
-	      "%s: %d completions found by the watchdog", bd->name,
-	      soft_done);
+	      "%s: %d completions found by the watchdog", bd->name, soft_done);
 	CHECK(bad == -1, "%s: the read failed or was wrong (%d)", bd->name,
 	      bad);
 	CHECK_EQ(lost_interrupts(bd) - lost, 1);
