@@ -73,28 +73,35 @@ parse_dev_range(int argc, char **argv, int first, struct bdev **bd,
 	return 0;
 }
 
+static void
+lsblk_line(const struct bdev *bd)
+{
+	char size[16], xfer[16], dev[16], name[BDEV_NAMELEN + 2];
+
+	snprintf(name, sizeof(name), "%s%s", bd->parent ? "`-" : "", bd->name);
+	snprintf(dev, sizeof(dev), "%d,%d", major(bd->dev), minor(bd->dev));
+	kprintf("%-12s %-9s %-11s %-13llu %-8s %-24s %s\n", name, dev,
+		fmt_size(size, sizeof(size), (uint64_t)bd->nblocks * DEV_BSIZE),
+		(unsigned long long)bd->nblocks,
+		fmt_size(xfer, sizeof(xfer), bd->maxxfer),
+		bd->where[0] ? bd->where : "-", bd->model ? bd->model : "-");
+}
+
 SHELL_CMD(lsblk, "",
 	  "block devices: size, largest transfer, where, model (names: README)")
 {
-	char size[16], xfer[16];
-
 	if (argc != 1)
 		return shell_usage(argv[0]);
 	kprintf("NAME         DEV       SIZE        BLOCKS        MAXXFER  "
 		"WHERE                    MODEL\n");
+	/* a tree, as lsblk -i draws it: each disk, then its partitions */
 	for (int i = 0; bdev_at(i); i++) {
-		const struct bdev *bd = bdev_at(i);
-		char dev[16];
-		snprintf(dev, sizeof(dev), "%d,%d", major(bd->dev),
-			 minor(bd->dev));
-		kprintf("%-12s %-9s %-11s %-13llu %-8s %-24s %s\n", bd->name,
-			dev,
-			fmt_size(size, sizeof(size),
-				 (uint64_t)bd->nblocks * DEV_BSIZE),
-			(unsigned long long)bd->nblocks,
-			fmt_size(xfer, sizeof(xfer), bd->maxxfer),
-			bd->where[0] ? bd->where : "-",
-			bd->model ? bd->model : "-");
+		if (bdev_at(i)->parent)
+			continue;
+		lsblk_line(bdev_at(i));
+		for (int j = i + 1; bdev_at(j); j++)
+			if (bdev_at(j)->parent == bdev_at(i))
+				lsblk_line(bdev_at(j));
 	}
 	return 0;
 }

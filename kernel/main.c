@@ -18,6 +18,7 @@
 #include "panic.h"
 #include "pci.h"
 #include "pic.h"
+#include "part.h"
 #include "pmem.h"
 #include "power.h"
 #include "ramdisk.h"
@@ -74,7 +75,8 @@ kmain(uint32_t magic, const struct multiboot_info *mbi)
 	ide_init();
 	ahci_init();
 	bcache_init();
-	trace_init(); /* after the disks: trace= may name one */
+	part_scan_all(); /* every disk's partitions, once all attached */
+	trace_init();	 /* after the disks: trace= may name one */
 
 	char sz[16];
 	kprintf("iodine: %s RAM, %d Hz clock, TSC %llu MHz\n",

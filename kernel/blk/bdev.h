@@ -43,7 +43,8 @@ struct bdev {
 	void (*strategy)(struct buf *chain);
 	/* Write the device's volatile cache to media; may sleep. */
 	int (*flush)(struct bdev *bd);
-	void *softc; /* the driver's per-disk state */
+	void *softc;	     /* the driver's per-disk state */
+	struct bdev *parent; /* a partition's disk; NULL for a disk */
 };
 
 int bdev_register(struct bdev *bd);

@@ -409,8 +409,8 @@ trace_clear(void)
 {
 	uint32_t fl = irq_save();
 
+	/* no need to wipe the records: only numbers below head are read */
 	trace_ring.h.head = 0;
-	memset(trace_ring.rec, 0xFF, sizeof(trace_ring.rec)); /* no seq 0 */
 	trace_ring.h.start_tsc = rdtsc();
 	irq_restore(fl);
 	trace_hist_clear();
@@ -465,7 +465,6 @@ trace_init(void)
 	trace_ring.h.hdr_size = sizeof(struct trace_hdr);
 	trace_ring.h.tsc_hz = clock_tsc_hz();
 	trace_ring.h.filter = NODEV;
-	memset(trace_ring.rec, 0xFF, sizeof(trace_ring.rec));
 	const char *opt = cmdline_opt("trace");
 	if (!opt)
 		return;

@@ -12,6 +12,7 @@
 #include "rename.h"
 
 #include "cmdline.h"
+#include "crc32.h"
 #include "errno.h"
 #include "printf.h"
 #include "sort.h"
@@ -278,10 +279,25 @@ errno_names_are_known(void)
 	return 1;
 }
 
+/* The check value every CRC-32 catalogue gives, and zlib's for a
+ * longer text: what GPT's CRCs must agree with. */
+static int
+crc32_matches_the_standard_check_values(void)
+{
+	CHECK(crc32("123456789", 9) == 0xCBF43926, "crc32 check 0x%08x",
+	      crc32("123456789", 9));
+	CHECK(crc32("", 0) == 0, "crc32 of nothing 0x%08x", crc32("", 0));
+	CHECK(crc32("The quick brown fox jumps over the lazy dog", 43) ==
+		      0x414FA339,
+	      "crc32 fox 0x%08x",
+	      crc32("The quick brown fox jumps over the lazy dog", 43));
+	return 1;
+}
+
 int
 main(void)
 {
-	printf("KTAP version 1\n1..11\n");
+	printf("KTAP version 1\n1..12\n");
 	run("printf_matches_libc_on_integers", printf_matches_libc_on_integers);
 	run("printf_matches_libc_on_strings_and_chars",
 	    printf_matches_libc_on_strings_and_chars);
@@ -295,6 +311,8 @@ main(void)
 	run("cmdline_splits_key_values", cmdline_splits_key_values);
 	run("errno_names_are_known", errno_names_are_known);
 	run("sort_orders_any_input", sort_orders_any_input);
+	run("crc32_matches_the_standard_check_values",
+	    crc32_matches_the_standard_check_values);
 	printf("%d passed, %d failed\n", npass, nfail);
 	return nfail ? 1 : 0;
 }

@@ -21,6 +21,7 @@
 #include "rand.h"
 #include "string.h"
 #include "thread.h"
+#include "tracetest.h"
 
 #define FOR_EACH_RD(bd)                                                        \
 	for (struct bdev *bd = bdev_by_name("rd0"); bd;                        \
@@ -405,6 +406,7 @@ layer_strategy(struct buf *bp, struct layer *l)
 	bp->b_iodone = layer_done;
 	bp->b_private = l;
 	bp->b_blkno += LAYER_OFFSET;
+	trace_remap(bp, bp->b_dev, l->saved_blkno); /* blktrace's A */
 	bdev_strategy(bp); /* issued again, to the physical disk */
 }
 
@@ -431,12 +433,25 @@ TEST(a_stacked_b_iodone_is_saved_restored_and_the_original_completed)
 		buf_setup(&b, bd, B_WRITE, 9, DEV_BSIZE, data);
 		b.b_iodone = outer_iodone;
 		b.b_private = &cookie;
+		trace_clear();
+		trace_start(NODEV);
 		bio_issue(&b); /* the caller hands it to the layer */
 		layer_strategy(&b, &l);
 		for (int w = 0; w < 100 && !outer_calls; w++) {
 			static int nobody;
 			tsleep(&nobody, "stack", 1);
 		}
+		trace_stop();
+		/* traced: remapped (A) from block 9, then queued at 309 */
+		static struct trace_rec r[TRACETEST_MAX];
+		int n = trace_collect(&b, 0, r, TRACETEST_MAX);
+		CHECK(n >= 2 && r[0].act == TR_REMAP && r[1].act == TR_QUEUE,
+		      "%s: %s", bd->name, trace_stages(r, n));
+		CHECK_EQ(r[0].blkno, LAYER_OFFSET + 9);
+		struct trace_rec from;
+		CHECK(trace_get(1, &from) && from.act == TR_REMAP &&
+			      from.buf == 0 && from.blkno == 9,
+		      "%s: the remap's old block is not recorded", bd->name);
 		CHECK_EQ(l.calls, 1);
 		CHECK_EQ(outer_calls, 1);
 		CHECK(outer_private_seen == &cookie,

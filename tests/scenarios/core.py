@@ -25,7 +25,8 @@ def host_unit_tests():
 
 @scenario("kernel")
 def kernel_tests():
-    return run_kernel_tests("kernel", "-disk_*,-bigdisk_*")  # the disk scenarios
+    # the disk, big disk and partition tests run in their own scenarios
+    return run_kernel_tests("kernel", "-disk_*,-bigdisk_*,-part_*")
 
 
 @scenario("kernel_slowdisk")

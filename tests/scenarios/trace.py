@@ -6,7 +6,7 @@ import os
 import re
 import subprocess
 
-from harness import (BUILD, Checks, boot_to_shell, run_kernel_tests,
+from harness import (BUILD, ROOT, Checks, boot_to_shell, run_kernel_tests,
                      scenario, trace_dump)
 from scenarios.disks import make_image
 
@@ -211,4 +211,49 @@ def trace_blkparse():
                                                      kernel_avg * 1e6)
     finally:
         m.close()
+    return c.results
+
+
+@scenario("make_trace")
+def make_trace():
+    """make trace's script end to end: a workload traced into blktrace
+    files, blkparse and btt output, the kernel's views and the picture;
+    and a workload that fails stops with its message."""
+    c = Checks("make_trace")
+    d = os.path.join(BUILD, "scenarios", "make_trace")
+    os.makedirs(d, exist_ok=True)
+    img = os.path.join(d, "disk.img")
+    make_image(img, 0, 2048)
+    out = os.path.join(d, "out")
+    run = [os.path.join(ROOT, "scripts", "trace-run"), "--machine", "q35",
+           "--disk", img, "--out", out]
+    p = subprocess.run(run + ["--name", "make_trace_ok", "--workload",
+                              "verify sd0 0 1024; write sd0 10 lba 4"],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True, timeout=300)
+    with c.test("it_leaves_blktrace_blkparse_btt_and_a_picture"):
+        assert p.returncode == 0, p.stdout
+        for f in ("sd0.blktrace.0", "sd0.blkparse.txt", "sd0.btt.txt",
+                  "lat.txt", "trace.txt", "requests.png"):
+            path = os.path.join(out, f)
+            assert os.path.exists(path) and os.path.getsize(path), \
+                "%s missing or empty:\n%s" % (f, p.stdout)
+        with open(os.path.join(out, "requests.png"), "rb") as f:
+            assert f.read(8) == b"\x89PNG\r\n\x1a\n", "not a PNG"
+        with open(os.path.join(out, "sd0.btt.txt")) as f:
+            assert re.search(r"^D2C\s", f.read(), re.M), "no D2C from btt"
+        with open(os.path.join(out, "sd0.blkparse.txt")) as f:
+            text = f.read()
+        # 16 reads of 64 blocks, 4 one-block writes
+        assert len(re.findall(r"^\s*3,0\s.*\sQ\s+RS ", text, re.M)) == 16
+        assert len(re.findall(r"^\s*3,0\s.*\sQ\s+WS ", text, re.M)) == 4
+    p = subprocess.run(run + ["--name", "make_trace_bad", "--workload",
+                              "read sd0 99999999999"],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True, timeout=300)
+    with c.test("a_failing_workload_stops_with_its_message"):
+        assert p.returncode != 0, p.stdout
+        assert "trace: the workload failed at `read sd0 99999999999`: " \
+            "read: sd0: ENXIO: block 99999999999 past end" in p.stdout, \
+            p.stdout
     return c.results

@@ -1,0 +1,171 @@
+/*
+ * test_part.c: partitions (kernel/blk/part.c) on disk images the host
+ * made with sfdisk and sgdisk over the test pattern of each disk
+ * (tests/scenarios/partitions.py): each partition reads as its disk's
+ * blocks from its start; its edges are the switch's rules at its own
+ * size; writes land at the partition's offset (the host checks the
+ * images after the run: PART_WRITE_BLOCKS at each end of every
+ * partition, the pattern of disk id + PART_WRITE_ID); a request through
+ * a partition is remapped onto its disk, once.
+ */
+#include <stdint.h>
+
+#include "bdev.h"
+#include "disktest.h"
+#include "errno.h"
+#include "ktest.h"
+#include "part.h"
+#include "pattern.h"
+#include "string.h"
+#include "tracetest.h"
+
+#define PART_WRITE_BLOCKS 4
+#define PART_WRITE_ID	  300
+
+static uint8_t buf[16 * DEV_BSIZE];
+
+#define FOR_EACH_PART(bd)                                                      \
+	for (int part_i_ = 0; part_i_ < BDEV_MAX; part_i_++)                   \
+		for (struct bdev *bd = bdev_at(part_i_);                       \
+		     bd && major(bd->dev) == MAJOR_PART; bd = NULL)
+
+static int
+nparts(void)
+{
+	int n = 0;
+
+	FOR_EACH_PART(bd)
+	n++;
+	return n;
+}
+
+/* Blocks [blk, blk + n) of partition bd hold the disk's pattern for the
+ * disk's blocks from start + blk: -1, or the first that does not (-2: the
+ * read failed). */
+static int
+part_check(const struct bdev *bd, daddr_t blk, uint32_t n, uint32_t id_add)
+{
+	struct bdev *disk;
+	uint64_t start;
+	uint32_t resid;
+
+	if (part_where(bd, &disk, &start) ||
+	    disk_io(bd, B_READ, blk, n * DEV_BSIZE, buf, &resid) || resid)
+		return -2;
+	for (uint32_t i = 0; i < n; i++)
+		if (pattern_check(buf + i * DEV_BSIZE, disk->dev + id_add,
+				  (daddr_t)start + blk + i) >= 0)
+			return (int)i;
+	return -1;
+}
+
+TEST(part_each_partition_reads_as_its_disks_blocks_from_its_start)
+{
+	CHECK(nparts() > 0, "no partitions found");
+	FOR_EACH_PART(bd)
+	{
+		daddr_t last = (daddr_t)bd->nblocks - 16;
+		CHECK(part_check(bd, 0, 16, 0) == -1, "%s: first blocks",
+		      bd->name);
+		CHECK(part_check(bd, last / 2, 16, 0) == -1,
+		      "%s: middle blocks", bd->name);
+		CHECK(part_check(bd, last, 16, 0) == -1, "%s: last blocks",
+		      bd->name);
+	}
+}
+
+TEST(part_edges_are_the_partitions_end_of_media_enxio_and_truncation)
+{
+	FOR_EACH_PART(bd)
+	{
+		uint32_t resid;
+		daddr_t n = (daddr_t)bd->nblocks;
+		CHECK_EQ(disk_io(bd, B_READ, n, 4 * DEV_BSIZE, buf, &resid), 0);
+		CHECK(resid == 4 * DEV_BSIZE, "%s: at the end: resid %u",
+		      bd->name, resid);
+		CHECK_EQ(disk_io(bd, B_READ, n + 1, DEV_BSIZE, buf, NULL),
+			 ENXIO);
+		CHECK_EQ(disk_io(bd, B_READ, -1, DEV_BSIZE, buf, NULL), ENXIO);
+		/* across the end: cut there, and only the partition's blocks
+		 * come back (the block after it is not touched) */
+		memset(buf, 0xEE, sizeof(buf));
+		CHECK_EQ(disk_io(bd, B_READ, n - 2, 4 * DEV_BSIZE, buf, &resid),
+			 0);
+		CHECK(resid == 2 * DEV_BSIZE, "%s: across the end: resid %u",
+		      bd->name, resid);
+		CHECK(buf[2 * DEV_BSIZE] == 0xEE &&
+			      buf[4 * DEV_BSIZE - 1] == 0xEE,
+		      "%s: bytes past the partition's end were filled",
+		      bd->name);
+	}
+}
+
+TEST(part_a_request_is_remapped_onto_the_disk_once)
+{
+	static struct buf b;
+	static struct trace_rec r[TRACETEST_MAX];
+
+	FOR_EACH_PART(bd)
+	{
+		struct bdev *disk;
+		uint64_t start;
+		CHECK_EQ(part_where(bd, &disk, &start), 0);
+		trace_clear();
+		trace_start(NODEV);
+		memset(&b, 0, sizeof(b));
+		b.b_flags = B_READ;
+		b.b_dev = bd->dev;
+		b.b_blkno = 3;
+		b.b_bcount = DEV_BSIZE;
+		b.b_un.b_addr = buf;
+		bdev_strategy(&b);
+		int err = biowait(&b);
+		trace_stop();
+		CHECK_EQ(err, 0);
+		CHECK_EQ(b.b_blkno, 3); /* the caller's buf is its own */
+		CHECK_EQ(b.b_dev, bd->dev);
+		CHECK_EQ(b.b_iodepth, 0);
+		struct trace_rec rec;
+		int remaps = 0;
+		for (uint64_t i = 0; i < trace_written(); i++)
+			if (trace_get(i, &rec) && rec.act == TR_REMAP &&
+			    rec.buf) {
+				remaps++;
+				CHECK_EQ(rec.dev, disk->dev);
+				CHECK_EQ(rec.blkno, start + 3);
+				CHECK_EQ(rec.aux, bd->dev);
+			}
+		CHECK_EQ(remaps, 1);
+		int n = trace_collect(&b, 0, r, TRACETEST_MAX);
+		CHECK(!strcmp(trace_stages(r, n), "queued,inserted,biodone,"
+						  "completion,woken,biowait"),
+		      "%s: %s", bd->name, trace_stages(r, n));
+	}
+}
+
+TEST(part_writes_land_at_the_partitions_offset)
+{
+	FOR_EACH_PART(bd)
+	{
+		struct bdev *disk;
+		uint64_t start;
+		CHECK_EQ(part_where(bd, &disk, &start), 0);
+		daddr_t at[2] = {0, (daddr_t)bd->nblocks - PART_WRITE_BLOCKS};
+		for (int k = 0; k < 2; k++) {
+			for (int i = 0; i < PART_WRITE_BLOCKS; i++)
+				pattern_fill(buf + i * DEV_BSIZE,
+					     disk->dev + PART_WRITE_ID,
+					     (daddr_t)start + at[k] + i);
+			CHECK_EQ(disk_io(bd, B_WRITE, at[k],
+					 PART_WRITE_BLOCKS * DEV_BSIZE, buf,
+					 NULL),
+				 0);
+			CHECK(part_check(bd, at[k], PART_WRITE_BLOCKS,
+					 PART_WRITE_ID) == -1,
+			      "%s: block %lld does not read back", bd->name,
+			      at[k]);
+		}
+	}
+	FOR_EACH_DISK(disk)
+	CHECK_EQ(bdev_flush(disk->dev), 0);
+}
