@@ -52,8 +52,8 @@ static uint64_t irq_pending_tsc[NIRQ];
 static struct intrhand *handlers[NIRQ];
 static struct softint softints[NSOFTINT];
 static int nsoftint;
-static int nesting;  /* interrupt handlers (hard or soft) running now */
-static int ctx = -1; /* what runs now: intr_context() */
+static int nesting; /* interrupt handlers (hard or soft) running now */
+int intr_ctx = -1;  /* what runs now: intr_context() */
 uint64_t intr_entry_tsc;
 struct intr_stats intr_stats;
 
@@ -110,7 +110,7 @@ intr_nesting(void)
 int
 intr_context(void)
 {
-	return ctx;
+	return intr_ctx;
 }
 
 static void
@@ -131,19 +131,19 @@ irq_run(int irq, uint64_t since)
 	int s = cpl;
 	uint64_t outer_tsc = intr_entry_tsc;
 
-	int outer_ctx = ctx;
+	int outer_ctx = intr_ctx;
 
 	intr_entry_tsc = since;
 	cpl = irq_ipl[irq];
 	counter_note(&intr_stats.irq[irq], since);
 	nesting++;
-	ctx = INTR_CTX_IRQ | irq;
+	intr_ctx = INTR_CTX_IRQ | irq;
 	sti();
 	int claimed = 0;
 	for (struct intrhand *ih = handlers[irq]; ih; ih = ih->next)
 		claimed |= ih->fn(ih->arg);
 	cli();
-	ctx = outer_ctx;
+	intr_ctx = outer_ctx;
 	nesting--;
 	if (!claimed)
 		intr_stats.unclaimed[irq]++;
@@ -175,15 +175,15 @@ intr_process_pending(void)
 				pic_unmask(bit);
 		} else {
 			struct softint *si = &softints[bit - NIRQ];
-			int s = cpl, outer_ctx = ctx;
+			int s = cpl, outer_ctx = intr_ctx;
 			cpl = si->ipl;
 			counter_note(&si->count, si->scheduled_tsc);
 			nesting++;
-			ctx = INTR_CTX_SOFT | (bit - NIRQ);
+			intr_ctx = INTR_CTX_SOFT | (bit - NIRQ);
 			sti();
 			si->fn(si->arg);
 			cli();
-			ctx = outer_ctx;
+			intr_ctx = outer_ctx;
 			nesting--;
 			cpl = s;
 		}

@@ -94,6 +94,7 @@ int intr_nesting(void);
 #define INTR_CTX_IRQ  0x8000
 #define INTR_CTX_SOFT 0xC000
 int intr_context(void);
+extern int intr_ctx; /* intr_context(), for the request trace's hot path */
 
 struct softint;
 struct softint *softint_establish(int ipl, void (*fn)(void *), void *arg,

@@ -96,8 +96,6 @@ struct buf {
 						    chains move underneath) */
 	daddr_t b_saved_blkno;
 	void *b_saved_addr;
-	uint64_t b_tstamp[4]; /* tracing on: TSC when queued, issued, found
-				 done, completed (trace.c's latency) */
 };
 
 void bio_issue(struct buf *bp);

@@ -2,9 +2,12 @@
  * trace.c: the request trace (trace.h): a ring of records, one per stage
  * of every request, and per-device latency histograms.
  *
- * One ring (iodine runs on one CPU), written with interrupts off for the
- * few stores of a record: no lock, no allocation, no sleep, so any level
- * may trace.  When the ring is full the oldest records are overwritten
+ * One ring (iodine runs on one CPU).  A writer takes its record's number
+ * with one xadd, which no interrupt can split, then fills the record with
+ * interrupts on: no lock, no allocation, no sleep, so any level may
+ * trace, and an interrupt that traces meanwhile takes the next number.
+ * (Masking interrupts instead costs more than the record under emulation:
+ * an IRQ held at splhigh is masked and replayed through the PIC.)  When the ring is full the oldest records are overwritten
  * and counted as dropped.  A record's seq, its number, is written last:
  * a reader (trace_get here, or the host reading a dump of memory taken
  * while the machine was stopped) takes a record whose seq is not its
@@ -39,7 +42,9 @@
 struct trace_hdr {
 	char magic[8]; /* "IODTRACE" */
 	uint32_t version, rec_size, nrec, hdr_size;
-	volatile uint64_t head; /* records written since the last clear */
+	/* records written since the last clear: a 64-bit count in two
+	 * halves, so that a writer takes its number with one xadd */
+	volatile uint32_t head, head_hi;
 	uint64_t tsc_hz;
 	uint64_t start_tsc; /* the last trace_start */
 	uint32_t enabled;
@@ -63,12 +68,8 @@ struct trace_ring {
 struct trace_ring trace_ring;
 volatile int trace_on;
 
-/* Latency, per device that has been traced. */
-static struct {
-	dev_t dev;
-	struct trace_hist h[TS_NSTAGE];
-} lat[BDEV_MAX];
-static int nlat;
+/* `lat clear`: the histograms count records from this number on */
+static uint64_t lat_from;
 
 static const struct {
 	char letter; /* blktrace's, or ' ' */
@@ -126,35 +127,41 @@ trace_capacity(void)
 	return TRACE_NREC;
 }
 
-/* --- latency --- */
+/* --- latency ---
+ *
+ * Computed from the ring when asked (`lat`), not as records are written:
+ * the stages' times are all in the records, and the hot path stays a few
+ * stores.  So the histograms cover the requests still in the ring (those
+ * whose queueing was overwritten are counted from the stages that
+ * remain), since the last `lat clear`.
+ */
 
-static struct trace_hist *
-hists_of(dev_t dev)
-{
-	static int last;
+#define LAT_SLOTS 1024 /* requests in flight at once, tracked */
 
-	if (last < nlat && lat[last].dev == dev)
-		return lat[last].h;
-	for (int i = 0; i < nlat; i++)
-		if (lat[i].dev == dev) {
-			last = i;
-			return lat[i].h;
-		}
-	if (nlat == BDEV_MAX)
-		return NULL;
-	lat[nlat].dev = dev;
-	last = nlat;
-	return lat[nlat++].h;
-}
+static struct lat_slot {
+	uint32_t buf; /* 0: never used */
+	int live;
+	uint64_t t[4]; /* queued, issued, found done, completed */
+} slots[LAT_SLOTS];
+static int slots_used;
 
+static struct {
+	int valid;
+	dev_t dev;
+	uint64_t head, from;
+	int any;
+	struct trace_hist h[TS_NSTAGE];
+} lat_cache;
+
+/* 32-bit arithmetic where it can be: an i586 has no 64-bit clz.  An
+ * interval of 2^32 cycles or more (seconds) goes in the last bucket. */
 static void
 hist_add(struct trace_hist *h, uint64_t cycles)
 {
-	int b = cycles ? 64 - __builtin_clzll(cycles) : 0;
+	uint32_t c = cycles >> 32 ? 0xFFFFFFFFu : (uint32_t)cycles;
+	int b = c ? 32 - __builtin_clz(c) : 0;
 
-	if (b >= TRACE_HIST_BUCKETS)
-		b = TRACE_HIST_BUCKETS - 1;
-	h->bucket[b]++;
+	h->bucket[cycles >> 32 ? TRACE_HIST_BUCKETS - 1 : b]++;
 	if (!h->count || cycles < h->min)
 		h->min = cycles;
 	if (cycles > h->max)
@@ -163,23 +170,134 @@ hist_add(struct trace_hist *h, uint64_t cycles)
 	h->sum += cycles;
 }
 
+static uint32_t
+slot_hash(uint32_t buf)
+{
+	return ((buf >> 4) * 2654435761u) >> 22; /* 10 bits: LAT_SLOTS */
+}
+
+/* The slot of request `buf`, made if `make` (reset to no stamps). */
+static struct lat_slot *
+slot_of(uint32_t buf, int make)
+{
+	if (make && slots_used >= LAT_SLOTS * 3 / 4) {
+		/* mostly finished requests' slots: start again, keeping the
+		 * live ones */
+		static struct lat_slot keep[LAT_SLOTS];
+		int n = 0;
+		for (int i = 0; i < LAT_SLOTS; i++)
+			if (slots[i].live)
+				keep[n++] = slots[i];
+		memset(slots, 0, sizeof(slots));
+		slots_used = 0;
+		for (int i = 0; i < n; i++) {
+			struct lat_slot *s = slot_of(keep[i].buf, 1);
+			*s = keep[i];
+		}
+	}
+	for (uint32_t i = slot_hash(buf), k = 0; k < LAT_SLOTS;
+	     k++, i = (i + 1) % LAT_SLOTS) {
+		struct lat_slot *s = &slots[i];
+		if (s->buf == buf && (s->live || make)) {
+			if (make)
+				memset(s->t, 0, sizeof(s->t));
+			s->live = 1;
+			return s;
+		}
+		if (!s->buf) {
+			if (!make)
+				return NULL;
+			s->buf = buf;
+			s->live = 1;
+			slots_used++;
+			return s;
+		}
+	}
+	return NULL;
+}
+
+/* One record's part in dev's histograms. */
+static void
+lat_step(const struct trace_rec *r, struct trace_hist *h)
+{
+	int make = r->act == TR_QUEUE || r->act == TR_SPLIT;
+	struct lat_slot *s = slot_of(r->buf, make);
+
+	if (!s)
+		return;
+	uint64_t *t = s->t, now = r->tsc;
+	switch (r->act) {
+	case TR_QUEUE:
+	case TR_SPLIT: t[0] = now; break;
+	case TR_ISSUE:
+		t[1] = now;
+		if (t[0])
+			hist_add(&h[TS_QUEUE], now - t[0]);
+		break;
+	case TR_INTR:
+	case TR_BIODONE:
+		if (t[2])
+			break;
+		t[2] = now;
+		if (t[1])
+			hist_add(&h[TS_DEVICE], now - t[1]);
+		break;
+	case TR_COMPLETE:
+		t[3] = now;
+		if (t[2])
+			hist_add(&h[TS_TO_IODONE], now - t[2]);
+		/* a b_iodone's or an async buf's: nobody waits in biowait,
+		 * the request ends here */
+		if (r->aux || r->flags & TRF_ASYNC) {
+			if (t[0])
+				hist_add(&h[TS_TOTAL], now - t[0]);
+			s->live = 0;
+		}
+		break;
+	case TR_BIOWAIT:
+		if (t[3])
+			hist_add(&h[TS_TO_THREAD], now - t[3]);
+		if (t[0])
+			hist_add(&h[TS_TOTAL], now - t[0]);
+		s->live = 0;
+		break;
+	default: break;
+	}
+}
+
 const struct trace_hist *
 trace_hist(dev_t dev, int stage)
 {
-	for (int i = 0; i < nlat; i++)
-		if (lat[i].dev == dev && stage >= 0 && stage < TS_NSTAGE)
-			return &lat[i].h[stage];
-	return NULL;
+	uint64_t head = trace_written();
+
+	if (stage < 0 || stage >= TS_NSTAGE)
+		return NULL;
+	if (!lat_cache.valid || lat_cache.dev != dev ||
+	    lat_cache.head != head || lat_cache.from != lat_from) {
+		struct trace_rec r;
+		uint64_t first = trace_dropped();
+		memset(&lat_cache, 0, sizeof(lat_cache));
+		memset(slots, 0, sizeof(slots));
+		slots_used = 0;
+		for (uint64_t n = first > lat_from ? first : lat_from; n < head;
+		     n++)
+			if (trace_get(n, &r) && r.dev == dev && r.buf) {
+				lat_step(&r, lat_cache.h);
+				lat_cache.any = 1;
+			}
+		lat_cache.valid = 1;
+		lat_cache.dev = dev;
+		lat_cache.head = head;
+		lat_cache.from = lat_from;
+	}
+	return lat_cache.any ? &lat_cache.h[stage] : NULL;
 }
 
 void
 trace_hist_clear(void)
 {
-	uint32_t fl = irq_save();
-
-	memset(lat, 0, sizeof(lat));
-	nlat = 0;
-	irq_restore(fl);
+	lat_from = trace_written();
+	lat_cache.valid = 0;
 }
 
 uint64_t
@@ -197,78 +315,12 @@ trace_hist_pct(const struct trace_hist *h, int pct)
 	return h->max;
 }
 
-/* Stamp bp's stage and add the interval it closes to dev's histograms.
- * With interrupts off. */
-static void
-lat_note(int act, struct buf *bp, uint64_t now)
-{
-	struct trace_hist *h;
-
-	switch (act) {
-	case TR_QUEUE:
-		if (bp->b_iodepth == 1) /* a new request, not a layer's */
-			memset(bp->b_tstamp, 0, sizeof(bp->b_tstamp));
-		bp->b_tstamp[0] = now;
-		return;
-	case TR_SPLIT:
-		memset(bp->b_tstamp, 0, sizeof(bp->b_tstamp));
-		bp->b_tstamp[0] = now;
-		return;
-	default: break;
-	}
-	if (!(h = hists_of(bp->b_dev)))
-		return;
-	uint64_t *t = bp->b_tstamp;
-	switch (act) {
-	case TR_ISSUE:
-		t[1] = now;
-		if (t[0])
-			hist_add(&h[TS_QUEUE], now - t[0]);
-		break;
-	case TR_INTR:
-	case TR_BIODONE:
-		if (t[1] && !t[2]) {
-			t[2] = now;
-			hist_add(&h[TS_DEVICE], now - t[1]);
-		} else if (!t[2]) {
-			t[2] = now;
-		}
-		break;
-	case TR_COMPLETE:
-		t[3] = now;
-		if (t[2])
-			hist_add(&h[TS_TO_IODONE], now - t[2]);
-		/* nobody waits in biowait for these: the request ends here */
-		if (t[0] && (bp->b_iodone || bp->b_flags & B_ASYNC))
-			hist_add(&h[TS_TOTAL], now - t[0]);
-		break;
-	case TR_BIOWAIT:
-		if (t[3])
-			hist_add(&h[TS_TO_THREAD], now - t[3]);
-		if (t[0])
-			hist_add(&h[TS_TOTAL], now - t[0]);
-		t[0] = 0; /* once: a second biowait is not a second request */
-		break;
-	default: break;
-	}
-}
-
 /* --- recording --- */
 
 static int
 passes(dev_t dev)
 {
 	return trace_ring.h.filter == NODEV || trace_ring.h.filter == dev;
-}
-
-static uint16_t
-context(void)
-{
-	int ctx = intr_context();
-
-	if (ctx >= 0)
-		return (uint16_t)ctx;
-	return (uint16_t)(curthread ? curthread->id : 0);
 }
 
 /* The header's name for t, for the host's process names: a thread's
@@ -286,35 +338,43 @@ thread_named(const struct thread *t)
 	}
 }
 
-static void
+/* One record: its number by one xadd (no interrupt splits it), then a
+ * few stores, the sequence number last.  Inlined into its two callers:
+ * under emulation every argument pushed and memory access counts. */
+static inline __attribute__((always_inline)) void
 put(int act, struct buf *bp, dev_t dev, daddr_t blkno, uint32_t bytes,
     int flags, int error, uint32_t aux)
 {
-	uint32_t fl = irq_save();
-	uint64_t now = rdtsc();
-	uint64_t n = trace_ring.h.head++;
-	struct trace_rec *r = &trace_ring.rec[n & (TRACE_NREC - 1)];
+	uint32_t lo = 1;
 
-	r->seq = (uint32_t)~n; /* torn until the last store */
+	__asm__ volatile("xaddl %0, %1"
+			 : "+r"(lo), "+m"(trace_ring.h.head)
+			 :
+			 : "memory");
+	if (__builtin_expect(lo == 0xFFFFFFFFu, 0))
+		trace_ring.h.head_hi++;
+	struct trace_rec *r = &trace_ring.rec[lo & (TRACE_NREC - 1)];
+	uint32_t thread = (uint32_t)curthread->id;
+	uint32_t ctx = intr_ctx >= 0 ? (uint32_t)intr_ctx : thread;
+	/* ctx, act, ipl; then flags, error, thread: two 32-bit stores */
+	uint32_t w[2] = {ctx | (uint32_t)act << 16 | (uint32_t)cpl << 24,
+			 (uint32_t)flags |
+				 (uint32_t)(error > 255 ? 255 : error) << 8 |
+				 thread << 16};
+
+	r->seq = ~lo; /* torn until the last store */
 	__asm__ volatile("" ::: "memory");
-	r->tsc = now;
+	r->tsc = rdtsc();
 	r->blkno = (uint64_t)blkno;
 	r->buf = (uint32_t)bp;
 	r->dev = dev;
 	r->bytes = bytes;
 	r->aux = aux;
-	r->ctx = context();
-	r->act = (uint8_t)act;
-	r->ipl = (uint8_t)cpl;
-	r->flags = (uint8_t)flags;
-	r->error = (uint8_t)(error > 255 ? 255 : error);
-	r->thread = (uint16_t)(curthread ? curthread->id : 0);
-	thread_named(curthread);
-	if (bp)
-		lat_note(act, bp, now);
+	memcpy(&r->ctx, w, sizeof(w));
+	if (act == TR_QUEUE) /* most threads that trace queue something */
+		thread_named(curthread);
 	__asm__ volatile("" ::: "memory");
-	r->seq = (uint32_t)n;
-	irq_restore(fl);
+	r->seq = lo;
 }
 
 static int
@@ -332,9 +392,7 @@ trace_record(int act, struct buf *bp, uint32_t aux)
 {
 	if (!passes(bp->b_dev))
 		return;
-	int error = act == TR_BIODONE || act == TR_COMPLETE || act == TR_BIOWAIT
-			    ? geterror(bp)
-			    : 0;
+	int error = bp->b_flags & B_ERROR ? bp->b_error : 0;
 	put(act, bp, bp->b_dev, bp->b_blkno,
 	    act == TR_BIODONE || act == TR_COMPLETE ? bp->b_bcount - bp->b_resid
 						    : bp->b_bcount,
@@ -390,6 +448,8 @@ trace_start(dev_t filter)
 	if (filter != NODEV && !bdev_lookup(filter))
 		return ENXIO;
 	names_refresh();
+	for (struct thread *t = thread_first(); t; t = t->all_next)
+		thread_named(t);
 	trace_ring.h.filter = filter;
 	trace_ring.h.start_tsc = rdtsc();
 	trace_ring.h.enabled = 1;
@@ -411,9 +471,11 @@ trace_clear(void)
 
 	/* no need to wipe the records: only numbers below head are read */
 	trace_ring.h.head = 0;
+	trace_ring.h.head_hi = 0;
 	trace_ring.h.start_tsc = rdtsc();
 	irq_restore(fl);
-	trace_hist_clear();
+	lat_from = 0;
+	lat_cache.valid = 0;
 }
 
 dev_t
@@ -425,13 +487,17 @@ trace_filter(void)
 uint64_t
 trace_written(void)
 {
-	return trace_ring.h.head;
+	uint32_t fl = irq_save();
+	uint64_t n = (uint64_t)trace_ring.h.head_hi << 32 | trace_ring.h.head;
+
+	irq_restore(fl);
+	return n;
 }
 
 uint64_t
 trace_dropped(void)
 {
-	uint64_t n = trace_ring.h.head;
+	uint64_t n = trace_written();
 
 	return n > TRACE_NREC ? n - TRACE_NREC : 0;
 }
@@ -439,8 +505,9 @@ trace_dropped(void)
 int
 trace_get(uint64_t n, struct trace_rec *out)
 {
+	uint64_t head = trace_written();
 	uint32_t fl = irq_save();
-	int ok = n < trace_ring.h.head && n + TRACE_NREC >= trace_ring.h.head;
+	int ok = n < head && n + TRACE_NREC >= head;
 
 	if (ok) {
 		*out = trace_ring.rec[n & (TRACE_NREC - 1)];

@@ -3,7 +3,8 @@
  * enough to leave on (trace.c).
  *
  * Each stage calls TRACE(act, bp, aux).  Off, that is one load and one
- * predicted branch; on, one record in a ring: the TSC, the interrupt
+ * predicted branch; on, one record in a ring (a number taken with one
+ * xadd, a dozen stores; trace.c): the TSC, the interrupt
  * level, the context (thread, "irq N" or a soft interrupt), the buf, its
  * device, block, byte count, direction and error.  The stages, in the
  * order a request meets them (the letters are blktrace's, where it has
@@ -92,6 +93,9 @@ struct trace_rec {
 	uint32_t reserved; /* 48 bytes whatever the ABI aligns uint64_t to */
 };
 _Static_assert(sizeof(struct trace_rec) == 48, "the host reads 48 bytes");
+_Static_assert(__builtin_offsetof(struct trace_rec, ctx) == 36 &&
+		       __builtin_offsetof(struct trace_rec, flags) == 40,
+	       "put writes ctx..ipl and flags..thread as two words");
 
 extern volatile int trace_on;
 
@@ -129,7 +133,8 @@ const char *trace_act_name(int act);
 char trace_act_letter(int act);
 uint32_t trace_capacity(void);
 
-/* Per-device, per-stage latency, gathered while tracing is on. */
+/* Per-device, per-stage latency of the requests in the ring since the
+ * last trace_hist_clear, computed from their records when asked. */
 enum trace_stage {
 	TS_QUEUE,     /* queued to issued: waiting in the driver's queue */
 	TS_DEVICE,    /* issued to the interrupt (or biodone) */
