@@ -105,14 +105,6 @@ intr_nesting(void)
 	return nesting;
 }
 
-/* The innermost handler running now: INTR_CTX_IRQ | irq, INTR_CTX_SOFT |
- * soft interrupt index; -1 in a thread. */
-int
-intr_context(void)
-{
-	return intr_ctx;
-}
-
 static void
 counter_note(struct intr_counter *c, uint64_t since)
 {

@@ -93,8 +93,9 @@ void intr_process_pending(void);
 int intr_nesting(void);
 #define INTR_CTX_IRQ  0x8000
 #define INTR_CTX_SOFT 0xC000
-int intr_context(void);
-extern int intr_ctx; /* intr_context(), for the request trace's hot path */
+/* what runs now: INTR_CTX_IRQ | irq, INTR_CTX_SOFT | soft interrupt
+ * index, or -1 in a thread (the request trace records it) */
+extern int intr_ctx;
 
 struct softint;
 struct softint *softint_establish(int ipl, void (*fn)(void *), void *arg,

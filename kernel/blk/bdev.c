@@ -161,6 +161,31 @@ bdev_validate(const struct bdev *bd, struct buf *bp)
 	return 1;
 }
 
+/*
+ * A request of the block layer's own for `len` bytes of parent's data
+ * from byte `off`, on (dev, blkno), completed through done() with priv
+ * in b_private; NULL when memory is short.  Never sleeps.  Splitting,
+ * narrowing and the stacked layers (part.c) all make their requests
+ * with it: the caller's buf is never changed.
+ */
+struct buf *
+bdev_child(const struct buf *parent, uint32_t off, uint32_t len, dev_t dev,
+	   daddr_t blkno, void (*done)(struct buf *), void *priv)
+{
+	struct buf *c = getrbuf();
+
+	if (!c)
+		return NULL;
+	c->b_flags |= parent->b_flags & (B_READ | B_FLUSH);
+	c->b_dev = dev;
+	c->b_blkno = blkno;
+	c->b_bcount = len;
+	c->b_un.b_addr = (char *)parent->b_un.b_addr + off;
+	c->b_iodone = done;
+	c->b_private = priv;
+	return c;
+}
+
 struct split {
 	struct buf *parent;
 	int pending;	    /* children not yet done */
@@ -217,18 +242,14 @@ split(struct bdev *bd, struct buf *bp,
 	sp->pending = n;
 	sp->failed_at = ~0u;
 	for (int i = n - 1; i >= 0; i--) {
-		struct buf *c = getrbuf();
+		uint32_t off = (uint32_t)i * bd->maxxfer;
+		struct buf *c = bdev_child(
+			bp, off,
+			xfer - off < bd->maxxfer ? xfer - off : bd->maxxfer,
+			bp->b_dev, bp->b_blkno + (daddr_t)(off / DEV_BSIZE),
+			split_child_done, sp);
 		if (!c)
 			goto nomem;
-		uint32_t off = (uint32_t)i * bd->maxxfer;
-		c->b_flags |= bp->b_flags & B_READ;
-		c->b_dev = bp->b_dev;
-		c->b_blkno = bp->b_blkno + (daddr_t)(off / DEV_BSIZE);
-		c->b_bcount =
-			xfer - off < bd->maxxfer ? xfer - off : bd->maxxfer;
-		c->b_un.b_addr = (char *)bp->b_un.b_addr + off;
-		c->b_iodone = split_child_done;
-		c->b_private = sp;
 		c->av_forw = kids;
 		kids = c;
 	}
@@ -352,7 +373,8 @@ bdev_io_failed(struct bdev *bd, struct buf *bp, int error,
 
 	if (bp->b_iodone == narrow_done || (bp->b_flags & B_FLUSH) ||
 	    xfer <= DEV_BSIZE || !(nw = kzalloc(sizeof(*nw))) ||
-	    !(c = getrbuf())) {
+	    !(c = bdev_child(bp, 0, DEV_BSIZE, bp->b_dev, bp->b_blkno,
+			     narrow_done, nw))) {
 		kfree(nw);
 		/* one block (or narrowing's own, which reports it) */
 		if (bp->b_iodone != narrow_done && !(bp->b_flags & B_FLUSH))
@@ -364,11 +386,6 @@ bdev_io_failed(struct bdev *bd, struct buf *bp, int error,
 	nw->parent = bp;
 	nw->enqueue = enqueue;
 	nw->xfer = xfer;
-	c->b_flags |= bp->b_flags & B_READ;
-	c->b_dev = bp->b_dev;
-	c->b_bcount = DEV_BSIZE;
-	c->b_iodone = narrow_done;
-	c->b_private = nw;
 	narrow_issue(nw, c);
 }
 

@@ -67,6 +67,9 @@ int bdev_flush(dev_t dev);
 void bdev_strategy_chain(struct bdev *bd, struct buf *chain,
 			 void (*start)(struct bdev *bd, struct buf *bp));
 int bdev_validate(const struct bdev *bd, struct buf *bp);
+struct buf *bdev_child(const struct buf *parent, uint32_t off, uint32_t len,
+		       dev_t dev, daddr_t blkno, void (*done)(struct buf *),
+		       void *priv);
 /* For drivers: the device failed bp (a device error, not a timeout):
  * report it naming the block, narrowing a multi-block transfer through
  * `enqueue` to find it, and complete bp.  Any level up to splbio. */

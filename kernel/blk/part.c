@@ -33,6 +33,7 @@
 #include "printf.h"
 #include "string.h"
 #include "trace.h"
+#include "uio.h"
 
 #define MBR_SIG_OFF	510
 #define MBR_ENTRIES	446
@@ -98,20 +99,15 @@ part_done(struct buf *c)
 static void
 part_start(struct bdev *bd, struct buf *bp)
 {
-	struct part *p = bd->softc;
-	struct buf *c = getrbuf();
+	const struct part *p = bd->softc;
+	struct buf *c =
+		bdev_child(bp, 0, bdev_xfer_bytes(bp), p->disk->dev,
+			   (daddr_t)p->start + bp->b_blkno, part_done, bp);
 
 	if (!c) {
 		biofail(bp, ENOMEM);
 		return;
 	}
-	c->b_flags |= bp->b_flags & (B_READ | B_FLUSH);
-	c->b_dev = p->disk->dev;
-	c->b_blkno = (daddr_t)p->start + bp->b_blkno;
-	c->b_bcount = bdev_xfer_bytes(bp);
-	c->b_un.b_addr = bp->b_un.b_addr;
-	c->b_iodone = part_done;
-	c->b_private = bp;
 	trace_remap(c, bp->b_dev, bp->b_blkno);
 	bdev_strategy(c);
 }
@@ -204,20 +200,15 @@ part_add(struct bdev *disk, int num, uint64_t start, uint64_t n,
 
 /* --- reading the tables --- */
 
+/* n blocks from blk, raw: 0, or an errno (ENXIO for a short read). */
 static int
 read_blocks(struct bdev *disk, uint64_t blk, uint32_t n, void *buf)
 {
-	static struct buf b;
+	size_t moved;
+	int err = physio(disk->dev, buf, (size_t)n * DEV_BSIZE, blk * DEV_BSIZE,
+			 UIO_READ, &moved);
 
-	memset(&b, 0, sizeof(b));
-	b.b_flags = B_READ | B_BUSY;
-	b.b_dev = disk->dev;
-	b.b_blkno = (daddr_t)blk;
-	b.b_bcount = n * DEV_BSIZE;
-	b.b_un.b_addr = buf;
-	bdev_strategy(&b);
-	int err = biowait(&b);
-	return err ? err : b.b_resid ? ENXIO : 0;
+	return err ? err : moved != (size_t)n * DEV_BSIZE ? ENXIO : 0;
 }
 
 /* "MBR 0x83 Linux": the type byte, and its name where it is common */
@@ -439,7 +430,7 @@ gpt_scan(struct bdev *disk, uint8_t *sec)
 int
 part_scan(struct bdev *disk)
 {
-	static uint8_t sec[DEV_BSIZE];
+	static uint8_t sec[DEV_BSIZE] __attribute__((aligned(16)));
 	struct mbr_entry e[4];
 	int added = 0;
 

@@ -71,7 +71,7 @@ enum trace_act {
 #define TRF_READAHEAD 0x08
 #define TRF_RAW	      0x10 /* a raw buf (getrbuf), not the cache's */
 
-/* trace_rec.ctx: a thread's id, or intr_context(): INTR_CTX_IRQ | the
+/* trace_rec.ctx: a thread's id, or intr_ctx: INTR_CTX_IRQ | the
  * IRQ, INTR_CTX_SOFT | the soft interrupt's index (intr.h) */
 
 /* One stage of one request: 48 bytes.  The host reads these from a dump
