@@ -34,7 +34,7 @@
 #include "thread.h"
 
 #define TRACE_NREC     32768 /* a power of two */
-#define TRACE_VERSION  1
+#define TRACE_VERSION  2
 #define TRACE_NTHREADS 64
 #define TRACE_NAMELEN  16
 
@@ -325,7 +325,7 @@ passes(dev_t dev)
 
 /* The header's name for t, for the host's process names: a thread's
  * slot is its id modulo the table's size, taken over by the latest. */
-static void
+static __attribute__((noinline)) void
 thread_named(const struct thread *t)
 {
 	if (!t)
@@ -338,65 +338,94 @@ thread_named(const struct thread *t)
 	}
 }
 
-/* One record: its number by one xadd (no interrupt splits it), then a
- * few stores, the sequence number last.  Inlined into its two callers:
- * under emulation every argument pushed and memory access counts. */
-static inline __attribute__((always_inline)) void
-put(int act, struct buf *bp, dev_t dev, daddr_t blkno, uint32_t bytes,
-    int flags, int error, uint32_t aux)
+/* A record's number by one xadd, which no interrupt can split. */
+static inline __attribute__((always_inline)) struct trace_rec *
+take(uint32_t *lo)
 {
-	uint32_t lo = 1;
+	uint32_t n = 1;
 
 	__asm__ volatile("xaddl %0, %1"
-			 : "+r"(lo), "+m"(trace_ring.h.head)
+			 : "+r"(n), "+m"(trace_ring.h.head)
 			 :
 			 : "memory");
-	if (__builtin_expect(lo == 0xFFFFFFFFu, 0))
+	if (__builtin_expect(n == 0xFFFFFFFFu, 0))
 		trace_ring.h.head_hi++;
-	struct trace_rec *r = &trace_ring.rec[lo & (TRACE_NREC - 1)];
+	*lo = n;
+	return &trace_ring.rec[n & (TRACE_NREC - 1)];
+}
+
+/* The fields every record has.  The seq, written last by done(), is
+ * all that says a record is whole: until then it holds the number of
+ * the record this one overwrites, which a reader asking for that one
+ * refuses by the head (already past it), and one asking for this one
+ * by the seq. */
+static inline __attribute__((always_inline)) void
+begin(struct trace_rec *r, int act, uint32_t flags, int error)
+{
 	uint32_t thread = (uint32_t)curthread->id;
 	uint32_t ctx = intr_ctx >= 0 ? (uint32_t)intr_ctx : thread;
-	/* ctx, act, ipl; then flags, error, thread: two 32-bit stores */
-	uint32_t w[2] = {ctx | (uint32_t)act << 16 | (uint32_t)cpl << 24,
-			 (uint32_t)flags |
-				 (uint32_t)(error > 255 ? 255 : error) << 8 |
-				 thread << 16};
 
-	r->seq = ~lo; /* torn until the last store */
-	__asm__ volatile("" ::: "memory");
 	r->tsc = rdtsc();
-	r->blkno = (uint64_t)blkno;
-	r->buf = (uint32_t)bp;
-	r->dev = dev;
-	r->bytes = bytes;
-	r->aux = aux;
-	memcpy(&r->ctx, w, sizeof(w));
+	r->ctx_act_ipl = ctx | (uint32_t)act << 16 | (uint32_t)cpl << 24;
+	r->flags = flags;
+	r->error_thread = (uint8_t)error | thread << 16;
+}
+
+static inline __attribute__((always_inline)) void
+done(struct trace_rec *r, uint32_t lo, int act)
+{
 	if (act == TR_QUEUE) /* most threads that trace queue something */
 		thread_named(curthread);
 	__asm__ volatile("" ::: "memory");
 	r->seq = lo;
 }
 
-static int
-buf_flags(const struct buf *bp)
-{
-	return (bp->b_flags & B_READ ? TRF_READ : 0) |
-	       (bp->b_flags & B_FLUSH ? TRF_FLUSH : 0) |
-	       (bp->b_flags & B_ASYNC ? TRF_ASYNC : 0) |
-	       (bp->b_flags & B_READAHEAD ? TRF_READAHEAD : 0) |
-	       (bp->b_flags & B_RAW ? TRF_RAW : 0);
-}
-
+/* A stage of bp: the buf's own fields copied as they are (readers
+ * decode them), a few stores. */
 void
 trace_record(int act, struct buf *bp, uint32_t aux)
 {
-	if (!passes(bp->b_dev))
+	dev_t dev = bp->b_dev;
+	uint32_t lo;
+
+	if (!passes(dev))
 		return;
-	int error = bp->b_flags & B_ERROR ? bp->b_error : 0;
-	put(act, bp, bp->b_dev, bp->b_blkno,
-	    act == TR_BIODONE || act == TR_COMPLETE ? bp->b_bcount - bp->b_resid
-						    : bp->b_bcount,
-	    buf_flags(bp), error, aux);
+	struct trace_rec *r = take(&lo);
+	begin(r, act, (uint32_t)bp->b_flags, bp->b_error);
+	r->blkno = (uint64_t)bp->b_blkno;
+	r->buf = (uint32_t)bp;
+	r->dev = dev;
+	r->bytes =
+		(uint32_t)bp->b_bcount -
+		(act == TR_BIODONE || act == TR_COMPLETE ? (uint32_t)bp->b_resid
+							 : 0);
+	r->aux = aux;
+	done(r, lo, act);
+}
+
+uint64_t
+trace_reserve(void)
+{
+	uint32_t lo;
+
+	take(&lo);
+	return trace_written() - 1;
+}
+
+static void
+put_event(int act, dev_t dev, daddr_t blkno, uint32_t bytes, int error,
+	  uint32_t aux)
+{
+	uint32_t lo;
+	struct trace_rec *r = take(&lo);
+
+	begin(r, act, error ? TRF_ERROR : 0, error > 255 ? 255 : error);
+	r->blkno = (uint64_t)blkno;
+	r->buf = 0;
+	r->dev = dev;
+	r->bytes = bytes;
+	r->aux = aux;
+	done(r, lo, act);
 }
 
 void
@@ -404,7 +433,7 @@ trace_event(int act, dev_t dev, daddr_t blkno, uint32_t bytes, int error,
 	    uint32_t aux)
 {
 	if (passes(dev))
-		put(act, NULL, dev, blkno, bytes, 0, error, aux);
+		put_event(act, dev, blkno, bytes, error, aux);
 }
 
 /* A stacked layer sends bp, which was for (from, from_blkno), on to
@@ -414,10 +443,9 @@ trace_remap(struct buf *bp, dev_t from, daddr_t from_blkno)
 {
 	if (!trace_on || (!passes(bp->b_dev) && !passes(from)))
 		return;
-	put(TR_REMAP, bp, bp->b_dev, bp->b_blkno, bp->b_bcount, buf_flags(bp),
-	    0, from);
+	trace_record(TR_REMAP, bp, from);
 	/* the old block, for the host's remap record */
-	put(TR_REMAP, NULL, from, from_blkno, 0, 0, 0, bp->b_dev);
+	put_event(TR_REMAP, from, from_blkno, 0, 0, bp->b_dev);
 }
 
 /* --- control --- */
@@ -469,7 +497,11 @@ trace_clear(void)
 {
 	uint32_t fl = irq_save();
 
-	/* no need to wipe the records: only numbers below head are read */
+	/* Every seq a number not yet taken (record 2^32-1's slot is
+	 * rewritten long before that one): a record being filled must not
+	 * look whole by a seq left from before. */
+	for (int i = 0; i < TRACE_NREC; i++)
+		trace_ring.rec[i].seq = 0xFFFFFFFFu;
 	trace_ring.h.head = 0;
 	trace_ring.h.head_hi = 0;
 	trace_ring.h.start_tsc = rdtsc();
@@ -512,6 +544,8 @@ trace_get(uint64_t n, struct trace_rec *out)
 	if (ok) {
 		*out = trace_ring.rec[n & (TRACE_NREC - 1)];
 		ok = out->seq == (uint32_t)n;
+		if (!(out->flags & TRF_ERROR))
+			out->error = 0; /* an old b_error, not this one's */
 	}
 	irq_restore(fl);
 	return ok;
@@ -532,6 +566,7 @@ trace_init(void)
 	trace_ring.h.hdr_size = sizeof(struct trace_hdr);
 	trace_ring.h.tsc_hz = clock_tsc_hz();
 	trace_ring.h.filter = NODEV;
+	trace_clear(); /* no record looks whole yet */
 	const char *opt = cmdline_opt("trace");
 	if (!opt)
 		return;

@@ -4,7 +4,7 @@
  *
  * Each stage calls TRACE(act, bp, aux).  Off, that is one load and one
  * predicted branch; on, one record in a ring (a number taken with one
- * xadd, a dozen stores; trace.c): the TSC, the interrupt
+ * xadd, ten stores; trace.c): the TSC, the interrupt
  * level, the context (thread, "irq N" or a soft interrupt), the buf, its
  * device, block, byte count, direction and error.  The stages, in the
  * order a request meets them (the letters are blktrace's, where it has
@@ -64,38 +64,54 @@ enum trace_act {
  * interrupt lost */
 #define TRACE_LOST_IRQ 1
 
-/* trace_rec.flags */
-#define TRF_READ      0x01
-#define TRF_FLUSH     0x02
-#define TRF_ASYNC     0x04
-#define TRF_READAHEAD 0x08
-#define TRF_RAW	      0x10 /* a raw buf (getrbuf), not the cache's */
+/* trace_rec.flags: the buf's b_flags as they were; these are the ones
+ * the readers use (an event's flags are TRF_ERROR or 0) */
+#define TRF_READ      B_READ
+#define TRF_ERROR     B_ERROR /* error is b_error; without it, stale */
+#define TRF_ASYNC     B_ASYNC
+#define TRF_RAW	      B_RAW /* a raw buf (getrbuf), not the cache's */
+#define TRF_READAHEAD B_READAHEAD
+#define TRF_FLUSH     B_FLUSH
 
 /* trace_rec.ctx: a thread's id, or intr_ctx: INTR_CTX_IRQ | the
  * IRQ, INTR_CTX_SOFT | the soft interrupt's index (intr.h) */
 
 /* One stage of one request: 48 bytes.  The host reads these from a dump
- * of guest memory (scripts/iodine-trace), so the layout is fixed. */
+ * of guest memory (scripts/iodine-trace), so the layout is fixed.  The
+ * writer copies what the buf holds and leaves the decoding to readers
+ * (trace_get clears a stale error): under emulation every instruction
+ * of the record counts. */
 struct trace_rec {
 	uint64_t tsc;
 	uint64_t blkno;
 	uint32_t seq; /* the record's number, low 32 bits; written last */
 	uint32_t buf; /* the buf's address: the request's identity */
 	uint32_t dev;
-	uint32_t bytes;
-	uint32_t aux; /* per stage: see above */
-	uint16_t ctx;
-	uint8_t act;
-	uint8_t ipl;
-	uint8_t flags;
-	uint8_t error;
-	uint16_t thread;   /* the thread running (or interrupted) */
-	uint32_t reserved; /* 48 bytes whatever the ABI aligns uint64_t to */
+	uint32_t bytes; /* at biodone and completion: those transferred */
+	uint32_t aux;	/* per stage: see above */
+	union {
+		struct {
+			uint16_t ctx;
+			uint8_t act;
+			uint8_t ipl;
+		};
+		uint32_t ctx_act_ipl; /* the three in one store */
+	};
+	uint32_t flags;
+	union {
+		struct {
+			uint8_t error;
+			uint8_t pad;
+			/* the thread running (or interrupted) */
+			uint16_t thread;
+		};
+		uint32_t error_thread;
+	};
 };
 _Static_assert(sizeof(struct trace_rec) == 48, "the host reads 48 bytes");
 _Static_assert(__builtin_offsetof(struct trace_rec, ctx) == 36 &&
 		       __builtin_offsetof(struct trace_rec, flags) == 40,
-	       "put writes ctx..ipl and flags..thread as two words");
+	       "the host reads this layout (scripts/iodine-trace)");
 
 extern volatile int trace_on;
 
@@ -129,6 +145,9 @@ uint64_t trace_dropped(void); /* of those, overwritten (the oldest) */
 /* The record numbered n (0 the first since the clear), if it is still in
  * the ring and whole: copied to *out, 1; else 0. */
 int trace_get(uint64_t n, struct trace_rec *out);
+/* Take the next record's number and leave the record unwritten, as a
+ * writer interrupted before its last store does (the tests). */
+uint64_t trace_reserve(void);
 const char *trace_act_name(int act);
 char trace_act_letter(int act);
 uint32_t trace_capacity(void);

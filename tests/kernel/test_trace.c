@@ -318,3 +318,48 @@ TEST(trace_ring_overflow_drops_the_oldest_counts_them_and_keeps_the_rest)
 	CHECK_EQ(trace_written(), 0);
 	CHECK(!trace_get(0, &r), "a cleared ring still has record 0");
 }
+
+/* A writer interrupted after taking its number, before its last store:
+ * the slot still holds a record from before the clear with that very
+ * number, which must not pass for the new one. */
+TEST(trace_a_record_taken_but_not_written_is_never_read_as_whole)
+{
+	struct trace_rec r;
+
+	trace_fresh(NODEV);
+	trace_event(TR_CACHE_FLUSH, NODEV, 7, 7, 0, 7);
+	CHECK(trace_get(0, &r) && r.aux == 7, "record 0 not written");
+	trace_clear();
+	CHECK_EQ(trace_reserve(), 0);
+	CHECK_EQ(trace_written(), 1);
+	CHECK(!trace_get(0, &r), "record 0 read whole before it was written");
+	trace_event(TR_CACHE_FLUSH, NODEV, 8, 8, 0, 8);
+	CHECK(trace_get(1, &r) && r.aux == 8, "record 1 not written");
+	trace_stop();
+	trace_clear();
+}
+
+/* The record keeps the buf's b_error only while B_ERROR says it is
+ * this request's: a reused buf's old error is not shown. */
+TEST(trace_error_is_shown_only_with_b_error)
+{
+	static struct buf b;
+	struct trace_rec r;
+
+	trace_fresh(NODEV);
+	memset(&b, 0, sizeof(b));
+	b.b_dev = bdev_by_name("rd0")->dev;
+	b.b_bcount = 512;
+	b.b_flags = B_READ;
+	b.b_error = EIO; /* left from an earlier request */
+	trace_record(TR_BIODONE, &b, 0);
+	b.b_flags |= B_ERROR;
+	trace_record(TR_BIODONE, &b, 0);
+	trace_stop();
+	CHECK(trace_get(0, &r), "record 0 unreadable");
+	CHECK_EQ(r.error, 0);
+	CHECK_EQ(r.flags & TRF_READ, TRF_READ);
+	CHECK(trace_get(1, &r), "record 1 unreadable");
+	CHECK_EQ(r.error, EIO);
+	trace_clear();
+}
