@@ -18,6 +18,7 @@
 #include "panic.h"
 #include "pci.h"
 #include "pic.h"
+#include "lv.h"
 #include "part.h"
 #include "pmem.h"
 #include "power.h"
@@ -76,6 +77,7 @@ kmain(uint32_t magic, const struct multiboot_info *mbi)
 	ahci_init();
 	bcache_init();
 	part_scan_all(); /* every disk's partitions, once all attached */
+	lv_init();	 /* lv= volumes, on disks or partitions */
 	trace_init();	 /* after the disks: trace= may name one */
 
 	char sz[16];

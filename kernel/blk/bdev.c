@@ -52,6 +52,20 @@ bdev_register(struct bdev *bd)
 	return 0;
 }
 
+/* A volume going away (lv.c): nothing may be in flight to it. */
+void
+bdev_unregister(struct bdev *bd)
+{
+	for (int i = 0; i < nbdev; i++) {
+		if (bdevs[i] != bd)
+			continue;
+		memmove(&bdevs[i], &bdevs[i + 1],
+			(size_t)(nbdev - i - 1) * sizeof(bdevs[0]));
+		nbdev--;
+		return;
+	}
+}
+
 /* Name a disk by where it is (bdev.h): pciloc < 0 for the short names,
  * else its controller's PCI address (pci_loc). */
 void
@@ -174,16 +188,26 @@ bdev_child(const struct buf *parent, uint32_t off, uint32_t len, dev_t dev,
 {
 	struct buf *c = getrbuf();
 
-	if (!c)
-		return NULL;
-	c->b_flags |= parent->b_flags & (B_READ | B_FLUSH);
+	if (c)
+		bdev_child_init(c, parent, off, len, dev, blkno, done, priv);
+	return c;
+}
+
+void
+bdev_child_init(struct buf *c, const struct buf *parent, uint32_t off,
+		uint32_t len, dev_t dev, daddr_t blkno,
+		void (*done)(struct buf *), void *priv)
+{
+	uint32_t raw = c->b_flags & (B_RAW | B_BUSY); /* getrbuf's */
+
+	memset(c, 0, sizeof(*c));
+	c->b_flags = raw | (parent->b_flags & (B_READ | B_FLUSH));
 	c->b_dev = dev;
 	c->b_blkno = blkno;
 	c->b_bcount = len;
 	c->b_un.b_addr = (char *)parent->b_un.b_addr + off;
 	c->b_iodone = done;
 	c->b_private = priv;
-	return c;
 }
 
 struct split {

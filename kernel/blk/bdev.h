@@ -45,9 +45,11 @@ struct bdev {
 	int (*flush)(struct bdev *bd);
 	void *softc;	     /* the driver's per-disk state */
 	struct bdev *parent; /* a partition's disk; NULL for a disk */
+	struct bdev *holder; /* the volume built on it (lv.c), or NULL */
 };
 
 int bdev_register(struct bdev *bd);
+void bdev_unregister(struct bdev *bd);
 void bdev_set_name(struct bdev *bd, const char *prefix, int major, int pciloc,
 		   int unit);
 struct bdev *bdev_lookup(dev_t dev);
@@ -70,6 +72,10 @@ int bdev_validate(const struct bdev *bd, struct buf *bp);
 struct buf *bdev_child(const struct buf *parent, uint32_t off, uint32_t len,
 		       dev_t dev, daddr_t blkno, void (*done)(struct buf *),
 		       void *priv);
+/* The same in a header of the caller's own (a layer's pool): zeroed. */
+void bdev_child_init(struct buf *c, const struct buf *parent, uint32_t off,
+		     uint32_t len, dev_t dev, daddr_t blkno,
+		     void (*done)(struct buf *), void *priv);
 /* For drivers: the device failed bp (a device error, not a timeout):
  * report it naming the block, narrowing a multi-block transfer through
  * `enqueue` to find it, and complete bp.  Any level up to splbio. */

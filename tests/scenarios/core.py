@@ -25,8 +25,9 @@ def host_unit_tests():
 
 @scenario("kernel")
 def kernel_tests():
-    # the disk, big disk and partition tests run in their own scenarios
-    return run_kernel_tests("kernel", "-disk_*,-bigdisk_*,-part_*")
+    # the disk, big disk, partition and volume tests run in their own
+    # scenarios
+    return run_kernel_tests("kernel", "-disk_*,-bigdisk_*,-part_*,-lv_*")
 
 
 @scenario("kernel_slowdisk")

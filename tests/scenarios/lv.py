@@ -1,0 +1,301 @@
+"""tests/scenarios/lv.py: logical volumes (kernel/blk/lv.c) on six AHCI
+disks, the kernel's tests (tests/kernel/test_lv.c) run on them, then
+every byte of every image checked from the host: stripes and concats put
+each block where their rule says and nothing else changes; a mirror's
+legs end identical, after a rebuild under writes too; blkdebug errors on
+one leg never reach the caller.  And the shell's lv command."""
+
+import os
+import re
+import shutil
+import subprocess
+
+from harness import (BUILD, Checks, boot_to_results, boot_to_shell,
+                     pattern_sector, scenario)
+from scenarios.disks import MAJOR_SD, dev, make_image
+
+NBLOCKS = 32768  # 16 MiB a disk: DISK_BLOCKS in test_lv.c
+MAJOR_LV, LV_WRITE_ID = 5, 400
+MIRROR_ID = 0x4D49
+ST_CHUNK, ST_LEGS = 16, 4
+ST_WRITES = [(0, 64), (1000, 7), (1007, 100), (1107, 226),
+             (131072 - 40, 40)]
+CC_WRITES = [(8192 - 4, 8), (16384 - 4, 8), (49152 - 4, 4)]
+CC_LEGS = [(4, 2048, 8192), (4, 10240, 8192), (5, 0, NBLOCKS)]
+FAULT_READ, FAULT_WRITE, FAULT_BOTH, FAULT_BOTH_W = 5000, 6000, 7000, 7500
+
+
+def lv_dev(slot):
+    return dev(MAJOR_LV, slot)
+
+
+def blkdebug(d, name, rules):
+    """A blkdebug config failing (event, sector) pairs with EIO."""
+    cfg = os.path.join(d, name + ".blkdebug")
+    with open(cfg, "w") as f:
+        for event, sector in rules:
+            f.write('[inject-error]\nevent = "%s"\nerrno = "5"\n'
+                    'sector = "%d"\n\n' % (event, sector))
+    return cfg
+
+
+def drives(imgs, faults=None):
+    extra = []
+    for i, img in enumerate(imgs):
+        spec = "file=%s,format=raw,if=none,id=d%d" % (img, i)
+        if faults and i in faults:
+            spec = "file=blkdebug:%s:%s,format=raw,if=none,id=d%d" % (
+                faults[i], img, i)
+        extra += ["-drive", spec, "-device",
+                  "ide-hd,drive=d%d,bus=ide.%d" % (i, i)]
+    return extra
+
+
+def images(d, ids, nblocks=NBLOCKS):
+    paths = []
+    for i, pid in enumerate(ids):
+        img = os.path.join(d, "sd%d.img" % i)
+        make_image(img, pid, nblocks)
+        paths.append(img)
+    return paths
+
+
+def read_blocks(img):
+    with open(img, "rb") as f:
+        data = f.read()
+    return [data[i:i + 512] for i in range(0, len(data), 512)]
+
+
+def check_image(name, img, orig, written):
+    """Every block of img is what `written` says (lba -> bytes), or else
+    what it was."""
+    got, was = read_blocks(img), read_blocks(orig)
+    assert len(got) == len(was), "%s changed size" % name
+    for lba, (g, w) in enumerate(zip(got, was)):
+        want = written.get(lba, w)
+        assert g == want, "%s: block %d is %s" % (
+            name, lba, "not what was written" if lba in written else
+            "changed, outside what was written")
+
+
+def run(name, extra, args, c):
+    results, out, complete = boot_to_results(
+        name, 300, machine="q35", cd="scsi", extra=extra,
+        args="panic=exit disks=sd diskcount=6 " + args)
+    c.results += results
+    return out if complete else None
+
+
+@scenario("lv_layout")
+def lv_layout():
+    c = Checks("lv_layout")
+    d = os.path.join(BUILD, "scenarios", "lv_layout")
+    os.makedirs(d, exist_ok=True)
+    imgs = images(d, [dev(MAJOR_SD, i) for i in range(6)])
+    subprocess.run(["sfdisk", "-q", imgs[4]], check=True, text=True,
+                   input="label: dos\nstart=2048, size=8192, type=83\n"
+                         "start=10240, size=8192, type=83\n")
+    for img in imgs:
+        shutil.copyfile(img, img + ".orig")
+    out = run("lv_layout", drives(imgs),
+              "test=lv_layout_* rdsize=64M "
+              "lv=st0:stripe:sd0,sd1,sd2,sd3:chunk=8K "
+              "lv=cc0:concat:sd4p1,sd4p2,sd5", c)
+    if out is None:
+        return c.results
+    with c.test("volumes_are_announced_at_boot"):
+        for pat in (r"^lv: st0: stripe of sd0,sd1,sd2,sd3, 64 MiB$",
+                    r"^lv: cc0: concat of sd4p1,sd4p2,sd5, 24 MiB$"):
+            assert re.search(pat, out, re.M), "no %r in:\n%s" % (pat, out)
+    with c.test("stripe_chunks_land_where_the_striping_rule_puts_them"):
+        written = [dict() for _ in range(6)]
+        for blk, n in ST_WRITES:
+            for b in range(blk, blk + n):
+                ch = b // ST_CHUNK
+                leg, lblk = ch % ST_LEGS, ch // ST_LEGS * ST_CHUNK + \
+                    b % ST_CHUNK
+                written[leg][lblk] = pattern_sector(
+                    lv_dev(0) + LV_WRITE_ID, b)
+        for leg in range(4):
+            check_image("sd%d" % leg, imgs[leg], imgs[leg] + ".orig",
+                        written[leg])
+    with c.test("concat_writes_split_at_the_legs_boundaries"):
+        written = {4: {}, 5: {}}
+        for blk, n in CC_WRITES:
+            for b in range(blk, blk + n):
+                base = 0
+                for disk, start, size in CC_LEGS:
+                    if b < base + size:
+                        written[disk][start + b - base] = pattern_sector(
+                            lv_dev(1) + LV_WRITE_ID, b)
+                        break
+                    base += size
+        for disk in (4, 5):
+            check_image("sd%d" % disk, imgs[disk], imgs[disk] + ".orig",
+                        written[disk])
+    with c.test("bad_configurations_say_why"):
+        for pat in (r"^lv: x0: ENXIO: nosuch: no such device \(see lsblk\)$",
+                    r"^lv: x0: EINVAL: rd0 is named twice$",
+                    r"^lv: x0: EBUSY: sd0 is in use by st0$",
+                    r"^lv: x0: EBUSY: sd4 holds sd4p1, which is in use$",
+                    r"^lv: x0: EINVAL: a volume cannot be built on itself$",
+                    r"^lv: x0: EINVAL: a mirror has 2 or 3 legs$",
+                    r"^lv: x0: EINVAL: chunk .*: not a power-of-two "
+                    r"multiple of 512 bytes$",
+                    r"^lv: st0: EEXIST: a device of that name exists$",
+                    r"^lv: x0: EINVAL: a chunk size is for stripes$",
+                    r"^lv: x0: the legs differ in size: rd0 uses 24 MiB of "
+                    r"its 131072 blocks$",
+                    r"^lv: cc0: EBUSY: in use by x0$",
+                    r"^lv: nosuch: ENXIO: no such volume \(see lv list\)$"):
+            assert re.search(pat, out, re.M), "no %r in:\n%s" % (pat, out)
+
+    # the shell: two disks, a stripe made, used through the cache, shown,
+    # removed; bad commands say why
+    m = boot_to_shell("lv_shell", machine="q35", cd="scsi",
+                      extra=drives(imgs[:2]))
+    try:
+        with c.test("lv_create_list_status_and_remove_from_the_shell"):
+            out = m.cmd("lv create s0 stripe sd0,sd1 chunk=4K")
+            assert out.strip() == "lv: s0: stripe of sd0,sd1, 32 MiB", out
+            out = m.cmd("lv list")
+            assert re.search(r"^s0\s+stripe\s+32 MiB\s+4 KiB\s+sd0,sd1$",
+                             out, re.M), out
+            out = m.cmd("lsblk")
+            assert re.search(r"^s0\s+5,0\s+32 MiB\s+65536\s+\S+ \S+\s+"
+                             r"sd0,sd1\s+stripe, 4 KiB chunks$", out,
+                             re.M), out
+            out = m.cmd("write s0 9 lba")
+            out = m.cmd("sync")
+            out = m.cmd("lv status s0")
+            assert re.search(r"^s0: stripe, 32 MiB, \d+ requests in \d+ "
+                             r"pieces, \d+ waited for the pool$", out,
+                             re.M), out
+            assert re.search(r"^  sd1\s+ok\s+0 errors$", out, re.M), out
+            out = m.cmd("lv remove s0")
+            assert out.strip() == "lv: s0: removed", out
+            assert "s0" not in m.cmd("lsblk")
+        with c.test("bad_lv_commands_say_why"):
+            for cmd, want in (
+                    ("lv create s1 raid5 sd0,sd1",
+                     "lv: s1: EINVAL: raid5: the type is concat, stripe "
+                     "or mirror"),
+                    ("lv create s1 stripe sd0,sd1 chunk=5K",
+                     "lv: s1: EINVAL: chunk 5 KiB: not a power-of-two "
+                     "multiple of 512 bytes"),
+                    ("lv create s1 concat sd0,sd9",
+                     "lv: s1: ENXIO: sd9: no such device (see lsblk)"),
+                    ("lv remove s9",
+                     "lv: s9: ENXIO: no such volume (see lv list)"),
+                    ("lv resync s9",
+                     "lv: s9: ENXIO: no such volume (see lv list)")):
+                out = m.cmd(cmd)
+                assert out.strip() == want, "%s: %r" % (cmd, out)
+            out = m.cmd("lv frobnicate")
+            assert out.startswith("usage: lv "), out
+    finally:
+        m.close()
+    # the stripe's block 9 (chunk 1, on sd1 at its block 1)
+    with c.test("the_shells_write_went_where_the_rule_puts_it"):
+        blocks = read_blocks(imgs[1])
+        # (the shell's pattern id is the device's minor)
+        assert blocks[1] == pattern_sector(0, 9), \
+            "sd1 block 1 is not s0 block 9"
+    return c.results
+
+
+def stripe_blocks(imgs, chunk):
+    """The blocks of a stripe of these images, in the volume's order."""
+    legs = [read_blocks(i) for i in imgs]
+    out, n = [], len(legs[0]) // chunk * chunk
+    for ch in range(n * len(legs) // chunk):
+        leg, at = ch % len(legs), ch // len(legs) * chunk
+        out += legs[leg][at:at + chunk]
+    return out
+
+
+@scenario("lv_mirror")
+def lv_mirror():
+    c = Checks("lv_mirror")
+    d = os.path.join(BUILD, "scenarios", "lv_mirror")
+    os.makedirs(d, exist_ok=True)
+    # st0 (sd0, sd1) and st1 (sd2, sd3) start the same: m0 is clean
+    ids = [dev(MAJOR_SD, i) for i in (0, 1, 0, 1, 4, 5)]
+    imgs = images(d, ids)
+    shutil.copyfile(imgs[4], imgs[4] + ".orig")
+    out = run("lv_mirror", drives(imgs),
+              "test=lv_mirror_* lv=st0:stripe:sd0,sd1:chunk=16K "
+              "lv=st1:stripe:sd2,sd3:chunk=16K lv=m0:mirror:st0,st1:clean "
+              "lv=m1:mirror:sd4,sd5", c)
+    if out is None:
+        return c.results
+    with c.test("a_mirror_of_stripes_leaves_the_stripes_identical"):
+        a, b = stripe_blocks(imgs[0:2], 32), stripe_blocks(imgs[2:4], 32)
+        assert len(a) == len(b) == 2 * NBLOCKS
+        for lba in range(len(a)):
+            assert a[lba] == b[lba], "st0 and st1 differ at block %d" % lba
+        for blk in range(0, 2 * NBLOCKS, 4096):
+            for x in range(blk + 100, blk + 164):
+                assert a[x] == pattern_sector(lv_dev(2) + LV_WRITE_ID, x), \
+                    "m0 block %d is not what was written" % x
+    with c.test("a_rebuild_under_writes_leaves_the_legs_identical"):
+        m1 = lv_dev(3) + LV_WRITE_ID
+        written = {}
+        for i in range(NBLOCKS):
+            if i * 509 + 8 > NBLOCKS:
+                break
+            for b in range(i * 509, i * 509 + 8):
+                written[b] = pattern_sector(m1, b)
+        for b in range(3000, 3100):
+            written[b] = pattern_sector(m1, b)
+        for s in (10, 50, 90, 130, 170, 210, 250):  # WD_STRETCHES
+            for b in range(s * 128 + 40, s * 128 + 48):
+                written[b] = pattern_sector(m1, b)
+        check_image("sd4", imgs[4], imgs[4] + ".orig", written)
+        with open(imgs[4], "rb") as f, open(imgs[5], "rb") as g:
+            assert f.read() == g.read(), "sd4 and sd5 differ"
+    with c.test("rebuilds_are_reported"):
+        assert re.search(r"^lv: m1: rebuilding the legs after sd4 from it$",
+                         out, re.M), out
+        assert len(re.findall(r"^lv: m1: rebuild done: 1 leg in sync, "
+                              r"16 MiB in \d+ ms$", out, re.M)) == 3, out
+        assert re.search(r"^lv: m1: sd5 marked failed by hand$", out,
+                         re.M), out
+    return c.results
+
+
+@scenario("lv_fault")
+def lv_fault():
+    c = Checks("lv_fault")
+    d = os.path.join(BUILD, "scenarios", "lv_fault")
+    os.makedirs(d, exist_ok=True)
+    imgs = images(d, [MIRROR_ID] * 6)
+    faults = {
+        1: blkdebug(d, "sd1", [("read_aio", FAULT_READ)]),
+        2: blkdebug(d, "sd2", [("read_aio", FAULT_BOTH),
+                               ("write_aio", FAULT_BOTH_W)]),
+        3: blkdebug(d, "sd3", [("read_aio", FAULT_BOTH),
+                               ("write_aio", FAULT_BOTH_W)]),
+        5: blkdebug(d, "sd5", [("write_aio", FAULT_WRITE)]),
+    }
+    out = run("lv_fault", drives(imgs, faults),
+              "test=lv_fault_* lv=fr0:mirror:sd0,sd1:clean "
+              "lv=fb0:mirror:sd2,sd3:clean lv=fw0:mirror:sd4,sd5:clean", c)
+    if out is None:
+        return c.results
+    with c.test("a_failing_leg_is_marked_failed_once"):
+        for vol, leg in (("fr0", "sd1"), ("fw0", "sd5")):
+            n = len(re.findall(r"^lv: %s: %s failed \(EIO at block \d+\): "
+                               r"leg marked failed, the volume goes on "
+                               r"without it$" % (vol, leg), out, re.M))
+            assert n == 1, "%s: %s marked failed %d times:\n%s" % (
+                vol, leg, n, out)
+        assert re.search(r"^lv: fb0: sd\d: EIO at block %d on the last "
+                         r"healthy leg: the request fails$" % FAULT_BOTH,
+                         out, re.M), out
+    with c.test("the_healthy_legs_hold_every_write"):
+        blocks = read_blocks(imgs[4])
+        for b in range(FAULT_WRITE - 4, FAULT_WRITE + 4):
+            assert blocks[b] == pattern_sector(MIRROR_ID + 2, b), \
+                "sd4 block %d" % b
+    return c.results
