@@ -680,10 +680,14 @@ lv_create(const char *name, int type, char *const devs[], int n, uint32_t chunk,
 		return refuse(name, EINVAL,
 			      "the type is concat, stripe or mirror%s%s", "",
 			      "");
-	if (n < 2 || n > (type == LV_MIRROR ? 3 : LV_LEGS))
+	/* a concat of one device is a plain remap (Linux's dm-linear) */
+	if (n < (type == LV_CONCAT ? 1 : 2) ||
+	    n > (type == LV_MIRROR ? 3 : LV_LEGS))
 		return refuse(name, EINVAL,
 			      type == LV_MIRROR ? "a mirror has 2 or 3 legs%s%s"
-						: "2 to 8 devices%s%s",
+			      : type == LV_STRIPE
+				      ? "a stripe has 2 to 8 devices%s%s"
+				      : "a concat has 1 to 8 devices%s%s",
 			      "", "");
 	if (chunk && type != LV_STRIPE)
 		return refuse(name, EINVAL, "a chunk size is for stripes%s%s",

@@ -143,7 +143,8 @@ def kernel_traced():
     traced: tracing at every level hangs nothing and breaks no rule."""
     return run_kernel_tests(
         "kernel_traced", "*b_iodone*,*biodone*,a_chain*,a_split*,"
-        "reused_bufs*,threads_hammering*,physio*,bread*,bawrite*",
+        "reused_bufs*,threads_hammering*,physio*,bread*,bawrite*,"
+        "a_stacked_volume*",
         args="trace=all")
 
 
