@@ -302,11 +302,14 @@ issue(struct lv *lv, struct lv_req *r)
 			bdev_strategy(head[i]);
 }
 
-/* Start what waits in lv's queue, in order, while the pool allows. */
+/* Start what waits in lv's queue, in order, while the pool allows.
+ * (The test without the mask is safe: a request is queued, at splhigh,
+ * only while the pieces it waits for are out, and each of those calls
+ * here after it is back.) */
 static void
 kick(struct lv *lv)
 {
-	for (;;) {
+	while (lv->waitq) {
 		int s = splhigh();
 		struct buf *bp = lv->waitq;
 		struct lv_req *r = bp ? reserve(lv, bp) : NULL;

@@ -15,6 +15,9 @@
  *    legs: reads and writes that fail on one leg never reach the caller;
  *    a sector bad on both fails only its request.
  *
+ *  - lv_big_*: a 4 TiB stripe of four 1 TiB disks and a 3 TiB concat of
+ *    a 2 TiB disk and a 1 TiB one, on sparse images: blocks past 2^31 and
+ *    2^32, a piece across the 2^32 boundary between two disks.
  *  - a_stacked_volume_*: volumes made and removed on rd0 and rd1, in
  *    every battery (rd1 slow, everything traced): a chain longer than a
  *    volume's pool, a mirror under a concat (three layers of b_iodepth
@@ -566,6 +569,53 @@ TEST(lv_mirror_a_write_while_its_stretch_is_copied_is_not_lost)
 		CHECK(legs_agree("m1", at, 8), "sd4 and sd5 differ at %u", at);
 		CHECK_EQ(check_range(m, buf, at, 8, m->dev + LV_WRITE_ID), -1);
 	}
+}
+
+/* --- real sizes --- */
+
+/* The 16-block stretches written in each (lv.py: BIG_AT). */
+#define BIG_N 16
+static int
+big_at(const struct bdev *bd, uint64_t *at)
+{
+	uint64_t end = bd->nblocks;
+	int n = 0;
+
+	at[n++] = 0;
+	at[n++] = (1ull << 31) - 8;
+	at[n++] = (1ull << 32) - 8;
+	at[n++] = (1ull << 32) + (1ull << 30) + 3;
+	at[n++] = end - BIG_N;
+	return n;
+}
+
+TEST(lv_big_volumes_of_terabytes_put_every_block_in_its_place)
+{
+	static const char *const names[] = {"bs0", "bc0"};
+	static const uint64_t sizes[] = {1ull << 33, 3ull << 31};
+	uint64_t at[8];
+
+	for (int v = 0; v < 2; v++) {
+		struct bdev *bd = need(names[v]);
+		CHECK(bd != NULL, "no %s", names[v]);
+		CHECK_EQ(bd->nblocks, sizes[v]);
+		int n = big_at(bd, at);
+		for (int k = 0; k < n; k++)
+			CHECK_EQ(fill_range(bd, buf, (daddr_t)at[k], BIG_N,
+					    bd->dev + LV_WRITE_ID),
+				 0);
+		for (int k = 0; k < n; k++)
+			CHECK(check_range(bd, buf, (daddr_t)at[k], BIG_N,
+					  bd->dev + LV_WRITE_ID) == -1,
+			      "%s: blocks from %llu", names[v],
+			      (unsigned long long)at[k]);
+	}
+	/* bc0's boundary: sd4's last blocks and sd5's first */
+	uint32_t resid;
+	CHECK_EQ(disk_io(need("sd5"), B_READ, 0, DEV_BSIZE, buf, &resid), 0);
+	CHECK(pattern_check(buf, need("bc0")->dev + LV_WRITE_ID, 1ull << 32) <
+		      0,
+	      "bc0 block 2^32 is not sd5 block 0");
 }
 
 /* --- on the RAM disks, in every battery --- */

@@ -299,3 +299,76 @@ def lv_fault():
             assert blocks[b] == pattern_sector(MIRROR_ID + 2, b), \
                 "sd4 block %d" % b
     return c.results
+
+
+# --- real sizes: sparse images of terabytes (test_lv.c: lv_big_*)
+
+TiB_BLOCKS = 1 << 31
+BIG_N = 16
+
+
+def big_at(nblocks):
+    return [0, (1 << 31) - 8, (1 << 32) - 8, (1 << 32) + (1 << 30) + 3,
+            nblocks - BIG_N]
+
+
+def data_blocks(path):
+    """{lba: bytes} of every block in the file's allocated extents that
+    is not all zero (SEEK_DATA/SEEK_HOLE: a terabyte of hole is free)."""
+    out = {}
+    with open(path, "rb") as f:
+        fd, end, pos = f.fileno(), os.path.getsize(path), 0
+        while pos < end:
+            try:
+                pos = os.lseek(fd, pos, os.SEEK_DATA)
+            except OSError:
+                break
+            hole = os.lseek(fd, pos, os.SEEK_HOLE)
+            f.seek(pos)
+            data = f.read(hole - pos)
+            for i in range(0, len(data), 512):
+                blk = data[i:i + 512]
+                if blk.strip(b"\0"):
+                    out[(pos + i) // 512] = blk
+            pos = hole
+    return out
+
+
+@scenario("lv_big")
+def lv_big():
+    c = Checks("lv_big")
+    d = os.path.join(BUILD, "scenarios", "lv_big")
+    os.makedirs(d, exist_ok=True)
+    sizes = [TiB_BLOCKS] * 4 + [2 * TiB_BLOCKS, TiB_BLOCKS]
+    imgs = []
+    for i, n in enumerate(sizes):
+        img = os.path.join(d, "sd%d.img" % i)
+        with open(img, "wb") as f:
+            f.truncate(n * 512)
+        imgs.append(img)
+    out = run("lv_big", drives(imgs),
+              "test=lv_big_* lv=bs0:stripe:sd0,sd1,sd2,sd3:chunk=64K "
+              "lv=bc0:concat:sd4,sd5", c)
+    if out is None:
+        return c.results
+    with c.test("every_block_written_is_where_the_rule_puts_it_and_"
+                "nothing_else_is_written"):
+        want = [dict() for _ in range(6)]
+        for b0 in big_at(4 * TiB_BLOCKS):        # bs0: 128-block chunks
+            for b in range(b0, b0 + BIG_N):
+                ch = b // 128
+                want[ch % 4][ch // 4 * 128 + b % 128] = pattern_sector(
+                    lv_dev(0) + LV_WRITE_ID, b)
+        for b0 in big_at(3 * TiB_BLOCKS):        # bc0: sd4, then sd5
+            for b in range(b0, b0 + BIG_N):
+                disk, lba = (4, b) if b < 2 * TiB_BLOCKS else \
+                    (5, b - 2 * TiB_BLOCKS)
+                want[disk][lba] = pattern_sector(lv_dev(1) + LV_WRITE_ID, b)
+        for i, img in enumerate(imgs):
+            got = data_blocks(img)
+            assert set(got) == set(want[i]), \
+                "sd%d: blocks written %s, expected %s" % (
+                    i, sorted(set(got) ^ set(want[i]))[:8], "by the rule")
+            for lba, blk in want[i].items():
+                assert got[lba] == blk, "sd%d block %d" % (i, lba)
+    return c.results
