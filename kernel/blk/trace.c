@@ -7,8 +7,9 @@
  * interrupts on: no lock, no allocation, no sleep, so any level may
  * trace, and an interrupt that traces meanwhile takes the next number.
  * (Masking interrupts instead costs more than the record under emulation:
- * an IRQ held at splhigh is masked and replayed through the PIC.)  When the ring is full the oldest records are overwritten
- * and counted as dropped.  A record's seq, its number, is written last:
+ * an IRQ held at splhigh is masked and replayed through the PIC.)  The
+ * writer is inline, in trace.h.  When the ring is full the oldest records
+ * are overwritten and counted as dropped.  A record's seq, its number, is written last:
  * a reader (trace_get here, or the host reading a dump of memory taken
  * while the machine was stopped) takes a record whose seq is not its
  * number as torn or overwritten, and never misreads one.
@@ -33,37 +34,7 @@
 #include "string.h"
 #include "thread.h"
 
-#define TRACE_NREC     32768 /* a power of two */
-#define TRACE_VERSION  2
-#define TRACE_NTHREADS 64
-#define TRACE_NAMELEN  16
-
-/* The layout the host reads (scripts/iodine-trace): change both. */
-struct trace_hdr {
-	char magic[8]; /* "IODTRACE" */
-	uint32_t version, rec_size, nrec, hdr_size;
-	/* records written since the last clear: a 64-bit count in two
-	 * halves, so that a writer takes its number with one xadd */
-	volatile uint32_t head, head_hi;
-	uint64_t tsc_hz;
-	uint64_t start_tsc; /* the last trace_start */
-	uint32_t enabled;
-	uint32_t filter; /* NODEV: every device */
-	struct {
-		uint32_t id; /* the thread's id + 1; 0: empty */
-		char name[TRACE_NAMELEN];
-	} threads[TRACE_NTHREADS]; /* slot id % TRACE_NTHREADS */
-	struct {
-		uint32_t dev;
-		char name[BDEV_NAMELEN];
-	} devs[BDEV_MAX];
-	char softints[NSOFTINT][TRACE_NAMELEN];
-};
-
-struct trace_ring {
-	struct trace_hdr h;
-	struct trace_rec rec[TRACE_NREC];
-};
+#define TRACE_VERSION 2
 
 struct trace_ring trace_ring;
 volatile int trace_on;
@@ -325,7 +296,7 @@ passes(dev_t dev)
 
 /* The header's name for t, for the host's process names: a thread's
  * slot is its id modulo the table's size, taken over by the latest. */
-static __attribute__((noinline)) void
+static void
 thread_named(const struct thread *t)
 {
 	if (!t)
@@ -338,69 +309,18 @@ thread_named(const struct thread *t)
 	}
 }
 
-/* A record's number by one xadd, which no interrupt can split. */
-static inline __attribute__((always_inline)) struct trace_rec *
-take(uint32_t *lo)
+/* The running thread's name in the header (trace_stage, at TR_QUEUE). */
+void
+trace_thread_named(void)
 {
-	uint32_t n = 1;
-
-	__asm__ volatile("xaddl %0, %1"
-			 : "+r"(n), "+m"(trace_ring.h.head)
-			 :
-			 : "memory");
-	if (__builtin_expect(n == 0xFFFFFFFFu, 0))
-		trace_ring.h.head_hi++;
-	*lo = n;
-	return &trace_ring.rec[n & (TRACE_NREC - 1)];
+	thread_named(curthread);
 }
 
-/* The fields every record has.  The seq, written last by done(), is
- * all that says a record is whole: until then it holds the number of
- * the record this one overwrites, which a reader asking for that one
- * refuses by the head (already past it), and one asking for this one
- * by the seq. */
-static inline __attribute__((always_inline)) void
-begin(struct trace_rec *r, int act, uint32_t flags, int error)
-{
-	uint32_t thread = (uint32_t)curthread->id;
-	uint32_t ctx = intr_ctx >= 0 ? (uint32_t)intr_ctx : thread;
-
-	r->tsc = rdtsc();
-	r->ctx_act_ipl = ctx | (uint32_t)act << 16 | (uint32_t)cpl << 24;
-	r->flags = flags;
-	r->error_thread = (uint8_t)error | thread << 16;
-}
-
-static inline __attribute__((always_inline)) void
-done(struct trace_rec *r, uint32_t lo, int act)
-{
-	if (act == TR_QUEUE) /* most threads that trace queue something */
-		thread_named(curthread);
-	__asm__ volatile("" ::: "memory");
-	r->seq = lo;
-}
-
-/* A stage of bp: the buf's own fields copied as they are (readers
- * decode them), a few stores. */
+/* A stage of bp, out of line: for trace_remap and the tests. */
 void
 trace_record(int act, struct buf *bp, uint32_t aux)
 {
-	dev_t dev = bp->b_dev;
-	uint32_t lo;
-
-	if (!passes(dev))
-		return;
-	struct trace_rec *r = take(&lo);
-	begin(r, act, (uint32_t)bp->b_flags, bp->b_error);
-	r->blkno = (uint64_t)bp->b_blkno;
-	r->buf = (uint32_t)bp;
-	r->dev = dev;
-	r->bytes =
-		(uint32_t)bp->b_bcount -
-		(act == TR_BIODONE || act == TR_COMPLETE ? (uint32_t)bp->b_resid
-							 : 0);
-	r->aux = aux;
-	done(r, lo, act);
+	trace_stage(act, bp, aux);
 }
 
 uint64_t
@@ -408,7 +328,7 @@ trace_reserve(void)
 {
 	uint32_t lo;
 
-	take(&lo);
+	trace_take(&lo);
 	return trace_written() - 1;
 }
 
@@ -417,15 +337,15 @@ put_event(int act, dev_t dev, daddr_t blkno, uint32_t bytes, int error,
 	  uint32_t aux)
 {
 	uint32_t lo;
-	struct trace_rec *r = take(&lo);
+	struct trace_rec *r = trace_take(&lo);
 
-	begin(r, act, error ? TRF_ERROR : 0, error > 255 ? 255 : error);
+	trace_begin(r, act, error ? TRF_ERROR : 0, error > 255 ? 255 : error);
 	r->blkno = (uint64_t)blkno;
 	r->buf = 0;
 	r->dev = dev;
 	r->bytes = bytes;
 	r->aux = aux;
-	done(r, lo, act);
+	trace_done(r, lo, act);
 }
 
 void

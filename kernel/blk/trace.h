@@ -32,7 +32,10 @@
 
 #include <stdint.h>
 
+#include "bdev.h"
 #include "buf.h"
+#include "cpu.h"
+#include "intr.h"
 
 enum trace_act {
 	TR_QUEUE = 1,
@@ -113,18 +116,120 @@ _Static_assert(__builtin_offsetof(struct trace_rec, ctx) == 36 &&
 		       __builtin_offsetof(struct trace_rec, flags) == 40,
 	       "the host reads this layout (scripts/iodine-trace)");
 
+/* --- the ring, which the host reads from a dump of guest memory --- */
+
+#define TRACE_NREC     32768 /* a power of two */
+#define TRACE_NTHREADS 64
+#define TRACE_NAMELEN  16
+
+/* The layout the host reads (scripts/iodine-trace): change both. */
+struct trace_hdr {
+	char magic[8]; /* "IODTRACE" */
+	uint32_t version, rec_size, nrec, hdr_size;
+	/* records written since the last clear: a 64-bit count in two
+	 * halves, so that a writer takes its number with one xadd */
+	volatile uint32_t head, head_hi;
+	uint64_t tsc_hz;
+	uint64_t start_tsc; /* the last trace_start */
+	uint32_t enabled;
+	uint32_t filter; /* NODEV: every device */
+	struct {
+		uint32_t id; /* the thread's id + 1; 0: empty */
+		char name[TRACE_NAMELEN];
+	} threads[TRACE_NTHREADS]; /* slot id % TRACE_NTHREADS */
+	struct {
+		uint32_t dev;
+		char name[BDEV_NAMELEN];
+	} devs[BDEV_MAX];
+	char softints[NSOFTINT][TRACE_NAMELEN];
+};
+
+struct trace_ring {
+	struct trace_hdr h;
+	struct trace_rec rec[TRACE_NREC];
+};
+
+extern struct trace_ring trace_ring;
 extern volatile int trace_on;
 
 void trace_init(void);
 void trace_record(int act, struct buf *bp, uint32_t aux);
+void trace_thread_named(void);
 void trace_event(int act, dev_t dev, daddr_t blkno, uint32_t bytes, int error,
 		 uint32_t aux);
 void trace_remap(struct buf *bp, dev_t from, daddr_t from_blkno);
 
+/* --- writing a record: inlined into every stage, because under
+ * emulation a call with its arguments costs as much as the record --- */
+
+/* A record's number by one xadd, which no interrupt can split. */
+static inline __attribute__((always_inline)) struct trace_rec *
+trace_take(uint32_t *lo)
+{
+	uint32_t n = 1;
+
+	/* no "memory" clobber: the record's stores need n, so none can
+	 * move above; and without it nothing else must be reloaded */
+	__asm__ volatile("xaddl %0, %1" : "+r"(n), "+m"(trace_ring.h.head));
+	if (__builtin_expect(n == 0xFFFFFFFFu, 0))
+		trace_ring.h.head_hi++;
+	*lo = n;
+	return &trace_ring.rec[n & (TRACE_NREC - 1)];
+}
+
+/* The fields every record has.  The seq, written last by trace_done(),
+ * is all that says a record is whole: until then it holds the number of
+ * the record this one overwrites, which a reader asking for that one
+ * refuses by the head (already past it), and one asking for this one by
+ * the seq (trace_clear wipes them all). */
+static inline __attribute__((always_inline)) void
+trace_begin(struct trace_rec *r, int act, uint32_t flags, int error)
+{
+	uint32_t thread = (uint32_t)curthread->id;
+	uint32_t ctx = intr_ctx >= 0 ? (uint32_t)intr_ctx : thread;
+
+	r->tsc = rdtsc();
+	r->ctx_act_ipl = ctx | (uint32_t)act << 16 | (uint32_t)cpl << 24;
+	r->flags = flags;
+	r->error_thread = (uint8_t)error | thread << 16;
+}
+
+static inline __attribute__((always_inline)) void
+trace_done(struct trace_rec *r, uint32_t lo, int act)
+{
+	if (act == TR_QUEUE) /* most threads that trace queue something */
+		trace_thread_named();
+	__asm__ volatile("" ::: "memory");
+	r->seq = lo;
+}
+
+/* A stage of bp: the buf's own fields copied as they are (readers
+ * decode them), ten stores. */
+static inline __attribute__((always_inline)) void
+trace_stage(int act, struct buf *bp, uint32_t aux)
+{
+	dev_t dev = bp->b_dev;
+	uint32_t lo;
+
+	if (trace_ring.h.filter != NODEV && trace_ring.h.filter != dev)
+		return;
+	struct trace_rec *r = trace_take(&lo);
+	trace_begin(r, act, (uint32_t)bp->b_flags, bp->b_error);
+	r->blkno = (uint64_t)bp->b_blkno;
+	r->buf = (uint32_t)bp;
+	r->dev = dev;
+	r->bytes =
+		(uint32_t)bp->b_bcount -
+		(act == TR_BIODONE || act == TR_COMPLETE ? (uint32_t)bp->b_resid
+							 : 0);
+	r->aux = aux;
+	trace_done(r, lo, act);
+}
+
 #define TRACE(act, bp, aux)                                                    \
 	do {                                                                   \
 		if (__builtin_expect(trace_on, 0))                             \
-			trace_record((act), (bp), (aux));                      \
+			trace_stage((act), (bp), (aux));                       \
 	} while (0)
 
 #define TRACE_EVENT(act, dev, blkno, bytes, error, aux)                        \
