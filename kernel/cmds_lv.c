@@ -25,8 +25,8 @@ static int
 lv_create_cmd(int argc, char **argv)
 {
 	char *devs[LV_LEGS + 1], list[128];
-	int n = 0, flags = 0;
-	uint64_t chunk = 0;
+	int flags = 0;
+	uint32_t chunk = 0;
 
 	if (argc < 5)
 		return shell_usage(argv[0]);
@@ -38,31 +38,15 @@ lv_create_cmd(int argc, char **argv)
 		return 1;
 	}
 	strlcpy(list, argv[4], sizeof(list));
-	for (char *p = list; n <= LV_LEGS;) {
-		devs[n++] = p;
-		char *c = strchr(p, ',');
-		if (!c)
-			break;
-		*c = '\0';
-		p = c + 1;
-	}
+	int n = strsplit(list, ',', devs, LV_LEGS + 1);
 	for (int i = 5; i < argc; i++) {
-		if (!strncmp(argv[i], "chunk=", 6)) {
-			if (parse_size(argv[i] + 6, &chunk) || !chunk ||
-			    chunk >= 1u << 30) {
-				kprintf("lv: %s: EINVAL: %s: not a size\n",
-					argv[2], argv[i]);
-				return 1;
-			}
-		} else if (!strcmp(argv[i], "clean")) {
-			flags |= LV_CLEAN;
-		} else {
+		if (lv_option(argv[i], &chunk, &flags)) {
 			kprintf("lv: %s: EINVAL: %s: not chunk=SIZE or clean\n",
 				argv[2], argv[i]);
 			return 1;
 		}
 	}
-	return lv_create(argv[2], type, devs, n, (uint32_t)chunk, flags) != 0;
+	return lv_create(argv[2], type, devs, n, chunk, flags) != 0;
 }
 
 static void

@@ -123,6 +123,25 @@ strlcpy(char *d, const char *s, size_t n)
 }
 
 /* Shell-style glob: '*' any run, '?' any one character. */
+/* Cut s at each `sep` (in place): its pieces in out[0..], at most max;
+ * how many (max + 1 when there were more). */
+int
+strsplit(char *s, int sep, char **out, int max)
+{
+	int n = 0;
+
+	for (;;) {
+		if (n == max)
+			return max + 1;
+		out[n++] = s;
+		char *c = strchr(s, sep);
+		if (!c)
+			return n;
+		*c = '\0';
+		s = c + 1;
+	}
+}
+
 int
 glob_match(const char *pat, const char *s)
 {

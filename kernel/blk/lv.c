@@ -958,45 +958,41 @@ lv_info(int i, struct lv_info *out)
 	return 1;
 }
 
+int
+lv_option(const char *opt, uint32_t *chunk, int *flags)
+{
+	uint64_t v;
+
+	if (!strcmp(opt, "clean")) {
+		*flags |= LV_CLEAN;
+		return 0;
+	}
+	if (strncmp(opt, "chunk=", 6) || parse_size(opt + 6, &v) || !v ||
+	    v >= 1u << 30)
+		return EINVAL;
+	*chunk = (uint32_t)v;
+	return 0;
+}
+
 /* lv=NAME:TYPE:DEV,DEV[,...][:chunk=SIZE][:clean], as many as given. */
 static void
 create_from(const char *opt)
 {
 	char buf[128], *f[8], *devs[LV_LEGS + 1];
-	int nf = 0, nd = 0, flags = 0;
-	uint64_t chunk = 0;
+	int flags = 0;
+	uint32_t chunk = 0;
 
 	strlcpy(buf, opt, sizeof(buf));
-	for (char *p = buf; nf < 8;) {
-		f[nf++] = p;
-		char *c = strchr(p, ':');
-		if (!c)
-			break;
-		*c = '\0';
-		p = c + 1;
-	}
-	if (nf < 3) {
+	int nf = strsplit(buf, ':', f, 8);
+	if (nf < 3 || nf > 8) {
 		kprintf("lv: lv=%s: EINVAL: not NAME:TYPE:DEV,DEV[,...]"
 			"[:chunk=SIZE][:clean]\n",
 			opt);
 		return;
 	}
-	for (char *p = f[2]; nd <= LV_LEGS;) {
-		devs[nd++] = p;
-		char *c = strchr(p, ',');
-		if (!c)
-			break;
-		*c = '\0';
-		p = c + 1;
-	}
+	int nd = strsplit(f[2], ',', devs, LV_LEGS + 1);
 	for (int i = 3; i < nf; i++) {
-		if (!strncmp(f[i], "chunk=", 6) &&
-		    !parse_size(f[i] + 6, &chunk) && chunk &&
-		    chunk < 1u << 30) {
-			continue;
-		} else if (!strcmp(f[i], "clean")) {
-			flags |= LV_CLEAN;
-		} else {
+		if (lv_option(f[i], &chunk, &flags)) {
 			kprintf("lv: %s: EINVAL: %s: not chunk=SIZE or clean\n",
 				f[0], f[i]);
 			return;
@@ -1009,7 +1005,7 @@ create_from(const char *opt)
 			f[0], f[1]);
 		return;
 	}
-	lv_create(f[0], type, devs, nd, (uint32_t)chunk, flags);
+	lv_create(f[0], type, devs, nd, chunk, flags);
 }
 
 void

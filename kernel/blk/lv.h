@@ -22,6 +22,9 @@ enum lv_type { LV_CONCAT, LV_STRIPE, LV_MIRROR };
  * the background, unless LV_CLEAN.  Sleeps. */
 int lv_create(const char *name, int type, char *const devs[], int n,
 	      uint32_t chunk, int flags);
+/* One creation option, "chunk=SIZE" or "clean", into *chunk or *flags:
+ * 0, or EINVAL. */
+int lv_option(const char *opt, uint32_t *chunk, int *flags);
 /* Remove a volume nobody uses: its cache flushed and forgotten. */
 int lv_remove(const char *name);
 /* Rebuild a mirror's failed legs from a healthy one while I/O goes on;

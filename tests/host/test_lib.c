@@ -294,10 +294,27 @@ crc32_matches_the_standard_check_values(void)
 	return 1;
 }
 
+static int
+strsplit_cuts_in_place_and_counts_overflow(void)
+{
+	char s[] = "m0:mirror:sd1,sd2", one[] = "sd1", many[] = "a,b,c,d";
+	char *f[4];
+
+	CHECK(strsplit(s, ':', f, 4) == 3, "three fields");
+	CHECK_STR(f[0], "m0");
+	CHECK_STR(f[1], "mirror");
+	CHECK_STR(f[2], "sd1,sd2");
+	CHECK(strsplit(one, ',', f, 4) == 1, "one field");
+	CHECK_STR(f[0], "sd1");
+	CHECK(strsplit(many, ',', f, 3) == 4, "more than max: max + 1");
+	CHECK_STR(f[2], "c");
+	return 1;
+}
+
 int
 main(void)
 {
-	printf("KTAP version 1\n1..12\n");
+	printf("KTAP version 1\n1..13\n");
 	run("printf_matches_libc_on_integers", printf_matches_libc_on_integers);
 	run("printf_matches_libc_on_strings_and_chars",
 	    printf_matches_libc_on_strings_and_chars);
@@ -313,6 +330,8 @@ main(void)
 	run("sort_orders_any_input", sort_orders_any_input);
 	run("crc32_matches_the_standard_check_values",
 	    crc32_matches_the_standard_check_values);
+	run("strsplit_cuts_in_place_and_counts_overflow",
+	    strsplit_cuts_in_place_and_counts_overflow);
 	printf("%d passed, %d failed\n", npass, nfail);
 	return nfail ? 1 : 0;
 }

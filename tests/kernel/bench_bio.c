@@ -94,16 +94,35 @@ BENCH(ramdisk_throughput_against_memcpy)
 	bench_rd_size(bd, 65536, 1);
 }
 
+/* Cycles per 512-byte read of dev (blocks 0..999 in turn), one at a
+ * time, waited for in biowait. */
+static uint64_t
+small_read_cycles(dev_t dev, uint32_t n)
+{
+	static uint8_t mem[DEV_BSIZE];
+	static struct buf b;
+	uint64_t t0 = rdtsc();
+
+	for (uint32_t i = 0; i < n; i++) {
+		memset(&b, 0, sizeof(b));
+		b.b_flags = B_READ;
+		b.b_dev = dev;
+		b.b_blkno = i % 1000;
+		b.b_bcount = DEV_BSIZE;
+		b.b_un.b_addr = mem;
+		bdev_strategy(&b);
+		biowait(&b);
+	}
+	return (rdtsc() - t0) / n;
+}
+
 /* What tracing adds to a request, in cycles: 512-byte reads of rd0
  * (its strategy completes them: no device time to hide the cost), trace
  * off and on, alternated five times, the best of each. */
 BENCH(trace_cycles_per_request)
 {
-	static uint8_t mem[DEV_BSIZE];
-	static struct buf b;
 	struct bdev *bd = bdev_by_name("rd0");
 	uint64_t best[2] = {~0ull, ~0ull};
-	const uint32_t n = 20000;
 
 	CHECK(bd != NULL, "no rd0");
 	for (int r = 0; r < 5; r++)
@@ -112,18 +131,7 @@ BENCH(trace_cycles_per_request)
 				trace_clear();
 				trace_start(bd->dev);
 			}
-			uint64_t t0 = rdtsc();
-			for (uint32_t i = 0; i < n; i++) {
-				memset(&b, 0, sizeof(b));
-				b.b_flags = B_READ;
-				b.b_dev = bd->dev;
-				b.b_blkno = i % 1000;
-				b.b_bcount = DEV_BSIZE;
-				b.b_un.b_addr = mem;
-				bdev_strategy(&b);
-				biowait(&b);
-			}
-			uint64_t cyc = (rdtsc() - t0) / n;
+			uint64_t cyc = small_read_cycles(bd->dev, 20000);
 			trace_stop();
 			if (cyc < best[on])
 				best[on] = cyc;
@@ -141,28 +149,14 @@ BENCH(trace_cycles_per_request)
  * of each. */
 BENCH(lv_layer_cycles_per_request)
 {
-	static uint8_t mem[DEV_BSIZE];
-	static struct buf b;
 	char *legs[] = {"rd0"};
 	uint64_t best[2] = {~0ull, ~0ull};
-	const uint32_t n = 20000;
 
 	CHECK_EQ(lv_create("blin", LV_CONCAT, legs, 1, 0, 0), 0);
 	struct bdev *bd[2] = {bdev_by_name("rd0"), bdev_by_name("blin")};
 	for (int r = 0; r < 5; r++)
 		for (int k = 0; k < 2; k++) {
-			uint64_t t0 = rdtsc();
-			for (uint32_t i = 0; i < n; i++) {
-				memset(&b, 0, sizeof(b));
-				b.b_flags = B_READ;
-				b.b_dev = bd[k]->dev;
-				b.b_blkno = i % 1000;
-				b.b_bcount = DEV_BSIZE;
-				b.b_un.b_addr = mem;
-				bdev_strategy(&b);
-				biowait(&b);
-			}
-			uint64_t cyc = (rdtsc() - t0) / n;
+			uint64_t cyc = small_read_cycles(bd[k]->dev, 20000);
 			if (cyc < best[k])
 				best[k] = cyc;
 		}

@@ -78,6 +78,13 @@ def check_image(name, img, orig, written):
             "changed, outside what was written")
 
 
+def workdir(name):
+    """The scenario's checks and its directory under build/."""
+    d = os.path.join(BUILD, "scenarios", name)
+    os.makedirs(d, exist_ok=True)
+    return Checks(name), d
+
+
 def run(name, extra, args, c):
     results, out, complete = boot_to_results(
         name, 300, machine="q35", cd="scsi", extra=extra,
@@ -88,9 +95,7 @@ def run(name, extra, args, c):
 
 @scenario("lv_layout")
 def lv_layout():
-    c = Checks("lv_layout")
-    d = os.path.join(BUILD, "scenarios", "lv_layout")
-    os.makedirs(d, exist_ok=True)
+    c, d = workdir("lv_layout")
     imgs = images(d, [dev(MAJOR_SD, i) for i in range(6)])
     subprocess.run(["sfdisk", "-q", imgs[4]], check=True, text=True,
                    input="label: dos\nstart=2048, size=8192, type=83\n"
@@ -153,7 +158,7 @@ def lv_layout():
     # the shell: two disks, a stripe made, used through the cache, shown,
     # removed; bad commands say why
     m = boot_to_shell("lv_shell", machine="q35", cd="scsi",
-                      extra=drives(imgs[:2]))
+                      extra=drives(imgs[:3]))
     try:
         with c.test("lv_create_list_status_and_remove_from_the_shell"):
             out = m.cmd("lv create s0 stripe sd0,sd1 chunk=4K")
@@ -193,8 +198,30 @@ def lv_layout():
                 assert out.strip() == want, "%s: %r" % (cmd, out)
             out = m.cmd("lv frobnicate")
             assert out.startswith("usage: lv "), out
+        with c.test("a_mirror_leg_replaced_from_the_shell_is_rebuilt"):
+            out = m.cmd("lv create m mirror sd0,sd1 clean")
+            assert out.strip() == "lv: m: mirror of sd0,sd1, 16 MiB", out
+            out = m.cmd("lv fail m sd1")
+            assert out.strip() == "lv: m: sd1 marked failed by hand", out
+            out = m.cmd("lv resync m sd0 sd2")
+            assert out.strip() == "lv: m: EBUSY: sd0 is the only healthy " \
+                "leg", out
+            out = m.cmd("lv resync m sd1 sd2 wait")
+            lines = out.strip().splitlines()
+            assert lines[:2] == ["lv: m: sd2 replaces sd1",
+                                 "lv: m: rebuilding from sd0"], out
+            assert re.match(r"lv: m: rebuild done: 1 leg in sync, 16 MiB "
+                            r"in \d+ ms$", lines[2]), out
+            out = m.cmd("lv status m")
+            assert re.search(r"^  sd0\s+ok\s+0 errors\n  sd2\s+ok\s+0 "
+                             r"errors$", out, re.M), out
+            out = m.cmd("lv remove m")
+            assert out.strip() == "lv: m: removed", out
     finally:
         m.close()
+    with c.test("the_replacing_leg_holds_the_mirror_byte_for_byte"):
+        with open(imgs[0], "rb") as f, open(imgs[2], "rb") as g:
+            assert f.read() == g.read(), "sd2 is not sd0"
     # the stripe's block 9 (chunk 1, on sd1 at its block 1)
     with c.test("the_shells_write_went_where_the_rule_puts_it"):
         blocks = read_blocks(imgs[1])
@@ -216,9 +243,7 @@ def stripe_blocks(imgs, chunk):
 
 @scenario("lv_mirror")
 def lv_mirror():
-    c = Checks("lv_mirror")
-    d = os.path.join(BUILD, "scenarios", "lv_mirror")
-    os.makedirs(d, exist_ok=True)
+    c, d = workdir("lv_mirror")
     # st0 (sd0, sd1) and st1 (sd2, sd3) start the same: m0 is clean
     ids = [dev(MAJOR_SD, i) for i in (0, 1, 0, 1, 4, 5)]
     imgs = images(d, ids)
@@ -266,9 +291,7 @@ def lv_mirror():
 
 @scenario("lv_fault")
 def lv_fault():
-    c = Checks("lv_fault")
-    d = os.path.join(BUILD, "scenarios", "lv_fault")
-    os.makedirs(d, exist_ok=True)
+    c, d = workdir("lv_fault")
     imgs = images(d, [MIRROR_ID] * 6)
     faults = {
         1: blkdebug(d, "sd1", [("read_aio", FAULT_READ)]),
@@ -336,9 +359,7 @@ def data_blocks(path):
 
 @scenario("lv_big")
 def lv_big():
-    c = Checks("lv_big")
-    d = os.path.join(BUILD, "scenarios", "lv_big")
-    os.makedirs(d, exist_ok=True)
+    c, d = workdir("lv_big")
     sizes = [TiB_BLOCKS] * 4 + [2 * TiB_BLOCKS, TiB_BLOCKS]
     imgs = []
     for i, n in enumerate(sizes):
