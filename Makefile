@@ -39,8 +39,14 @@ OBJS := $(addprefix $(B)/obj/,$(ARCH_OBJS) $(KERN_OBJS) $(BLK_OBJS) \
 vpath %.c $(SRC_DIRS)
 vpath %.asm arch/i386
 
-# QEMU: the machine `make run` boots.  isa-debug-exit lets `halt` end QEMU.
-MACHINE   ?= pc
+# QEMU: the machine `make run` boots (q35: AHCI disks; pc: IDE), with
+# DISKS scratch disks of DISK_SIZE kept in DISK_DIR, or the images in
+# DISK (scripts/run).  isa-debug-exit lets `halt` end QEMU.
+MACHINE   ?= q35
+DISKS     ?= 2
+DISK_SIZE ?= 1G
+DISK_DIR  ?= $(B)/disks
+DISK      ?=
 MEM       ?= 256M
 QEMU_OPTS ?= -M $(MACHINE) -m $(MEM) -accel tcg -display none \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
@@ -53,6 +59,9 @@ help:
 	@echo "make            build $(B)/iodine.elf and $(B)/iodine.iso"
 	@echo "make run        boot in QEMU, shell on this terminal (Ctrl-A x quits)"
 	@echo "                ARGS='...' sets the kernel command line"
+	@echo "                MACHINE=q35 (AHCI, default) | pc (IDE) | isapc"
+	@echo "                DISKS=2 scratch disks of DISK_SIZE=1G, kept in"
+	@echo "                $(DISK_DIR); DISK=img[,img] your own images instead"
 	@echo "make test       lint, host unit tests, kernel tests, shell tests, gdb test"
 	@echo "make debug      QEMU paused with its gdb stub, gdb attached"
 	@echo "make trace      trace a workload: blkparse, btt, a picture in $(B)/trace/"
@@ -96,8 +105,10 @@ $(B)/iodine.iso: $(B)/iodine.elf iso/boot/grub/grub.cfg
 run: deps all
 	@scripts/mkiso-args $(B)/iodine.iso $(B)/run.iso "$(ARGS)"
 	@# isa-debug-exit: `halt` (status 0) makes QEMU exit 1, a clean end
-	@$(QEMU) $(QEMU_OPTS) -cdrom $(B)/run.iso -boot d -serial mon:stdio; \
-	st=$$?; [ $$st -le 1 ] || { echo "run: QEMU exited with $$st"; exit $$st; }
+	@scripts/run --qemu '$(QEMU)' --opts '$(QEMU_OPTS)' \
+		--machine '$(MACHINE)' --iso $(B)/run.iso --disks '$(DISKS)' \
+		--size '$(DISK_SIZE)' --disk '$(DISK)' --dir '$(DISK_DIR)'; \
+	st=$$?; [ $$st -le 1 ] || { echo "run: exit status $$st"; exit $$st; }
 
 debug: deps all
 	@scripts/debug $(B)/iodine.elf $(B)/iodine.iso "$(QEMU) $(QEMU_OPTS)"

@@ -7,6 +7,7 @@ import fnmatch
 import os
 import re
 import select
+import signal
 import socket
 import subprocess
 import time
@@ -166,6 +167,27 @@ class Machine:
     def close(self):
         if self.proc.poll() is None:
             self.proc.kill()
+        self.proc.wait()
+        self.log.close()
+
+
+class Console(Machine):
+    """A command that ends in a serial console (make run): the same
+    expect/cmd as a Machine; closed, its whole process group goes."""
+
+    def __init__(self, name, argv):
+        self.name = name
+        os.makedirs(LOGS, exist_ok=True)
+        self.log = open(os.path.join(LOGS, name + ".log"), "w")
+        self.proc = subprocess.Popen(argv, cwd=ROOT, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        self.buf, self.pos = "", 0
+
+    def close(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
         self.log.close()
 

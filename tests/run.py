@@ -39,6 +39,7 @@ import scenarios.crash  # noqa: F401
 import scenarios.trace  # noqa: F401
 import scenarios.partitions  # noqa: F401
 import scenarios.lv  # noqa: F401
+import scenarios.makerun  # noqa: F401
 from scenarios.bench import run_benchmarks
 
 
