@@ -6,6 +6,10 @@ set pagination off
 set disassembly-flavor intel
 set print pretty on
 
+# iodine-bufs, iodine-threads, iodine-spl, iodine-cache and the struct buf
+# printer (gdb runs from the repository's top: make debug, the tests)
+source scripts/iodine_gdb.py
+
 # trapframe ADDR: the registers an interrupt or exception saved.
 define trapframe
 	set $tf = (struct trapframe *)$arg0

@@ -231,4 +231,56 @@ def gdb_test():
             assert re.search(r"^#1 .* in kmain", out, re.M), out
     finally:
         m.close()
+    # the helpers, stopped in the AHCI interrupt handler while the
+    # partition scan's read of block 0 is in a slot
+    port = free_port()
+    img = os.path.join(BUILD, "scenarios", "gdb_disk.img")
+    with open(img, "wb") as f:
+        f.truncate(16 << 20)
+    m = Machine("gdb_helpers", gdb_port=port, machine="q35", cd="scsi",
+                extra=["-drive", "file=%s,format=raw,if=none,id=d0" % img,
+                       "-device", "ide-hd,drive=d0,bus=ide.0"])
+    try:
+        p = subprocess.run(
+            ["gdb", "-q", "-nx", "-batch",
+             "-ex", "file " + KERNEL_ELF,
+             "-ex", "target remote 127.0.0.1:%d" % port,
+             "-x", os.path.join(ROOT, "scripts", "iodine.gdb"),
+             "-ex", "break ahci_intr if ((struct ahci_hba *)arg)->port[0]"
+                    "->active != 0",
+             "-ex", "continue",
+             "-ex", "iodine-bufs", "-ex", "print *$iodine_buf",
+             "-ex", "iodine-threads", "-ex", "iodine-spl",
+             "-ex", "iodine-cache 4",
+             "-ex", "kill"],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            timeout=180)
+        out = p.stdout.decode(errors="replace")
+        with open(os.path.join(LOGS, "gdb-helpers.log"), "w") as f:
+            f.write(out)
+        with c.test("iodine_bufs_shows_the_buf_in_its_slot_flags_decoded"):
+            assert re.search(r"^sd0 \(3,0\): 1 in flight\n  slot +\d+: buf "
+                             r"0x[0-9a-f]{8} dev 3,0 blk 0 B_READ\|B_BUSY\|"
+                             r"B_RAW 512 bytes resid 0 iodepth 1 iodone "
+                             r"physio_done", out, re.M), out
+            assert re.search(r"^rd0 \(1,0\): idle$", out, re.M), out
+            assert re.search(r"^INTIODONE queue: empty$", out, re.M), out
+        with c.test("print_shows_a_struct_buf_decoded"):
+            assert re.search(r"= \{b_flags = B_READ\|B_BUSY\|B_RAW, b_dev = "
+                             r"3,0, b_blkno = 0, b_bcount = 512, .*b_iodone "
+                             r"= physio_done", out), out
+        with c.test("iodine_threads_shows_who_sleeps_on_what"):
+            assert re.search(r"^0\s+main\s+(running|runnable|sleeping)", out,
+                             re.M), out
+            assert re.search(r"^\d+\s+syncer\s+sleeping\s+syncer \(bc "
+                             r"\+ \d+\)$", out, re.M), out
+        with c.test("iodine_spl_shows_the_level_and_pending_work"):
+            assert re.search(r"^cpl \d \(IPL_[A-Z]+\), running: irq \d+$",
+                             out, re.M), out
+            assert re.search(r"^pending soft interrupts: ", out, re.M), out
+        with c.test("iodine_cache_shows_chains_and_the_lru"):
+            assert re.search(r"^\d+ buffers, \d+ hash chains$", out, re.M), out
+            assert re.search(r"^LRU, oldest first:$", out, re.M), out
+    finally:
+        m.close()
     return c.results
