@@ -635,7 +635,7 @@ sv_iodone(struct buf *bp)
 static void
 sv_clean(void)
 {
-	static const char *const names[] = {"cv0", "mv0", "sv0", "sv1"};
+	static const char *const names[] = {"cv0", "mv0", "mv1", "sv0", "sv1"};
 
 	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (need(names[i]))
@@ -799,4 +799,32 @@ TEST(a_stacked_volume_request_with_failing_pieces_completes_once)
 	CHECK_EQ(sv_buf[0].b_resid, 16 * DEV_BSIZE); /* from piece 3 on */
 	CHECK_EQ(sv_buf[0].b_iodepth, 0);
 	CHECK_EQ(lv_remove("sv1"), 0);
+}
+
+/* A write that only a leg still being rebuilt took is not written: the
+ * in-sync leg, which reads are served from, failed it, so the caller
+ * gets the error (and the rebuild later copies the in-sync leg over). */
+TEST(a_stacked_volume_write_taken_only_by_a_rebuilding_leg_fails)
+{
+	char *legs[] = {"rd0", "rd1"};
+	static uint8_t mem[DEV_BSIZE];
+	struct lv_info in;
+	uint32_t resid;
+
+	sv_clean();
+	lv_sync_pause = 5; /* the rebuild still runs when the write comes */
+	CHECK_EQ(lv_create("mv1", LV_MIRROR, legs, 2, 0, 0), 0);
+	CHECK(info_of("mv1", &in) && !strcmp(in.leg_state[1], "resync"),
+	      "rd1 is not being rebuilt: not a test of it");
+	ramdisk_inject_error(0, 8000, EIO);
+	int err = disk_io(need("mv1"), 0, 8000, DEV_BSIZE, mem, &resid);
+	ramdisk_inject_error(0, 0, 0);
+	int synced = lv_resync_wait("mv1");
+	lv_sync_pause = 0;
+	CHECK_EQ(err, EIO);
+	CHECK_EQ(synced, 0);
+	CHECK(!memcmp(ramdisk_data(0) + 8000 * DEV_BSIZE,
+		      ramdisk_data(1) + 8000 * DEV_BSIZE, DEV_BSIZE),
+	      "the legs differ at the failed block after the rebuild");
+	CHECK_EQ(lv_remove("mv1"), 0);
 }
