@@ -145,10 +145,8 @@ class Bufs(gdb.Command):
                     if int(r["active"]):
                         lines.append("request: %s, %d pieces out" % (
                             buf_line(r["bp"]), int(r["pending"])))
-                bp = lv["waitq"]
-                while int(bp):
+                for bp in bufq_list(lv["waitq"]):
                     lines.append("waiting: " + buf_line(bp))
-                    bp = bp.dereference()["av_forw"]
             print("%s (%s): %s" % (name, dev_str(bd["dev"]),
                                     "%d in flight" % len(lines)
                                     if lines else "idle"))

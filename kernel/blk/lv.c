@@ -50,6 +50,7 @@
 #include <stddef.h>
 
 #include "bcache.h"
+#include "bufq.h"
 #include "clock.h"
 #include "cmdline_opt.h"
 #include "console.h"
@@ -116,8 +117,8 @@ struct lv {
 	struct lv_piece piece[LV_POOL], *free_piece;
 	struct lv_req req[LV_POOL], *free_req;
 	int npiece_free;
-	struct buf *waitq, *waitq_tail; /* requests not yet started */
-	int rr;				/* the next mirror leg to read */
+	struct bufq waitq; /* requests not yet started, FIFO */
+	int rr;		   /* the next mirror leg to read */
 	uint64_t requests, pieces, waits;
 
 	/* rebuilding: writes to [sync_lo, sync_hi) are held while set */
@@ -309,16 +310,15 @@ issue(struct lv *lv, struct lv_req *r)
 static void
 kick(struct lv *lv)
 {
-	while (lv->waitq) {
+	while (!bufq_empty(&lv->waitq)) {
 		int s = splhigh();
-		struct buf *bp = lv->waitq;
+		struct buf *bp = bufq_peek(&lv->waitq);
 		struct lv_req *r = bp ? reserve(lv, bp) : NULL;
 		if (!r) {
 			splx(s);
 			return;
 		}
-		lv->waitq = bp->av_forw;
-		bp->av_forw = NULL;
+		bufq_get(&lv->waitq);
 		splx(s);
 		issue(lv, r);
 	}
@@ -329,15 +329,10 @@ lv_start(struct bdev *bd, struct buf *bp)
 {
 	struct lv *lv = bd->softc;
 	int s = splhigh();
-	struct lv_req *r = lv->waitq ? NULL : reserve(lv, bp);
+	struct lv_req *r = bufq_empty(&lv->waitq) ? reserve(lv, bp) : NULL;
 
 	if (!r) {
-		bp->av_forw = NULL;
-		if (lv->waitq)
-			lv->waitq_tail->av_forw = bp;
-		else
-			lv->waitq = bp;
-		lv->waitq_tail = bp;
+		bufq_put(&lv->waitq, bp);
 		lv->waits++;
 	}
 	splx(s);
@@ -818,7 +813,7 @@ lv_remove(const char *name)
 	int err = bflush(lv->bd.dev);
 	binval(lv->bd.dev);
 	int s = splhigh();
-	int busy = lv->waitq || lv->npiece_free != LV_POOL;
+	int busy = !bufq_empty(&lv->waitq) || lv->npiece_free != LV_POOL;
 	splx(s);
 	if (busy)
 		return refuse(name, EBUSY, "requests are in flight%s%s", "",
