@@ -52,7 +52,7 @@ QEMU_OPTS ?= -M $(MACHINE) -m $(MEM) -accel tcg -display none \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 ARGS      ?=
 
-.PHONY: all run test debug bench trace clean lint format deps help
+.PHONY: all run test test-long debug bench compare trace clean lint format deps help
 all: $(B)/iodine.iso
 
 help:
@@ -63,9 +63,13 @@ help:
 	@echo "                DISKS=2 scratch disks of DISK_SIZE=1G, kept in"
 	@echo "                $(DISK_DIR); DISK=img[,img] your own images instead"
 	@echo "make test       lint, host unit tests, kernel tests, shell tests, gdb test"
+	@echo "make test-long  make compare's whole path once (downloads Linux)"
 	@echo "make debug      QEMU paused with its gdb stub, gdb attached"
 	@echo "make trace      trace a workload: blkparse, btt, a picture in $(B)/trace/"
 	@echo "                MACHINE=pc|q35 DISK=IMG WORKLOAD='cmd; cmd' DEV=NAME"
+	@echo "make bench      benchmarks, with the host's own O_DIRECT figures"
+	@echo "make compare    iodine against Debian's Linux + fio, same QEMU"
+	@echo "                disks; ROUNDS=5 MACHINES=q35,pc; $(B)/compare/"
 	@echo "make lint       cppcheck and clang-format check"
 	@echo "make format     reformat the sources with clang-format"
 	@echo "make clean      remove $(B)/"
@@ -136,6 +140,19 @@ test: deps lint all $(B)/host/test_lib
 trace: deps all
 	$(PYTHON) scripts/trace-run --machine '$(MACHINE)' --disk '$(DISK)' \
 		--workload '$(WORKLOAD)' --script '$(SCRIPT)' --dev '$(DEV)'
+
+# iodine against Debian's Linux on the same disks (scripts/compare):
+# the kernel, fio and busybox are fetched with apt-get download into
+# $(B)/debian/ the first time.  ROUNDS=5, MACHINES=q35,pc.
+ROUNDS   ?= 5
+MACHINES ?= q35,pc
+compare: deps all
+	$(PYTHON) scripts/compare --rounds '$(ROUNDS)' --machines '$(MACHINES)'
+
+# What make test leaves out for time and downloads: the comparison with
+# Linux, one round (its script fails if any guest gives no figure).
+test-long: deps all
+	$(PYTHON) scripts/compare --rounds 1 --machines q35,pc
 
 # Benchmarks: figures, not pass/fail timing.  BENCH='glob' picks some.
 BENCH ?= *

@@ -40,6 +40,7 @@ import scenarios.trace  # noqa: F401
 import scenarios.partitions  # noqa: F401
 import scenarios.lv  # noqa: F401
 import scenarios.makerun  # noqa: F401
+import scenarios.compare  # noqa: F401
 from scenarios.bench import run_benchmarks
 
 

@@ -102,24 +102,41 @@ q_run(int qd, int n)
 	return q.done == n ? cyc : 0;
 }
 
+/* A measurement's line: for make bench, or (key set) for make compare,
+ * whose host side reads "compare DEV KEY: N IOPS, N KiB/s, N cyc/io". */
 static void
-report(const char *what, int n, uint64_t cyc, uint64_t mmio)
+report_line(const char *what, const char *key, int n, uint64_t cyc,
+	    uint64_t mmio)
 {
 	uint64_t ns = clock_cycles_to_ns(cyc);
 
 	if (!cyc || !ns) {
-		kprintf("bench %s %s: failed\n", q.bd->name, what);
+		kprintf("%s %s %s: failed\n", key ? "compare" : "bench",
+			q.bd->name, key ? key : what);
 		return;
 	}
-	kprintf("bench %s %s: %llu IOPS, %llu MB/s, %llu cyc/io", q.bd->name,
-		what, (unsigned long long)((uint64_t)n * 1000000000ull / ns),
-		(unsigned long long)((uint64_t)n * q.size * 1000 / ns),
-		(unsigned long long)(cyc / n));
-	if (major(q.bd->dev) == MAJOR_SD)
+	uint64_t iops = (uint64_t)n * 1000000000ull / ns,
+		 bps = (uint64_t)n * q.size * 1000000000ull / ns;
+	if (key)
+		kprintf("compare %s %s: %llu IOPS, %llu KiB/s", q.bd->name, key,
+			(unsigned long long)iops,
+			(unsigned long long)(bps / 1024));
+	else
+		kprintf("bench %s %s: %llu IOPS, %llu MB/s", q.bd->name, what,
+			(unsigned long long)iops,
+			(unsigned long long)(bps / 1000000));
+	kprintf(", %llu cyc/io", (unsigned long long)(cyc / n));
+	if (!key && major(q.bd->dev) == MAJOR_SD)
 		kprintf(", %llu.%llu MMIO accesses/io",
 			(unsigned long long)(mmio / n),
 			(unsigned long long)(mmio * 10 / n % 10));
 	kprintf("\n");
+}
+
+static void
+report(const char *what, int n, uint64_t cyc, uint64_t mmio)
+{
+	report_line(what, NULL, n, cyc, mmio);
 }
 
 /* One measurement: n I/Os at depth qd, reported as `what`. */
@@ -135,27 +152,52 @@ measure(const char *mode, const char *what, int qd, int n)
 	return cyc;
 }
 
+/* One workload: how big, which way, how deep, how many. */
+struct workload {
+	const char *what; /* as the bench prints it */
+	const char *key;  /* as make compare knows it (scripts/workloads.py) */
+	uint32_t size;
+	int write, sequential, qd, n;
+};
+
+#define SEQ_IOS (SEQ_MB * 1024 * 1024 / (128 * 1024))
+static const struct workload modes[] = {
+	{"4 KiB random read QD1  ", "randread-4k-qd1", 4096, 0, 0, 1, RAND_IOS},
+	{"4 KiB random read QD32 ", "randread-4k-qd32", 4096, 0, 0, 32,
+	 RAND_IOS},
+	{"4 KiB random write QD1 ", "randwrite-4k-qd1", 4096, 1, 0, 1,
+	 RAND_IOS},
+	{"128 KiB seq read  QD1  ", NULL, 128 * 1024, 0, 1, 1, SEQ_IOS},
+	{"128 KiB seq read  QD4  ", "seqread-128k-qd4", 128 * 1024, 0, 1, 4,
+	 SEQ_IOS},
+	{"128 KiB seq read  QD8  ", NULL, 128 * 1024, 0, 1, 8, SEQ_IOS},
+	{"128 KiB seq write QD1  ", NULL, 128 * 1024, 1, 1, 1, SEQ_IOS},
+	{"128 KiB seq write QD4  ", "seqwrite-128k-qd4", 128 * 1024, 1, 1, 4,
+	 SEQ_IOS},
+	{"128 KiB seq write QD8  ", NULL, 128 * 1024, 1, 1, 8, SEQ_IOS},
+};
+#define NMODES ((int)(sizeof(modes) / sizeof(modes[0])))
+
+static uint64_t
+run_workload(const char *mode, const struct workload *w, int compare)
+{
+	q.size = w->size;
+	q.write = w->write;
+	q.sequential = w->sequential;
+	if (!compare)
+		return measure(mode, w->what, w->qd, w->n);
+	uint64_t cyc = q_run(w->qd, w->n);
+	report_line(w->what, w->key, w->n, cyc, 0);
+	return cyc;
+}
+
 static int
 bench_mode(const char *mode)
 {
-	int n = SEQ_MB * 1024 * 1024 / (128 * 1024);
-
-	q.size = 4096;
-	q.write = q.sequential = 0;
-	if (!measure(mode, "4 KiB random read QD1 ", 1, RAND_IOS))
-		return 0;
-	if (!measure(mode, "4 KiB random read QD32", 32, RAND_IOS))
-		return 0;
-	q.size = 128 * 1024;
-	q.sequential = 1;
-	if (!measure(mode, "128 KiB seq read  QD1 ", 1, n))
-		return 0;
-	if (!measure(mode, "128 KiB seq read  QD8 ", 8, n))
-		return 0;
-	q.write = 1;
-	if (!measure(mode, "128 KiB seq write QD1 ", 1, n))
-		return 0;
-	return measure(mode, "128 KiB seq write QD8 ", 8, n) != 0;
+	for (int i = 0; i < NMODES; i++)
+		if (!run_workload(mode, &modes[i], 0))
+			return 0;
+	return 1;
 }
 
 /* What the request trace costs (kernel/blk/trace.h): 4 KiB random
@@ -321,5 +363,32 @@ BENCH(disk_iops_and_throughput)
 		kprintf("bench disk: skipped: no wd0 or sd0 (make bench "
 			"attaches "
 			"them)\n");
+	CHECK(ok, "an I/O failed or did not finish");
+}
+
+/*
+ * make compare's side of iodine (scripts/compare): the workloads that
+ * Linux runs with fio on the same machine and image, on wd0 by DMA or
+ * sd0 with NCQ (the drivers' defaults), each printed as
+ * "compare DEV KEY: N IOPS, N KiB/s, N cyc/io".
+ */
+BENCH(compare_disk)
+{
+	int ok = 1;
+
+	q.bd = bdev_by_name("sd0");
+	if (!q.bd)
+		q.bd = bdev_by_name("wd0");
+	if (!q.bd) {
+		kprintf("bench compare: skipped: no wd0 or sd0 (make compare "
+			"attaches one)\n");
+		return;
+	}
+	q.mem = kmalloc(QD_MAX * 128 * 1024);
+	CHECK(q.mem != NULL, "no memory for the buffers");
+	for (int i = 0; i < NMODES; i++)
+		if (modes[i].key)
+			ok &= run_workload("", &modes[i], 1) != 0;
+	kfree(q.mem);
 	CHECK(ok, "an I/O failed or did not finish");
 }

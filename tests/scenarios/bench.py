@@ -2,8 +2,15 @@
 their figures printed."""
 
 import os
+import re
+import subprocess
+import sys
 
-from harness import (BUILD, boot_to_results, selects)
+from harness import (BUILD, ROOT, boot_to_results, selects)
+
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import debfetch  # noqa: E402
+import workloads  # noqa: E402
 
 
 def bench_disk_image(name="bench-disk.img", mib=256):
@@ -16,6 +23,49 @@ def bench_disk_image(name="bench-disk.img", mib=256):
             for _ in range(mib):
                 f.write(block)
     return img
+
+
+def host_figures(img):
+    """What the host itself does on the image: make compare's workloads
+    by fio (Debian's, fetched by scripts/debfetch.py) with O_DIRECT, so
+    that each guest figure reads as a fraction of this machine's limit.
+    {label: IOPS}, printed; {} (and why) if fio cannot be had."""
+    try:
+        fio = debfetch.host_fio_cmd()
+    except debfetch.FetchError as e:
+        print("# host: no figures: %s" % e)
+        return {}
+    out = {}
+    print("# host: %s, libaio, O_DIRECT, on %s" % (subprocess.run(
+        fio + ["--version"], capture_output=True, text=True).stdout.strip(),
+        os.path.relpath(img, ROOT)))
+    for key in workloads.KEYS:
+        r = subprocess.run(fio + ["--filename=" + img, "--output-format=json"]
+                           + workloads.fio_args(key), capture_output=True,
+                           text=True)
+        try:
+            iops, kib = workloads.fio_result(r.stdout)
+        except (ValueError, KeyError) as e:
+            print("host %s: failed: %s %s" % (key, e, r.stderr.strip()))
+            continue
+        label = workloads.LABELS[key]
+        out[label] = iops
+        print("host %-24s: %.0f IOPS, %.0f MB/s" % (label, iops,
+                                                   kib * 1024 / 1e6))
+    return out
+
+
+def of_host(line, host):
+    """A bench line, with its share of the host's IOPS where the host
+    ran the same workload."""
+    m = re.match(r"(.*?): (\d+) IOPS", line)
+    if m:
+        what = " ".join(m.group(1).split())
+        for label, iops in host.items():
+            if what.endswith(" " + label) and iops:
+                return line + " (%.0f%% of the host's)" % (
+                    100 * int(m.group(2)) / iops)
+    return line
 
 
 def run_benchmarks(pattern, timeout=900):
@@ -37,16 +87,20 @@ def run_benchmarks(pattern, timeout=900):
                                   "ide-hd,drive=d0,bus=ide.0"] + legs,
              "disk_*")]
     results = []
+    host = host_figures(img) if selects(pattern, "disk_iops_and_throughput") \
+        else {}
     for name, machine, extra, pat in runs:
         if pat != pattern and not selects(pattern, "disk_iops_and_throughput"):
             continue
         res, out, _ = boot_to_results(
-            name, timeout, args="bench=%s rdsize=64M panic=exit" % pat,
+            name, timeout,
+            # compare_disk is make compare's (scripts/compare)
+            args="bench=%s,-compare_* rdsize=64M panic=exit" % pat,
             machine=machine, mem="512M", extra=extra)
         print("# -M %s" % machine)
         for line in out.splitlines():
             if line.startswith("bench "):
-                print(line[len("bench "):])
+                print(of_host(line[len("bench "):], host))
         results += res
     for r in results:
         if not r.ok:

@@ -1,0 +1,87 @@
+"""scripts/workloads.py: the workloads iodine and Linux both run in make
+compare (and the host in make bench), as fio says them; and reading
+fio's JSON.
+
+The keys are those tests/kernel/bench_disk.c prints; the counts are its
+own: 4000 random 4 KiB I/Os (block-aligned, anywhere on the disk,
+drawn with repeats: --norandommap), 64 MiB sequential from block 0.
+fio runs each with libaio and O_DIRECT, as one thread (no SysV shared
+memory in the guest).
+"""
+
+import json
+import re
+
+RAND_IOS = 4000
+SEQ_SIZE = "64M"
+
+# (key, label, fio arguments)
+WORKLOADS = [
+    ("randread-4k-qd1", "4 KiB random read QD1",
+     ["--rw=randread", "--bs=4k", "--iodepth=1",
+      "--number_ios=%d" % RAND_IOS]),
+    ("randread-4k-qd32", "4 KiB random read QD32",
+     ["--rw=randread", "--bs=4k", "--iodepth=32",
+      "--number_ios=%d" % RAND_IOS]),
+    ("randwrite-4k-qd1", "4 KiB random write QD1",
+     ["--rw=randwrite", "--bs=4k", "--iodepth=1",
+      "--number_ios=%d" % RAND_IOS]),
+    ("seqread-128k-qd4", "128 KiB seq read QD4",
+     ["--rw=read", "--bs=128k", "--iodepth=4", "--size=" + SEQ_SIZE]),
+    ("seqwrite-128k-qd4", "128 KiB seq write QD4",
+     ["--rw=write", "--bs=128k", "--iodepth=4", "--size=" + SEQ_SIZE]),
+]
+KEYS = [w[0] for w in WORKLOADS]
+LABELS = {w[0]: w[1] for w in WORKLOADS}
+
+COMMON = ["--ioengine=libaio", "--direct=1", "--thread", "--norandommap",
+          "--randrepeat=1"]
+
+
+def fio_args(key):
+    """fio's arguments for one workload (the file not included)."""
+    args = dict((w[0], w[2]) for w in WORKLOADS)[key]
+    return ["--name=" + key] + COMMON + args
+
+
+def fio_result(text):
+    """(IOPS, KiB/s) of the one job in fio's JSON output; ValueError if
+    it is not there or fio reported an error."""
+    start = text.find("{")
+    if start < 0:
+        raise ValueError("no JSON in fio's output")
+    doc = json.JSONDecoder().raw_decode(text[start:])[0]
+    job = doc["jobs"][0]
+    if job.get("error"):
+        raise ValueError("fio: job %s: error %d" % (job["jobname"],
+                                                   job["error"]))
+    side = job["write"] if job["write"]["io_bytes"] else job["read"]
+    return float(side["iops"]), float(side["bw"])
+
+
+def linux_results(text):
+    """{key: (IOPS, KiB/s)} from the Linux guest's console: the JSON of
+    each workload between the markers its /init prints
+    (scripts/debfetch.py), in the order of KEYS; ValueError naming the
+    first workload that has none."""
+    blocks = text.split("compare-result-begin")[1:]
+    res = {}
+    for i, key in enumerate(KEYS):
+        if i >= len(blocks):
+            raise ValueError("%s: not run (%d of %d workloads ran)"
+                             % (key, len(blocks), len(KEYS)))
+        try:
+            res[key] = fio_result(blocks[i].split("compare-result-end")[0])
+        except (ValueError, KeyError, IndexError) as e:
+            raise ValueError("%s: %s" % (key, e))
+    return res
+
+
+IODINE_LINE = re.compile(
+    r"^compare (\w+) ([\w-]+): (\d+) IOPS, (\d+) KiB/s, (\d+) cyc/io", re.M)
+
+
+def iodine_results(text):
+    """{key: (IOPS, KiB/s)} from the compare_disk bench's lines."""
+    return {m.group(2): (float(m.group(3)), float(m.group(4)))
+            for m in IODINE_LINE.finditer(text)}
