@@ -174,7 +174,10 @@ trace_take(uint32_t *lo)
 	if (__builtin_expect(n == 0xFFFFFFFFu, 0))
 		trace_ring.h.head_hi++;
 	*lo = n;
-	return &trace_ring.rec[n & (TRACE_NREC - 1)];
+	struct trace_rec *r = &trace_ring.rec[n & (TRACE_NREC - 1)];
+	/* one register for the record, not an index and bases kept apart */
+	__asm__("" : "+r"(r));
+	return r;
 }
 
 /* The fields every record has.  The seq, written last by trace_done(),
@@ -203,26 +206,45 @@ trace_done(struct trace_rec *r, uint32_t lo, int act)
 	r->seq = lo;
 }
 
+/* Nothing read from memory before it may be kept in a register after:
+ * each field is loaded just before it is stored, so that the record
+ * needs no registers but bp, r and the seq, and its callers spill
+ * nothing (under emulation a spill costs as much as a field). */
+#define TRACE_STEP() __asm__ volatile("" ::: "memory")
+
 /* A stage of bp: the buf's own fields copied as they are (readers
  * decode them), ten stores. */
 static inline __attribute__((always_inline)) void
 trace_stage(int act, struct buf *bp, uint32_t aux)
 {
-	dev_t dev = bp->b_dev;
 	uint32_t lo;
 
-	if (trace_ring.h.filter != NODEV && trace_ring.h.filter != dev)
+	if (trace_ring.h.filter != NODEV && trace_ring.h.filter != bp->b_dev)
 		return;
 	struct trace_rec *r = trace_take(&lo);
-	trace_begin(r, act, (uint32_t)bp->b_flags, bp->b_error);
+	r->tsc = rdtsc();
+	TRACE_STEP();
 	r->blkno = (uint64_t)bp->b_blkno;
+	TRACE_STEP();
 	r->buf = (uint32_t)bp;
-	r->dev = dev;
+	r->dev = bp->b_dev;
+	TRACE_STEP();
+	r->flags = (uint32_t)bp->b_flags;
+	TRACE_STEP();
 	r->bytes =
 		(uint32_t)bp->b_bcount -
 		(act == TR_BIODONE || act == TR_COMPLETE ? (uint32_t)bp->b_resid
 							 : 0);
 	r->aux = aux;
+	TRACE_STEP();
+	{
+		uint32_t thread = (uint32_t)curthread->id;
+		r->error_thread = (uint8_t)bp->b_error | thread << 16;
+		TRACE_STEP();
+		uint32_t ctx = intr_ctx >= 0 ? (uint32_t)intr_ctx : thread;
+		r->ctx_act_ipl =
+			ctx | (uint32_t)act << 16 | (uint32_t)cpl << 24;
+	}
 	trace_done(r, lo, act);
 }
 

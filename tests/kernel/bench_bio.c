@@ -22,6 +22,7 @@
 #include "ktest.h"
 #include "lv.h"
 #include "rand.h"
+#include "sort.h"
 #include "string.h"
 #include "trace.h"
 
@@ -118,28 +119,43 @@ small_read_cycles(dev_t dev, uint32_t n)
 
 /* What tracing adds to a request, in cycles: 512-byte reads of rd0
  * (its strategy completes them: no device time to hide the cost), trace
- * off and on, alternated five times, the best of each. */
+ * off and on in TRACE_PAIRS short pairs whose order alternates; the
+ * median of the pairs' differences and ratios (a pair runs back to
+ * back, so a busy host moves both alike), and the best of each. */
+#define TRACE_PAIRS 101
+#define TRACE_READS 1000
 BENCH(trace_cycles_per_request)
 {
 	struct bdev *bd = bdev_by_name("rd0");
 	uint64_t best[2] = {~0ull, ~0ull};
+	static uint32_t diff[TRACE_PAIRS], ratio[TRACE_PAIRS];
 
 	CHECK(bd != NULL, "no rd0");
-	for (int r = 0; r < 5; r++)
-		for (int on = 0; on < 2; on++) {
+	for (int r = 0; r < TRACE_PAIRS; r++) {
+		uint64_t cyc[2];
+		for (int k = 0; k < 2; k++) {
+			int on = k ^ (r & 1);
 			if (on) {
 				trace_clear();
 				trace_start(bd->dev);
 			}
-			uint64_t cyc = small_read_cycles(bd->dev, 20000);
+			cyc[on] = small_read_cycles(bd->dev, TRACE_READS);
 			trace_stop();
-			if (cyc < best[on])
-				best[on] = cyc;
+			if (cyc[on] < best[on])
+				best[on] = cyc[on];
 		}
-	kprintf("bench trace: rd0 512 B read %llu cyc/io off, %llu on: %lld "
-		"cycles for its 7 records\n",
+		diff[r] = cyc[1] > cyc[0] ? (uint32_t)(cyc[1] - cyc[0]) : 0;
+		ratio[r] = (uint32_t)(cyc[1] * 1000 / cyc[0]);
+	}
+	sort_u32(diff, TRACE_PAIRS);
+	sort_u32(ratio, TRACE_PAIRS);
+	kprintf("bench trace: rd0 512 B read %llu cyc/io off, %llu on (best "
+		"of %d); its 7 records %u cycles, on/off %u.%03u (medians of "
+		"%d pairs)\n",
 		(unsigned long long)best[0], (unsigned long long)best[1],
-		(long long)(best[1] - best[0]));
+		TRACE_PAIRS, diff[TRACE_PAIRS / 2],
+		ratio[TRACE_PAIRS / 2] / 1000, ratio[TRACE_PAIRS / 2] % 1000,
+		TRACE_PAIRS);
 	trace_clear();
 }
 
