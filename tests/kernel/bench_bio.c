@@ -135,10 +135,9 @@ BENCH(trace_cycles_per_request)
 		uint64_t cyc[2];
 		for (int k = 0; k < 2; k++) {
 			int on = k ^ (r & 1);
-			if (on) {
-				trace_clear();
+			trace_clear(); /* both: it sweeps the host's caches */
+			if (on)
 				trace_start(bd->dev);
-			}
 			cyc[on] = small_read_cycles(bd->dev, TRACE_READS);
 			trace_stop();
 			if (cyc[on] < best[on])

@@ -219,10 +219,11 @@ bench_trace_cost(void)
 		uint64_t cyc[2];
 		for (int k = 0; k < 2; k++) {
 			int on = k ^ (r & 1); /* which goes first alternates */
-			if (on) {
-				trace_clear();
+			/* both after a clear, which sweeps the ring through
+			 * the host's caches */
+			trace_clear();
+			if (on)
 				trace_start(q.bd->dev);
-			}
 			uint64_t m = ahci_mmio_count();
 			cyc[on] = q_run(32, TRACE_IOS);
 			trace_stop();
