@@ -38,6 +38,7 @@
 
 #include "ahci_reg.h"
 #include "ata.h"
+#include "dma.h"
 #include "bdev.h"
 #include "bufq.h"
 #include "clock.h"
@@ -59,8 +60,8 @@
 #define AHCI_MAX_PORTS 32
 #define AHCI_MAX_HBAS  4
 #define AHCI_ICH9_LOC  (0x1F << 3 | 2) /* PCI 00:1f.2: short names sdN */
-#define AHCI_NPRD      8	       /* PRD entries per command */
-#define AHCI_MAXXFER   (4u << 20)      /* bytes per command */
+#define AHCI_NPRD      56	  /* PRD entries per command: a 1 KiB table */
+#define AHCI_MAXXFER   (4u << 20) /* bytes per command */
 #define AHCI_TABLE_SIZE                                                        \
 	(sizeof(struct ahci_cmd_table) + AHCI_NPRD * sizeof(struct ahci_prd))
 #define AHCI_TIMEOUT (2 * HZ) /* no progress for this long: recover */
@@ -191,24 +192,28 @@ port_comreset(struct ahci_port *p)
 
 /* --- building commands --- */
 
+/* Describe [addr, addr+len) in the slot's PRDT, a run of physical
+ * memory an entry (dma.c); the entries used.  bdev_strategy cut the
+ * request to bd.maxseg runs, so more is a kernel bug. */
 static int
-prdt_build(struct ahci_port *p, int slot, void *addr, uint32_t len)
+prdt_build(struct ahci_port *p, int slot, const void *addr, uint32_t len)
 {
 	struct ahci_prd *prd = p->ctbl[slot]->prdt;
-	uint32_t pa = (uint32_t)addr;
+	struct dma_runs runs;
+	uint32_t pa, piece;
 	int n = 0;
 
-	while (len) {
-		uint32_t piece = len < PRD_DBC_MAX ? len : PRD_DBC_MAX;
+	dma_runs_init(&runs, addr, len, PRD_DBC_MAX, 0);
+	while (dma_run_next(&runs, &pa, &piece)) {
 		if (n == AHCI_NPRD)
-			return -1;
+			panic("ahci: %s: %u bytes at %p need more than %d PRD "
+			      "entries",
+			      p->bd.name, len, addr, AHCI_NPRD);
 		prd[n].dba = pa;
 		prd[n].dbau = 0;
 		prd[n].reserved = 0;
 		prd[n].dbc = piece - 1; /* piece is even: bit 0 set */
 		n++;
-		pa += piece;
-		len -= piece;
 	}
 	return n;
 }
@@ -562,6 +567,7 @@ port_host(const struct ahci_port *p, int ncq)
 		.xfer = ncq && (p->hba->cap & CAP_SNCQ) ? ATA_XFER_NCQ
 							: ATA_XFER_DMA,
 		.maxxfer = AHCI_MAXXFER,
+		.maxseg = AHCI_NPRD,
 		.slots = p->hba->nslots,
 	};
 	return h;
@@ -587,7 +593,7 @@ port_alloc(struct ahci_port *p)
 	if (!p->clb || !p->rfis)
 		return ENOMEM;
 	for (int s = 0; s < p->hba->nslots; s++) {
-		p->ctbl[s] = kzalloc(AHCI_TABLE_SIZE); /* 256 B aligned */
+		p->ctbl[s] = kzalloc(AHCI_TABLE_SIZE); /* 1 KiB aligned */
 		if (!p->ctbl[s])
 			return ENOMEM;
 		p->clb[s].ctba = (uint32_t)p->ctbl[s];

@@ -132,6 +132,7 @@ ata_disk_attach(struct bdev *bd, const struct ata_identify *raw,
 	}
 	bd->nblocks = id->sectors; /* every one: block numbers are 64 bits */
 	bd->maxxfer = ata_max_transfer(id, host);
+	bd->maxseg = host->maxseg;
 	bd->model = id->model;
 	int err = bdev_register(bd);
 	if (err) {

@@ -142,6 +142,7 @@ struct ata_host {
 	enum ata_xfer xfer; /* the best it does (NCQ: if the disk can) */
 	uint32_t maxxfer;   /* bytes one command may move, at most */
 	int slots;	    /* NCQ: command slots (1..32) */
+	uint32_t maxseg;    /* scatter/gather entries one command takes */
 };
 
 /* One ATA command's registers, for a task file (IDE) or an H2D register

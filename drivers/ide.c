@@ -33,6 +33,7 @@
 #include <stddef.h>
 
 #include "ata.h"
+#include "dma.h"
 #include "bdev.h"
 #include "bufq.h"
 #include "clock.h"
@@ -170,22 +171,23 @@ bm_stop(struct ide_channel *ch)
 	outb(ch->bm + BM_STATUS, BM_ST_INTR | BM_ST_ERROR); /* write 1 clears */
 }
 
-/* Describe [addr, addr+len) in the PRD table; 0 if it does not fit. */
+/* Describe [addr, addr+len) in the PRD table, a run of physical memory
+ * an entry (dma.c); 0 if it does not fit, or a run is not word-aligned
+ * as bus mastering needs (then the channel uses PIO). */
 static int
-prd_build(struct ide_channel *ch, uint32_t addr, uint32_t len)
+prd_build(struct ide_channel *ch, const void *addr, uint32_t len)
 {
+	struct dma_runs runs;
+	uint32_t pa, piece;
 	unsigned n = 0;
 
-	while (len) {
-		uint32_t room = PRD_MAX_BYTES - (addr & (PRD_MAX_BYTES - 1));
-		uint32_t piece = len < room ? len : room;
-		if (n == IDE_NPRD)
+	dma_runs_init(&runs, addr, len, PRD_MAX_BYTES, PRD_MAX_BYTES);
+	while (dma_run_next(&runs, &pa, &piece)) {
+		if (n == IDE_NPRD || (pa | piece) & 1)
 			return 0;
-		ch->prd[n].addr = addr;
+		ch->prd[n].addr = pa;
 		ch->prd[n].flags_count = piece & 0xFFFF; /* 64 KiB is 0 */
 		n++;
-		addr += piece;
-		len -= piece;
 	}
 	ch->prd[n - 1].flags_count |= PRD_EOT;
 	return 1;
@@ -298,8 +300,7 @@ ide_issue(struct ide_channel *ch)
 		return;
 	}
 	ch->head = bp->b_blkno + count;
-	ch->dma = ch->bm && !ide_use_pio &&
-		  prd_build(ch, (uint32_t)bp->b_un.b_addr, len);
+	ch->dma = ch->bm && !ide_use_pio && prd_build(ch, bp->b_un.b_addr, len);
 	ata_tf_rw(&tf, ch->dma ? ATA_XFER_DMA : ATA_XFER_PIO, !rd,
 		  (uint64_t)bp->b_blkno, count, 0);
 	TRACE(TR_ISSUE, bp, (uint32_t)(2 * ch->chan + d->unit));
@@ -493,6 +494,7 @@ ide_drive_attach(struct ide_channel *ch, int unit)
 	const struct ata_host host = {
 		.xfer = ch->bm && !ide_use_pio ? ATA_XFER_DMA : ATA_XFER_PIO,
 		.maxxfer = IDE_MAXXFER,
+		.maxseg = IDE_NPRD,
 	};
 
 	d->ch = ch;

@@ -1,5 +1,8 @@
 /*
- * vm.h: paging.  The kernel runs identity-mapped: virtual = physical.
+ * vm.h: paging.  The kernel runs identity-mapped: virtual = physical,
+ * but for the frame window, where frames from anywhere (a process's
+ * pages, say) are mapped side by side: contiguous to the CPU, scattered
+ * to a DMA engine, which must be told each frame (vm_phys).
  */
 #ifndef VM_H
 #define VM_H
@@ -17,5 +20,11 @@ int vm_is_mapped(uint32_t va);
 uint32_t vm_pte(uint32_t va);
 void vm_unmap_page(uint32_t va);
 void vm_map_page(uint32_t va);
+
+#define VM_WINDOW_PAGES 4096 /* 16 MiB of addresses for mapped frames */
+void *vm_window_map(const uint32_t *frames, int n);
+void vm_window_unmap(void *va, int n);
+int vm_in_window(const void *va);
+uint32_t vm_phys(const void *va);
 
 #endif

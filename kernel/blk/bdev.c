@@ -32,7 +32,9 @@
 #include "panic.h"
 #include "printf.h"
 #include "string.h"
+#include "pmem.h"
 #include "trace.h"
+#include "vm.h"
 
 static struct bdev *bdevs[BDEV_MAX];
 static int nbdev;
@@ -248,15 +250,32 @@ split_child_done(struct buf *child)
 	biodone(parent);
 }
 
-/* Split bp into pieces of at most maxxfer; 0 if it cannot (no memory):
+/* The most one piece of bp may move on bd: maxxfer, and for a buffer
+ * in the frame window (vm.h), whose every page may be a run of its own
+ * (dma.c), as many pages as the controller takes runs, less one for a
+ * buffer that does not start on a page. */
+static uint32_t
+piece_max(const struct bdev *bd, const struct buf *bp)
+{
+	uint32_t max = bd->maxxfer;
+
+	if (bd->maxseg > 1 && vm_in_window(bp->b_un.b_addr)) {
+		uint32_t seg = (bd->maxseg - 1) * PAGE_SIZE;
+		if (seg < max)
+			max = seg;
+	}
+	return max;
+}
+
+/* Split bp into pieces of at most piece_max; 0 if it cannot (no memory):
  * then it has been completed with ENOMEM. */
 static int
 split(struct bdev *bd, struct buf *bp,
       void (*start)(struct bdev *bd, struct buf *bp))
 {
-	uint32_t xfer = bdev_xfer_bytes(bp);
-	/* not (xfer + maxxfer - 1) / maxxfer: that wraps near 4 GiB */
-	int n = xfer / bd->maxxfer + (xfer % bd->maxxfer != 0);
+	uint32_t xfer = bdev_xfer_bytes(bp), max = piece_max(bd, bp);
+	/* not (xfer + max - 1) / max: that wraps near 4 GiB */
+	int n = xfer / max + (xfer % max != 0);
 	struct split *sp = kzalloc(sizeof(*sp));
 	struct buf *kids = NULL;
 
@@ -266,11 +285,10 @@ split(struct bdev *bd, struct buf *bp,
 	sp->pending = n;
 	sp->failed_at = ~0u;
 	for (int i = n - 1; i >= 0; i--) {
-		uint32_t off = (uint32_t)i * bd->maxxfer;
+		uint32_t off = (uint32_t)i * max;
 		struct buf *c = bdev_child(
-			bp, off,
-			xfer - off < bd->maxxfer ? xfer - off : bd->maxxfer,
-			bp->b_dev, bp->b_blkno + (daddr_t)(off / DEV_BSIZE),
+			bp, off, xfer - off < max ? xfer - off : max, bp->b_dev,
+			bp->b_blkno + (daddr_t)(off / DEV_BSIZE),
 			split_child_done, sp);
 		if (!c)
 			goto nomem;
@@ -309,7 +327,7 @@ bdev_strategy_chain(struct bdev *bd, struct buf *chain,
 		bp->av_forw = NULL;
 		if (!bdev_validate(bd, bp))
 			continue;
-		if (bdev_xfer_bytes(bp) > bd->maxxfer) {
+		if (bdev_xfer_bytes(bp) > piece_max(bd, bp)) {
 			split(bd, bp, start);
 		} else {
 			TRACE(TR_INSERT, bp, 0);

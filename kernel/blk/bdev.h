@@ -36,6 +36,8 @@ struct bdev {
 	dev_t dev;
 	uint64_t nblocks;  /* size in DEV_BSIZE blocks */
 	uint32_t maxxfer;  /* largest transfer the device takes, bytes */
+	uint32_t maxseg;   /* physical runs one transfer may have (its
+			      controller's scatter/gather entries); 0: any */
 	const char *model; /* for lsblk */
 	char where
 		[32]; /* for lsblk: "pci 00:1f.2 port 0", "isa 0x1f0 master" */

@@ -41,8 +41,8 @@ ident_make(struct ata_identify *raw, uint64_t sectors)
 	raw->sata_caps = ATA_ID_SATA_NCQ;
 }
 
-static const struct ata_host ahci_host = {ATA_XFER_NCQ, 4u << 20, 32};
-static const struct ata_host ide_host = {ATA_XFER_DMA, 1u << 20, 0};
+static const struct ata_host ahci_host = {ATA_XFER_NCQ, 4u << 20, 32, 56};
+static const struct ata_host ide_host = {ATA_XFER_DMA, 1u << 20, 0, 512};
 
 TEST(ata_identify_words_sit_where_acs2_puts_them)
 {
@@ -138,7 +138,7 @@ TEST(ata_one_command_moves_what_both_disk_and_controller_allow)
 {
 	struct ata_identify raw;
 	struct ata_ident id;
-	const struct ata_host odd = {ATA_XFER_DMA, 100000, 0};
+	const struct ata_host odd = {ATA_XFER_DMA, 100000, 0, 512};
 
 	ident_make(&raw, 1000000);
 	ata_ident_parse(&raw, &id);
@@ -155,7 +155,7 @@ TEST(ata_queue_depth_is_the_lesser_of_disk_and_controller)
 {
 	struct ata_identify raw;
 	struct ata_ident id;
-	const struct ata_host few = {ATA_XFER_NCQ, 4u << 20, 8};
+	const struct ata_host few = {ATA_XFER_NCQ, 4u << 20, 8, 56};
 
 	ident_make(&raw, 1000);
 	ata_ident_parse(&raw, &id);
