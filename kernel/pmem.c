@@ -8,6 +8,8 @@
  */
 #include "pmem.h"
 
+#include "cpu.h"
+#include "errno.h"
 #include "ksym.h"
 #include "multiboot.h"
 #include "panic.h"
@@ -150,6 +152,103 @@ pmem_alloc(void)
 	return pmem_alloc_contig(1);
 }
 
+/*
+ * Holds: frames a transfer is using (userdma, IRIX's name: a process's
+ * pages locked while a device reads or writes them).  A held frame that
+ * its owner frees (a process that exits mid-transfer) stays allocated
+ * until its last hold is released, so nothing can be given the frame
+ * while the device still writes it.  A small open-addressed table,
+ * keyed by frame number + 1 (0: empty; TOMB: deleted).
+ */
+#define PMEM_HOLDS 4096 /* frames held at once, at most */
+#define TOMB	   0xFFFFFFFFu
+static struct {
+	uint32_t key;
+	uint16_t holds;
+	uint8_t freed; /* its owner freed it: free it at the last release */
+} hold[PMEM_HOLDS];
+
+/* The slot of frame f, or if absent (and insert) a free one; -1 if none. */
+static int
+hold_slot(uint32_t f, int insert)
+{
+	int spare = -1;
+
+	for (uint32_t i = 0; i < PMEM_HOLDS; i++) {
+		uint32_t k = ((f * 2654435761u) + i) % PMEM_HOLDS;
+		if (hold[k].key == f + 1)
+			return (int)k;
+		if (hold[k].key == TOMB && spare < 0)
+			spare = (int)k;
+		if (!hold[k].key) {
+			if (spare < 0)
+				spare = (int)k;
+			break;
+		}
+	}
+	return insert ? spare : -1;
+}
+
+/* Hold the frame at pa for a transfer; 0, or ENOMEM if the table is full.
+ * At any level. */
+int
+pmem_hold(uint32_t pa)
+{
+	uint32_t f = pa >> PAGE_SHIFT, flags = irq_save();
+
+	if (f >= NFRAMES || !frame_used(f))
+		panic("pmem_hold: frame %08x is not allocated", pa & ~0xFFFu);
+	int k = hold_slot(f, 1);
+	if (k >= 0) {
+		if (hold[k].key != f + 1)
+			hold[k].key = f + 1, hold[k].holds = 0,
+			hold[k].freed = 0;
+		if (hold[k].holds == 0xFFFF)
+			panic("pmem_hold: frame %08x held 65535 times",
+			      pa & ~0xFFFu);
+		hold[k].holds++;
+	}
+	irq_restore(flags);
+	return k >= 0 ? 0 : ENOMEM;
+}
+
+static void frame_free(uint32_t f);
+
+/* Release a hold; the last one frees a frame its owner freed meanwhile. */
+void
+pmem_unhold(uint32_t pa)
+{
+	uint32_t f = pa >> PAGE_SHIFT, flags = irq_save();
+	int k = hold_slot(f, 0);
+
+	if (k < 0)
+		panic("pmem_unhold: frame %08x is not held", pa & ~0xFFFu);
+	if (--hold[k].holds == 0) {
+		if (hold[k].freed)
+			frame_free(f);
+		hold[k].key = TOMB;
+	}
+	irq_restore(flags);
+}
+
+int
+pmem_held(uint32_t pa)
+{
+	uint32_t flags = irq_save();
+	int k = hold_slot(pa >> PAGE_SHIFT, 0);
+	irq_restore(flags);
+	return k >= 0;
+}
+
+static void
+frame_free(uint32_t f)
+{
+	frame_set(f, 0);
+	pmem_stats.free_pages++;
+	if (f < search_hint)
+		search_hint = f;
+}
+
 void
 pmem_free_contig(uint32_t pa, uint32_t n)
 {
@@ -159,6 +258,18 @@ pmem_free_contig(uint32_t pa, uint32_t n)
 		if (f >= NFRAMES || !frame_used(f))
 			panic("pmem_free: frame %08x is not allocated",
 			      f << PAGE_SHIFT);
+		uint32_t flags = irq_save();
+		int k = hold_slot(f, 0);
+		if (k >= 0) {
+			if (hold[k].freed)
+				panic("pmem_free: frame %08x freed twice "
+				      "while held",
+				      f << PAGE_SHIFT);
+			hold[k].freed = 1; /* pmem_unhold frees it */
+			irq_restore(flags);
+			continue;
+		}
+		irq_restore(flags);
 		frame_set(f, 0);
 		pmem_stats.free_pages++;
 		if (f < search_hint)

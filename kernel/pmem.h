@@ -17,6 +17,9 @@ uint32_t pmem_alloc_contig(uint32_t n);
 void pmem_free(uint32_t pa);
 void pmem_free_contig(uint32_t pa, uint32_t n);
 int pmem_is_free(uint32_t pa);
+int pmem_hold(uint32_t pa);
+void pmem_unhold(uint32_t pa);
+int pmem_held(uint32_t pa);
 
 extern struct pmem_stats {
 	uint32_t ram_top;     /* end of the highest usable RAM we map */

@@ -3,10 +3,13 @@
  */
 #include <stdint.h>
 
+#include "bdev.h"
+#include "clock.h"
 #include "kmalloc.h"
 #include "ktest.h"
 #include "pmem.h"
 #include "string.h"
+#include "thread.h"
 #include "vm.h"
 
 extern char _kernel_start[], _kernel_end[];
@@ -107,4 +110,75 @@ TEST(mmio_mappings_are_uncached)
 	CHECK(!(vm_pte(0x200000) & PTE_PCD), "RAM mapped uncached");
 	vm_unmap_page(pa);
 	CHECK(!vm_is_mapped(pa), "unmap left the page present");
+}
+
+/*
+ * userdma's rule at the frame level: frames held for a transfer, freed
+ * by their owner while the device still writes them (a process exiting
+ * mid-transfer), are not handed out again until the transfer is done and
+ * the holds released.  rd1 completes from the clock interrupt, so the
+ * read is in flight while the frames are freed and memory is taken.
+ */
+#define HELD_PAGES 4
+static volatile int held_read_done;
+
+static void
+held_read_iodone(struct buf *bp)
+{
+	(void)bp;
+	held_read_done = 1;
+}
+
+TEST(pmem_held_frames_freed_mid_transfer_are_not_reused_until_released)
+{
+	struct bdev *rd1 = bdev_by_name("rd1");
+	uint32_t frames[HELD_PAGES], taken[256];
+	static struct buf b;
+
+	CHECK(rd1 != NULL, "no rd1");
+	for (int i = 0; i < HELD_PAGES; i++) {
+		frames[i] = pmem_alloc();
+		CHECK(frames[i] != 0, "no frame");
+		CHECK_EQ(pmem_hold(frames[i]), 0);
+	}
+	CHECK_EQ(pmem_hold(frames[0]), 0); /* held twice: released twice */
+	uint8_t *va = vm_window_map(frames, HELD_PAGES);
+	CHECK(va != NULL, "no room in the window");
+	memset(&b, 0, sizeof(b));
+	b.b_flags = B_READ;
+	b.b_dev = rd1->dev;
+	b.b_blkno = 8;
+	b.b_bcount = HELD_PAGES * PAGE_SIZE;
+	b.b_un.b_addr = va;
+	b.b_iodone = held_read_iodone;
+	held_read_done = 0;
+	bdev_strategy(&b);
+	/* the owner goes away mid-transfer */
+	for (int i = 0; i < HELD_PAGES; i++)
+		pmem_free(frames[i]);
+	int early = held_read_done, reused = 0, n = 0;
+	for (; n < 256 && (taken[n] = pmem_alloc()); n++)
+		for (int i = 0; i < HELD_PAGES; i++)
+			reused |= taken[n] == frames[i];
+	for (int i = 0; i < n; i++)
+		pmem_free(taken[i]);
+	for (int i = 0; i < HELD_PAGES; i++)
+		CHECK(!pmem_is_free(frames[i]), "held frame %08x freed",
+		      frames[i]);
+	uint64_t end = clock_ticks() + 5 * HZ;
+	while (!held_read_done && clock_ticks() < end)
+		thread_yield();
+	CHECK(!early, "rd1 completed in its strategy routine: no test");
+	CHECK(!reused, "a held frame was handed out during the transfer");
+	CHECK(held_read_done, "the read never completed");
+	CHECK(!(b.b_flags & B_ERROR), "the read failed: %d", b.b_error);
+	vm_window_unmap(va, HELD_PAGES);
+	for (int i = 0; i < HELD_PAGES; i++)
+		pmem_unhold(frames[i]);
+	CHECK(!pmem_is_free(frames[0]) && pmem_held(frames[0]),
+	      "a frame held twice went at the first release");
+	pmem_unhold(frames[0]);
+	for (int i = 0; i < HELD_PAGES; i++)
+		CHECK(pmem_is_free(frames[i]) && !pmem_held(frames[i]),
+		      "frame %08x not freed at its last release", frames[i]);
 }
