@@ -152,7 +152,8 @@ compare: deps all
 # What make test leaves out for time and downloads: the comparison with
 # Linux, one round (its script fails if any guest gives no figure).
 test-long: deps all
-	$(PYTHON) scripts/compare --rounds 1 --machines q35,pc
+	$(PYTHON) scripts/compare --rounds 1 --machines q35,pc \
+		--out $(B)/compare-test
 
 # Benchmarks: figures, not pass/fail timing.  BENCH='glob' picks some.
 BENCH ?= *

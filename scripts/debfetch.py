@@ -44,6 +44,15 @@ def say(msg):
     print("debfetch: " + msg, file=sys.stderr, flush=True)
 
 
+def run(argv, **kw):
+    """A tool's run, its output kept; FetchError if it is not there."""
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, **kw)
+    except FileNotFoundError:
+        raise FetchError("%s not found: make compare needs Debian's apt, "
+                         "dpkg and binutils" % argv[0])
+
+
 def cached_deb(pkg):
     have = glob.glob(os.path.join(DEBS, pkg + "_*.deb"))
     return have[0] if have else None
@@ -57,14 +66,14 @@ def apt_download(pkgs):
         return
     os.makedirs(DEBS, exist_ok=True)
     say("apt-get download " + " ".join(want))
-    r = subprocess.run(["apt-get", "download", "-q"] + want, cwd=DEBS,
-                       capture_output=True, text=True)
+    r = run(["apt-get", "download", "-q"] + want, cwd=DEBS)
     lost = [p for p in want if not cached_deb(p)]
     if r.returncode or lost:
         err = [ln for ln in (r.stderr + r.stdout).splitlines()
                if ln.startswith("E:")] or [r.stderr.strip()]
-        raise FetchError("apt-get download %s: %s" % (" ".join(lost or want),
-                                                      " ".join(err)))
+        raise FetchError("apt-get download %s: %s (is apt's list current? "
+                         "as root: apt-get update)"
+                         % (" ".join(lost or want), " ".join(err)))
 
 
 def unpack(pkg):
@@ -74,7 +83,11 @@ def unpack(pkg):
         apt_download([pkg])
         deb = cached_deb(pkg)
         os.makedirs(tree + ".tmp", exist_ok=True)
-        subprocess.run(["dpkg-deb", "-x", deb, tree + ".tmp"], check=True)
+        r = run(["dpkg-deb", "-x", deb, tree + ".tmp"])
+        if r.returncode:
+            os.remove(deb)  # fetched again next time
+            raise FetchError("dpkg-deb -x %s: %s (removed: run again to "
+                             "fetch it anew)" % (deb, r.stderr.strip()))
         os.rename(tree + ".tmp", tree)
     return tree
 
@@ -83,14 +96,13 @@ _depends = {}
 
 
 def depends(*pkgs):
-    """The Depends of pkgs (the first of each alternative), from one
-    apt-cache call for those not asked before."""
+    """The Depends of pkgs (every alternative), from one apt-cache call
+    for those not asked before."""
     ask = [p for p in pkgs if p not in _depends]
     if ask:
-        r = subprocess.run(["apt-cache", "depends", "--no-recommends",
-                            "--no-suggests", "--no-conflicts", "--no-breaks",
-                            "--no-replaces", "--no-enhances"] + ask,
-                           capture_output=True, text=True)
+        r = run(["apt-cache", "depends", "--no-recommends", "--no-suggests",
+                 "--no-conflicts", "--no-breaks", "--no-replaces",
+                 "--no-enhances"] + ask)
         cur = None
         for ln in r.stdout.splitlines():
             if not ln.startswith(" "):
@@ -110,8 +122,7 @@ RUNPATHS = set()
 
 def needed(path):
     """The sonames an ELF file names as NEEDED (its RUNPATH noted)."""
-    r = subprocess.run(["readelf", "-d", path], capture_output=True,
-                       text=True)
+    r = run(["readelf", "-d", path])
     for m in re.findall(r"\((?:RUNPATH|RPATH)\)\s+Library r(?:un)?path: "
                         r"\[([^\]]+)\]", r.stdout):
         RUNPATHS.update(p.lstrip("/") for p in m.split(":"))
@@ -168,6 +179,11 @@ def fio():
     return binary, libs
 
 
+def have_fio():
+    """Whether fio has been fetched (make bench fetches nothing)."""
+    return os.path.isdir(os.path.join(TREES, "fio"))
+
+
 def host_fio_cmd():
     """The command that runs the fetched fio on this machine (its own
     libraries, by its own loader: the host need not have them)."""
@@ -176,8 +192,10 @@ def host_fio_cmd():
     os.makedirs(libdir, exist_ok=True)
     for soname, path in libs.items():
         link = os.path.join(libdir, soname)
-        if not os.path.lexists(link):
-            os.symlink(os.path.realpath(path), link)
+        if os.path.lexists(link):
+            os.remove(link)
+        # relative: the cache may move with build/
+        os.symlink(os.path.relpath(os.path.realpath(path), libdir), link)
     return [os.path.join(libdir, "ld-linux-x86-64.so.2"), "--library-path",
             libdir, binary]
 
@@ -308,11 +326,9 @@ def initramfs(out):
 
 
 if __name__ == "__main__":
+    # scripts/debfetch.py: fetch fio and print how to run it on the host
     try:
-        if sys.argv[1:] == ["fio"]:
-            print(" ".join(host_fio_cmd()))
-        else:
-            print(initramfs(os.path.join(CACHE, "initramfs.cpio")))
+        print(" ".join(host_fio_cmd()))
     except FetchError as e:
         say(str(e))
         sys.exit(1)

@@ -77,6 +77,27 @@ def linux_results(text):
     return res
 
 
+def fio_params(key):
+    """What fio is asked to do for key, as iodine says it: (rw, block
+    size, queue depth, I/Os)."""
+    a = dict(x[2:].split("=", 1) for x in fio_args(key) if "=" in x)
+    bs = int(a["bs"].rstrip("k")) * 1024
+    n = int(a["number_ios"]) if "number_ios" in a else \
+        int(a["size"].rstrip("M")) * (1 << 20) // bs
+    return (a["rw"], bs, int(a["iodepth"]), n)
+
+
+IODINE_PARAMS = re.compile(
+    r"^compare \w+ ([\w-]+): (\w+) bs=(\d+) qd=(\d+) n=(\d+)$", re.M)
+
+
+def iodine_params(text):
+    """{key: (rw, block size, queue depth, I/Os)} as iodine ran them."""
+    return {m.group(1): (m.group(2), int(m.group(3)), int(m.group(4)),
+                         int(m.group(5)))
+            for m in IODINE_PARAMS.finditer(text)}
+
+
 IODINE_LINE = re.compile(
     r"^compare (\w+) ([\w-]+): (\d+) IOPS, (\d+) KiB/s, (\d+) cyc/io", re.M)
 

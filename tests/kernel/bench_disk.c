@@ -188,6 +188,10 @@ run_workload(const char *mode, const struct workload *w, int compare)
 		return measure(mode, w->what, w->qd, w->n);
 	uint64_t cyc = q_run(w->qd, w->n);
 	report_line(w->what, w->key, w->n, cyc, 0);
+	if (cyc) /* what was run, in fio's words: the host side checks it */
+		kprintf("compare %s %s: %s%s bs=%u qd=%d n=%d\n", q.bd->name,
+			w->key, w->sequential ? "" : "rand",
+			w->write ? "write" : "read", w->size, w->qd, w->n);
 	return cyc;
 }
 
