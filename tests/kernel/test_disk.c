@@ -311,6 +311,18 @@ scatter_unmap(uint8_t *buf)
 	memset(scatter_frames, 0, sizeof(scatter_frames));
 }
 
+/* Write the pattern of id over the raw region from buf: -1, or -4 if
+ * the write failed. */
+static int
+scatter_write(const struct bdev *bd, uint8_t *buf, uint32_t n, uint32_t id)
+{
+	for (uint32_t i = 0; i < n; i++)
+		pattern_fill(buf + i * DEV_BSIZE, id, WD_RAW_REGION + i);
+	return disk_io(bd, B_WRITE, WD_RAW_REGION, n * DEV_BSIZE, buf, NULL)
+		       ? -4
+		       : -1;
+}
+
 /* (after disk_writes_reach_the_disk: it leaves the raw region's pattern
  * as that test wrote it, which the harness checks in the image) */
 TEST(disk_scattered_frames_are_read_and_written_where_they_belong)
@@ -337,27 +349,14 @@ TEST(disk_scattered_frames_are_read_and_written_where_they_belong)
 				if (!pattern_check(buf + i * DEV_BSIZE, id, i))
 					bad = (int)i;
 		}
-		if (bad == -1) {
-			/* writes: another pattern, read back flat */
-			for (uint32_t i = 0; i < n; i++)
-				pattern_fill(buf + i * DEV_BSIZE, id + 300,
-					     WD_RAW_REGION + i);
-			if (disk_io(bd, B_WRITE, WD_RAW_REGION, n * DEV_BSIZE,
-				    buf, NULL))
-				bad = -4;
-			else
-				bad = check_range(bd, flat, WD_RAW_REGION, n,
-						  id + 300);
-		}
-		if (bad == -1) {
-			/* and the region's own pattern back, for the host */
-			for (uint32_t i = 0; i < n; i++)
-				pattern_fill(buf + i * DEV_BSIZE, id + 200,
-					     WD_RAW_REGION + i);
-			if (disk_io(bd, B_WRITE, WD_RAW_REGION, n * DEV_BSIZE,
-				    buf, NULL))
-				bad = -4;
-		}
+		/* writes: another pattern, read back flat; then the
+		 * region's own pattern back, for the host */
+		if (bad == -1)
+			bad = scatter_write(bd, buf, n, id + 300);
+		if (bad == -1)
+			bad = check_range(bd, flat, WD_RAW_REGION, n, id + 300);
+		if (bad == -1)
+			bad = scatter_write(bd, buf, n, id + 200);
 		kfree(flat);
 		scatter_unmap(buf);
 		CHECK(bad != -3, "%s: no frames or window", bd->name);
