@@ -34,6 +34,16 @@ WORKLOADS = [
 KEYS = [w[0] for w in WORKLOADS]
 LABELS = {w[0]: w[1] for w in WORKLOADS}
 
+# iodine's rows without a fio workload of their own: (key, label, the
+# workload Linux's figure comes from).  QD1 from a thread sleeping in
+# biowait, as fio sleeps in io_getevents: the other rows' iodine issues
+# each request from the last one's b_iodone, with no thread at all.
+EXTRA = [("randread-4k-qd1-biowait", "4 KiB rand read QD1, biowait",
+          "randread-4k-qd1")]
+IODINE_KEYS = KEYS + [e[0] for e in EXTRA]
+LABELS.update({e[0]: e[1] for e in EXTRA})
+LINUX_KEY = dict({k: k for k in KEYS}, **{e[0]: e[2] for e in EXTRA})
+
 COMMON = ["--ioengine=libaio", "--direct=1", "--thread", "--norandommap",
           "--randrepeat=1"]
 
