@@ -11,6 +11,7 @@ memory in the guest).
 
 import json
 import re
+import subprocess
 
 RAND_IOS = 4000
 SEQ_SIZE = "64M"
@@ -106,6 +107,18 @@ def iodine_params(text):
     return {m.group(1): (m.group(2), int(m.group(3)), int(m.group(4)),
                          int(m.group(5)))
             for m in IODINE_PARAMS.finditer(text)}
+
+
+def run_fio(fio, filename, key):
+    """(IOPS, KiB/s) of fio (the command list) running workload key on
+    filename; ValueError with fio's words if it gave none."""
+    r = subprocess.run(fio + ["--filename=" + filename,
+                              "--output-format=json"] + fio_args(key),
+                       capture_output=True, text=True)
+    try:
+        return fio_result(r.stdout)
+    except (ValueError, KeyError) as e:
+        raise ValueError("%s %s" % (e, r.stderr.strip()))
 
 
 IODINE_LINE = re.compile(

@@ -42,6 +42,15 @@ static struct {
 
 static void q_done(struct buf *bp);
 
+/* A random block for a q.size request, aligned to its size. */
+static daddr_t
+q_random_block(void)
+{
+	uint32_t blocks = q.size / DEV_BSIZE;
+
+	return (daddr_t)(rand32(&q.seed) % (q.bd->nblocks / blocks)) * blocks;
+}
+
 /* Set up and issue the next I/O in bp; its b_iodone is set before the
  * strategy routine sees it, as the pages require. */
 static void
@@ -57,9 +66,7 @@ q_issue(struct buf *bp)
 		if ((uint64_t)q.next + blocks > q.bd->nblocks)
 			q.next = 0;
 	} else {
-		bp->b_blkno =
-			(daddr_t)(rand32(&q.seed) % (q.bd->nblocks / blocks)) *
-			blocks;
+		bp->b_blkno = q_random_block();
 	}
 	bp->b_bcount = q.size;
 	bp->b_un.b_addr = q.mem + (bp - q.b) * q.size;
@@ -209,9 +216,7 @@ biowait_run(int n)
 		memset(&b, 0, sizeof(b));
 		b.b_flags = B_READ;
 		b.b_dev = q.bd->dev;
-		b.b_blkno = (daddr_t)(rand32(&q.seed) %
-				      (q.bd->nblocks / (q.size / DEV_BSIZE))) *
-			    (q.size / DEV_BSIZE);
+		b.b_blkno = q_random_block();
 		b.b_bcount = q.size;
 		b.b_un.b_addr = q.mem;
 		bdev_strategy(&b);
@@ -396,19 +401,33 @@ BENCH(disk_iops_and_throughput)
 	CHECK(ok, "an I/O failed or did not finish");
 }
 
+/* A disk bench's start: the first of the disks named that exists, and
+ * the buffers; 0 (having said why) if it cannot run. */
+static int
+q_open(const char *name, const char *other, const char *bench)
+{
+	q.bd = bdev_by_name(name);
+	if (!q.bd && other)
+		q.bd = bdev_by_name(other);
+	if (!q.bd) {
+		kprintf("bench %s: skipped: no %s%s%s (make bench and make "
+			"compare attach one)\n",
+			bench, name, other ? " or " : "", other ? other : "");
+		return 0;
+	}
+	q.mem = kmalloc(QD_MAX * 128 * 1024);
+	if (!q.mem)
+		ktest_fail(__FILE__, __LINE__, "no memory for the buffers");
+	return q.mem != NULL;
+}
+
 /* The trace's cost on AHCI, a benchmark of its own so that it can be
  * run alone (make bench BENCH=disk_trace_cost): tracing is measured
  * against its own noise. */
 BENCH(disk_trace_cost)
 {
-	q.bd = bdev_by_name("sd0");
-	if (!q.bd) {
-		kprintf("bench disk_trace_cost: skipped: no sd0 (make bench "
-			"attaches one on -M q35)\n");
+	if (!q_open("sd0", NULL, "disk_trace_cost"))
 		return;
-	}
-	q.mem = kmalloc(QD_MAX * 128 * 1024);
-	CHECK(q.mem != NULL, "no memory for the buffers");
 	int ok = bench_trace_cost();
 	kfree(q.mem);
 	CHECK(ok, "an I/O failed or did not finish");
@@ -424,16 +443,8 @@ BENCH(compare_disk)
 {
 	int ok = 1;
 
-	q.bd = bdev_by_name("sd0");
-	if (!q.bd)
-		q.bd = bdev_by_name("wd0");
-	if (!q.bd) {
-		kprintf("bench compare: skipped: no wd0 or sd0 (make compare "
-			"attaches one)\n");
+	if (!q_open("sd0", "wd0", "compare_disk"))
 		return;
-	}
-	q.mem = kmalloc(QD_MAX * 128 * 1024);
-	CHECK(q.mem != NULL, "no memory for the buffers");
 	for (int i = 0; i < NMODES; i++)
 		if (modes[i].key)
 			ok &= run_workload("", &modes[i], 1) != 0;

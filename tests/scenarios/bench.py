@@ -44,13 +44,10 @@ def host_figures(img):
         fio + ["--version"], capture_output=True, text=True).stdout.strip(),
         os.path.relpath(img, ROOT)))
     for key in workloads.KEYS:
-        r = subprocess.run(fio + ["--filename=" + img, "--output-format=json"]
-                           + workloads.fio_args(key), capture_output=True,
-                           text=True)
         try:
-            iops, kib = workloads.fio_result(r.stdout)
-        except (ValueError, KeyError) as e:
-            print("host %s: failed: %s %s" % (key, e, r.stderr.strip()))
+            iops, kib = workloads.run_fio(fio, img, key)
+        except ValueError as e:
+            print("host %s: failed: %s" % (key, e))
             continue
         label = workloads.LABELS[key]
         out[label] = iops
