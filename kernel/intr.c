@@ -53,7 +53,7 @@ static struct intrhand *handlers[NIRQ];
 static struct softint softints[NSOFTINT];
 static int nsoftint;
 static int nesting; /* interrupt handlers (hard or soft) running now */
-int intr_ctx = -1;  /* what runs now: intr_context() */
+uint32_t intr_who;  /* intr.h */
 uint64_t intr_entry_tsc;
 struct intr_stats intr_stats;
 
@@ -123,19 +123,19 @@ irq_run(int irq, uint64_t since)
 	int s = cpl;
 	uint64_t outer_tsc = intr_entry_tsc;
 
-	int outer_ctx = intr_ctx;
+	uint32_t outer_who = intr_who;
 
 	intr_entry_tsc = since;
 	cpl = irq_ipl[irq];
 	counter_note(&intr_stats.irq[irq], since);
 	nesting++;
-	intr_ctx = INTR_CTX_IRQ | irq;
+	intr_who = (outer_who & 0xFFFF0000u) | INTR_CTX_IRQ | (uint32_t)irq;
 	sti();
 	int claimed = 0;
 	for (struct intrhand *ih = handlers[irq]; ih; ih = ih->next)
 		claimed |= ih->fn(ih->arg);
 	cli();
-	intr_ctx = outer_ctx;
+	intr_who = outer_who;
 	nesting--;
 	if (!claimed)
 		intr_stats.unclaimed[irq]++;
@@ -167,15 +167,17 @@ intr_process_pending(void)
 				pic_unmask(bit);
 		} else {
 			struct softint *si = &softints[bit - NIRQ];
-			int s = cpl, outer_ctx = intr_ctx;
+			int s = cpl;
+			uint32_t outer_who = intr_who;
 			cpl = si->ipl;
 			counter_note(&si->count, si->scheduled_tsc);
 			nesting++;
-			intr_ctx = INTR_CTX_SOFT | (bit - NIRQ);
+			intr_who = (outer_who & 0xFFFF0000u) | INTR_CTX_SOFT |
+				   (uint32_t)(bit - NIRQ);
 			sti();
 			si->fn(si->arg);
 			cli();
-			intr_ctx = outer_ctx;
+			intr_who = outer_who;
 			nesting--;
 			cpl = s;
 		}

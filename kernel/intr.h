@@ -93,9 +93,14 @@ void intr_process_pending(void);
 int intr_nesting(void);
 #define INTR_CTX_IRQ  0x8000
 #define INTR_CTX_SOFT 0xC000
-/* what runs now: INTR_CTX_IRQ | irq, INTR_CTX_SOFT | soft interrupt
- * index, or -1 in a thread (the request trace records it) */
-extern int intr_ctx;
+/* Who runs now, as the request trace records it, kept up to date where
+ * it changes (an interrupt's entry and exit, a thread switch) so that a
+ * record reads one word: the low half is the context (the thread's id,
+ * or INTR_CTX_IRQ | irq, INTR_CTX_SOFT | soft interrupt index), the high
+ * half the thread running or interrupted. */
+extern uint32_t intr_who;
+#define INTR_WHO_THREAD(id)                                                    \
+	((uint32_t)(id) << 16 | ((uint32_t)(id) & (INTR_CTX_IRQ - 1)))
 
 struct softint;
 struct softint *softint_establish(int ipl, void (*fn)(void *), void *arg,

@@ -99,6 +99,7 @@ sched_switch(void)
 		prev->state = T_RUNNABLE;
 	next->state = T_RUNNING;
 	curthread = next;
+	intr_who = INTR_WHO_THREAD(next->id);
 	swtch(&prev->esp, next->esp);
 	/*
 	 * Running again as prev: take back our own level with splx, which
@@ -217,6 +218,7 @@ void
 thread_init(void)
 {
 	curthread = &main_thread;
+	intr_who = INTR_WHO_THREAD(main_thread.id);
 	main_thread.stack = (uint32_t)boot_stack_guard; /* boot.asm */
 	strlcpy(main_thread.name, "main", sizeof(main_thread.name));
 	main_thread.state = T_RUNNING;

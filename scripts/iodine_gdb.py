@@ -195,12 +195,12 @@ class Spl(gdb.Command):
     def invoke(self, arg, from_tty):
         cpl = int(sym("cpl"))
         pend = int(sym("ipending", "intr.c"))
-        ctx = int(sym("intr_ctx"))
+        ctx = int(sym("intr_who")) & 0xFFFF  # kernel/intr.h
         names = ["none", "softclock", "iodone", "bio", "tty", "clock",
                  "high"]  # kernel/intr.h
         print("cpl %d (IPL_%s), running: %s" % (
             cpl, names[cpl].upper() if cpl < len(names) else "?",
-            "thread" if ctx < 0 else
+            "thread %d" % ctx if not ctx & 0x8000 else
             ("irq %d" % (ctx & 0xFF) if (ctx & 0xC000) == 0x8000 else
              "soft interrupt %d" % (ctx & 0xFF))))
         irqs = [str(i) for i in range(NIRQ) if pend & 1 << i]

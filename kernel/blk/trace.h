@@ -76,8 +76,8 @@ enum trace_act {
 #define TRF_READAHEAD B_READAHEAD
 #define TRF_FLUSH     B_FLUSH
 
-/* trace_rec.ctx: a thread's id, or intr_ctx: INTR_CTX_IRQ | the
- * IRQ, INTR_CTX_SOFT | the soft interrupt's index (intr.h) */
+/* trace_rec.ctx: a thread's id, or INTR_CTX_IRQ | the IRQ,
+ * INTR_CTX_SOFT | the soft interrupt's index (intr_who, intr.h) */
 
 /* One stage of one request: 48 bytes.  The host reads these from a dump
  * of guest memory (scripts/iodine-trace), so the layout is fixed.  The
@@ -188,13 +188,13 @@ trace_take(uint32_t *lo)
 static inline __attribute__((always_inline)) void
 trace_begin(struct trace_rec *r, int act, uint32_t flags, int error)
 {
-	uint32_t thread = (uint32_t)curthread->id;
-	uint32_t ctx = intr_ctx >= 0 ? (uint32_t)intr_ctx : thread;
+	uint32_t who = intr_who;
 
 	r->tsc = rdtsc();
-	r->ctx_act_ipl = ctx | (uint32_t)act << 16 | (uint32_t)cpl << 24;
+	r->ctx_act_ipl =
+		(who & 0xFFFF) | (uint32_t)act << 16 | (uint32_t)cpl << 24;
 	r->flags = flags;
-	r->error_thread = (uint8_t)error | thread << 16;
+	r->error_thread = (uint8_t)error | (who & 0xFFFF0000u);
 }
 
 static inline __attribute__((always_inline)) void
@@ -238,12 +238,12 @@ trace_stage(int act, struct buf *bp, uint32_t aux)
 	r->aux = aux;
 	TRACE_STEP();
 	{
-		uint32_t thread = (uint32_t)curthread->id;
-		r->error_thread = (uint8_t)bp->b_error | thread << 16;
+		/* one word for both (intr.h) */
+		uint32_t who = intr_who;
+		r->error_thread = (uint8_t)bp->b_error | (who & 0xFFFF0000u);
 		TRACE_STEP();
-		uint32_t ctx = intr_ctx >= 0 ? (uint32_t)intr_ctx : thread;
-		r->ctx_act_ipl =
-			ctx | (uint32_t)act << 16 | (uint32_t)cpl << 24;
+		r->ctx_act_ipl = (who & 0xFFFF) | (uint32_t)act << 16 |
+				 (uint32_t)cpl << 24;
 	}
 	trace_done(r, lo, act);
 }

@@ -5,6 +5,7 @@
 
 #include "bdev.h"
 #include "clock.h"
+#include "intr.h"
 #include "kmalloc.h"
 #include "ktest.h"
 #include "pmem.h"
@@ -152,6 +153,10 @@ TEST(pmem_held_frames_freed_mid_transfer_are_not_reused_until_released)
 	b.b_un.b_addr = va;
 	b.b_iodone = held_read_iodone;
 	held_read_done = 0;
+	/* rd1 completes at its next clock tick, which may come at once: held
+	 * off until the frames are freed and memory taken, so that the
+	 * transfer is surely in flight meanwhile */
+	int s = splhigh();
 	bdev_strategy(&b);
 	/* the owner goes away mid-transfer */
 	for (int i = 0; i < HELD_PAGES; i++)
@@ -162,6 +167,7 @@ TEST(pmem_held_frames_freed_mid_transfer_are_not_reused_until_released)
 			reused |= taken[n] == frames[i];
 	for (int i = 0; i < n; i++)
 		pmem_free(taken[i]);
+	splx(s);
 	for (int i = 0; i < HELD_PAGES; i++)
 		CHECK(!pmem_is_free(frames[i]), "held frame %08x freed",
 		      frames[i]);
