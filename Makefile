@@ -26,8 +26,10 @@ NASMFLAGS := -f elf32 -g -F dwarf -Werror
 ARCH_OBJS := boot.o vectors.o swtch.o cpucheck.o desc.o trap.o pic.o vm.o power.o
 KERN_OBJS := main.o console.o panic.o ksym.o cmdline_opt.o pmem.o kmalloc.o \
 	intr.o clock.o thread.o shell.o cmds_sys.o cmds_blk.o cmds_dev.o \
-	cmds_trace.o cmds_lv.o ktest.o
-BLK_OBJS  := bio.o iodone.o bufq.o bdev.o bcache.o physio.o trace.o part.o lv.o
+	cmds_trace.o cmds_lv.o cmds_proc.o ktest.o \
+	proc.o syscall.o exec.o copy.o file.o binfs.o aio.o
+BLK_OBJS  := bio.o iodone.o bufq.o bdev.o bcache.o physio.o userdma.o \
+	trace.o part.o lv.o
 DRV_OBJS  := uart.o rtc.o ramdisk.o pci.o dma.o ata.o ide.o ahci.o
 LIB_OBJS  := string.o printf.o errno.o cmdline.o sort.o hexdump.o \
 	pattern.o crc32.o
@@ -94,12 +96,50 @@ $(B)/iodine.elf: $(OBJS) linker.ld
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $(OBJS) -lgcc
 
+# Programs: ring 3, linked at the user range (lib/user/user.ld) with the
+# small C library of lib/user/ and lib/'s own strings and formatting,
+# built again for them; /bin is a cpio archive of them, a GRUB module.
+PROGS     := dd cmp hexdump iotest utest
+USER_CFLAGS := $(filter-out -I%,$(CFLAGS)) -Ilib/user/include -Ilib
+ULIB_OBJS := $(addprefix $(B)/uobj/,crt0.o sys.o libc.o string.o printf.o \
+	errno.o hexdump.o pattern.o)
+$(B)/uobj/%.o: lib/user/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $< (user)"
+	@$(CC) $(USER_CFLAGS) -c -o $@ $<
+$(B)/uobj/%.o: lib/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $< (user)"
+	@$(CC) $(USER_CFLAGS) -c -o $@ $<
+$(B)/uobj/bin/%.o: lib/user/bin/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(USER_CFLAGS) -c -o $@ $<
+$(B)/uobj/bin/%.o: tests/user/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(USER_CFLAGS) -c -o $@ $<
+$(B)/uobj/crt0.o: lib/user/crt0.asm
+	@mkdir -p $(@D)
+	@$(NASM) $(NASMFLAGS) -o $@ $<
+$(B)/uobj/%.o $(B)/uobj/bin/%.o: Makefile
+$(B)/bin/%: $(B)/uobj/bin/%.o $(ULIB_OBJS) lib/user/user.ld
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	@$(CC) -nostdlib -no-pie -static -Wl,--build-id=none -Wl,-z,noexecstack \
+		-T lib/user/user.ld -o $@ $(ULIB_OBJS) $< -lgcc
+$(B)/bin.cpio: $(addprefix $(B)/bin/,$(PROGS)) scripts/newc.py
+	@echo "  CPIO    $@"
+	@$(PYTHON) scripts/newc.py $@ $(addprefix $(B)/bin/,$(PROGS))
+-include $(wildcard $(B)/uobj/*.d $(B)/uobj/bin/*.d)
+
 # The ISO carries the kernel without DWARF (gdb reads $(B)/iodine.elf);
 # .symtab stays, for the backtraces.
-$(B)/iodine.iso: $(B)/iodine.elf iso/boot/grub/grub.cfg
+$(B)/iodine.iso: $(B)/iodine.elf iso/boot/grub/grub.cfg $(B)/bin.cpio
 	@rm -rf $(B)/isoroot && mkdir -p $(B)/isoroot/boot/grub
 	@echo "  ISO     $@"
 	@cp iso/boot/grub/grub.cfg $(B)/isoroot/boot/grub/
+	@cp $(B)/bin.cpio $(B)/isoroot/boot/bin.cpio
 	@$(OBJCOPY) --strip-debug $(B)/iodine.elf $(B)/isoroot/boot/iodine.elf
 	@grub-mkrescue -o $@ $(B)/isoroot \
 		--install-modules="normal multiboot serial terminal test configfile iso9660 biosdisk" \
@@ -163,16 +203,21 @@ bench: deps all
 
 SRCS := $(wildcard $(addsuffix /*.c,$(SRC_DIRS)) \
 	$(addsuffix /*.h,$(SRC_DIRS)) tests/host/*.c)
+USER_SRCS := $(wildcard lib/user/*.c lib/user/bin/*.c tests/user/*.c \
+	lib/user/include/*.h lib/user/include/sys/*.h)
 lint:
 	@command -v cppcheck >/dev/null && command -v clang-format >/dev/null || \
 		{ echo "lint: cppcheck or clang-format missing: run scripts/deps"; exit 1; }
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--inline-suppr --std=c11 --platform=unix32 $(addprefix -I,$(SRC_DIRS)) \
 		--suppress=missingIncludeSystem $(filter %.c,$(SRCS))
-	clang-format --dry-run --Werror $(SRCS)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+		--inline-suppr --std=c11 --platform=unix32 -Ilib/user/include -Ilib \
+		--suppress=missingIncludeSystem $(filter %.c,$(USER_SRCS))
+	clang-format --dry-run --Werror $(SRCS) $(USER_SRCS)
 
 format:
-	clang-format -i $(SRCS)
+	clang-format -i $(SRCS) $(USER_SRCS)
 
 clean:
 	rm -rf $(B)

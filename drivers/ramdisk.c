@@ -146,22 +146,6 @@ rd_flush(struct bdev *bd)
 	return 0; /* RAM has no volatile cache */
 }
 
-static const struct multiboot_mod *
-rd_module(const struct multiboot_info *mbi)
-{
-	if (!(mbi->flags & MB_INFO_MODS))
-		return NULL;
-	const struct multiboot_mod *mod = (const void *)mbi->mods_addr;
-	for (uint32_t i = 0; i < mbi->mods_count; i++) {
-		const char *s = (const char *)mod[i].string;
-		/* the module's string is "PATH rd0" or just "rd0" */
-		const char *w = strchr(s, ' ');
-		if (!strcmp(w ? w + 1 : s, "rd0"))
-			return &mod[i];
-	}
-	return NULL;
-}
-
 /* contents: a GRUB module's memory (pmem keeps it reserved), used in
  * place; NULL for a zeroed disk. */
 static int
@@ -188,8 +172,8 @@ rd_attach(int unit, uint32_t size, uint8_t *contents)
 	if (sc->async) {
 		const char *lat = cmdline_opt("rdlatency");
 		uint64_t v = 1;
-		if (lat && (parse_u64(lat, &v) || v > 1000)) {
-			kprintf("rd1: rdlatency=%s: EINVAL: not 0 to 1000 "
+		if (lat && (parse_u64(lat, &v) || v > 10000)) {
+			kprintf("rd1: rdlatency=%s: EINVAL: not 0 to 10000 "
 				"ticks; using 1\n",
 				lat);
 			v = 1;
@@ -233,7 +217,7 @@ ramdisk_init(const struct multiboot_info *mbi)
 			opt);
 		size = RD_DEFAULT_SIZE;
 	}
-	const struct multiboot_mod *mod = rd_module(mbi);
+	const struct multiboot_mod *mod = multiboot_module(mbi, "rd0");
 	if (mod) {
 		uint32_t len = (mod->end - mod->start) & ~(DEV_BSIZE - 1);
 		rd_attach(0, len, (uint8_t *)mod->start);

@@ -10,10 +10,12 @@
 #include "cpu.h"
 #include "intr.h"
 #include "printf.h"
+#include "proc.h"
 #include "thread.h"
 #include "uart.h"
 
-#define CONS_RING 256 /* bytes of typed-ahead input kept */
+#define CONS_RING 256  /* bytes of typed-ahead input kept */
+#define CONS_INTR 0x03 /* ^C */
 
 static struct {
 	uint8_t buf[CONS_RING];
@@ -58,10 +60,23 @@ kputs(const char *s)
 		cons_putc(*s++, NULL);
 }
 
+/* n bytes as they are (a process's write), whole against other output */
+void
+console_write(const char *s, size_t n)
+{
+	uint32_t fl = irq_save();
+
+	while (n--)
+		cons_putc(*s++, NULL);
+	irq_restore(fl);
+}
+
 /* From the UART interrupt. */
 void
 console_input(int c)
 {
+	if (c == CONS_INTR && proc_interrupt())
+		return; /* a foreground process got SIGINT */
 	if (in.tail - in.head == CONS_RING) {
 		in.dropped++;
 		return;

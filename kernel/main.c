@@ -3,6 +3,7 @@
  * order, then runs the tests (`test` on the command line) or the shell.
  */
 #include "ahci.h"
+#include "binfs.h"
 #include "bcache.h"
 #include "buf.h"
 #include "clock.h"
@@ -72,6 +73,7 @@ kmain(uint32_t magic, const struct multiboot_info *mbi)
 	uart_intr_enable();
 	sti();
 	ramdisk_init(mbi);
+	binfs_init(mbi); /* /bin: the programs */
 	pci_init();
 	ide_init();
 	ahci_init();

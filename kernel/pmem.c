@@ -14,8 +14,11 @@
 #include "multiboot.h"
 #include "panic.h"
 #include "string.h"
+#include "vm.h"
 
-#define PMEM_LIMIT 0xC0000000u /* RAM above 3 GiB is left unused */
+/* RAM is identity-mapped up to here; the frame window and then the
+ * processes' range come after it (vm.h): 2 GiB less 20 MiB */
+#define PMEM_LIMIT (USER_BASE - VM_WINDOW_PAGES * PAGE_SIZE - (4u << 20))
 #define NFRAMES	   (PMEM_LIMIT >> PAGE_SHIFT)
 #define LOW_MEMORY 0x100000u /* below 1 MiB: firmware's, not ours */
 

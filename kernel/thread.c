@@ -21,6 +21,7 @@
 #include "panic.h"
 #include "pmem.h"
 #include "string.h"
+#include "trap.h"
 #include "vm.h"
 
 void swtch(uint32_t *save_esp, uint32_t load_esp);
@@ -100,6 +101,9 @@ sched_switch(void)
 	next->state = T_RUNNING;
 	curthread = next;
 	intr_who = INTR_WHO_THREAD(next->id);
+	if (next->space)
+		vm_space_activate(next->space);
+	tss_set_esp0(THREAD_STACK_TOP(next));
 	swtch(&prev->esp, next->esp);
 	/*
 	 * Running again as prev: take back our own level with splx, which

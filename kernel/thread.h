@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "clock.h"
+#include "pmem.h"
 
 #define THREAD_NAME    16
 #define THREAD_STACK   (16 * 1024) /* bytes, above one unmapped guard page */
@@ -43,7 +44,13 @@ struct thread {
 	int detached;		 /* nobody will join: reap it when it exits */
 	const char *in_strategy; /* the device whose strategy routine it is
 				    running (bdev_strategy), or NULL */
+	struct proc *proc;	 /* the process it runs, or NULL (proc.h) */
+	struct vmspace *space;	 /* the process's addresses, loaded when it
+				  runs; NULL: any (a kernel thread) */
 };
+
+/* where a trap from ring 3 starts the thread's kernel stack */
+#define THREAD_STACK_TOP(t) ((t)->stack + PAGE_SIZE + THREAD_STACK)
 
 extern struct thread *curthread;
 

@@ -5,24 +5,34 @@
 #ifndef LIB_ERRNO_H
 #define LIB_ERRNO_H
 
-#define EPERM	  1
-#define ENOENT	  2
-#define EINTR	  4
-#define EIO	  5
-#define ENXIO	  6
-#define E2BIG	  7
-#define EAGAIN	  11
-#define ENOMEM	  12
-#define EFAULT	  14
-#define EBUSY	  16
-#define EEXIST	  17
-#define ENODEV	  19
-#define EINVAL	  22
-#define ENOSPC	  28
-#define EROFS	  30
-#define ERANGE	  34
-#define ENOSYS	  38
-#define ETIMEDOUT 110
+#define EPERM	     1
+#define ENOENT	     2
+#define ESRCH	     3
+#define EINTR	     4
+#define EIO	     5
+#define ENXIO	     6
+#define E2BIG	     7
+#define ENOEXEC	     8
+#define EBADF	     9
+#define ECHILD	     10
+#define EAGAIN	     11
+#define ENOMEM	     12
+#define EACCES	     13
+#define EFAULT	     14
+#define EBUSY	     16
+#define EEXIST	     17
+#define ENODEV	     19
+#define EINVAL	     22
+#define EMFILE	     24
+#define ENOTTY	     25
+#define ENOSPC	     28
+#define ESPIPE	     29
+#define EROFS	     30
+#define ERANGE	     34
+#define ENAMETOOLONG 36
+#define ENOSYS	     38
+#define ETIMEDOUT    110
+#define EINPROGRESS  115
 
 const char *errno_name(int e);
 const char *errno_msg(int e);

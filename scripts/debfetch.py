@@ -26,6 +26,9 @@ import stat
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from newc import cpio_newc  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CACHE = os.path.join(ROOT, "build", "debian")
 DEBS = os.path.join(CACHE, "debs")
@@ -273,24 +276,6 @@ done
 echo "compare: done"
 poweroff -f
 """
-
-
-def cpio_newc(entries, out):
-    """Write a newc cpio archive: entries are (name, mode, data-or-None
-    for a folder, symlink target for a link)."""
-    with open(out, "wb") as f:
-        ino = 1
-        for name, mode, data in entries + [("TRAILER!!!", 0, b"")]:
-            data = data or b""
-            name_b = name.encode() + b"\0"
-            hdr = b"070701" + b"".join(b"%08X" % v for v in (
-                ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0,
-                len(name_b), 0))
-            f.write(hdr + name_b)
-            f.write(b"\0" * (-(110 + len(name_b)) % 4))
-            f.write(data)
-            f.write(b"\0" * (-len(data) % 4))
-            ino += 1
 
 
 def initramfs(out):

@@ -10,6 +10,7 @@ import select
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -347,12 +348,17 @@ def pattern_sector(disk, lba):
 
 def hexdump_c(data, offset):
     """What `hexdump -C` prints, from the real tool on the host."""
-    path = os.path.join(BUILD, "hexdump.bin")
-    with open(path, "wb") as f:
-        f.seek(offset)      # a hole before: offsets of terabytes cost nothing
-        f.write(data)
-    out = subprocess.run(["hexdump", "-C", "-s", str(offset), path],
-                         stdout=subprocess.PIPE, check=True).stdout.decode()
+    # a file of its own: scenarios run side by side
+    fd, path = tempfile.mkstemp(prefix="hexdump.", dir=BUILD)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.seek(offset)  # a hole before: offsets of terabytes cost nothing
+            f.write(data)
+        out = subprocess.run(["hexdump", "-C", "-s", str(offset), path],
+                             stdout=subprocess.PIPE,
+                             check=True).stdout.decode()
+    finally:
+        os.remove(path)
     return out
 
 

@@ -41,6 +41,7 @@ import scenarios.partitions  # noqa: F401
 import scenarios.lv  # noqa: F401
 import scenarios.makerun  # noqa: F401
 import scenarios.compare  # noqa: F401
+import scenarios.proc  # noqa: F401
 from scenarios.bench import run_benchmarks
 
 

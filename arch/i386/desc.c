@@ -1,8 +1,9 @@
 /*
  * desc.c: the descriptor tables, GDT and IDT, and two task state segments.
  * GRUB leaves a GDT of its own whose memory we may reuse, so the kernel
- * loads one it owns: a flat ring-0 code and data segment, base 0, limit
- * 4 GiB.
+ * loads one it owns: flat code and data segments, base 0, limit 4 GiB,
+ * for ring 0 and for ring 3 (processes; paging, not segments, keeps
+ * them out of the kernel's pages).
  *
  * The TSSs exist for one purpose: a double fault (vector 8) goes through
  * a task gate, so the CPU switches to a fresh stack before it pushes
@@ -14,8 +15,6 @@
 
 #include "trap.h"
 
-#define SEG_KCODE   0x08 /* selector of gdt[1] */
-#define SEG_KDATA   0x10 /* selector of gdt[2] */
 #define SEG_TSS	    0x18 /* gdt[3]: the TSS everything runs in */
 #define SEG_TSS_DF  0x20 /* gdt[4]: the double-fault task */
 #define TSS_AVAIL32 0x89 /* present, ring 0, 32-bit TSS, not busy */
@@ -32,6 +31,8 @@ static uint64_t gdt[] = {
 	0x00CF92000000FFFFull, /* kernel data */
 	0,		       /* tss_main, filled in by gdt_init */
 	0,		       /* tss_df */
+	0x00CFFA000000FFFFull, /* user code: the same, ring 3 */
+	0x00CFF2000000FFFFull, /* user data */
 };
 
 struct tss tss_main;
@@ -65,6 +66,7 @@ gdt_init(void)
 	tss_df.ds = tss_df.es = tss_df.ss = tss_df.fs = tss_df.gs = SEG_KDATA;
 	tss_df.eflags = 0x2; /* bit 1 always set; IF clear */
 	tss_main.iomap = tss_df.iomap = sizeof(struct tss); /* no I/O bitmap */
+	tss_main.ss0 = SEG_KDATA; /* esp0: the running thread's stack */
 	gdt[SEG_TSS / 8] = tss_descriptor(&tss_main);
 	gdt[SEG_TSS_DF / 8] = tss_descriptor(&tss_df);
 
@@ -104,6 +106,7 @@ struct gate {
 } __attribute__((packed));
 
 #define GATE_INTR32 0x8E
+#define GATE_USER   0x60 /* DPL 3: ring 3 may `int` to it */
 #define GATE_TASK   0x85 /* present, ring 0, task gate */
 
 static struct gate idt[256];
@@ -120,6 +123,7 @@ idt_init(void)
 		idt[i].type = GATE_INTR32;
 	}
 	idt[T_DOUBLE] = (struct gate){0, SEG_TSS_DF, 0, GATE_TASK, 0};
+	idt[T_SYSCALL].type = GATE_INTR32 | GATE_USER;
 	struct {
 		uint16_t limit;
 		uint32_t base;

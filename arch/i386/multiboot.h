@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include "string.h"
+
 #define MULTIBOOT_BOOT_MAGIC 0x2BADB002 /* in EAX when GRUB jumps to us */
 
 /* multiboot_info.flags: which fields below are valid */
@@ -42,5 +44,22 @@ struct multiboot_mmap {
 
 #define MB_MMAP_AVAILABLE 1 /* usable RAM */
 #define MB_MMAP_ACPI	  3 /* ACPI tables, reclaimable */
+
+/* The GRUB module called name ("module PATH name", or just "name"), or
+ * NULL. */
+static inline const struct multiboot_mod *
+multiboot_module(const struct multiboot_info *mbi, const char *name)
+{
+	if (!(mbi->flags & MB_INFO_MODS))
+		return NULL;
+	const struct multiboot_mod *mod = (const void *)mbi->mods_addr;
+	for (uint32_t i = 0; i < mbi->mods_count; i++) {
+		const char *s = (const char *)mod[i].string;
+		const char *w = strchr(s, ' ');
+		if (!strcmp(w ? w + 1 : s, name))
+			return &mod[i];
+	}
+	return NULL;
+}
 
 #endif

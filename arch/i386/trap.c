@@ -1,12 +1,15 @@
 /*
  * trap.c: where every vector lands (vectors.asm -> trap).  CPU exceptions
- * in the kernel are bugs: report and stop.  IRQs go to intr.c.
+ * in the kernel are bugs: report and stop; in a process they end it
+ * (proc.c).  IRQs go to intr.c, system calls to syscall.c.
  */
 #include "trap.h"
 
+#include "cpu.h"
 #include "intr.h"
 #include "panic.h"
 #include "printf.h"
+#include "proc.h"
 #include "thread.h"
 
 static const char *const exc_name[32] = {
@@ -51,9 +54,18 @@ trap(struct trapframe *tf)
 	if (tf->vector >= T_IRQ0 && tf->vector < T_IRQ0 + T_NIRQ) {
 		intr_dispatch(tf->vector - T_IRQ0);
 		sched_preempt_check();
-		return;
+	} else if (!TF_USER(tf)) {
+		/* the kernel's own fault: a bug */
+		panic_trap(tf, trap_name(tf->vector), NULL);
+	} else if (tf->vector == T_SYSCALL) {
+		syscall(tf);
+		cli();
+		sched_preempt_check();
+	} else {
+		proc_fault(tf); /* ends the process */
 	}
-	panic_trap(tf, trap_name(tf->vector), NULL);
+	if (TF_USER(tf))
+		proc_userret(tf);
 }
 
 /*

@@ -12,11 +12,30 @@ struct trapframe {
 	uint32_t kesp; /* pushad's copy, not restored; the double-fault task
 			  puts the faulting esp here (TF_ESP is its own) */
 	uint32_t ebx, edx, ecx, eax;
+	/* a process's data segments, saved and restored only when the trap
+	 * came from ring 3 (the kernel's own never change) */
+	uint32_t es, ds;
 	uint32_t vector;
 	uint32_t err; /* CPU error code, or 0 */
-	/* pushed by the CPU; no privilege change, so no ss:esp */
+	/* pushed by the CPU */
 	uint32_t eip, cs, eflags;
+	uint32_t uesp, uss; /* only from ring 3 (a privilege change) */
 };
+
+_Static_assert(__builtin_offsetof(struct trapframe, cs) == 52,
+	       "vectors.asm's TF_CS");
+
+#define SEG_KCODE 0x08 /* the GDT's selectors (desc.c) */
+#define SEG_KDATA 0x10
+#define SEG_UCODE 0x2B /* gdt[5], ring 3 */
+#define SEG_UDATA 0x33 /* gdt[6], ring 3 */
+
+/* The trap came from a process (ring 3). */
+static inline int
+TF_USER(const struct trapframe *tf)
+{
+	return (tf->cs & 3) == 3;
+}
 
 #define T_DIVIDE  0    /* divide error */
 #define T_INVALOP 6    /* invalid opcode */
@@ -26,14 +45,18 @@ struct trapframe {
 #define T_IRQ0	  0x20 /* the PIC's IRQ 0 lands here (pic.c) */
 #define T_NIRQ	  16
 
-/* The stack pointer the interrupted code had: just above what the CPU
- * pushed (no privilege change, so no ss:esp), or for a double fault the
- * one the task switch saved. */
+#define T_SYSCALL 0x80 /* int $0x80: a process's system call */
+
+/* The stack pointer the interrupted code had: a process's, saved by the
+ * CPU; the kernel's, just above what the CPU pushed (no privilege
+ * change, so no ss:esp), or for a double fault the one the task switch
+ * saved. */
 static inline uint32_t
 TF_ESP(const struct trapframe *tf)
 {
-	return tf->vector == T_DOUBLE ? tf->kesp
-				      : (uint32_t)(uintptr_t)&tf->eflags + 4;
+	if (tf->vector == T_DOUBLE)
+		return tf->kesp;
+	return TF_USER(tf) ? tf->uesp : (uint32_t)(uintptr_t)&tf->eflags + 4;
 }
 
 /* A 32-bit task state segment (Intel SDM 7.2.1). */
@@ -54,6 +77,13 @@ extern struct tss tss_main;
 
 void gdt_init(void);
 void tss_set_cr3(uint32_t cr3);
+/* the stack a trap from ring 3 starts on: the running thread's */
+static inline void
+tss_set_esp0(uint32_t esp0)
+{
+	tss_main.esp0 = esp0;
+}
+void trap_return(void); /* vectors.asm: pops a trapframe and irets */
 void double_fault_task(void) __attribute__((noreturn));
 void idt_init(void);
 void trap(struct trapframe *tf);

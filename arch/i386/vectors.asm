@@ -1,12 +1,16 @@
 ; vectors.asm: the 256 IDT entry stubs and the one path they share.
 ;
 ; Every vector pushes the same frame (struct trapframe in trap.h): the
-; general registers, the vector number, an error code (the CPU's, or a
-; zero we push so the layout never varies), then what the CPU pushed.
+; general registers, ds and es, the vector number, an error code (the
+; CPU's, or a zero we push so the layout never varies), then what the
+; CPU pushed (from ring 3, with the process's esp and ss).
 ; trap() in C decides everything else.
 
 section .text
 extern trap
+
+SEG_KDATA equ 0x10		; trap.h
+TF_CS     equ 52		; struct trapframe's cs, from its start
 
 ; Vectors for which the CPU itself pushes an error code (Intel SDM 6.13).
 %macro VECTOR 1
@@ -28,16 +32,34 @@ vector%1:
 
 global trap_common
 trap_common:
+	push ds			; kept for a trap from ring 3, whose
+	push es			; segments the kernel must not use
 	pushad			; eax ecx edx ebx esp ebp esi edi
+	test byte [esp + TF_CS], 3
+	jz .frame_done		; from the kernel: ds and es are its own
+	mov ax, SEG_KDATA
+	mov ds, ax
+	mov es, ax
+.frame_done:
 	mov eax, esp
 	push eax		; struct trapframe *
 	call trap
 	add esp, 4
+; Also how a process first enters ring 3: proc.c builds a frame and
+; jumps here with esp at it.
 global trap_return
 trap_return:
+	test byte [esp + TF_CS], 3
+	jz .to_kernel
 	popad
+	pop es
+	pop ds
 	add esp, 8		; vector number and error code
 	iretd
+.to_kernel:
+	popad
+	add esp, 16		; es, ds (not reloaded: a segment load is dear
+	iretd			; under emulation), vector, error code
 
 ; The table idt_init() walks, one stub address per vector.
 section .rodata

@@ -1,13 +1,16 @@
 /*
  * vm.c: two-level i386 paging with 4 KiB pages everywhere, so single pages
- * can be unmapped: page 0 (a NULL dereference faults) and, later, thread
- * stack guard pages.  RAM up to pmem's ram_top is identity-mapped and
+ * can be unmapped: page 0 (a NULL dereference faults) and thread stack
+ * guard pages.  A process's space (vm.h) adds its own pages in the user
+ * range to a copy of the kernel's page directory.  RAM up to pmem's ram_top is identity-mapped and
  * cached; device memory is mapped on request, uncached (PCD|PWT), since a
  * cached device register would return stale values and merge writes.
  */
 #include "vm.h"
 
 #include "cpu.h"
+#include "errno.h"
+#include "kmalloc.h"
 #include "panic.h"
 #include "pmem.h"
 #include "string.h"
@@ -21,7 +24,9 @@
 
 extern char boot_stack_guard[];
 
-static uint32_t *pgdir; /* the one page directory, all threads share it */
+static uint32_t *pgdir;	       /* the kernel's page directory */
+static const uint32_t *cr3;    /* the one loaded */
+static struct vmspace *spaces; /* every process's, to copy kernel PDEs to */
 
 /* The frame window: addresses above RAM (where nothing is identity
  * mapped: vm_map_mmio refuses them), its page tables made at boot so
@@ -39,12 +44,20 @@ pte_find(uint32_t va, int alloc)
 	if (!(*pde & PTE_P)) {
 		if (!alloc)
 			return NULL;
+		if (va - USER_BASE < USER_TOP - USER_BASE)
+			panic("vm: the kernel maps %08x, in the user range",
+			      va);
 		uint32_t pt = pmem_alloc();
 		if (!pt)
 			panic("vm: out of memory for a page table (va %08x)",
 			      va);
 		memset((void *)pt, 0, PAGE_SIZE);
 		*pde = pt | PTE_P | PTE_W;
+		/* every space shares the kernel's page tables */
+		uint32_t f = irq_save();
+		for (struct vmspace *vs = spaces; vs; vs = vs->next)
+			vs->pgdir[PDX(va)] = *pde;
+		irq_restore(f);
 	}
 	return &((uint32_t *)(*pde & ~0xFFFu))[PTX(va)];
 }
@@ -66,6 +79,7 @@ vm_init(void)
 			 :
 			 : "r"(pgdir), "i"(CR0_PG | CR0_WP)
 			 : "eax", "memory");
+	cr3 = pgdir;
 	tss_set_cr3((uint32_t)pgdir);
 	vm_unmap_page((uint32_t)boot_stack_guard);
 	window_base =
@@ -154,6 +168,10 @@ vm_map_mmio(uint32_t pa, uint32_t len)
 		      "frame "
 		      "window at %08x",
 		      pa, end, window_base);
+	if (pa < USER_TOP && end > USER_BASE)
+		panic("vm_map_mmio: device memory %08x..%08x falls in the "
+		      "processes' range %08x..%08x",
+		      pa, end, USER_BASE, USER_TOP);
 	for (uint32_t va = pa & ~0xFFFu; va < end && va >= (pa & ~0xFFFu);
 	     va += PAGE_SIZE) {
 		*pte_find(va, 1) = va | PTE_P | PTE_W | PTE_PCD | PTE_PWT;
@@ -194,4 +212,122 @@ vm_map_page(uint32_t va)
 	va &= ~0xFFFu;
 	*pte_find(va, 1) = va | PTE_P | PTE_W;
 	invlpg(va);
+}
+
+/* --- address spaces --- */
+
+struct vmspace *
+vm_space_create(void)
+{
+	struct vmspace *vs = kzalloc(sizeof(*vs));
+
+	if (!vs)
+		return NULL;
+	vs->pgdir = (uint32_t *)pmem_alloc();
+	if (!vs->pgdir) {
+		kfree(vs);
+		return NULL;
+	}
+	uint32_t f = irq_save();
+	memcpy(vs->pgdir, pgdir, PAGE_SIZE); /* the user range is empty */
+	vs->next = spaces;
+	spaces = vs;
+	irq_restore(f);
+	return vs;
+}
+
+/* Free vs's pages (a frame held for a transfer stays until its release:
+ * pmem.c), page tables and directory. */
+void
+vm_space_destroy(struct vmspace *vs)
+{
+	uint32_t f = irq_save();
+	struct vmspace **pp = &spaces;
+
+	while (*pp != vs)
+		pp = &(*pp)->next;
+	*pp = vs->next;
+	if (cr3 == vs->pgdir)
+		vm_space_activate(NULL);
+	irq_restore(f);
+	for (uint32_t d = PDX(USER_BASE); d < PDX(USER_TOP); d++) {
+		if (!(vs->pgdir[d] & PTE_P))
+			continue;
+		uint32_t *pt = (uint32_t *)(vs->pgdir[d] & ~0xFFFu);
+		for (int i = 0; i < 1024; i++)
+			if (pt[i] & PTE_P)
+				pmem_free(pt[i] & ~0xFFFu);
+		pmem_free((uint32_t)pt);
+	}
+	pmem_free((uint32_t)vs->pgdir);
+	kfree(vs);
+}
+
+/* Map the frame pa at va (page-aligned, in the user range) for ring 3. */
+int
+vm_space_map(struct vmspace *vs, uint32_t va, uint32_t pa, int writable)
+{
+	if (va % PAGE_SIZE || va - USER_BASE >= USER_TOP - USER_BASE)
+		return EINVAL;
+	uint32_t *pde = &vs->pgdir[PDX(va)];
+	if (!(*pde & PTE_P)) {
+		uint32_t pt = pmem_alloc();
+		if (!pt)
+			return ENOMEM;
+		memset((void *)pt, 0, PAGE_SIZE);
+		*pde = pt | PTE_P | PTE_W | PTE_U;
+	}
+	uint32_t *pte = &((uint32_t *)(*pde & ~0xFFFu))[PTX(va)];
+	if (!(*pte & PTE_P))
+		vs->pages++;
+	*pte = pa | PTE_P | PTE_U | (writable ? PTE_W : 0);
+	if (cr3 == vs->pgdir)
+		invlpg(va);
+	return 0;
+}
+
+uint32_t
+vm_space_pte(const struct vmspace *vs, uint32_t va)
+{
+	uint32_t pde = vs->pgdir[PDX(va)];
+
+	if (!(pde & PTE_P))
+		return 0;
+	return ((const uint32_t *)(pde & ~0xFFFu))[PTX(va)];
+}
+
+/* Load vs's page directory (NULL: the kernel's), if it is not loaded. */
+void
+vm_space_activate(const struct vmspace *vs)
+{
+	const uint32_t *pd = vs ? vs->pgdir : pgdir;
+
+	if (pd != cr3) {
+		cr3 = pd;
+		__asm__ volatile("mov %0, %%cr3" : : "r"(pd) : "memory");
+	}
+}
+
+const struct vmspace *
+vm_space_active(void)
+{
+	for (const struct vmspace *vs = spaces; vs; vs = vs->next)
+		if (vs->pgdir == cr3)
+			return vs;
+	return NULL;
+}
+
+int
+vm_user_ok(const struct vmspace *vs, uint32_t va, uint32_t len, int write)
+{
+	uint32_t need = PTE_P | PTE_U | (write ? PTE_W : 0);
+
+	if (!vs || va < USER_BASE || va > USER_TOP || len > USER_TOP - va)
+		return 0;
+	if (!len)
+		return 1;
+	for (uint32_t p = va & ~0xFFFu; p < va + len; p += PAGE_SIZE)
+		if ((vm_space_pte(vs, p) & need) != need)
+			return 0;
+	return 1;
 }

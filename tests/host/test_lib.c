@@ -14,6 +14,7 @@
 #include "cmdline.h"
 #include "crc32.h"
 #include "errno.h"
+#include "hexdump.h"
 #include "printf.h"
 #include "sort.h"
 #include "string.h"
@@ -32,6 +33,52 @@ static char why[512];
 #define CHECK_STR(seen, expected)                                              \
 	CHECK(!strcmp((seen), (expected)), "%s: expected \"%s\", saw \"%s\"",  \
 	      #seen, (expected), (seen))
+
+struct sink {
+	char buf[8192];
+	size_t len;
+};
+
+static void
+sink_put(int c, void *arg)
+{
+	struct sink *s = arg;
+
+	if (s->len + 1 < sizeof(s->buf))
+		s->buf[s->len++] = (char)c;
+	s->buf[s->len] = '\0';
+}
+
+/* The hexdump program feeds its input as it comes: runs of equal lines
+ * ('*') and the partial last line must not depend on where it is cut. */
+static int
+hexdump_in_pieces_prints_what_it_prints_at_once(void)
+{
+	static const size_t cuts[] = {1, 7, 16, 33, 100, 1000};
+	uint8_t data[301];
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = i < 64 || (i >= 96 && i < 200) ? 0x41 : (uint8_t)i;
+	static struct sink whole, pieces;
+	whole.len = 0;
+	hexdump(sink_put, &whole, data, sizeof(data), 0x1000);
+	CHECK(strstr(whole.buf, "*\n") != NULL, "no run of equal lines");
+	for (size_t c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++) {
+		struct hexdump_state st;
+		pieces.len = 0;
+		hexdump_begin(&st, 0x1000);
+		for (size_t at = 0; at < sizeof(data); at += cuts[c])
+			hexdump_feed(&st, sink_put, &pieces, data + at,
+				     sizeof(data) - at < cuts[c]
+					     ? sizeof(data) - at
+					     : cuts[c]);
+		hexdump_end(&st, sink_put, &pieces);
+		CHECK(!strcmp(whole.buf, pieces.buf),
+		      "cut every %zu bytes:\n%s\nwhole:\n%s", cuts[c],
+		      pieces.buf, whole.buf);
+	}
+	return 1;
+}
 
 static void
 run(const char *name, int (*fn)(void))
@@ -314,8 +361,10 @@ strsplit_cuts_in_place_and_counts_overflow(void)
 int
 main(void)
 {
-	printf("KTAP version 1\n1..13\n");
+	printf("KTAP version 1\n1..14\n");
 	run("printf_matches_libc_on_integers", printf_matches_libc_on_integers);
+	run("hexdump_in_pieces_prints_what_it_prints_at_once",
+	    hexdump_in_pieces_prints_what_it_prints_at_once);
 	run("printf_matches_libc_on_strings_and_chars",
 	    printf_matches_libc_on_strings_and_chars);
 	run("printf_pointer_is_0x_and_width", printf_pointer_is_0x_and_width);

@@ -24,6 +24,7 @@
 #include "cmdline_opt.h"
 #include "disktest.h"
 #include "errno.h"
+#include "file.h"
 #include "ahci.h"
 #include "ide.h"
 #include "intr.h"
@@ -31,6 +32,7 @@
 #include "ktest.h"
 #include "pattern.h"
 #include "pmem.h"
+#include "printf.h"
 #include "rand.h"
 #include "sort.h"
 #include "string.h"
@@ -366,6 +368,103 @@ TEST(disk_scattered_frames_are_read_and_written_where_they_belong)
 		      bd->name, bad);
 	}
 	CHECK(joined, "no two adjacent frames to join");
+}
+
+/*
+ * The same through a process's own path: a space whose pages are frames
+ * in falling order, a buffer 0x302 bytes into its first page (so
+ * sectors straddle frames at odd places), the raw device opened and
+ * read and written as a system call does (file_rw: userdma, physio,
+ * undma), the bytes checked in the frames themselves.
+ */
+#define PROC_PAGES 17 /* 64 KiB and the offset */
+#define PROC_OFF   0x302
+
+static int
+proc_raw_io(struct bdev *bd, struct vmspace *vs, const uint32_t *pages,
+	    uint8_t *flat)
+{
+	char path[BDEV_NAMELEN + 8];
+	char *ubuf = (char *)(USER_BASE + PROC_OFF);
+	struct file *f;
+	uint32_t id = disk_id(bd), n = 128, moved;
+	int bad = -1;
+
+	snprintf(path, sizeof(path), "/dev/r%s", bd->name);
+	if (file_open(path, O_RDWR, &f))
+		return -2;
+	curthread->space = vs;
+	vm_space_activate(vs);
+	/* reads: the host's pattern from block 0, into the frames */
+	if (file_rw(f, ubuf, n * DEV_BSIZE, 0, 0, &moved) ||
+	    moved != n * DEV_BSIZE)
+		bad = -4;
+	for (uint32_t i = 0; bad == -1 && i < n * DEV_BSIZE; i++) {
+		uint32_t at = PROC_OFF + i;
+		flat[i] = ((uint8_t *)pages[at / PAGE_SIZE])[at % PAGE_SIZE];
+	}
+	for (uint32_t i = 0; bad == -1 && i < n; i++)
+		if (!pattern_check(flat + i * DEV_BSIZE, id, i))
+			bad = (int)i;
+	/* writes: another pattern, from the process's buffer */
+	for (uint32_t i = 0; bad == -1 && i < n; i++)
+		pattern_fill(ubuf + i * DEV_BSIZE, id + 400, WD_RAW_REGION + i);
+	if (bad == -1 &&
+	    (file_rw(f, ubuf, n * DEV_BSIZE,
+		     (uint64_t)WD_RAW_REGION * DEV_BSIZE, 1, &moved) ||
+	     moved != n * DEV_BSIZE))
+		bad = -4;
+	curthread->space = NULL;
+	vm_space_activate(NULL);
+	file_close(f);
+	if (bad == -1)
+		bad = check_range(bd, flat, WD_RAW_REGION, n, id + 400);
+	/* the region's own pattern back, for the host */
+	for (uint32_t i = 0; bad == -1 && i < n; i++)
+		pattern_fill(flat + i * DEV_BSIZE, id + 200, WD_RAW_REGION + i);
+	if (bad == -1 &&
+	    disk_io(bd, B_WRITE, WD_RAW_REGION, n * DEV_BSIZE, flat, NULL))
+		bad = -4;
+	return bad;
+}
+
+TEST(disk_raw_io_of_a_process_lands_in_its_scattered_frames)
+{
+	FOR_EACH_DISK(bd)
+	{
+		uint32_t f[2 * PROC_PAGES], pages[PROC_PAGES];
+		struct vmspace *vs = vm_space_create();
+		uint8_t *flat = kmalloc(128 * DEV_BSIZE);
+		int bad = -3, got = 0;
+
+		for (; vs && got < 2 * PROC_PAGES && (f[got] = pmem_alloc());
+		     got++)
+			;
+		if (vs && flat && got == 2 * PROC_PAGES) {
+			sort_u32(f, 2 * PROC_PAGES);
+			for (int i = 0; i < PROC_PAGES; i++) {
+				pages[i] = f[2 * (PROC_PAGES - 1 - i)];
+				f[2 * (PROC_PAGES - 1 - i)] = 0; /* vs's */
+				vm_space_map(vs, USER_BASE + i * PAGE_SIZE,
+					     pages[i], 1);
+			}
+			CHECK(pages[1] != pages[0] + PAGE_SIZE,
+			      "the frames are contiguous after all");
+			bad = proc_raw_io(bd, vs, pages, flat);
+		}
+		for (int i = 0; i < got; i++)
+			if (f[i])
+				pmem_free(f[i]);
+		if (vs)
+			vm_space_destroy(vs); /* frees the mapped frames */
+		kfree(flat);
+		CHECK(bad != -3, "%s: no memory", bd->name);
+		CHECK(bad != -2, "%s: /dev/r%s did not open", bd->name,
+		      bd->name);
+		CHECK(bad != -4, "%s: the process's raw I/O failed", bd->name);
+		CHECK(bad == -1, "%s: block %d wrong in the process's frames",
+		      bd->name, bad);
+	}
 }
 
 static volatile int thread_failures;

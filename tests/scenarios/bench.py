@@ -56,6 +56,21 @@ def host_figures(img):
     return out
 
 
+def over_kernel(line, lines):
+    """A process's bench line, with what it costs over the kernel's own
+    line for the same I/O (proc_disk: "DEV kernel  X" beside "DEV process
+    X")."""
+    m = re.match(r"(\S+) process (.*?): .*?(\d+) cyc/io", line)
+    if not m:
+        return line
+    for other in lines:
+        k = re.match(r"(\S+) kernel +(.*?): .*?(\d+) cyc/io", other)
+        if k and k.group(1) == m.group(1) and k.group(2) == m.group(2):
+            return line + " (%+d cyc/io over the kernel's biowait)" % (
+                int(m.group(3)) - int(k.group(3)))
+    return line
+
+
 def of_host(line, host):
     """A bench line, with its share of the host's IOPS where the host
     ran the same workload."""
@@ -70,8 +85,9 @@ def of_host(line, host):
 
 
 # The benchmarks that need -M q35's AHCI disks (the first also runs on
-# -M pc, on its IDE disk)
-Q35_BENCHES = ("disk_iops_and_throughput", "disk_trace_cost")
+# -M pc, on its IDE disk), and those that run on both
+Q35_BENCHES = ("disk_iops_and_throughput", "disk_trace_cost", "proc_disk")
+BOTH = ("disk_iops_and_throughput", "proc_disk")
 
 
 def bench_names():
@@ -107,7 +123,7 @@ def run_benchmarks(pattern, timeout=900):
     names = [n for n in bench_names() if selects(pattern, n)
              and not n.startswith("compare_")]
     q35 = [n for n in names if n in Q35_BENCHES]
-    pc = [n for n in names if n not in Q35_BENCHES or n == Q35_BENCHES[0]]
+    pc = [n for n in names if n not in Q35_BENCHES or n in BOTH]
     runs = [("bench_pc", "pc", ["-drive", drive, "-device",
                                 "ide-hd,drive=d0,bus=ide.0,unit=0"], pc),
             ("bench_q35", "q35", ["-drive", drive, "-device",
@@ -127,9 +143,10 @@ def run_benchmarks(pattern, timeout=900):
     host = host_figures(img) if selects(pattern, Q35_BENCHES[0]) else {}
     for machine, out in outs:
         print("# -M %s" % machine)
-        for line in out.splitlines():
-            if line.startswith("bench "):
-                print(of_host(line[len("bench "):], host))
+        lines = [ln[len("bench "):] for ln in out.splitlines()
+                 if ln.startswith("bench ")]
+        for line in lines:
+            print(over_kernel(of_host(line, host), lines))
     for r in results:
         if not r.ok:
             print("FAIL %s: %s" % (r.name, r.reason))

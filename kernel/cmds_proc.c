@@ -1,0 +1,118 @@
+/*
+ * cmds_proc.c: shell commands for processes: run a program from /bin
+ * and wait for it (^C interrupts it), kill one.
+ */
+#include "binfs.h"
+#include "console.h"
+#include "errno.h"
+#include "intr.h"
+#include "proc.h"
+#include "shell.h"
+#include "string.h"
+#include "syscall.h"
+
+static const char *
+signame(int sig)
+{
+	switch (sig) {
+	case SIGINT: return "SIGINT";
+	case SIGILL: return "SIGILL";
+	case SIGFPE: return "SIGFPE";
+	case SIGKILL: return "SIGKILL";
+	case SIGSEGV: return "SIGSEGV";
+	default: return "a signal";
+	}
+}
+
+static void
+list_programs(void)
+{
+	uint32_t size;
+	const char *name;
+
+	kprintf("programs in /bin:");
+	for (int i = 0; (name = binfs_at(i, &size)); i++)
+		kprintf(" %s", name);
+	kprintf("%s\n", binfs_at(0, &size) ? "" : " none");
+}
+
+SHELL_CMD(run, "PROG [ARG...] [&]",
+	  "run a program from /bin; wait for it (^C stops it) unless &")
+{
+	int status, background = argc > 2 && !strcmp(argv[argc - 1], "&");
+
+	if (background)
+		argc--;
+	if (argc < 2) {
+		shell_usage(argv[0]);
+		list_programs();
+		return 1;
+	}
+	int pid = proc_spawn(argv[1], argc - 1, argv + 1, NULL);
+	if (pid < 0) {
+		kprintf("run: %s: %s: %s\n", argv[1], errno_name(-pid),
+			errno_msg(-pid));
+		if (pid == -ENOENT)
+			list_programs();
+		return 1;
+	}
+	struct proc *p = proc_by_pid(pid);
+	if (background) {
+		/* nobody waits: it is freed when it exits */
+		int s = splhigh();
+		if (p && p->state == P_ZOMBIE)
+			p->state = P_FREE; /* gone already */
+		else if (p)
+			p->orphan = 1;
+		splx(s);
+		kprintf("[%d] %s\n", pid, argv[1]);
+		return 0;
+	}
+	if (p)
+		p->foreground = 1;
+	proc_wait(NULL, pid, &status, 0);
+	if (WIFSIGNALED(status)) {
+		kprintf("run: %s[%d]: killed by %s\n", argv[1], pid,
+			signame(WTERMSIG(status)));
+		return 1;
+	}
+	if (WEXITSTATUS(status)) {
+		kprintf("run: %s[%d]: exit status %d\n", argv[1], pid,
+			WEXITSTATUS(status));
+		return 1;
+	}
+	return 0;
+}
+
+SHELL_CMD(jobs, "", "processes: pid, state, name")
+{
+	static const char *const state[] = {"free", "run", "zombie"};
+
+	if (argc != 1)
+		return shell_usage(argv[0]);
+	kprintf("  PID  STATE   NAME\n");
+	int s = splhigh();
+	for (int i = 0; i < NPROC; i++) {
+		const struct proc *p = proc_at(i);
+		if (p->state != P_FREE && p->pid > 0)
+			kprintf("%5d  %-6s  %s%s\n", p->pid, state[p->state],
+				p->name, p->killed ? " (killed)" : "");
+	}
+	splx(s);
+	return 0;
+}
+
+SHELL_CMD(kill, "PID", "end a process (SIGKILL) at its next return to ring 3")
+{
+	uint64_t pid;
+
+	if (argc != 2 || parse_u64(argv[1], &pid) || pid > 0x7FFFFFFF)
+		return shell_usage(argv[0]);
+	int err = proc_kill((int)pid, SIGKILL);
+	if (err) {
+		kprintf("kill: %s: %s: %s\n", argv[1], errno_name(err),
+			errno_msg(err));
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,259 @@
+/*
+ * file.c: the files a process opens (file.h).
+ *
+ * A block device moves through the buffer cache one DEV_BSIZE block at
+ * a time, as BSD's spec_read and spec_write do: a read copies from
+ * bread's buffer; a write that fills a block starts it at once
+ * (bawrite), one that covers part of it reads it first and leaves it
+ * dirty (bdwrite); fsync writes them all and flushes the disk's cache.
+ * A raw device moves whole sectors straight into the process's pages:
+ * userdma, uiophysio, undma.  Both follow read(2)'s rules: 0 at the end,
+ * a short count across it, an error only when nothing moved.
+ */
+#include "file.h"
+
+#include "bcache.h"
+#include "bdev.h"
+#include "binfs.h"
+#include "console.h"
+#include "copy.h"
+#include "errno.h"
+#include "kmalloc.h"
+#include "pmem.h"
+#include "string.h"
+#include "uio.h"
+#include "userdma.h"
+
+static struct file console_file = {FT_CONSOLE, O_RDWR, 1, 0, NULL, NULL, 0};
+
+int
+file_open(const char *path, int flags, struct file **fp)
+{
+	struct file f = {FT_BLOCK, flags, 1, 0, NULL, NULL, 0};
+
+	if (flags & ~O_ACCMODE || (flags & O_ACCMODE) == O_ACCMODE)
+		return EINVAL;
+	if (!strcmp(path, "/dev/console")) {
+		*fp = file_hold(&console_file);
+		return 0;
+	}
+	if (!strncmp(path, "/dev/", 5)) {
+		const char *name = path + 5;
+		if (!(f.bd = bdev_by_name(name)) && name[0] == 'r') {
+			f.type = FT_RAW;
+			f.bd = bdev_by_name(name + 1);
+		}
+		if (!f.bd)
+			return ENOENT;
+	} else if (!strncmp(path, "/bin/", 5)) {
+		f.type = FT_PROG;
+		if (binfs_find(path, &f.data, &f.size))
+			return ENOENT;
+		if ((flags & O_ACCMODE) != O_RDONLY)
+			return EACCES;
+	} else {
+		return ENOENT;
+	}
+	if (!(*fp = kmalloc(sizeof(f))))
+		return ENOMEM;
+	**fp = f;
+	return 0;
+}
+
+struct file *
+file_hold(struct file *f)
+{
+	f->refs++;
+	return f;
+}
+
+void
+file_close(struct file *f)
+{
+	if (--f->refs == 0 && f != &console_file)
+		kfree(f);
+}
+
+int
+file_size(const struct file *f, uint64_t *size)
+{
+	switch (f->type) {
+	case FT_BLOCK:
+	case FT_RAW: *size = f->bd->nblocks * DEV_BSIZE; return 0;
+	case FT_PROG: *size = f->size; return 0;
+	default: return ESPIPE;
+	}
+}
+
+/* A line from the console, echoed; ^D alone is the end of input. */
+static int
+console_read(char *ubuf, uint32_t n, uint32_t *moved)
+{
+	char line[128];
+	uint32_t got = 0;
+
+	if (n > sizeof(line))
+		n = sizeof(line);
+	while (got < n) {
+		int c = console_getc();
+		if (c == 0x04)
+			break;
+		if (c == '\r')
+			c = '\n';
+		line[got++] = (char)c;
+		console_write(&line[got - 1], 1);
+		if (c == '\n')
+			break;
+	}
+	*moved = got;
+	return copyout(line, ubuf, got);
+}
+
+static int
+console_rw(char *ubuf, uint32_t n, int write, uint32_t *moved)
+{
+	char chunk[128];
+
+	if (!write)
+		return console_read(ubuf, n, moved);
+	for (*moved = 0; *moved < n;) {
+		uint32_t k =
+			n - *moved < sizeof(chunk) ? n - *moved : sizeof(chunk);
+		if (copyin(ubuf + *moved, chunk, k))
+			return *moved ? 0 : EFAULT;
+		console_write(chunk, k);
+		*moved += k;
+	}
+	return 0;
+}
+
+static int
+block_rw(struct file *f, char *ubuf, uint32_t n, uint64_t off, int write,
+	 uint32_t *moved)
+{
+	dev_t dev = f->bd->dev;
+	int err = 0;
+
+	for (*moved = 0; *moved < n && !err;) {
+		uint64_t at = off + *moved;
+		daddr_t blk = (daddr_t)(at / DEV_BSIZE);
+		uint32_t boff = (uint32_t)(at % DEV_BSIZE);
+		uint32_t k = DEV_BSIZE - boff < n - *moved ? DEV_BSIZE - boff
+							   : n - *moved;
+		struct buf *bp;
+		if (write && k == DEV_BSIZE)
+			err = (bp = getblk(dev, blk, DEV_BSIZE)) ? 0 : ENOMEM;
+		else
+			err = bread(dev, blk, DEV_BSIZE, &bp);
+		if (err)
+			break;
+		char *data = (char *)bp->b_un.b_addr + boff;
+		err = write ? copyin(ubuf + *moved, data, k)
+			    : copyout(data, ubuf + *moved, k);
+		if (err || !write)
+			brelse(bp);
+		else if (boff + k == DEV_BSIZE)
+			bawrite(bp);
+		else
+			bdwrite(bp);
+		if (!err)
+			*moved += k;
+	}
+	return *moved ? 0 : err;
+}
+
+static int
+raw_rw(struct file *f, char *ubuf, uint32_t n, uint64_t off, int write,
+       uint32_t *moved)
+{
+	int err = 0;
+
+	/* the BSDs' raw devices: whole sectors, or EINVAL */
+	if (off % DEV_BSIZE || n % DEV_BSIZE || (uint32_t)ubuf & 1)
+		return EINVAL;
+	for (*moved = 0; *moved < n && !err;) {
+		uint32_t k = n - *moved < UDMA_MAX ? n - *moved : UDMA_MAX;
+		struct udma u;
+		size_t m = 0;
+		if ((err = userdma(ubuf + *moved, k, !write, &u)))
+			break;
+		err = physio(f->bd->dev, u.kva, k, off + *moved,
+			     write ? UIO_WRITE : UIO_READ, &m);
+		undma(&u);
+		*moved += (uint32_t)m;
+		if (m < k)
+			break; /* the end, or an error after some bytes */
+	}
+	return *moved ? 0 : err;
+}
+
+int
+file_rw(struct file *f, void *ubuf, uint32_t n, uint64_t off, int write,
+	uint32_t *moved)
+{
+	int acc = f->flags & O_ACCMODE;
+	uint64_t size = 0;
+
+	*moved = 0;
+	if (write ? acc == O_RDONLY : acc == O_WRONLY)
+		return EBADF;
+	if (f->type == FT_CONSOLE)
+		return console_rw(ubuf, n, write, moved);
+	if (!useracc(ubuf, n, !write))
+		return EFAULT;
+	file_size(f, &size);
+	if (off >= size) /* the end: no bytes to read, no room to write */
+		return write && n ? ENOSPC : 0;
+	if (n > size - off)
+		n = (uint32_t)(size - off);
+	switch (f->type) {
+	case FT_PROG: *moved = n; return copyout(f->data + off, ubuf, n);
+	case FT_BLOCK: return block_rw(f, ubuf, n, off, write, moved);
+	default: return raw_rw(f, ubuf, n, off, write, moved);
+	}
+}
+
+void
+file_stat(const struct file *f, struct stat *st)
+{
+	static const uint32_t mode[] = {S_IFCHR | 0620, S_IFBLK | 0660,
+					S_IFCHR | 0660, S_IFREG | 0555};
+	uint64_t size = 0;
+
+	memset(st, 0, sizeof(*st));
+	file_size(f, &size);
+	st->st_mode = mode[f->type];
+	st->st_rdev = f->bd ? f->bd->dev : 0;
+	st->st_size = size;
+	st->st_blksize = f->bd ? DEV_BSIZE : PAGE_SIZE;
+	st->st_blocks = (size + 511) / 512;
+}
+
+int
+file_ioctl(struct file *f, uint32_t request, void *uarg)
+{
+	uint64_t size;
+	uint32_t ssize = DEV_BSIZE;
+
+	if (f->type != FT_BLOCK && f->type != FT_RAW)
+		return ENOTTY;
+	switch (request) {
+	case DIOCGSECTORSIZE: return copyout(&ssize, uarg, sizeof(ssize));
+	case DIOCGMEDIASIZE:
+		file_size(f, &size);
+		return copyout(&size, uarg, sizeof(size));
+	default: return ENOTTY;
+	}
+}
+
+/* What was written is on the disk: the cache's delayed writes, then the
+ * disk's own cache. */
+int
+file_fsync(struct file *f)
+{
+	if (f->type != FT_BLOCK && f->type != FT_RAW)
+		return 0;
+	int err = bflush(f->bd->dev);
+	int ferr = bdev_flush(f->bd->dev);
+	return err ? err : ferr;
+}

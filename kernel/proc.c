@@ -1,0 +1,289 @@
+/*
+ * proc.c: processes (proc.h).
+ *
+ * A process is a kernel thread that left for ring 3: proc_enter builds
+ * the frame a trap from ring 3 would have saved and returns through it
+ * (trap_return).  From then on it comes back into the kernel only by a
+ * trap: a system call (int $0x80), an interrupt, or a fault, which ends
+ * it with a message (the kernel's own faults are still panics).  On
+ * every way back out, proc_userret ends it if it was killed: a kill
+ * takes effect there, never in the middle of a system call, so a
+ * transfer it started always finishes first (biowait cannot be
+ * interrupted).
+ *
+ * The table is guarded by the interrupt mask: the console's interrupt
+ * (^C) reads it.
+ */
+#include "proc.h"
+
+#include "aio.h"
+#include "binfs.h"
+#include "console.h"
+#include "cpu.h"
+#include "errno.h"
+#include "exec.h"
+#include "file.h"
+#include "intr.h"
+#include "string.h"
+#include "syscall.h"
+#include "thread.h"
+#include "vm.h"
+
+static struct proc procs[NPROC];
+static int next_pid = 1;
+
+struct proc *
+proc_at(int i)
+{
+	return i >= 0 && i < NPROC ? &procs[i] : NULL;
+}
+
+struct proc *
+proc_by_pid(int pid)
+{
+	for (int i = 0; i < NPROC; i++)
+		if (procs[i].state != P_FREE && procs[i].pid == pid)
+			return &procs[i];
+	return NULL;
+}
+
+/* The new process's thread: into ring 3 through a frame of our own. */
+static void
+proc_enter(void *arg)
+{
+	struct proc *p = arg;
+	struct trapframe tf;
+
+	memset(&tf, 0, sizeof(tf));
+	tf.eip = p->entry;
+	tf.cs = SEG_UCODE;
+	tf.eflags = 0x202; /* IF, and the bit that is always 1 */
+	tf.uesp = p->ustack;
+	tf.uss = tf.ds = tf.es = SEG_UDATA;
+	cli();
+	curthread->proc = p;
+	curthread->space = p->space;
+	vm_space_activate(p->space);
+	__asm__ volatile("mov %0, %%esp\n\t"
+			 "jmp trap_return"
+			 :
+			 : "r"(&tf)
+			 : "memory");
+	__builtin_unreachable();
+}
+
+static const char *
+basename(const char *path)
+{
+	const char *s = strchr(path, '/');
+
+	while (s) {
+		path = s + 1;
+		s = strchr(path, '/');
+	}
+	return path;
+}
+
+static void
+close_files(struct proc *p)
+{
+	for (int fd = 0; fd < NOFILE; fd++)
+		if (p->files[fd]) {
+			file_close(p->files[fd]);
+			p->files[fd] = NULL;
+		}
+}
+
+int
+proc_spawn(const char *path, int argc, char *const argv[], struct proc *parent)
+{
+	const uint8_t *img;
+	uint32_t size;
+	struct exec_image ex;
+	struct proc *p = NULL;
+
+	if (binfs_find(path, &img, &size))
+		return -ENOENT;
+	uint32_t fl = irq_save();
+	for (int i = 0; i < NPROC && !p; i++)
+		if (procs[i].state == P_FREE)
+			p = &procs[i];
+	if (p) {
+		memset(p, 0, sizeof(*p));
+		p->state = P_RUNNING; /* taken; not yet a pid anyone sees */
+		p->pid = -1;
+	}
+	irq_restore(fl);
+	if (!p)
+		return -EAGAIN;
+	int err = ENOMEM;
+	if (!(p->space = vm_space_create()))
+		goto fail;
+	if ((err = exec_load(p->space, img, size, argc, argv, &ex)))
+		goto fail;
+	p->entry = ex.entry;
+	p->ustack = ex.sp;
+	p->heap = p->brk = ex.brk;
+	p->parent = parent;
+	p->foreground = parent ? parent->foreground : 0;
+	strlcpy(p->name, basename(path), sizeof(p->name));
+	for (int fd = 0; fd < NOFILE; fd++) {
+		if (parent && parent->files[fd])
+			p->files[fd] = file_hold(parent->files[fd]);
+		else if (!parent && fd < 3 &&
+			 (err = file_open("/dev/console", O_RDWR,
+					  &p->files[fd])))
+			goto fail;
+	}
+	err = ENOMEM;
+	if (!(p->thread = thread_create(proc_enter, p, p->name)))
+		goto fail;
+	fl = irq_save();
+	p->pid = next_pid++;
+	irq_restore(fl);
+	thread_detach(p->thread);
+	return p->pid;
+fail:
+	close_files(p);
+	if (p->space)
+		vm_space_destroy(p->space);
+	p->state = P_FREE;
+	return -err;
+}
+
+void
+proc_exit(int status)
+{
+	struct proc *p = curthread->proc;
+
+	close_files(p);
+	aio_exit(p); /* its transfers end into held frames */
+	cli();
+	curthread->space = NULL;
+	curthread->proc = NULL;
+	vm_space_destroy(p->space); /* loads the kernel's space first */
+	p->space = NULL;
+	p->status = status;
+	p->state = p->orphan ? P_FREE : P_ZOMBIE;
+	for (int i = 0; i < NPROC; i++) {
+		struct proc *c = &procs[i];
+		if (c->state == P_FREE || c->parent != p)
+			continue;
+		c->parent = NULL;
+		c->orphan = 1; /* nobody will wait for it */
+		if (c->state == P_ZOMBIE)
+			c->state = P_FREE;
+	}
+	wakeup(procs);
+	thread_exit();
+}
+
+int
+proc_wait(struct proc *parent, int pid, int *status, int options)
+{
+	int s = splhigh();
+
+	for (;;) {
+		struct proc *child = NULL;
+		for (int i = 0; i < NPROC; i++) {
+			struct proc *c = &procs[i];
+			if (c->state == P_FREE || c->pid < 0 ||
+			    c->parent != parent || c->orphan ||
+			    (pid > 0 && c->pid != pid))
+				continue;
+			child = c;
+			if (c->state == P_ZOMBIE)
+				break;
+		}
+		if (!child) {
+			splx(s);
+			return -ECHILD;
+		}
+		if (child->state == P_ZOMBIE) {
+			int cpid = child->pid;
+			*status = child->status;
+			child->state = P_FREE;
+			splx(s);
+			return cpid;
+		}
+		if (options & WNOHANG) {
+			splx(s);
+			return 0;
+		}
+		tsleep(procs, "wait", 0);
+	}
+}
+
+int
+proc_kill(int pid, int sig)
+{
+	uint32_t fl = irq_save();
+	struct proc *p = proc_by_pid(pid);
+	int err = 0;
+
+	if (!p || p->state != P_RUNNING)
+		err = ESRCH;
+	else if (sig <= 0 || sig > 31)
+		err = EINVAL;
+	else if (!p->killed)
+		p->killed = sig;
+	irq_restore(fl);
+	return err;
+}
+
+int
+proc_interrupt(void)
+{
+	int any = 0;
+
+	for (int i = 0; i < NPROC; i++)
+		if (procs[i].state == P_RUNNING && procs[i].foreground &&
+		    procs[i].pid > 0) {
+			if (!procs[i].killed)
+				procs[i].killed = SIGINT;
+			any = 1;
+		}
+	return any;
+}
+
+void
+proc_userret(struct trapframe *tf)
+{
+	(void)tf;
+	struct proc *p = curthread->proc;
+
+	if (p && p->killed)
+		proc_exit(p->killed);
+}
+
+void
+proc_fault(struct trapframe *tf)
+{
+	struct proc *p = curthread->proc;
+	int sig = SIGSEGV;
+	const char *what = "segmentation fault";
+
+	if (!p)
+		return;
+	switch (tf->vector) {
+	case T_PGFLT:
+		kprintf("%s[%d]: segmentation fault at %08x (eip %08x, %s "
+			"%s)\n",
+			p->name, p->pid, cr2_read(), tf->eip,
+			tf->err & 2 ? "write" : "read",
+			tf->err & 1 ? "not allowed" : "not mapped");
+		proc_exit(SIGSEGV);
+	case T_INVALOP:
+		sig = SIGILL;
+		what = "illegal instruction";
+		break;
+	case T_DIVIDE:
+		sig = SIGFPE;
+		what = "divide error";
+		break;
+	case T_GPFLT: what = "general protection fault"; break;
+	default: what = trap_name(tf->vector); break;
+	}
+	kprintf("%s[%d]: %s (eip %08x)\n", p->name, p->pid, what, tf->eip);
+	proc_exit(sig);
+}

@@ -1,0 +1,286 @@
+/*
+ * syscall.c: the system calls (lib/syscall.h has the interface).
+ *
+ * Each takes its arguments from the trap frame, checks every one (a
+ * pointer by copyin/copyout/useracc, a descriptor against the table, a
+ * length against the process's memory), and returns a result or a
+ * negative errno.  read and write follow POSIX: bytes moved, 0 at the
+ * end of a device, a short count across it, -1 and errno only when
+ * nothing moved (then the next call goes on from there).
+ */
+#include "syscall.h"
+
+#include "aio.h"
+#include "clock.h"
+#include "copy.h"
+#include "cpu.h"
+#include "errno.h"
+#include "file.h"
+#include "kmalloc.h"
+#include "pmem.h"
+#include "proc.h"
+#include "string.h"
+#include "thread.h"
+#include "trap.h"
+#include "vm.h"
+
+#define OFF(lo, hi) ((uint64_t)(lo) | (uint64_t)(hi) << 32)
+#define SPAWN_ARGS  31
+
+static struct file *
+fd_file(struct proc *p, uint32_t fd)
+{
+	return fd < NOFILE ? p->files[fd] : NULL;
+}
+
+static int
+sys_rw(struct proc *p, uint32_t fd, void *buf, uint32_t n, int write)
+{
+	struct file *f = fd_file(p, fd);
+	uint32_t moved;
+
+	if (!f)
+		return -EBADF;
+	if (n > 0x7FFFFFFF)
+		return -EINVAL; /* the count must fit the result */
+	int err = file_rw(f, buf, n, f->offset, write, &moved);
+	if (f->type != FT_CONSOLE)
+		f->offset += moved;
+	return err ? -err : (int)moved;
+}
+
+static int
+sys_prw(struct proc *p, uint32_t fd, void *buf, uint32_t n, uint64_t off,
+	int write)
+{
+	struct file *f = fd_file(p, fd);
+	uint32_t moved;
+
+	if (!f)
+		return -EBADF;
+	if (f->type == FT_CONSOLE)
+		return -ESPIPE;
+	if (n > 0x7FFFFFFF || (int64_t)off < 0)
+		return -EINVAL;
+	int err = file_rw(f, buf, n, off, write, &moved);
+	return err ? -err : (int)moved;
+}
+
+static int
+sys_open(struct proc *p, const char *upath, int flags)
+{
+	char path[PATH_MAX];
+	struct file *f;
+	int err = copyinstr(upath, path, sizeof(path));
+
+	if (err)
+		return -err;
+	for (int fd = 0; fd < NOFILE; fd++) {
+		if (p->files[fd])
+			continue;
+		if ((err = file_open(path, flags, &f)))
+			return -err;
+		p->files[fd] = f;
+		return fd;
+	}
+	return -EMFILE;
+}
+
+static int
+sys_close(struct proc *p, uint32_t fd)
+{
+	struct file *f = fd_file(p, fd);
+
+	if (!f)
+		return -EBADF;
+	p->files[fd] = NULL;
+	file_close(f);
+	return 0;
+}
+
+static int
+sys_lseek(struct proc *p, uint32_t fd, uint64_t off, int whence,
+	  uint64_t *uresult)
+{
+	struct file *f = fd_file(p, fd);
+	uint64_t size, base;
+
+	if (!f)
+		return -EBADF;
+	if (file_size(f, &size))
+		return -ESPIPE;
+	switch (whence) {
+	case SEEK_SET: base = 0; break;
+	case SEEK_CUR: base = f->offset; break;
+	case SEEK_END: base = size; break;
+	default: return -EINVAL;
+	}
+	int64_t to = (int64_t)(base + off);
+	if (to < 0 || ((int64_t)off > 0 && to < (int64_t)base))
+		return -EINVAL;
+	uint64_t result = (uint64_t)to;
+	int err = copyout(&result, uresult, sizeof(result));
+	if (err)
+		return -err;
+	f->offset = result;
+	return 0;
+}
+
+static int
+sys_fstat(struct proc *p, uint32_t fd, struct stat *ust)
+{
+	struct file *f = fd_file(p, fd);
+	struct stat st;
+
+	if (!f)
+		return -EBADF;
+	file_stat(f, &st);
+	return -copyout(&st, ust, sizeof(st));
+}
+
+static int
+sys_spawn(struct proc *p, const char *upath, char *const *uargv)
+{
+	char path[PATH_MAX], *argv[SPAWN_ARGS + 1], *strings;
+	uint32_t used = 0;
+	int argc = 0, err = copyinstr(upath, path, sizeof(path));
+
+	if (err)
+		return -err;
+	if (!(strings = kmalloc(ARG_MAX)))
+		return -ENOMEM;
+	for (;; argc++) {
+		char *ua;
+		if ((err = copyin(&uargv[argc], &ua, sizeof(ua))))
+			break;
+		if (!ua)
+			break;
+		if (argc == SPAWN_ARGS) {
+			err = E2BIG;
+			break;
+		}
+		err = copyinstr(ua, strings + used, ARG_MAX - used);
+		if (err) {
+			err = err == ENAMETOOLONG ? E2BIG : err;
+			break;
+		}
+		argv[argc] = strings + used;
+		used += strlen(argv[argc]) + 1;
+	}
+	argv[argc] = NULL;
+	int r = err ? -err : proc_spawn(path, argc, argv, p);
+	kfree(strings);
+	return r;
+}
+
+static int
+sys_waitpid(struct proc *p, int pid, int *ustatus, int options)
+{
+	int status = 0;
+
+	if (options & ~WNOHANG)
+		return -EINVAL;
+	if (ustatus && !useracc(ustatus, sizeof(int), 1))
+		return -EFAULT;
+	int r = proc_wait(p, pid, &status, options);
+	if (r > 0 && ustatus)
+		copyout(&status, ustatus, sizeof(status));
+	return r;
+}
+
+/* Grow (or shrink) the heap by incr bytes; the old end, or ENOMEM. */
+static int
+sys_sbrk(struct proc *p, int incr)
+{
+	uint32_t old = p->brk,
+		 top = USER_TOP - USTACK_PAGES * PAGE_SIZE - USTACK_GAP;
+	uint64_t to = (uint64_t)old + (int64_t)incr;
+
+	if (to < p->heap || to > top)
+		return -ENOMEM;
+	uint32_t mapped = (old + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	for (uint32_t va = mapped; va < to; va += PAGE_SIZE) {
+		uint32_t f = pmem_alloc();
+		if (f)
+			memset((void *)f, 0, PAGE_SIZE);
+		if (!f || vm_space_map(p->space, va, f, 1)) {
+			if (f)
+				pmem_free(f);
+			return -ENOMEM; /* what was mapped stays, unused */
+		}
+	}
+	p->brk = (uint32_t)to;
+	return (int)old;
+}
+
+static int
+sys_clock_gettime(int clock, struct timespec *uts)
+{
+	struct timespec ts;
+
+	if (clock != CLOCK_MONOTONIC)
+		return -EINVAL;
+	uint64_t ns = clock_cycles_to_ns(rdtsc());
+	ts.tv_sec = (int64_t)(ns / 1000000000u);
+	ts.tv_nsec = (int32_t)(ns % 1000000000u);
+	return -copyout(&ts, uts, sizeof(ts));
+}
+
+static int
+sys_fsync(struct proc *p, uint32_t fd)
+{
+	struct file *f = fd_file(p, fd);
+
+	return f ? -file_fsync(f) : -EBADF;
+}
+
+void
+syscall(struct trapframe *tf)
+{
+	struct proc *p = curthread->proc;
+	uint32_t a = tf->ebx, b = tf->ecx, c = tf->edx, d = tf->esi,
+		 e = tf->edi;
+	int r;
+
+	sti(); /* a system call runs at the process's level, IPL_NONE */
+	switch (tf->eax) {
+	case SYS_exit: proc_exit((int)(a & 0xFF) << 8);
+	case SYS_read: r = sys_rw(p, a, (void *)b, c, 0); break;
+	case SYS_write: r = sys_rw(p, a, (void *)b, c, 1); break;
+	case SYS_open: r = sys_open(p, (const char *)a, (int)b); break;
+	case SYS_close: r = sys_close(p, a); break;
+	case SYS_pread: r = sys_prw(p, a, (void *)b, c, OFF(d, e), 0); break;
+	case SYS_pwrite: r = sys_prw(p, a, (void *)b, c, OFF(d, e), 1); break;
+	case SYS_lseek:
+		r = sys_lseek(p, a, OFF(b, c), (int)d, (uint64_t *)e);
+		break;
+	case SYS_fstat: r = sys_fstat(p, a, (struct stat *)b); break;
+	case SYS_ioctl:
+		r = fd_file(p, a) ? -file_ioctl(fd_file(p, a), b, (void *)c)
+				  : -EBADF;
+		break;
+	case SYS_getpid: r = p->pid; break;
+	case SYS_spawn:
+		r = sys_spawn(p, (const char *)a, (char *const *)b);
+		break;
+	case SYS_waitpid: r = sys_waitpid(p, (int)a, (int *)b, (int)c); break;
+	case SYS_kill: r = -proc_kill((int)a, (int)b); break;
+	case SYS_sbrk: r = sys_sbrk(p, (int)a); break;
+	case SYS_clock_gettime:
+		r = sys_clock_gettime((int)a, (struct timespec *)b);
+		break;
+	case SYS_fsync: r = sys_fsync(p, a); break;
+	case SYS_aio_read:
+	case SYS_aio_write:
+		r = -aio_submit(p, (const struct aiocb *)a,
+				tf->eax == SYS_aio_write);
+		break;
+	case SYS_aio_suspend:
+		r = -aio_suspend(p, (const struct aiocb *const *)a, (int)b);
+		break;
+	case SYS_aio_error: r = aio_error(p, (const struct aiocb *)a); break;
+	case SYS_aio_return: r = aio_return(p, (const struct aiocb *)a); break;
+	default: r = -ENOSYS; break;
+	}
+	tf->eax = (uint32_t)r;
+}

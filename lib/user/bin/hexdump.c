@@ -1,0 +1,99 @@
+/*
+ * hexdump: a file in hexdump -C's layout (the kernel's own, lib/hexdump.c).
+ *
+ *	hexdump -C [-s OFFSET] [-n LENGTH] [FILE]
+ *
+ * Without FILE, standard input.  OFFSET and LENGTH take 0x for hex and
+ * the suffixes b (512), k (1024) and m (1048576), as BSD hexdump's do.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hexdump.h"
+
+#define CHUNK 65536
+
+static void
+out(int c, void *arg)
+{
+	(void)arg;
+	putchar(c);
+}
+
+static uint64_t
+number(const char *s)
+{
+	char *end;
+	uint64_t v = strtoull(s, &end, 0);
+
+	if (!strcmp(end, "b"))
+		return v * 512;
+	if (!strcmp(end, "k"))
+		return v * 1024;
+	if (!strcmp(end, "m"))
+		return v << 20;
+	if (*end || end == s) {
+		fprintf(stderr, "hexdump: bad number: %s\n", s);
+		exit(1);
+	}
+	return v;
+}
+
+int
+main(int argc, char **argv)
+{
+	uint64_t skip = 0, length = ~0ull;
+	int canonical = 0, fd = STDIN_FILENO, i = 1;
+	const char *name = "stdin";
+	struct hexdump_state st;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-C"))
+			canonical = 1;
+		else if (!strcmp(argv[i], "-s") && i + 1 < argc)
+			skip = number(argv[++i]);
+		else if (!strcmp(argv[i], "-n") && i + 1 < argc)
+			length = number(argv[++i]);
+		else
+			break;
+	}
+	if (!canonical || argc - i > 1) {
+		fprintf(stderr,
+			"usage: hexdump -C [-s OFFSET] [-n LENGTH] [FILE]\n");
+		return 1;
+	}
+	if (i < argc) {
+		name = argv[i];
+		if ((fd = open(name, O_RDONLY)) < 0 ||
+		    (skip && lseek(fd, (off_t)skip, SEEK_SET) < 0)) {
+			fprintf(stderr, "hexdump: %s: %s: %s\n", name,
+				errno_name(errno), errno_msg(errno));
+			return 1;
+		}
+	}
+	char *buf = malloc(CHUNK);
+	if (!buf) {
+		fprintf(stderr, "hexdump: out of memory\n");
+		return 1;
+	}
+	hexdump_begin(&st, skip);
+	while (length) {
+		int n = read(fd, buf, length < CHUNK ? (size_t)length : CHUNK);
+		if (n < 0) {
+			fprintf(stderr, "hexdump: %s: %s: %s\n", name,
+				errno_name(errno), errno_msg(errno));
+			hexdump_end(&st, out, NULL);
+			return 1;
+		}
+		if (n == 0)
+			break;
+		hexdump_feed(&st, out, NULL, buf, (size_t)n);
+		length -= (uint64_t)n;
+	}
+	hexdump_end(&st, out, NULL);
+	return 0;
+}

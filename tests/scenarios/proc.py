@@ -1,0 +1,295 @@
+"""tests/scenarios/proc.py: processes.  Programs from /bin run from the
+shell (run), fault without hurting the kernel, get EFAULT for bad
+pointers and ENOSYS for wild calls, and read and write disks as POSIX
+says, through block devices (the cache) and raw devices (userdma into
+their own pages), on AHCI and IDE disks of real size: an 8 GiB sparse
+image, data past 4 GiB.  The host writes the images and checks every
+byte the programs wrote, and that nothing else changed."""
+
+import os
+import re
+
+from harness import (BUILD, Checks, Machine, PROMPT, Timeout, hexdump_c,
+                     scenario)
+
+GiB, MiB = 1 << 30, 1 << 20
+SIZE = 8 * GiB
+A = 0                   # random data at [A, A + 2 MiB)
+B = 5 * GiB             # and at [B, B + 2 MiB)
+RAW_TO = B + 4 * MiB    # dd copies A's first MiB here, raw
+BLOCK_FROM, BLOCK_TO = 3000, 4295000000  # 5000 bytes, bs=1000, past 4 GiB
+HIGH_TO = 3 * MiB       # and B's first 512 KiB here, raw
+BAD = 1000              # the sector blkdebug fails reads of
+IOTEST_MB = 6 * 1024    # iotest's processes work from 6 GiB on, 4 MiB
+IOTEST_PROCS = 3        # each
+
+
+def make_images(d, kind):
+    """The big disk with its two random regions, and a small one whose
+    sector BAD fails every read (blkdebug)."""
+    big = os.path.join(d, "big.img")
+    with open(big, "wb") as f:
+        f.truncate(SIZE)
+        f.seek(A)
+        f.write(os.urandom(2 * MiB))
+        f.seek(B)
+        f.write(os.urandom(2 * MiB))
+    small = os.path.join(d, "small.img")
+    with open(small, "wb") as f:
+        f.write(os.urandom(64 * MiB))
+    cfg = os.path.join(d, "blkdebug.cfg")
+    with open(cfg, "w") as f:
+        f.write('[inject-error]\nevent = "read_aio"\nerrno = "5"\n'
+                'sector = "%d"\n' % BAD)
+    drives = ["-drive", "file=%s,format=raw,if=none,id=big" % big,
+              "-drive", "file=blkdebug:%s:%s,format=raw,if=none,id=small"
+              % (cfg, small)]
+    if kind == "sd":
+        drives += ["-device", "ide-hd,drive=big,bus=ide.0",
+                   "-device", "ide-hd,drive=small,bus=ide.1"]
+    else:
+        drives += ["-device", "ide-hd,drive=big,bus=ide.0,unit=0",
+                   "-device", "ide-hd,drive=small,bus=ide.0,unit=1"]
+    return big, drives
+
+
+def read_at(path, off, n):
+    with open(path, "rb") as f:
+        f.seek(off)
+        return f.read(n)
+
+
+def expected_image(orig_a, orig_b):
+    """The big image as it must be after the programs ran: (offset, bytes)
+    for every place that holds data, zeros elsewhere."""
+    return [(A, orig_a), (HIGH_TO, orig_b[:512 * 1024]), (B, orig_b),
+            (RAW_TO, orig_a[:MiB]),
+            (BLOCK_TO, orig_a[BLOCK_FROM:BLOCK_FROM + 5000]),
+            (IOTEST_MB * MiB, IOTEST_PROCS * 4 * MiB)]  # any bytes
+
+
+def image_matches(path, regions):
+    """Every data extent of the sparse file holds what regions say (zeros
+    outside them): nothing else changed.  None, or what differs."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        off = 0
+        while True:
+            try:
+                start = os.lseek(fd, off, os.SEEK_DATA)
+            except OSError:
+                break
+            end = os.lseek(fd, start, os.SEEK_HOLE)
+            pos = start
+            while pos < end:
+                n = min(end - pos, 4 * MiB)
+                got = os.pread(fd, n, pos)
+                want = bytearray(n)
+                for at, data in regions:
+                    size = data if isinstance(data, int) else len(data)
+                    lo, hi = max(at, pos), min(at + size, pos + n)
+                    if lo >= hi:
+                        continue
+                    want[lo - pos:hi - pos] = got[lo - pos:hi - pos] \
+                        if isinstance(data, int) else data[lo - at:hi - at]
+                if got != bytes(want):
+                    i = next(k for k in range(n) if got[k] != want[k])
+                    return "byte %d is %02x, not %02x" % (pos + i, got[i],
+                                                          want[i])
+                pos += n
+            off = end
+        for at, data in regions:
+            if isinstance(data, bytes) and data and \
+                    os.pread(fd, len(data), at) != data:
+                return "the region at %d does not hold its data" % at
+        return None
+    finally:
+        os.close(fd)
+
+
+# GNU dd's report: sizes with one decimal below 10, seconds as %g
+DD_REPORT = (r"(\d+)\+(\d+) records in\n(\d+)\+(\d+) records out\n"
+             r"(\d+) bytes (?:\(\d+(?:\.\d)? [kMG]B, \d+(?:\.\d)? [KMG]iB\) )?"
+             r"copied, \d+(?:\.\d+)? s, \d+(?:\.\d)? [kMG]?B/s")
+
+
+def run(m, line, quiet=None, timeout=60):
+    """A shell command's output, each line ending in a newline; lines
+    the kernel logged meanwhile about device `quiet` left out."""
+    out = m.cmd(line, timeout=timeout)
+    lines = [ln for ln in out.split("\n")
+             if not (quiet and ln.startswith(quiet + ": "))]
+    return "".join(ln + "\n" for ln in lines) if out else ""
+
+
+def proc_scenario(name, kind, machine):
+    c = Checks(name)
+    d = os.path.join(BUILD, "scenarios", name)
+    os.makedirs(d, exist_ok=True)
+    big, drives = make_images(d, kind)
+    orig_a, orig_b = read_at(big, A, 2 * MiB), read_at(big, B, 2 * MiB)
+    disk, bad = kind + "0", kind + "1"
+    m = Machine(name, machine=machine, extra=drives, args="rdlatency=3000")
+    try:
+        m.expect(re.escape(PROMPT), 60)
+        with c.test("run_starts_a_program_with_its_arguments"):
+            out = run(m, "run utest hello a b")
+            assert re.fullmatch(r"hello from pid \d+, argc 4: \[utest\] "
+                                r"\[hello\] \[a\] \[b\]\n", out), out
+        with c.test("an_exit_status_is_reported"):
+            out = run(m, "run utest exit 3")
+            assert re.fullmatch(r"run: utest\[\d+\]: exit status 3\n",
+                                out), out
+            assert run(m, "run utest exit 0") == "", "exit 0 says nothing"
+        with c.test("an_unknown_program_is_named_with_the_list"):
+            out = run(m, "run nosuch")
+            assert out.startswith("run: nosuch: ENOENT: no such entry\n"
+                                  "programs in /bin: dd cmp hexdump"), out
+        with c.test("faults_end_the_process_with_a_message_not_the_kernel"):
+            out = run(m, "run utest null")
+            assert re.fullmatch(
+                r"utest\[(\d+)\]: segmentation fault at 00000000 \(eip "
+                r"8[0-9a-f]{7}, read not mapped\)\nrun: utest\[\1\]: "
+                r"killed by SIGSEGV\n", out), out
+            out = run(m, "run utest kernel")
+            assert re.fullmatch(
+                r"utest\[(\d+)\]: segmentation fault at 00100000 \(eip "
+                r"8[0-9a-f]{7}, read not allowed\)\nrun: utest\[\1\]: "
+                r"killed by SIGSEGV\n", out), out
+            assert "argc 2" in run(m, "run utest hello"), "the shell went on"
+        with c.test("wild_system_call_numbers_get_enosys"):
+            out = run(m, "run utest wildsys")
+            assert out == "syscall 999: -38 ENOSYS\nsyscall -1: -38 " \
+                "ENOSYS\n", out
+        with c.test("bad_pointers_get_efault_never_a_kernel_fault"):
+            out = run(m, "run utest efault /dev/%s" % disk)
+            assert out == (
+                "open: 3\nread NULL: -1 EFAULT\nread kernel: -1 EFAULT\n"
+                "write kernel: -1 EFAULT\nopen bad path: -1 EFAULT\n"
+                "read huge: -1 EFAULT\nread into the break: -1 EFAULT\n"
+                "read past the top: -1 EFAULT\n"), out
+        with c.test("ctrl_c_ends_a_spinning_program"):
+            m.send("run utest spin\r")
+            m.expect(r"run utest spin\n", 10)
+            try:
+                m.expect(re.escape(PROMPT), 2)
+                raise AssertionError("spin ended by itself")
+            except Timeout:
+                pass
+            m.send("\x03")
+            m.expect(r"run: utest\[\d+\]: killed by SIGINT\n" +
+                     re.escape(PROMPT), 30)
+        with c.test("kill_ends_a_program_run_in_the_background"):
+            out = run(m, "run utest spin &")
+            pid = re.fullmatch(r"\[(\d+)\] utest\n", out).group(1)
+            assert re.search(r"^ +%s  run +utest$" % pid, run(m, "jobs"),
+                             re.M), "not in jobs"
+            assert run(m, "kill %s" % pid) == ""
+            for _ in range(100):
+                if not re.search(r"^ +%s " % pid, run(m, "jobs"), re.M):
+                    break
+            else:
+                raise AssertionError("still in jobs after kill")
+            out = run(m, "kill %s" % pid)
+            assert out == "kill: %s: ESRCH: no such process\n" % pid, out
+        with c.test("hexdump_of_data_past_4_gib_is_hexdump_c"):
+            out = run(m, "run hexdump -C -s %d -n 8192 /dev/%s" % (B, disk),
+                        timeout=60)
+            want = hexdump_c(orig_b[:8192], B)
+            assert out == want, "kernel:\n%s\nhost:\n%s" % (out, want)
+        with c.test("dd_raw_copies_1_mib_past_5_gib_and_reports_it"):
+            out = run(m, "run dd if=/dev/r%s of=/dev/r%s bs=64K count=16 "
+                        "seek=%d" % (disk, disk, RAW_TO // 65536),
+                        timeout=120)
+            r = re.fullmatch(DD_REPORT + r"\n", out)
+            assert r and r.groups()[:5] == ("16", "0", "16", "0",
+                                            str(MiB)), out
+            assert "(1.0 MB, 1.0 MiB)" in out, out
+        with c.test("dd_raw_reads_past_4_gib"):
+            out = run(m, "run dd if=/dev/r%s of=/dev/r%s bs=128K count=4 "
+                        "skip=%d seek=%d" % (disk, disk, B // 131072,
+                                             HIGH_TO // 131072), timeout=120)
+            assert re.fullmatch(DD_REPORT + r"\n", out), out
+            assert "(524 kB, 512 KiB)" in out, out
+        with c.test("dd_through_the_cache_any_offset_and_size"):
+            out = run(m, "run dd if=/dev/%s of=/dev/%s bs=1000 count=5 "
+                        "skip=3 seek=%d conv=fsync" % (disk, disk,
+                                                       BLOCK_TO // 1000),
+                        timeout=120)
+            r = re.fullmatch(DD_REPORT + r"\n", out)
+            assert r and r.group(5) == "5000", out
+            assert "(5.0 kB, 4.9 KiB)" in out, out
+        with c.test("cmp_is_silent_on_equal_and_names_the_first_difference"):
+            out = run(m, "run cmp -n %d /dev/r%s /dev/%s 0 %d" % (
+                MiB, disk, disk, RAW_TO), timeout=120)
+            assert out == "", out
+            i = next(k for k in range(MiB, 2 * MiB) if orig_a[k] != 0)
+            out = run(m, "run cmp /dev/%s /dev/r%s 0 %d" % (disk, disk,
+                                                           RAW_TO),
+                        timeout=120)
+            assert out == "/dev/%s /dev/r%s differ: byte %d, line %d\n" \
+                "run: cmp[%s]: exit status 1\n" % (
+                    disk, disk, i + 1, orig_a[:i].count(b"\n") + 1,
+                    re.search(r"cmp\[(\d+)\]", out).group(1)), out
+        for dev in ("r" + disk, disk):
+            with c.test("posix_end_of_device_on_%s" % dev):
+                out = run(m, "run utest eof /dev/%s" % dev)
+                assert out == (
+                    "open: 3\nfstat: 0\nsize: %d\npread at the end: 0\n"
+                    "pread across the end: 1024\npread past the end: 0\n"
+                    "lseek to the last sector: 0\nread to the end: 512\n"
+                    "read at the end: 0\nwrite at the end: -1 ENOSPC\n"
+                    % SIZE), out
+        with c.test("raw_io_takes_whole_sectors_or_gets_einval"):
+            out = run(m, "run utest align /dev/r%s" % disk)
+            assert out == (
+                "open: 3\npread 100 bytes: -1 EINVAL\n"
+                "pread at byte 100: -1 EINVAL\n"
+                "pread to an odd address: -1 EINVAL\n"
+                "pwrite 513 bytes: -1 EINVAL\npread 512 bytes: 512\n"), out
+        # (the drivers retry a failed transfer a sector at a time: what
+        # came before the bad sector arrives, as a short count)
+        for dev in ("r" + bad, bad):
+            with c.test("eio_reaches_the_program_and_the_next_read_works_"
+                        "on_%s" % dev):
+                out = run(m, "run utest eio /dev/%s %d" % (dev, BAD),
+                          quiet=bad, timeout=120)
+                assert out == (
+                    "open: 3\npread before the bad sector: 4096\n"
+                    "pread across the bad sector: 4096\n"
+                    "pread at the bad sector: -1 EIO\n"
+                    "pread after it: 512\n"), out
+        with c.test("iotest_verifies_random_io_of_several_processes_aio"):
+            out = run(m, "run iotest -p %d -q 8 -n 400 -r 4 -o %d /dev/r%s"
+                      % (IOTEST_PROCS, IOTEST_MB, disk), timeout=300)
+            assert re.fullmatch(
+                r"iotest: /dev/r%s: %d processes x QD8, %d I/Os of 4096 "
+                r"bytes \(50%% writes\), \d+ IOPS: every read verified\n"
+                % (disk, IOTEST_PROCS, 400 * IOTEST_PROCS), out), out
+        with c.test("a_process_gone_mid_transfer_frees_its_frames_after_it"):
+            # rd1 completes 3 s after a request comes (rdlatency=3000;
+            # HZ is 1000); the test says if it could not fill in time
+            out = run(m, "run utest aioexit /dev/rrd1", timeout=120)
+            assert sorted(out.splitlines()) == sorted([
+                "spawn: 0", "aio_read: 0", "aio_error: 115", "waitpid: 0",
+                "memory intact"]), out
+        m.send("halt\r")
+        m.wait_exit(60)
+    except Timeout as e:
+        c.add("the_shell_answered", False, str(e))
+    finally:
+        m.close()
+    with c.test("the_image_holds_what_the_programs_wrote_and_nothing_else"):
+        why = image_matches(big, expected_image(orig_a, orig_b))
+        assert why is None, why
+    return c.results
+
+
+@scenario("proc_ahci")
+def proc_ahci():
+    return proc_scenario("proc_ahci", "sd", "q35")
+
+
+@scenario("proc_ide")
+def proc_ide():
+    return proc_scenario("proc_ide", "wd", "pc")

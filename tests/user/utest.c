@@ -1,0 +1,182 @@
+/*
+ * utest: what a misbehaving or probing program does, one case per run,
+ * for the tests (tests/scenarios/proc.py): each case prints what it saw,
+ * and the host checks it.
+ *
+ *	utest CASE [ARG...]
+ */
+#include <aio.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <spawn.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static void
+said(const char *what, int r)
+{
+	if (r < 0)
+		printf("%s: -1 %s\n", what, errno_name(errno));
+	else
+		printf("%s: %d\n", what, r);
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: utest CASE [ARG...]\n");
+		return 2;
+	}
+	const char *c = argv[1];
+	if (!strcmp(c, "hello")) {
+		printf("hello from pid %d, argc %d:", getpid(), argc);
+		for (int i = 0; i < argc; i++)
+			printf(" [%s]", argv[i]);
+		printf("\n");
+		return 0;
+	}
+	if (!strcmp(c, "exit"))
+		return atoi(argv[2]);
+	if (!strcmp(c, "null"))
+		return *(volatile int *)0; // cppcheck-suppress nullPointer
+	if (!strcmp(c, "kernel"))
+		return *(volatile int *)0x100000; /* the kernel's image */
+	if (!strcmp(c, "wildsys")) {
+		/* the raw results: the kernel's negative errno */
+		int r = syscall(999, 1, 2, 3, 4, 5);
+		printf("syscall 999: %d %s\n", r, errno_name(-r));
+		r = syscall(-1, 0, 0, 0, 0, 0);
+		printf("syscall -1: %d %s\n", r, errno_name(-r));
+		return 0;
+	}
+	if (!strcmp(c, "efault")) {
+		int fd = open(argv[2], O_RDONLY);
+		said("open", fd);
+		said("read NULL", read(fd, NULL, 512));
+		said("read kernel", read(fd, (void *)0x100000, 512));
+		said("write kernel", write(1, (void *)0x100000, 16));
+		said("open bad path", open((char *)0x1000, O_RDONLY));
+		said("read huge", read(fd, argv, 0x7FFFFFFF));
+		/* a buffer that runs into an unmapped page: the break's */
+		char *brk = sbrk(0);
+		said("read into the break", read(fd, brk - 256, 512));
+		said("read past the top",
+		     read(fd, (char *)0xB0000000 - 256, 512));
+		return 0;
+	}
+	if (!strcmp(c, "spin"))
+		for (;;)
+			; /* until ^C */
+	if (!strcmp(c, "eof")) {
+		/* POSIX's end of a device, on DEV: reads at, across and
+		 * past the end */
+		static char buf[8192];
+		int fd = open(argv[2], O_RDWR);
+		struct stat st;
+		said("open", fd);
+		said("fstat", fstat(fd, &st));
+		off_t end = (off_t)st.st_size;
+		printf("size: %llu\n", (unsigned long long)end);
+		said("pread at the end", pread(fd, buf, 4096, end));
+		said("pread across the end", pread(fd, buf, 4096, end - 1024));
+		said("pread past the end", pread(fd, buf, 4096, end + 4096));
+		said("lseek to the last sector",
+		     lseek(fd, -512, SEEK_END) == end - 512 ? 0 : -1);
+		said("read to the end", read(fd, buf, 4096));
+		said("read at the end", read(fd, buf, 4096));
+		said("write at the end", write(fd, buf, 512));
+		return 0;
+	}
+	if (!strcmp(c, "align")) {
+		/* a raw device takes whole sectors only */
+		static char buf[8192] __attribute__((aligned(16)));
+		int fd = open(argv[2], O_RDWR);
+		said("open", fd);
+		said("pread 100 bytes", pread(fd, buf, 100, 0));
+		said("pread at byte 100", pread(fd, buf, 512, 100));
+		said("pread to an odd address", pread(fd, buf + 1, 512, 0));
+		said("pwrite 513 bytes", pwrite(fd, buf, 513, 0));
+		said("pread 512 bytes", pread(fd, buf, 512, 0));
+		return 0;
+	}
+	if (!strcmp(c, "eio")) {
+		/* DEV fails reads of sector BAD (blkdebug): what comes
+		 * before it reads, a read of it is -1 EIO, the next works */
+		static char buf[8192];
+		int fd = open(argv[2], O_RDONLY);
+		off_t bad = (off_t)strtoull(argv[3], NULL, 0) * 512;
+		said("open", fd);
+		said("pread before the bad sector",
+		     pread(fd, buf, 4096, bad - 4096));
+		said("pread across the bad sector",
+		     pread(fd, buf, 8192, bad - 4096));
+		said("pread at the bad sector", pread(fd, buf, 512, bad));
+		said("pread after it", pread(fd, buf, 512, bad + 512));
+		return 0;
+	}
+	if (!strcmp(c, "aiovictim")) {
+		/* start a 1 MiB read from DEV and exit before it ends */
+		static struct aiocb cb;
+		char *buf = sbrk(1 << 20);
+		cb.aio_fildes = open(argv[2], O_RDONLY);
+		cb.aio_buf = buf;
+		cb.aio_nbytes = 1 << 20;
+		said("aio_read", aio_read(&cb));
+		said("aio_error", aio_error(&cb));
+		_exit(0);
+	}
+	if (!strcmp(c, "aioexit")) {
+		/* DEV (rd1, 3 s slow) is filled with 0xAB; a child starts a
+		 * read of it into its pages and exits; this process then
+		 * takes 4 MiB (the lowest free frames: the child's, were
+		 * they free), fills it with 0x5A and waits out the read:
+		 * had the child's frames been handed out before the read
+		 * ended, the read lands in these pages.  The fill must be
+		 * done well before the read ends, or the test cannot tell:
+		 * it says so and fails. */
+		static char fill[1 << 16];
+		char *args[] = {"utest", "aiovictim", argv[2], NULL};
+		int fd = open(argv[2], O_WRONLY), pid, status;
+		memset(fill, 0xAB, sizeof(fill));
+		for (int i = 0; i < 16; i++)
+			pwrite(fd, fill, sizeof(fill), i * (off_t)sizeof(fill));
+		said("spawn",
+		     posix_spawn(&pid, "/bin/utest", NULL, NULL, args, NULL));
+		said("waitpid", waitpid(pid, &status, 0) == pid ? status : -1);
+		struct timespec t0, t;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		size_t n = 4u << 20;
+		char *mem = sbrk((int)n);
+		if (mem == (char *)-1) {
+			said("sbrk", -1);
+			return 1;
+		}
+		memset(mem, 0x5A, n);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		int64_t ms = (t.tv_sec - t0.tv_sec) * 1000 +
+			     (t.tv_nsec - t0.tv_nsec) / 1000000;
+		if (ms > 2000) {
+			printf("too slow to tell: filled in %d ms\n", (int)ms);
+			return 1;
+		}
+		do
+			clock_gettime(CLOCK_MONOTONIC, &t);
+		while (t.tv_sec - t0.tv_sec < 5);
+		for (size_t i = 0; i < n; i++)
+			if (mem[i] != 0x5A) {
+				printf("memory changed at +%u: %02x\n",
+				       (unsigned)i, (uint8_t)mem[i]);
+				return 1;
+			}
+		printf("memory intact\n");
+		return 0;
+	}
+	fprintf(stderr, "utest: no case %s\n", c);
+	return 2;
+}
