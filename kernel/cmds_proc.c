@@ -48,7 +48,7 @@ SHELL_CMD(run, "PROG [ARG...] [&]",
 		list_programs();
 		return 1;
 	}
-	int pid = proc_spawn(argv[1], argc - 1, argv + 1, NULL);
+	int pid = proc_spawn(argv[1], argc - 1, argv + 1, NULL, !background);
 	if (pid < 0) {
 		kprintf("run: %s: %s: %s\n", argv[1], errno_name(-pid),
 			errno_msg(-pid));
@@ -68,8 +68,6 @@ SHELL_CMD(run, "PROG [ARG...] [&]",
 		kprintf("[%d] %s\n", pid, argv[1]);
 		return 0;
 	}
-	if (p)
-		p->foreground = 1;
 	proc_wait(NULL, pid, &status, 0);
 	if (WIFSIGNALED(status)) {
 		kprintf("run: %s[%d]: killed by %s\n", argv[1], pid,

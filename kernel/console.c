@@ -103,11 +103,21 @@ console_trygetc(void)
 int
 console_getc(void)
 {
-	int s = spltty();
+	return console_getc_timeout(0);
+}
 
-	while (in.head == in.tail)
+/* The same, waiting at most ticks (0: for ever): -1 if nothing came. */
+int
+console_getc_timeout(uint32_t ticks)
+{
+	int s = spltty(), c = -1;
+
+	if (in.head == in.tail)
+		tsleep(&in, "ttyin", ticks);
+	while (!ticks && in.head == in.tail)
 		tsleep(&in, "ttyin", 0);
-	int c = in.buf[in.head++ % CONS_RING];
+	if (in.head != in.tail)
+		c = in.buf[in.head++ % CONS_RING];
 	splx(s);
 	return c;
 }

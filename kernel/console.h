@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vkprintf(const char *fmt, va_list ap);
@@ -13,6 +14,7 @@ void kputs(const char *s);
 void console_write(const char *s, size_t n);
 void console_input(int c);
 int console_getc(void);
+int console_getc_timeout(uint32_t ticks);
 int console_trygetc(void);
 
 #endif

@@ -17,10 +17,13 @@
 #include "binfs.h"
 #include "console.h"
 #include "copy.h"
+#include "cpu.h"
 #include "errno.h"
 #include "kmalloc.h"
 #include "pmem.h"
+#include "proc.h"
 #include "string.h"
+#include "thread.h"
 #include "uio.h"
 #include "userdma.h"
 
@@ -57,20 +60,35 @@ file_open(const char *path, int flags, struct file **fp)
 	if (!(*fp = kmalloc(sizeof(f))))
 		return ENOMEM;
 	**fp = f;
+	if (f.bd) {
+		uint32_t fl = irq_save();
+		f.bd->opens++; /* a volume open here cannot be removed */
+		irq_restore(fl);
+	}
 	return 0;
 }
 
+/* (a parent and its children share files, and any may be preempted) */
 struct file *
 file_hold(struct file *f)
 {
+	uint32_t fl = irq_save();
+
 	f->refs++;
+	irq_restore(fl);
 	return f;
 }
 
 void
 file_close(struct file *f)
 {
-	if (--f->refs == 0 && f != &console_file)
+	uint32_t fl = irq_save();
+	int last = --f->refs == 0 && f != &console_file;
+
+	if (last && f->bd)
+		f->bd->opens--;
+	irq_restore(fl);
+	if (last)
 		kfree(f);
 }
 
@@ -85,7 +103,9 @@ file_size(const struct file *f, uint64_t *size)
 	}
 }
 
-/* A line from the console, echoed; ^D alone is the end of input. */
+/* A line from the console, echoed; ^D alone is the end of input.  The
+ * wait looks at the process every tick: a kill (^C) ends it (EINTR, and
+ * the process with it at its return to ring 3). */
 static int
 console_read(char *ubuf, uint32_t n, uint32_t *moved)
 {
@@ -95,7 +115,20 @@ console_read(char *ubuf, uint32_t n, uint32_t *moved)
 	if (n > sizeof(line))
 		n = sizeof(line);
 	while (got < n) {
-		int c = console_getc();
+		int c = console_getc_timeout(1);
+		if (c < 0) {
+			if (curthread->proc && curthread->proc->killed) {
+				*moved = got;
+				return got ? copyout(line, ubuf, got) : EINTR;
+			}
+			continue;
+		}
+		if (c == 0x03 && curthread->proc) {
+			/* ^C typed before the process was in the foreground
+			 * arrives as a byte: it is SIGINT all the same */
+			proc_kill(curthread->proc->pid, SIGINT);
+			continue;
+		}
 		if (c == 0x04)
 			break;
 		if (c == '\r')
@@ -127,6 +160,14 @@ console_rw(char *ubuf, uint32_t n, int write, uint32_t *moved)
 	return 0;
 }
 
+/* A long transfer stops between pieces for a kill (the count so far is
+ * returned, and the process ends at its return to ring 3). */
+static int
+killed(uint32_t moved)
+{
+	return moved && curthread->proc && curthread->proc->killed;
+}
+
 static int
 block_rw(struct file *f, char *ubuf, uint32_t n, uint64_t off, int write,
 	 uint32_t *moved)
@@ -134,7 +175,7 @@ block_rw(struct file *f, char *ubuf, uint32_t n, uint64_t off, int write,
 	dev_t dev = f->bd->dev;
 	int err = 0;
 
-	for (*moved = 0; *moved < n && !err;) {
+	for (*moved = 0; *moved < n && !err && !killed(*moved);) {
 		uint64_t at = off + *moved;
 		daddr_t blk = (daddr_t)(at / DEV_BSIZE);
 		uint32_t boff = (uint32_t)(at % DEV_BSIZE);
@@ -171,7 +212,7 @@ raw_rw(struct file *f, char *ubuf, uint32_t n, uint64_t off, int write,
 	/* the BSDs' raw devices: whole sectors, or EINVAL */
 	if (off % DEV_BSIZE || n % DEV_BSIZE || (uint32_t)ubuf & 1)
 		return EINVAL;
-	for (*moved = 0; *moved < n && !err;) {
+	for (*moved = 0; *moved < n && !err && !killed(*moved);) {
 		uint32_t k = n - *moved < UDMA_MAX ? n - *moved : UDMA_MAX;
 		struct udma u;
 		size_t m = 0;

@@ -230,6 +230,14 @@ pmem_unhold(uint32_t pa)
 		if (hold[k].freed)
 			frame_free(f);
 		hold[k].key = TOMB;
+		/* tombstones before an empty slot end no probe: empty them,
+		 * so that the table never fills with them */
+		uint32_t i = (uint32_t)k;
+		while (hold[(i + 1) % PMEM_HOLDS].key == 0 &&
+		       hold[i].key == TOMB) {
+			hold[i].key = 0;
+			i = (i + PMEM_HOLDS - 1) % PMEM_HOLDS;
+		}
 	}
 	irq_restore(flags);
 }

@@ -95,7 +95,8 @@ close_files(struct proc *p)
 }
 
 int
-proc_spawn(const char *path, int argc, char *const argv[], struct proc *parent)
+proc_spawn(const char *path, int argc, char *const argv[], struct proc *parent,
+	   int foreground)
 {
 	const uint8_t *img;
 	uint32_t size;
@@ -125,7 +126,7 @@ proc_spawn(const char *path, int argc, char *const argv[], struct proc *parent)
 	p->ustack = ex.sp;
 	p->heap = p->brk = ex.brk;
 	p->parent = parent;
-	p->foreground = parent ? parent->foreground : 0;
+	p->foreground = parent ? parent->foreground : foreground;
 	strlcpy(p->name, basename(path), sizeof(p->name));
 	for (int fd = 0; fd < NOFILE; fd++) {
 		if (parent && parent->files[fd])
@@ -135,12 +136,12 @@ proc_spawn(const char *path, int argc, char *const argv[], struct proc *parent)
 					  &p->files[fd])))
 			goto fail;
 	}
+	fl = irq_save();
+	p->pid = next_pid++; /* before it can run: getpid() */
+	irq_restore(fl);
 	err = ENOMEM;
 	if (!(p->thread = thread_create(proc_enter, p, p->name)))
 		goto fail;
-	fl = irq_save();
-	p->pid = next_pid++;
-	irq_restore(fl);
 	thread_detach(p->thread);
 	return p->pid;
 fail:
@@ -158,10 +159,13 @@ proc_exit(int status)
 
 	close_files(p);
 	aio_exit(p); /* its transfers end into held frames */
-	cli();
+	uint32_t fl = irq_save();
 	curthread->space = NULL;
 	curthread->proc = NULL;
+	irq_restore(fl);
+	/* with interrupts on: a big space takes a while to free */
 	vm_space_destroy(p->space); /* loads the kernel's space first */
+	cli();
 	p->space = NULL;
 	p->status = status;
 	p->state = p->orphan ? P_FREE : P_ZOMBIE;
@@ -210,6 +214,10 @@ proc_wait(struct proc *parent, int pid, int *status, int options)
 			splx(s);
 			return 0;
 		}
+		if (parent && parent->killed) {
+			splx(s);
+			return -EINTR; /* it ends at its return to ring 3 */
+		}
 		tsleep(procs, "wait", 0);
 	}
 }
@@ -221,12 +229,13 @@ proc_kill(int pid, int sig)
 	struct proc *p = proc_by_pid(pid);
 	int err = 0;
 
-	if (!p || p->state != P_RUNNING)
+	if (pid <= 0 || !p)
 		err = ESRCH;
-	else if (sig <= 0 || sig > 31)
+	else if (sig < 0 || sig > 31)
 		err = EINVAL;
-	else if (!p->killed)
-		p->killed = sig;
+	else if (sig && p->state == P_RUNNING && !p->killed)
+		p->killed = sig; /* (0 only asks whether it exists) */
+	wakeup(procs);		 /* a process asleep in waitpid ends too */
 	irq_restore(fl);
 	return err;
 }
@@ -243,6 +252,8 @@ proc_interrupt(void)
 				procs[i].killed = SIGINT;
 			any = 1;
 		}
+	if (any)
+		wakeup(procs);
 	return any;
 }
 
@@ -276,6 +287,10 @@ proc_fault(struct trapframe *tf)
 	case T_INVALOP:
 		sig = SIGILL;
 		what = "illegal instruction";
+		break;
+	case T_NOFPU:
+		sig = SIGILL;
+		what = "x87 instruction: no floating point here";
 		break;
 	case T_DIVIDE:
 		sig = SIGFPE;

@@ -42,9 +42,11 @@ struct proc {
 };
 
 /* Start /bin/path with argv[0..argc) (kernel memory); its pid, or a
- * negative errno (ENOENT, ENOEXEC, ENOMEM, E2BIG, EAGAIN). */
+ * negative errno (ENOENT, ENOEXEC, ENOMEM, E2BIG, EAGAIN).  A child of
+ * a process is in the foreground (^C) if its parent is; the shell's if
+ * foreground. */
 int proc_spawn(const char *path, int argc, char *const argv[],
-	       struct proc *parent);
+	       struct proc *parent, int foreground);
 /* Wait for the child pid of parent (NULL: the shell's); its pid and
  * *status, or a negative errno (ECHILD); 0 with WNOHANG if it runs. */
 int proc_wait(struct proc *parent, int pid, int *status, int options);

@@ -116,7 +116,9 @@ sys_lseek(struct proc *p, uint32_t fd, uint64_t off, int whence,
 	default: return -EINVAL;
 	}
 	int64_t to = (int64_t)(base + off);
-	if (to < 0 || ((int64_t)off > 0 && to < (int64_t)base))
+	if ((int64_t)off > 0 && to < (int64_t)base)
+		return -EOVERFLOW;
+	if (to < 0)
 		return -EINVAL;
 	uint64_t result = (uint64_t)to;
 	int err = copyout(&result, uresult, sizeof(result));
@@ -168,7 +170,7 @@ sys_spawn(struct proc *p, const char *upath, char *const *uargv)
 		used += strlen(argv[argc]) + 1;
 	}
 	argv[argc] = NULL;
-	int r = err ? -err : proc_spawn(path, argc, argv, p);
+	int r = err ? -err : proc_spawn(path, argc, argv, p, 0);
 	kfree(strings);
 	return r;
 }
@@ -199,7 +201,13 @@ sys_sbrk(struct proc *p, int incr)
 	if (to < p->heap || to > top)
 		return -ENOMEM;
 	uint32_t mapped = (old + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	/* shrinking gives back the pages wholly above the new end */
+	for (uint32_t va = ((uint32_t)to + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	     va < mapped; va += PAGE_SIZE)
+		vm_space_unmap(p->space, va);
 	for (uint32_t va = mapped; va < to; va += PAGE_SIZE) {
+		if (vm_space_pte(p->space, va) & PTE_P)
+			continue; /* left by a failed grow */
 		uint32_t f = pmem_alloc();
 		if (f)
 			memset((void *)f, 0, PAGE_SIZE);

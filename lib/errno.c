@@ -33,6 +33,7 @@ static const struct {
 	{ESPIPE, "ESPIPE", "illegal seek"},
 	{EROFS, "EROFS", "read-only"},
 	{ERANGE, "ERANGE", "out of range"},
+	{EOVERFLOW, "EOVERFLOW", "value too large"},
 	{ENAMETOOLONG, "ENAMETOOLONG", "name too long"},
 	{ENOSYS, "ENOSYS", "not implemented"},
 	{ETIMEDOUT, "ETIMEDOUT", "timed out"},

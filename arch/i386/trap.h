@@ -39,6 +39,7 @@ TF_USER(const struct trapframe *tf)
 
 #define T_DIVIDE  0    /* divide error */
 #define T_INVALOP 6    /* invalid opcode */
+#define T_NOFPU	  7    /* device not available: x87 with CR0.EM */
 #define T_DOUBLE  8    /* double fault */
 #define T_GPFLT	  13   /* general protection */
 #define T_PGFLT	  14   /* page fault */

@@ -16,6 +16,10 @@
 #include "string.h"
 #include "trap.h"
 
+#define CR0_EM                                                                 \
+	0x00000004	  /* no x87: its state is not switched, so a
+			    process that uses it faults (#NM) instead of
+			    seeing another's registers */
 #define CR0_WP 0x00010000 /* honour read-only pages in ring 0 too */
 #define CR0_PG 0x80000000 /* paging on */
 
@@ -34,6 +38,7 @@ static struct vmspace *spaces; /* every process's, to copy kernel PDEs to */
 #define WINDOW_ALIGN (4u << 20) /* one page table's reach */
 static uint32_t window_base;
 static uint8_t window_used[VM_WINDOW_PAGES];
+static int window_next; /* where the last mapping ended: next fit */
 
 /* The page table entry for va, allocating its page table if asked. */
 static uint32_t *
@@ -77,7 +82,7 @@ vm_init(void)
 			 "or %1, %%eax\n\t"
 			 "mov %%eax, %%cr0"
 			 :
-			 : "r"(pgdir), "i"(CR0_PG | CR0_WP)
+			 : "r"(pgdir), "i"(CR0_PG | CR0_WP | CR0_EM)
 			 : "eax", "memory");
 	cr3 = pgdir;
 	tss_set_cr3((uint32_t)pgdir);
@@ -102,15 +107,23 @@ vm_window_map(const uint32_t *frames, int n)
 	uint32_t f = irq_save();
 	int run = 0, at = -1;
 
-	for (int i = 0; i < VM_WINDOW_PAGES && n > 0; i++) {
-		run = window_used[i] ? 0 : run + 1;
-		if (run == n) {
-			at = i - n + 1;
-			break;
+	/* next fit: from where the last one ended, then from the start
+	 * (mappings come and go in order: the first place usually fits) */
+	for (int pass = 0; pass < 2 && at < 0 && n > 0; pass++) {
+		int from = pass ? 0 : window_next;
+		run = 0;
+		for (int i = from; i < VM_WINDOW_PAGES; i++) {
+			run = window_used[i] ? 0 : run + 1;
+			if (run == n) {
+				at = i - n + 1;
+				break;
+			}
 		}
 	}
-	if (at >= 0)
+	if (at >= 0) {
 		memset(&window_used[at], 1, (size_t)n);
+		window_next = at + n;
+	}
 	irq_restore(f);
 	if (at < 0)
 		return NULL;
@@ -284,6 +297,24 @@ vm_space_map(struct vmspace *vs, uint32_t va, uint32_t pa, int writable)
 	if (cr3 == vs->pgdir)
 		invlpg(va);
 	return 0;
+}
+
+void
+vm_space_unmap(struct vmspace *vs, uint32_t va)
+{
+	uint32_t pde = vs->pgdir[PDX(va)];
+
+	if (!(pde & PTE_P))
+		return;
+	uint32_t *pte = &((uint32_t *)(pde & ~0xFFFu))[PTX(va)];
+	if (!(*pte & PTE_P))
+		return;
+	uint32_t frame = *pte & ~0xFFFu;
+	*pte = 0;
+	vs->pages--;
+	if (cr3 == vs->pgdir)
+		invlpg(va);
+	pmem_free(frame); /* held by a transfer: freed at its release */
 }
 
 uint32_t

@@ -48,6 +48,7 @@ struct bdev {
 	void *softc;	     /* the driver's per-disk state */
 	struct bdev *parent; /* a partition's disk; NULL for a disk */
 	struct bdev *holder; /* the volume built on it (lv.c), or NULL */
+	int opens;	     /* files of processes open on it (file.c) */
 };
 
 int bdev_register(struct bdev *bd);

@@ -810,6 +810,8 @@ lv_remove(const char *name)
 			      lv->bd.holder->name, "");
 	if (lv->sync_thread)
 		return refuse(name, EBUSY, "a rebuild is running%s%s", "", "");
+	if (lv->bd.opens)
+		return refuse(name, EBUSY, "open in a process%s%s", "", "");
 	int err = bflush(lv->bd.dev);
 	binval(lv->bd.dev);
 	int s = splhigh();

@@ -34,11 +34,11 @@ userdma(void *uaddr, size_t len, int to_memory, struct udma *u)
 		u->frames[i] = vm_space_pte(curthread->space,
 					    va + (uint32_t)i * PAGE_SIZE) &
 			       ~0xFFFu;
-		if (pmem_hold(u->frames[i])) {
+		if (pmem_hold(u->frames[i])) { /* the table is full */
 			while (--i >= 0)
 				pmem_unhold(u->frames[i]);
 			kfree(u->frames);
-			return ENOMEM;
+			return EAGAIN;
 		}
 	}
 	char *w = NULL;

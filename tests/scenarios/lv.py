@@ -172,6 +172,31 @@ def lv_layout():
                              re.M), out
             out = m.cmd("write s0 9 lba")
             out = m.cmd("sync")
+            # a program on the volume, raw and through the cache: a copy
+            # across chunks (4 KiB) reads back equal
+            out = m.cmd("run dd if=/dev/rs0 of=/dev/rs0 bs=6K count=3 "
+                        "seek=100")
+            assert out.startswith("3+0 records in\n3+0 records out\n"
+                                  "18432 bytes (18 kB, 18 KiB) copied"), out
+            out = m.cmd("run cmp -n 18432 /dev/s0 /dev/rs0 0 614400")
+            assert out == "", out
+            out = m.cmd("run utest eof /dev/s0")
+            assert "size: %d\n" % (32 << 20) in out and \
+                "pread across the end: 1024\n" in out, out
+            # open in a process: not removed under it
+            start = len(m.buf)
+            pid = re.search(r"\[(\d+)\]",
+                            m.cmd("run utest holdopen /dev/rs0 600 &"))
+            for _ in range(100):
+                if "open: 3\n" in m.buf[start:]:
+                    break
+                m.cmd("jobs")
+            out = m.cmd("lv remove s0")
+            assert out.strip() == "lv: s0: EBUSY: open in a process", out
+            m.cmd("kill %s" % pid.group(1))
+            for _ in range(100):
+                if "utest" not in m.cmd("jobs"):
+                    break
             out = m.cmd("lv status s0")
             assert re.search(r"^s0: stripe, 32 MiB, \d+ requests in \d+ "
                              r"pieces, \d+ waited for the pool$", out,

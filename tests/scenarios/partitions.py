@@ -176,6 +176,18 @@ def partitions():
             out = m.cmd("read sd0p5 4096")
             assert out.strip() == "read: sd0p5: ENXIO: block 4096 past " \
                 "end", repr(out)
+        with c.test("a_program_reads_a_partition_raw_and_block"):
+            # block 5 of sd0p5 is the disk's block 10245; its last byte
+            # is the partition's end for both devices
+            want = hexdump_c(pattern_sector(dev(MAJOR_SD, 0), 10245),
+                             5 * 512)
+            for d in ("/dev/sd0p5", "/dev/rsd0p5"):
+                out = m.cmd("run hexdump -C -s 2560 -n 512 %s" % d)
+                assert out == want.rstrip("\n"), out
+                out = m.cmd("run utest eof %s" % d)
+                assert "size: %d\n" % (4096 * 512) in out and \
+                    "pread at the end: 0\npread across the end: 1024" \
+                    in out, out
     finally:
         m.close()
     return results + c.results

@@ -157,6 +157,31 @@ def proc_scenario(name, kind, machine):
                 r"8[0-9a-f]{7}, read not allowed\)\nrun: utest\[\1\]: "
                 r"killed by SIGSEGV\n", out), out
             assert "argc 2" in run(m, "run utest hello"), "the shell went on"
+        with c.test("x87_use_ends_the_program_not_the_kernel"):
+            out = run(m, "run utest fpu")
+            assert re.fullmatch(
+                r"utest\[(\d+)\]: x87 instruction: no floating point "
+                r"here \(eip 8[0-9a-f]{7}\)\nrun: utest\[\1\]: killed by "
+                r"SIGILL\n", out), out
+        with c.test("a_heap_given_back_is_freed"):
+            before = int(re.search(r"\((\d+) of", run(m, "mem")).group(1))
+            out = run(m, "run utest sbrkloop", timeout=120)
+            assert out == "sbrk: 300 MiB taken and given back\n", out
+            after = int(re.search(r"\((\d+) of", run(m, "mem")).group(1))
+            assert after >= before - 64, "%d pages free before, %d " \
+                "after" % (before, after)
+        with c.test("ctrl_c_ends_a_program_and_the_child_it_waits_for"):
+            m.send("run utest waitspin\r")
+            m.expect(r"spawn: 0\n", 10)
+            m.send("\x03")
+            m.expect(r"run: utest\[\d+\]: killed by SIGINT\n" +
+                     re.escape(PROMPT), 30)
+            for _ in range(100):
+                if run(m, "jobs") == "  PID  STATE   NAME\n":
+                    break
+            else:
+                raise AssertionError("the child lives on:\n" +
+                                     run(m, "jobs"))
         with c.test("wild_system_call_numbers_get_enosys"):
             out = run(m, "run utest wildsys")
             assert out == "syscall 999: -38 ENOSYS\nsyscall -1: -38 " \
@@ -176,6 +201,17 @@ def proc_scenario(name, kind, machine):
                 raise AssertionError("spin ended by itself")
             except Timeout:
                 pass
+            m.send("\x03")
+            m.expect(r"run: utest\[\d+\]: killed by SIGINT\n" +
+                     re.escape(PROMPT), 30)
+        with c.test("a_program_reads_a_line_from_the_console"):
+            m.send("run utest readline\r")
+            m.expect(r"run utest readline\n", 10)
+            m.send("hello\r")
+            m.expect(r"hello\ngot 6 bytes: hello\n" + re.escape(PROMPT), 30)
+        with c.test("ctrl_c_ends_a_program_waiting_for_the_console"):
+            m.send("run utest readline\r")
+            m.expect(r"run utest readline\n", 10)
             m.send("\x03")
             m.expect(r"run: utest\[\d+\]: killed by SIGINT\n" +
                      re.escape(PROMPT), 30)
@@ -235,7 +271,10 @@ def proc_scenario(name, kind, machine):
             with c.test("posix_end_of_device_on_%s" % dev):
                 out = run(m, "run utest eof /dev/%s" % dev)
                 assert out == (
-                    "open: 3\nfstat: 0\nsize: %d\npread at the end: 0\n"
+                    "open: 3\nfstat: 0\nsize: %d\n"
+                    "ioctl DIOCGMEDIASIZE: 0\nioctl DIOCGSECTORSIZE: 512\n"
+                    "ioctl on the console: -1 ENOTTY\n"
+                    "ioctl unknown: -1 ENOTTY\npread at the end: 0\n"
                     "pread across the end: 1024\npread past the end: 0\n"
                     "lseek to the last sector: 0\nread to the end: 512\n"
                     "read at the end: 0\nwrite at the end: -1 ENOSPC\n"
@@ -266,13 +305,18 @@ def proc_scenario(name, kind, machine):
                 r"iotest: /dev/r%s: %d processes x QD8, %d I/Os of 4096 "
                 r"bytes \(50%% writes\), \d+ IOPS: every read verified\n"
                 % (disk, IOTEST_PROCS, 400 * IOTEST_PROCS), out), out
+        # rd1 completes 3 s after a request comes (rdlatency=3000; HZ is
+        # 1000); the test says if it could not fill in time
         with c.test("a_process_gone_mid_transfer_frees_its_frames_after_it"):
-            # rd1 completes 3 s after a request comes (rdlatency=3000;
-            # HZ is 1000); the test says if it could not fill in time
-            out = run(m, "run utest aioexit /dev/rrd1", timeout=120)
+            out = run(m, "run utest aioexit /dev/rrd1 exit", timeout=120)
             assert sorted(out.splitlines()) == sorted([
                 "spawn: 0", "aio_read: 0", "aio_error: 115", "waitpid: 0",
                 "memory intact"]), out
+        with c.test("a_process_killed_mid_transfer_frees_its_frames_after_it"):
+            out = run(m, "run utest aioexit /dev/rrd1 kill", timeout=120)
+            assert sorted(out.splitlines()) == sorted([
+                "spawn: 0", "aio_read: 0", "aio_error: 115", "kill: 0",
+                "waitpid: 9", "memory intact"]), out
         m.send("halt\r")
         m.wait_exit(60)
     except Timeout as e:

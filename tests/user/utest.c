@@ -8,14 +8,25 @@
 #include <aio.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <spawn.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+static uint64_t
+rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
 
 static void
 said(const char *what, int r)
@@ -70,6 +81,71 @@ main(int argc, char **argv)
 		     read(fd, (char *)0xB0000000 - 256, 512));
 		return 0;
 	}
+	if (!strcmp(c, "syscost")) {
+		/* cycles of a system call that does nothing much, and of a
+		 * raw 4 KiB read of DEV */
+		static char buf[4096] __attribute__((aligned(4096)));
+		int fd = open(argv[2], O_RDONLY);
+		uint64_t t0 = rdtsc();
+		for (int i = 0; i < 10000; i++)
+			getpid();
+		uint64_t t1 = rdtsc();
+		for (int i = 0; i < 10000; i++)
+			pread(fd, buf, 4096, (off_t)(i % 64) * 4096);
+		uint64_t t2 = rdtsc();
+		printf("getpid: %u cyc, pread 4 KiB: %u cyc\n",
+		       (unsigned)((t1 - t0) / 10000),
+		       (unsigned)((t2 - t1) / 10000));
+		return 0;
+	}
+	if (!strcmp(c, "readline")) {
+		/* a line from standard input, said back */
+		char line[64];
+		int n = read(0, line, sizeof(line) - 1);
+		if (n < 0) {
+			said("read", n);
+			return 1;
+		}
+		line[n] = 0;
+		printf("got %d bytes: %s", n, line);
+		return 0;
+	}
+	if (!strcmp(c, "sbrkloop")) {
+		/* grow and shrink the heap: what it gave back is freed */
+		for (int i = 0; i < 300; i++)
+			if (sbrk(1 << 20) == (void *)-1 ||
+			    sbrk(-(1 << 20)) == (void *)-1) {
+				said("sbrk", -1);
+				return 1;
+			}
+		printf("sbrk: 300 MiB taken and given back\n");
+		return 0;
+	}
+	if (!strcmp(c, "fpu")) {
+		volatile int x = 1;
+		__asm__ volatile("fildl %0\n\tfistpl %0" : "+m"(x));
+		return x;
+	}
+	if (!strcmp(c, "waitspin")) {
+		/* a child that spins, waited for: ^C ends both */
+		char *args[] = {"utest", "spin", NULL};
+		int pid, status;
+		said("spawn",
+		     posix_spawn(&pid, "/bin/utest", NULL, NULL, args, NULL));
+		said("waitpid", waitpid(pid, &status, 0));
+		return 0;
+	}
+	if (!strcmp(c, "holdopen")) {
+		/* DEV open for SECONDS */
+		struct timespec t0, t;
+		int fd = open(argv[2], O_RDONLY);
+		said("open", fd);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		do
+			clock_gettime(CLOCK_MONOTONIC, &t);
+		while (t.tv_sec - t0.tv_sec < atoi(argv[3]));
+		return 0;
+	}
 	if (!strcmp(c, "spin"))
 		for (;;)
 			; /* until ^C */
@@ -82,7 +158,18 @@ main(int argc, char **argv)
 		said("open", fd);
 		said("fstat", fstat(fd, &st));
 		off_t end = (off_t)st.st_size;
+		uint64_t media = 0;
+		uint32_t sector = 0;
 		printf("size: %llu\n", (unsigned long long)end);
+		said("ioctl DIOCGMEDIASIZE",
+		     ioctl(fd, DIOCGMEDIASIZE, &media) < 0 ? -1
+		     : media == (uint64_t)end		   ? 0
+							   : 1);
+		said("ioctl DIOCGSECTORSIZE",
+		     ioctl(fd, DIOCGSECTORSIZE, &sector) < 0 ? -1
+							     : (int)sector);
+		said("ioctl on the console", ioctl(1, DIOCGMEDIASIZE, &media));
+		said("ioctl unknown", ioctl(fd, 0x1234, &media));
 		said("pread at the end", pread(fd, buf, 4096, end));
 		said("pread across the end", pread(fd, buf, 4096, end - 1024));
 		said("pread past the end", pread(fd, buf, 4096, end + 4096));
@@ -121,7 +208,8 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(c, "aiovictim")) {
-		/* start a 1 MiB read from DEV and exit before it ends */
+		/* start a 1 MiB read from DEV and exit before it ends, or
+		 * spin until killed (MODE kill) */
 		static struct aiocb cb;
 		char *buf = sbrk(1 << 20);
 		cb.aio_fildes = open(argv[2], O_RDONLY);
@@ -129,6 +217,9 @@ main(int argc, char **argv)
 		cb.aio_nbytes = 1 << 20;
 		said("aio_read", aio_read(&cb));
 		said("aio_error", aio_error(&cb));
+		if (!strcmp(argv[3], "kill"))
+			for (;;)
+				;
 		_exit(0);
 	}
 	if (!strcmp(c, "aioexit")) {
@@ -141,13 +232,24 @@ main(int argc, char **argv)
 		 * done well before the read ends, or the test cannot tell:
 		 * it says so and fails. */
 		static char fill[1 << 16];
-		char *args[] = {"utest", "aiovictim", argv[2], NULL};
+		char *args[] = {"utest", "aiovictim", argv[2], argv[3], NULL};
 		int fd = open(argv[2], O_WRONLY), pid, status;
 		memset(fill, 0xAB, sizeof(fill));
 		for (int i = 0; i < 16; i++)
 			pwrite(fd, fill, sizeof(fill), i * (off_t)sizeof(fill));
 		said("spawn",
 		     posix_spawn(&pid, "/bin/utest", NULL, NULL, args, NULL));
+		if (!strcmp(argv[3], "kill")) {
+			/* it spins: kill it once its read is under way */
+			struct timespec a, b;
+			clock_gettime(CLOCK_MONOTONIC, &a);
+			do
+				clock_gettime(CLOCK_MONOTONIC, &b);
+			while ((b.tv_sec - a.tv_sec) * 1000 +
+				       (b.tv_nsec - a.tv_nsec) / 1000000 <
+			       200);
+			said("kill", kill(pid, SIGKILL));
+		}
 		said("waitpid", waitpid(pid, &status, 0) == pid ? status : -1);
 		struct timespec t0, t;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
