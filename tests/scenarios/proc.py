@@ -122,6 +122,31 @@ def run(m, line, quiet=None, timeout=60):
     return "".join(ln + "\n" for ln in lines) if out else ""
 
 
+EIP = r"8[0-9a-f]{7}"  # an address in the program's text
+
+
+def ended_by(out, message, sig):
+    """out is utest's fault message, then run's note of the signal."""
+    assert re.fullmatch(r"utest\[(\d+)\]: %s\nrun: utest\[\1\]: killed by "
+                        r"%s\n" % (message, sig), out), out
+
+
+def interrupt(m, line, started, wait=0):
+    """Type line, wait for `started` (and `wait` seconds more, in which it
+    must not end by itself), ^C: the program ends by SIGINT."""
+    m.send(line + "\r")
+    m.expect(started, 10)
+    if wait:
+        try:
+            m.expect(re.escape(PROMPT), wait)
+            raise AssertionError("%s ended by itself" % line)
+        except Timeout:
+            pass
+    m.send("\x03")
+    m.expect(r"run: utest\[\d+\]: killed by SIGINT\n" + re.escape(PROMPT),
+             30)
+
+
 def proc_scenario(name, kind, machine):
     c = Checks(name)
     d = os.path.join(BUILD, "scenarios", name)
@@ -146,23 +171,15 @@ def proc_scenario(name, kind, machine):
             assert out.startswith("run: nosuch: ENOENT: no such entry\n"
                                   "programs in /bin: dd cmp hexdump"), out
         with c.test("faults_end_the_process_with_a_message_not_the_kernel"):
-            out = run(m, "run utest null")
-            assert re.fullmatch(
-                r"utest\[(\d+)\]: segmentation fault at 00000000 \(eip "
-                r"8[0-9a-f]{7}, read not mapped\)\nrun: utest\[\1\]: "
-                r"killed by SIGSEGV\n", out), out
-            out = run(m, "run utest kernel")
-            assert re.fullmatch(
-                r"utest\[(\d+)\]: segmentation fault at 00100000 \(eip "
-                r"8[0-9a-f]{7}, read not allowed\)\nrun: utest\[\1\]: "
-                r"killed by SIGSEGV\n", out), out
+            ended_by(run(m, "run utest null"), r"segmentation fault at "
+                     r"00000000 \(eip %s, read not mapped\)" % EIP, "SIGSEGV")
+            ended_by(run(m, "run utest kernel"), r"segmentation fault at "
+                     r"00100000 \(eip %s, read not allowed\)" % EIP,
+                     "SIGSEGV")
             assert "argc 2" in run(m, "run utest hello"), "the shell went on"
         with c.test("x87_use_ends_the_program_not_the_kernel"):
-            out = run(m, "run utest fpu")
-            assert re.fullmatch(
-                r"utest\[(\d+)\]: x87 instruction: no floating point "
-                r"here \(eip 8[0-9a-f]{7}\)\nrun: utest\[\1\]: killed by "
-                r"SIGILL\n", out), out
+            ended_by(run(m, "run utest fpu"), r"x87 instruction: no floating "
+                     r"point here \(eip %s\)" % EIP, "SIGILL")
         with c.test("a_heap_given_back_is_freed"):
             before = int(re.search(r"\((\d+) of", run(m, "mem")).group(1))
             out = run(m, "run utest sbrkloop", timeout=120)
@@ -171,11 +188,7 @@ def proc_scenario(name, kind, machine):
             assert after >= before - 64, "%d pages free before, %d " \
                 "after" % (before, after)
         with c.test("ctrl_c_ends_a_program_and_the_child_it_waits_for"):
-            m.send("run utest waitspin\r")
-            m.expect(r"spawn: 0\n", 10)
-            m.send("\x03")
-            m.expect(r"run: utest\[\d+\]: killed by SIGINT\n" +
-                     re.escape(PROMPT), 30)
+            interrupt(m, "run utest waitspin", r"spawn: 0\n")
             for _ in range(100):
                 if run(m, "jobs") == "  PID  STATE   NAME\n":
                     break
@@ -194,27 +207,14 @@ def proc_scenario(name, kind, machine):
                 "read huge: -1 EFAULT\nread into the break: -1 EFAULT\n"
                 "read past the top: -1 EFAULT\n"), out
         with c.test("ctrl_c_ends_a_spinning_program"):
-            m.send("run utest spin\r")
-            m.expect(r"run utest spin\n", 10)
-            try:
-                m.expect(re.escape(PROMPT), 2)
-                raise AssertionError("spin ended by itself")
-            except Timeout:
-                pass
-            m.send("\x03")
-            m.expect(r"run: utest\[\d+\]: killed by SIGINT\n" +
-                     re.escape(PROMPT), 30)
+            interrupt(m, "run utest spin", r"run utest spin\n", wait=2)
         with c.test("a_program_reads_a_line_from_the_console"):
             m.send("run utest readline\r")
             m.expect(r"run utest readline\n", 10)
             m.send("hello\r")
             m.expect(r"hello\ngot 6 bytes: hello\n" + re.escape(PROMPT), 30)
         with c.test("ctrl_c_ends_a_program_waiting_for_the_console"):
-            m.send("run utest readline\r")
-            m.expect(r"run utest readline\n", 10)
-            m.send("\x03")
-            m.expect(r"run: utest\[\d+\]: killed by SIGINT\n" +
-                     re.escape(PROMPT), 30)
+            interrupt(m, "run utest readline", r"run utest readline\n")
         with c.test("kill_ends_a_program_run_in_the_background"):
             out = run(m, "run utest spin &")
             pid = re.fullmatch(r"\[(\d+)\] utest\n", out).group(1)

@@ -19,15 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static uint64_t
-rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
 static void
 said(const char *what, int r)
 {

@@ -52,15 +52,6 @@ struct slot {
 };
 
 static uint64_t
-rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
-static uint64_t
 now_ns(void)
 {
 	struct timespec ts;
