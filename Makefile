@@ -132,6 +132,8 @@ $(B)/bin.cpio: $(addprefix $(B)/bin/,$(PROGS)) scripts/newc.py
 	@echo "  CPIO    $@"
 	@$(PYTHON) scripts/newc.py $@ $(addprefix $(B)/bin/,$(PROGS))
 -include $(wildcard $(B)/uobj/*.d $(B)/uobj/bin/*.d)
+# (kept: make would delete them as intermediates, and rebuild them next time)
+.SECONDARY: $(ULIB_OBJS) $(patsubst %,$(B)/uobj/bin/%.o,$(PROGS))
 
 # The ISO carries the kernel without DWARF (gdb reads $(B)/iodine.elf);
 # .symtab stays, for the backtraces.

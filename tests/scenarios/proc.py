@@ -183,7 +183,7 @@ def proc_scenario(name, kind, machine):
         with c.test("a_heap_given_back_is_freed"):
             before = int(re.search(r"\((\d+) of", run(m, "mem")).group(1))
             out = run(m, "run utest sbrkloop", timeout=120)
-            assert out == "sbrk: 300 MiB taken and given back\n", out
+            assert out == "sbrk: 100 MiB taken and given back\n", out
             after = int(re.search(r"\((\d+) of", run(m, "mem")).group(1))
             assert after >= before - 64, "%d pages free before, %d " \
                 "after" % (before, after)
