@@ -206,13 +206,3 @@ aio_exit(struct proc *p)
 	}
 	splx(s);
 }
-
-int
-aio_inflight(void)
-{
-	int n = 0;
-
-	for (int i = 0; i < NAIO; i++)
-		n += reqs[i].state == AIO_RUNNING;
-	return n;
-}

@@ -14,6 +14,5 @@ int aio_return(struct proc *p, const struct aiocb *ucb);
 int aio_suspend(struct proc *p, const struct aiocb *const *ulist, int n);
 /* p exits: its transfers run on, to held pages, and are forgotten */
 void aio_exit(struct proc *p);
-int aio_inflight(void); /* transfers running, for the tests */
 
 #endif

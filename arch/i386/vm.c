@@ -339,15 +339,6 @@ vm_space_activate(const struct vmspace *vs)
 	}
 }
 
-const struct vmspace *
-vm_space_active(void)
-{
-	for (const struct vmspace *vs = spaces; vs; vs = vs->next)
-		if (vs->pgdir == cr3)
-			return vs;
-	return NULL;
-}
-
 int
 vm_user_ok(const struct vmspace *vs, uint32_t va, uint32_t len, int write)
 {

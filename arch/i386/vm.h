@@ -53,7 +53,6 @@ int vm_space_map(struct vmspace *vs, uint32_t va, uint32_t pa, int writable);
 uint32_t vm_space_pte(const struct vmspace *vs, uint32_t va);
 void vm_space_unmap(struct vmspace *vs, uint32_t va); /* frees the frame */
 void vm_space_activate(const struct vmspace *vs);
-const struct vmspace *vm_space_active(void);
 /* [va, va+len) lies in the user range and every page of it is mapped
  * for ring 3 in vs (and writable, if asked) */
 int vm_user_ok(const struct vmspace *vs, uint32_t va, uint32_t len, int write);
