@@ -108,11 +108,8 @@ report(void)
 		decimal(rate, sizeof(rate), bps, 1000000000, "GB/s");
 	else if (bps >= 1000000)
 		decimal(rate, sizeof(rate), bps, 1000000, "MB/s");
-	else if (bps >= 1000)
+	else /* GNU's least unit here: "0.0 kB/s" */
 		decimal(rate, sizeof(rate), bps, 1000, "kB/s");
-	else
-		snprintf(rate, sizeof(rate), "%llu B/s",
-			 (unsigned long long)bps);
 	if (bytes >= 1000) {
 		uint64_t u = 1000;
 		const char *dn = "kB", *bn = "KiB";
@@ -130,8 +127,8 @@ report(void)
 		fprintf(stderr, "%llu bytes (%s, %s) copied, ",
 			(unsigned long long)bytes, a, b);
 	} else {
-		fprintf(stderr, "%llu bytes copied, ",
-			(unsigned long long)bytes);
+		fprintf(stderr, "%llu byte%s copied, ",
+			(unsigned long long)bytes, bytes == 1 ? "" : "s");
 	}
 	seconds(t, sizeof(t), ns);
 	fprintf(stderr, "%s s, %s\n", t, rate);

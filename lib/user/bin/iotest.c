@@ -327,8 +327,6 @@ main(int argc, char **argv)
 	    opt.at < 0)
 		return usage();
 	opt.dev = argv[i];
-	if (opt.child < 0 && !opt.mode)
-		return parent(argv, argc);
 	int fd = open(opt.dev, opt.mode ? O_RDONLY : O_RDWR);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0)
@@ -337,6 +335,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "iotest: %s is not a raw device (/dev/rNAME)\n",
 			opt.dev);
 		return 2;
+	}
+	if (opt.child < 0 && !opt.mode) {
+		close(fd); /* (checked here once, for all of them) */
+		return parent(argv, argc);
 	}
 	if (opt.child < 0)
 		opt.child = 0;
