@@ -68,25 +68,59 @@ TEST(pit_ticks_at_hz)
 	      (unsigned long long)best, 2 * HZ);
 }
 
-/* The TSC against the RTC: cycles between two turns of the RTC's second,
- * found by polling, so a busy host's lost interrupts do not enter. */
-TEST(tsc_is_calibrated_to_within_5_percent)
+/*
+ * The TSC when the RTC's second next turns, polled: the turn lies
+ * between the TSC read before the last poll that saw the old second and
+ * the one after the poll that saw the new; *width is that span, wide
+ * only if the host paused the machine just then.  0 on timeout.
+ */
+static uint64_t
+rtc_turn_tsc(uint64_t limit, uint64_t *width)
 {
 	uint8_t sec = rtc_second();
-	uint64_t limit = rdtsc() + clock_tsc_hz() * 3;
+	uint64_t before = rdtsc(), after;
 
-	while (rtc_second() == sec && rdtsc() < limit)
-		;
-	uint64_t c0 = rdtsc();
-	sec = rtc_second();
-	while (rtc_second() == sec && rdtsc() < limit)
-		;
-	uint64_t cycles = rdtsc() - c0;
-	uint64_t hz = clock_tsc_hz();
-	CHECK(rdtsc() < limit, "the RTC's second did not turn");
-	CHECK(cycles > hz * 95 / 100 && cycles < hz * 105 / 100,
-	      "one RTC second took %llu TSC cycles; calibrated %llu Hz",
-	      (unsigned long long)cycles, (unsigned long long)hz);
+	do {
+		uint64_t t = rdtsc();
+		uint8_t now = rtc_second();
+		after = rdtsc();
+		if (now != sec) {
+			*width = after - before;
+			return (before + after) / 2;
+		}
+		before = t;
+	} while (after < limit);
+	return 0;
+}
+
+/*
+ * The TSC against the RTC: cycles in one RTC second, by polling, so a
+ * busy host's lost interrupts do not enter.  The two turns are known to
+ * within their polls' spans, which a paused host widens: the check
+ * allows for that slack, and a measurement with much of it is taken
+ * again, so a busy host neither fails the test nor hides a calibration
+ * that is off.
+ */
+TEST(tsc_is_calibrated_to_within_5_percent)
+{
+	uint64_t hz = clock_tsc_hz(), cycles = 0, slack = ~0ull;
+
+	for (int attempt = 0; attempt < 5 && slack > hz / 200; attempt++) {
+		uint64_t limit = rdtsc() + hz * 3, w0, w1;
+		uint64_t c0 = rtc_turn_tsc(limit, &w0);
+		uint64_t c1 = c0 ? rtc_turn_tsc(limit, &w1) : 0;
+		CHECK(c1 != 0, "the RTC's second did not turn in 3 s");
+		if (w0 + w1 < slack) {
+			cycles = c1 - c0;
+			slack = w0 + w1;
+		}
+	}
+	uint64_t off = cycles > hz ? cycles - hz : hz - cycles;
+	CHECK(off <= hz * 5 / 100 + slack,
+	      "one RTC second took %llu TSC cycles (+- %llu); calibrated "
+	      "%llu Hz",
+	      (unsigned long long)cycles, (unsigned long long)slack,
+	      (unsigned long long)hz);
 }
 
 /* Channel 0 counts down from the divisor that makes HZ: its largest
