@@ -6,6 +6,10 @@
  * bread's buffer; a write that fills a block starts it at once
  * (bawrite), one that covers part of it reads it first and leaves it
  * dirty (bdwrite); fsync writes them all and flushes the disk's cache.
+ * fsync also reports, once to each file open on the device, a cached
+ * write that failed since the file was opened or its last fsync, though
+ * the syncer or another file's fsync met the failure: what fsync says
+ * is written is on the disk (Linux's errseq; POSIX leaves it open).
  * A raw device moves whole sectors straight into the process's pages:
  * userdma, uiophysio, undma.  Both follow read(2)'s rules: 0 at the end,
  * a short count across it, an error only when nothing moved.
@@ -27,12 +31,12 @@
 #include "uio.h"
 #include "userdma.h"
 
-static struct file console_file = {FT_CONSOLE, O_RDWR, 1, 0, NULL, NULL, 0};
+static struct file console_file = {FT_CONSOLE, O_RDWR, 1, 0, NULL, NULL, 0, 0};
 
 int
 file_open(const char *path, int flags, struct file **fp)
 {
-	struct file f = {FT_BLOCK, flags, 1, 0, NULL, NULL, 0};
+	struct file f = {FT_BLOCK, flags, 1, 0, NULL, NULL, 0, 0};
 
 	if (flags & ~O_ACCMODE || (flags & O_ACCMODE) == O_ACCMODE)
 		return EINVAL;
@@ -63,6 +67,7 @@ file_open(const char *path, int flags, struct file **fp)
 	if (f.bd) {
 		uint32_t fl = irq_save();
 		f.bd->opens++; /* a volume open here cannot be removed */
+		(*fp)->wb_seen = f.bd->wb_errors;
 		irq_restore(fl);
 	}
 	return 0;
@@ -294,7 +299,14 @@ file_fsync(struct file *f)
 {
 	if (f->type != FT_BLOCK && f->type != FT_RAW)
 		return 0;
-	int err = bflush(f->bd->dev);
+	bflush(f->bd->dev);
 	int ferr = bdev_flush(f->bd->dev);
+	uint32_t fl = irq_save();
+	int err = 0;
+	if (f->bd->wb_errors != f->wb_seen) {
+		f->wb_seen = f->bd->wb_errors;
+		err = f->bd->wb_error;
+	}
+	irq_restore(fl);
 	return err ? err : ferr;
 }

@@ -28,6 +28,7 @@ struct file {
 	struct bdev *bd;
 	const uint8_t *data; /* a program's bytes */
 	uint32_t size;
+	uint32_t wb_seen; /* bd->wb_errors that fsync has reported */
 };
 
 /* 0 and *fp, or ENOENT (no such name), EINVAL (bad flags), EACCES

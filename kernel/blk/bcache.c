@@ -17,7 +17,9 @@
  *
  * Failed reads never leave valid-looking data behind: brelse turns a buf
  * with B_ERROR into B_INVAL, off the hash.  A failed write is logged and
- * counted; its data is lost, as a later read would show.
+ * counted, in the cache's stats and on its device (wb_errors, for the
+ * next fsync of a file open on it); its data is lost, as a later read
+ * would show.
  */
 #include "bcache.h"
 
@@ -541,7 +543,12 @@ brelse(struct buf *bp)
 	}
 	if (bp->b_flags & B_ERROR) {
 		if (!(bp->b_flags & B_READ)) {
+			struct bdev *bd = bdev_lookup(bp->b_dev);
 			bcache_stats.write_errors++;
+			if (bd) {
+				bd->wb_errors++;
+				bd->wb_error = geterror(bp);
+			}
 			kprintf("bcache: write of dev %d,%d block %lld failed: "
 				"%s; "
 				"its data is lost\n",
@@ -572,11 +579,23 @@ brelse(struct buf *bp)
 	splx(s);
 }
 
-/* Write dev's delayed writes (NODEV: every device's) and wait for them. */
+/* Write dev's delayed writes (NODEV: every device's) and wait for them:
+ * EIO if one of dev's writes failed meanwhile (another device's failing
+ * then is no concern of dev's). */
+static uint64_t
+write_errors_of(dev_t dev)
+{
+	struct bdev *bd = dev == NODEV ? NULL : bdev_lookup(dev);
+
+	if (dev == NODEV)
+		return bcache_stats.write_errors;
+	return bd ? bd->wb_errors : 0;
+}
+
 int
 bflush(dev_t dev)
 {
-	uint64_t errors = bcache_stats.write_errors;
+	uint64_t errors = write_errors_of(dev);
 
 	TRACE_EVENT(TR_CACHE_FLUSH, dev, 0, 0, 0, 0);
 	for (int i = 0; i < bc.nbuf; i++) {
@@ -596,7 +615,7 @@ bflush(dev_t dev)
 	while (bc.async_writes)
 		tsleep(&bc.async_writes, "bflush", 0);
 	splx(s);
-	return bcache_stats.write_errors != errors ? EIO : 0;
+	return write_errors_of(dev) != errors ? EIO : 0;
 }
 
 /* Forget every buffer of dev (write them first with bflush if they

@@ -49,6 +49,12 @@ struct bdev {
 	struct bdev *parent; /* a partition's disk; NULL for a disk */
 	struct bdev *holder; /* the volume built on it (lv.c), or NULL */
 	int opens;	     /* files of processes open on it (file.c) */
+	/* Cached writes that failed after their writer went on (bawrite,
+	 * bdwrite): how many, and the last one's errno.  A file notes the
+	 * count when opened and fsync reports what came since (file.c), as
+	 * Linux's errseq does: a failure the syncer met is not lost. */
+	uint32_t wb_errors;
+	int wb_error;
 };
 
 int bdev_register(struct bdev *bd);

@@ -289,6 +289,37 @@ TEST(a_failed_read_ahead_is_not_cached)
 	      "a failed read-ahead left valid-looking data");
 }
 
+/*
+ * An async write that fails is counted on its own device (for the next
+ * fsync of a file open on it: file.c) and makes that device's bflush
+ * EIO, not another's that only waited while it failed.
+ */
+TEST(a_failed_async_write_is_its_own_devices_error)
+{
+	struct bdev *rd0 = bdev_by_name("rd0"), *rd1 = bdev_by_name("rd1");
+	uint32_t e0 = rd0->wb_errors, e1 = rd1->wb_errors;
+
+	CHECK_EQ(bsync(), 0);
+	ramdisk_inject_error(1, 170, EIO);
+	struct buf *bp = getblk(rd1->dev, 170, DEV_BSIZE);
+	CHECK(bp != NULL, "getblk failed");
+	bawrite(bp); /* rd1 completes a tick later: during rd0's bflush */
+	int err0 = bflush(rd0->dev);
+	ramdisk_inject_error(1, 0, 0);
+	CHECK_EQ(err0, 0);
+	CHECK_EQ(rd1->wb_errors - e1, 1);
+	CHECK_EQ(rd1->wb_error, EIO);
+	CHECK_EQ(rd0->wb_errors - e0, 0);
+
+	ramdisk_inject_error(1, 171, EIO);
+	CHECK((bp = getblk(rd1->dev, 171, DEV_BSIZE)) != NULL, "getblk failed");
+	bdwrite(bp);
+	err0 = bflush(rd1->dev);
+	ramdisk_inject_error(1, 0, 0);
+	CHECK_EQ(err0, EIO);
+	CHECK_EQ(rd1->wb_errors - e1, 2);
+}
+
 TEST(bread_past_the_end_fails_with_enxio)
 {
 	FOR_EACH_RD(bd)

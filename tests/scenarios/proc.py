@@ -6,6 +6,7 @@ their own pages), on AHCI and IDE disks of real size: an 8 GiB sparse
 image, data past 4 GiB.  The host writes the images and checks every
 byte the programs wrote, and that nothing else changed."""
 
+import hashlib
 import os
 import re
 
@@ -20,13 +21,14 @@ RAW_TO = B + 4 * MiB    # dd copies A's first MiB here, raw
 BLOCK_FROM, BLOCK_TO = 3000, 4295000000  # 5000 bytes, bs=1000, past 4 GiB
 HIGH_TO = 3 * MiB       # and B's first 512 KiB here, raw
 BAD = 1000              # the sector blkdebug fails reads of
+BADW = 2000             # the sector blkdebug fails writes of
 IOTEST_MB = 6 * 1024    # iotest's processes work from 6 GiB on, 4 MiB
 IOTEST_PROCS = 3        # each
 
 
 def make_images(d, kind):
     """The big disk with its two random regions, and a small one whose
-    sector BAD fails every read (blkdebug)."""
+    sector BAD fails every read and BADW every write (blkdebug)."""
     big = os.path.join(d, "big.img")
     with open(big, "wb") as f:
         f.truncate(SIZE)
@@ -41,6 +43,8 @@ def make_images(d, kind):
     with open(cfg, "w") as f:
         f.write('[inject-error]\nevent = "read_aio"\nerrno = "5"\n'
                 'sector = "%d"\n' % BAD)
+        f.write('[inject-error]\nevent = "write_aio"\nerrno = "5"\n'
+                'sector = "%d"\n' % BADW)
     drives = ["-drive", "file=%s,format=raw,if=none,id=big" % big,
               "-drive", "file=blkdebug:%s:%s,format=raw,if=none,id=small"
               % (cfg, small)]
@@ -50,7 +54,12 @@ def make_images(d, kind):
     else:
         drives += ["-device", "ide-hd,drive=big,bus=ide.0,unit=0",
                    "-device", "ide-hd,drive=small,bus=ide.0,unit=1"]
-    return big, drives
+    return big, small, drives
+
+
+def digest(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
 
 
 def read_at(path, off, n):
@@ -151,7 +160,8 @@ def proc_scenario(name, kind, machine):
     c = Checks(name)
     d = os.path.join(BUILD, "scenarios", name)
     os.makedirs(d, exist_ok=True)
-    big, drives = make_images(d, kind)
+    big, small, drives = make_images(d, kind)
+    small_digest = digest(small)
     orig_a, orig_b = read_at(big, A, 2 * MiB), read_at(big, B, 2 * MiB)
     disk, bad = kind + "0", kind + "1"
     m = Machine(name, machine=machine, extra=drives, args="rdlatency=3000")
@@ -298,6 +308,22 @@ def proc_scenario(name, kind, machine):
                     "pread across the bad sector: 4096\n"
                     "pread at the bad sector: -1 EIO\n"
                     "pread after it: 512\n"), out
+        # the syncer, or another file's fsync, may meet a cached write's
+        # failure: every file open on the device hears of it at fsync
+        with c.test("fsync_reports_a_cached_write_that_failed_before_it"):
+            out = run(m, "run utest wberr /dev/%s %d" % (bad, BADW),
+                      quiet=bad, timeout=120)
+            logged = "bcache: write of dev %s block %d failed: EIO; its " \
+                "data is lost\n"
+            lines = out.splitlines(True)
+            assert sum(ln.startswith("bcache: ") for ln in lines) == 1 and \
+                re.fullmatch(logged % (r"\d+,\d+", BADW), [
+                    ln for ln in lines if ln.startswith("bcache: ")][0]), out
+            out = "".join(ln for ln in lines if not ln.startswith("bcache: "))
+            assert out == (
+                "open a: 3\nopen b: 4\npwrite a: 100\nfsync b: -1 EIO\n"
+                "fsync a: -1 EIO\nfsync a again: 0\nfsync b again: 0\n"
+                "fsync of a file opened after: 0\n"), out
         with c.test("iotest_verifies_random_io_of_several_processes_aio"):
             out = run(m, "run iotest -p %d -q 8 -n 400 -r 4 -o %d /dev/r%s"
                       % (IOTEST_PROCS, IOTEST_MB, disk), timeout=300)
@@ -326,6 +352,8 @@ def proc_scenario(name, kind, machine):
     with c.test("the_image_holds_what_the_programs_wrote_and_nothing_else"):
         why = image_matches(big, expected_image(orig_a, orig_b))
         assert why is None, why
+    with c.test("the_small_image_is_unchanged_its_one_write_failed"):
+        assert digest(small) == small_digest, "the small disk changed"
     return c.results
 
 

@@ -198,6 +198,26 @@ main(int argc, char **argv)
 		said("pread after it", pread(fd, buf, 512, bad + 512));
 		return 0;
 	}
+	if (!strcmp(c, "wberr")) {
+		/* DEV fails writes of sector BAD (blkdebug).  A part of it
+		 * written through file a stays in the cache, dirty; b's
+		 * fsync writes it and meets the failure; a's fsync, which
+		 * wrote nothing, must report it too; each file hears of it
+		 * once, and a file opened after it not at all. */
+		static char buf[100];
+		off_t bad = (off_t)strtoull(argv[3], NULL, 0) * 512;
+		int a = open(argv[2], O_RDWR), b = open(argv[2], O_RDWR);
+		said("open a", a);
+		said("open b", b);
+		said("pwrite a", pwrite(a, buf, sizeof(buf), bad + 12));
+		said("fsync b", fsync(b));
+		said("fsync a", fsync(a));
+		said("fsync a again", fsync(a));
+		said("fsync b again", fsync(b));
+		int n = open(argv[2], O_RDWR);
+		said("fsync of a file opened after", fsync(n));
+		return 0;
+	}
 	if (!strcmp(c, "aiovictim")) {
 		/* start a 1 MiB read from DEV and exit before it ends, or
 		 * spin until killed (MODE kill) */
