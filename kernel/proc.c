@@ -64,6 +64,8 @@ proc_enter(void *arg)
 	curthread->proc = p;
 	curthread->space = p->space;
 	vm_space_activate(p->space);
+	curthread->fsgs = 0; /* null selectors, not the last program's */
+	fsgs_load(0);
 	__asm__ volatile("mov %0, %%esp\n\t"
 			 "jmp trap_return"
 			 :

@@ -6,7 +6,9 @@
  * clock takes the CPU from a thread whose quantum is used up, but only
  * when it runs at base level: a thread at splbio is never preempted (the
  * interrupt returns to it).  With nothing runnable, the idle thread halts
- * the CPU until an interrupt.
+ * the CPU until an interrupt.  A switch loads a process's address space
+ * and its fs and gs (saved when it was switched out): the trap path
+ * leaves those two alone, since the kernel never uses them.
  */
 #include "thread.h"
 
@@ -96,13 +98,17 @@ sched_switch(void)
 		return;
 	}
 	prev->cpl = cpl;
+	if (prev->space) /* a program's own: the kernel never loads them */
+		prev->fsgs = fsgs_read();
 	if (prev == idle_thread)
 		prev->state = T_RUNNABLE;
 	next->state = T_RUNNING;
 	curthread = next;
 	intr_who = INTR_WHO_THREAD(next->id);
-	if (next->space)
+	if (next->space) {
 		vm_space_activate(next->space);
+		fsgs_load(next->fsgs);
+	}
 	tss_set_esp0(THREAD_STACK_TOP(next));
 	swtch(&prev->esp, next->esp);
 	/*

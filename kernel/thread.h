@@ -47,6 +47,8 @@ struct thread {
 	struct proc *proc;	 /* the process it runs, or NULL (proc.h) */
 	struct vmspace *space;	 /* the process's addresses, loaded when it
 				  runs; NULL: any (a kernel thread) */
+	uint32_t fsgs;		 /* a process's fs and gs (fsgs_read), kept
+				    while another runs */
 };
 
 /* where a trap from ring 3 starts the thread's kernel stack */

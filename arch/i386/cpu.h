@@ -126,6 +126,24 @@ rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/* fs and gs, which only processes use (the kernel never does): both
+ * selectors, fs in the low half. */
+static inline uint32_t
+fsgs_read(void)
+{
+	uint32_t fs, gs;
+	__asm__ volatile("mov %%fs, %0\n\tmov %%gs, %1" : "=r"(fs), "=r"(gs));
+	return (fs & 0xFFFF) | gs << 16;
+}
+
+static inline void
+fsgs_load(uint32_t v)
+{
+	__asm__ volatile("mov %0, %%fs\n\tmov %1, %%gs"
+			 :
+			 : "r"(v & 0xFFFF), "r"(v >> 16));
+}
+
 static inline void
 cpu_pause(void)
 {

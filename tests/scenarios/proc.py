@@ -205,6 +205,13 @@ def proc_scenario(name, kind, machine):
             else:
                 raise AssertionError("the child lives on:\n" +
                                      run(m, "jobs"))
+        with c.test("fs_and_gs_are_each_processs_own"):
+            out = run(m, "run utest fsgs")
+            assert sorted(out.splitlines()) == sorted([
+                "spawn: 0", "child: fs 0 gs 0",
+                "child kept them while both ran: 1",
+                "parent kept them while both ran: 1", "waitpid: 0",
+                "parent: fs 33 gs 0"]), out
         with c.test("wild_system_call_numbers_get_enosys"):
             out = run(m, "run utest wildsys")
             assert out == "syscall 999: -38 ENOSYS\nsyscall -1: -38 " \

@@ -19,6 +19,46 @@
 #include <time.h>
 #include <unistd.h>
 
+static unsigned
+fs_read(void)
+{
+	unsigned v;
+	__asm__ volatile("mov %%fs, %0" : "=r"(v));
+	return v & 0xFFFF;
+}
+
+static unsigned
+gs_read(void)
+{
+	unsigned v;
+	__asm__ volatile("mov %%gs, %0" : "=r"(v));
+	return v & 0xFFFF;
+}
+
+static void
+fsgs_load(unsigned fs, unsigned gs)
+{
+	__asm__ volatile("mov %0, %%fs\n\tmov %1, %%gs" : : "r"(fs), "r"(gs));
+}
+
+/* Spin for ms milliseconds (the clock takes the CPU from us meanwhile)
+ * watching fs and gs: 1 if they kept their values. */
+static int
+fsgs_kept(unsigned fs, unsigned gs, int ms)
+{
+	struct timespec a, b;
+	int kept = 1;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	do {
+		kept &= fs_read() == fs && gs_read() == gs;
+		clock_gettime(CLOCK_MONOTONIC, &b);
+	} while ((b.tv_sec - a.tv_sec) * 1000 +
+			 (b.tv_nsec - a.tv_nsec) / 1000000 <
+		 ms);
+	return kept;
+}
+
 static void
 said(const char *what, int r)
 {
@@ -196,6 +236,28 @@ main(int argc, char **argv)
 		     pread(fd, buf, 8192, bad - 4096));
 		said("pread at the bad sector", pread(fd, buf, 512, bad));
 		said("pread after it", pread(fd, buf, 512, bad + 512));
+		return 0;
+	}
+	if (!strcmp(c, "fsgs")) {
+		/* fs and gs are each process's own: a child starts with
+		 * null ones, and what it and this process load stays theirs
+		 * while they take the CPU from each other and while one
+		 * waits for the other */
+		char *args[] = {"utest", "fsgschild", NULL};
+		int pid, status;
+		fsgs_load(0x33, 0);
+		said("spawn",
+		     posix_spawn(&pid, "/bin/utest", NULL, NULL, args, NULL));
+		said("parent kept them while both ran",
+		     fsgs_kept(0x33, 0, 300));
+		said("waitpid", waitpid(pid, &status, 0) == pid ? status : -1);
+		printf("parent: fs %x gs %x\n", fs_read(), gs_read());
+		return 0;
+	}
+	if (!strcmp(c, "fsgschild")) {
+		printf("child: fs %x gs %x\n", fs_read(), gs_read());
+		fsgs_load(0, 0x33);
+		said("child kept them while both ran", fsgs_kept(0, 0x33, 300));
 		return 0;
 	}
 	if (!strcmp(c, "wberr")) {
