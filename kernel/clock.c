@@ -40,8 +40,7 @@ static uint64_t tsc_per_tick;		  /* 0 until calibrated */
 static volatile uint64_t ticks_recovered; /* lost, then caught up */
 static struct timeout *timeouts;	  /* sorted by `when` */
 static uint64_t tsc_hz;
-static uint64_t tsc_boot;		  /* the TSC when the clock started */
-static uint64_t anchor_tsc, anchor_ticks; /* where `due` counts from */
+static uint64_t tsc_boot; /* the TSC when the clock started */
 static struct softint *softclock;
 
 static int
@@ -50,8 +49,7 @@ clock_intr(void *arg)
 	(void)arg;
 	ticks++;
 	if (tsc_per_tick) {
-		uint64_t now = rdtsc();
-		uint64_t due = anchor_ticks + (now - anchor_tsc) / tsc_per_tick;
+		uint64_t due = (rdtsc() - tsc_boot) / tsc_per_tick;
 		if (due > ticks) {
 			uint64_t gap = due - ticks;
 			ticks_recovered += gap;
@@ -61,11 +59,12 @@ clock_intr(void *arg)
 				     t = t->next)
 					t->when += gap;
 		} else if (ticks > due + 1) {
-			/* The PIT ran ahead of the TSC's count (a calibration
-			 * a little high): count from here, or that lead
-			 * would grow with uptime and hide ticks lost later. */
-			anchor_tsc = now;
-			anchor_ticks = ticks;
+			/* An interrupt the TSC has no tick for (a PIT that
+			 * delivers the ones it missed late, or a calibration
+			 * a little high): absorbed, so ticks stay within one
+			 * of the TSC's count and a lead never builds up to
+			 * hide ticks lost later. */
+			ticks--;
 		}
 	}
 	sched_clock();
@@ -175,8 +174,10 @@ clock_init(void)
 
 	tsc_calibrate();
 	tsc_boot = rdtsc();
-	anchor_tsc = tsc_boot;
-	tsc_per_tick = tsc_hz / HZ; /* interrupts are still off: ticks is 0 */
+	/* the PIT's true period: div / PIT_INPUT_HZ s (HZ=1000 is really
+	 * 1000.15 Hz), so the TSC's count and the PIT's agree; interrupts
+	 * are still off, so ticks is 0 */
+	tsc_per_tick = tsc_hz * div / PIT_INPUT_HZ;
 }
 
 /*

@@ -8,8 +8,9 @@
  * dirty (bdwrite); fsync writes them all and flushes the disk's cache.
  * fsync also reports, once to each file open on the device, a cached
  * write that failed since the file was opened or its last fsync, though
- * the syncer or another file's fsync met the failure: what fsync says
- * is written is on the disk (Linux's errseq; POSIX leaves it open).
+ * the syncer or another file's fsync met the failure, and one that no
+ * fsync has reported yet also to a file opened after it: what fsync
+ * says is written is on the disk (Linux's errseq; POSIX leaves it open).
  * A raw device moves whole sectors straight into the process's pages:
  * userdma, uiophysio, undma.  Both follow read(2)'s rules: 0 at the end,
  * a short count across it, an error only when nothing moved.
@@ -67,7 +68,8 @@ file_open(const char *path, int flags, struct file **fp)
 	if (f.bd) {
 		uint32_t fl = irq_save();
 		f.bd->opens++; /* a volume open here cannot be removed */
-		(*fp)->wb_seen = f.bd->wb_errors;
+		uint32_t n = f.bd->wb_errors;
+		(*fp)->wb_seen = n && !f.bd->wb_reported ? n - 1 : n;
 		irq_restore(fl);
 	}
 	return 0;
@@ -306,6 +308,7 @@ file_fsync(struct file *f)
 	if (f->bd->wb_errors != f->wb_seen) {
 		f->wb_seen = f->bd->wb_errors;
 		err = f->bd->wb_error;
+		f->bd->wb_reported = 1;
 	}
 	irq_restore(fl);
 	return err ? err : ferr;

@@ -107,7 +107,8 @@ sched_switch(void)
 	intr_who = INTR_WHO_THREAD(next->id);
 	if (next->space) {
 		vm_space_activate(next->space);
-		fsgs_load(next->fsgs);
+		if (fsgs_read() != next->fsgs) /* a load is dear under TCG */
+			fsgs_load(next->fsgs);
 	}
 	tss_set_esp0(THREAD_STACK_TOP(next));
 	swtch(&prev->esp, next->esp);

@@ -285,6 +285,20 @@ size_ok(uint32_t size)
 	return size && size % DEV_BSIZE == 0 && size <= MAXBSIZE;
 }
 
+/* A cached write failed after its writer went on: its device keeps
+ * the failure for the next fsync of a file open on it (file.c). */
+static void
+wb_error_note(dev_t dev, int error)
+{
+	struct bdev *bd = bdev_lookup(dev);
+
+	if (bd) {
+		bd->wb_errors++;
+		bd->wb_error = error;
+		bd->wb_reported = 0;
+	}
+}
+
 /* The buffer for (dev, blkno), held.  NULL only for a bad size or when
  * memory for its data cannot be had. */
 struct buf *
@@ -310,7 +324,9 @@ getblk(dev_t dev, daddr_t blkno, uint32_t size)
 				/* Another size: write what is dirty, then
 				 * start over with this size. */
 				if (bp->b_flags & B_DELWRI) {
-					bwrite(bp);
+					int err = bwrite(bp);
+					if (err) /* a delayed write's writer is gone */
+						wb_error_note(dev, err);
 					continue;
 				}
 				bp->b_flags &= ~B_DONE;
@@ -543,12 +559,9 @@ brelse(struct buf *bp)
 	}
 	if (bp->b_flags & B_ERROR) {
 		if (!(bp->b_flags & B_READ)) {
-			struct bdev *bd = bdev_lookup(bp->b_dev);
 			bcache_stats.write_errors++;
-			if (bd) {
-				bd->wb_errors++;
-				bd->wb_error = geterror(bp);
-			}
+			if (bp->b_flags & B_ASYNC) /* bwrite's caller knows */
+				wb_error_note(bp->b_dev, geterror(bp));
 			kprintf("bcache: write of dev %d,%d block %lld failed: "
 				"%s; "
 				"its data is lost\n",

@@ -50,7 +50,10 @@ bdev_register(struct bdev *bd)
 	if (!bd->maxxfer || bd->maxxfer % DEV_BSIZE || !bd->strategy)
 		panic("bdev_register: %s: bad maxxfer %u or no strategy",
 		      bd->name, bd->maxxfer);
-	bdevs[nbdev++] = bd;
+	uint32_t fl = irq_save(); /* bdev_lookup runs at interrupt levels */
+	bdevs[nbdev] = bd;
+	nbdev++;
+	irq_restore(fl);
 	return 0;
 }
 
@@ -58,14 +61,17 @@ bdev_register(struct bdev *bd)
 void
 bdev_unregister(struct bdev *bd)
 {
+	uint32_t fl = irq_save(); /* bdev_lookup runs at interrupt levels */
+
 	for (int i = 0; i < nbdev; i++) {
 		if (bdevs[i] != bd)
 			continue;
 		memmove(&bdevs[i], &bdevs[i + 1],
 			(size_t)(nbdev - i - 1) * sizeof(bdevs[0]));
 		nbdev--;
-		return;
+		break;
 	}
+	irq_restore(fl);
 }
 
 /* Name a disk by where it is (bdev.h): pciloc < 0 for the short names,

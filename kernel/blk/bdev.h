@@ -50,11 +50,14 @@ struct bdev {
 	struct bdev *holder; /* the volume built on it (lv.c), or NULL */
 	int opens;	     /* files of processes open on it (file.c) */
 	/* Cached writes that failed after their writer went on (bawrite,
-	 * bdwrite): how many, and the last one's errno.  A file notes the
-	 * count when opened and fsync reports what came since (file.c), as
-	 * Linux's errseq does: a failure the syncer met is not lost. */
+	 * bdwrite): how many, the last one's errno, and whether an fsync
+	 * has reported it yet.  fsync reports to each file what came since
+	 * it was opened, and one no file has heard of yet also to a file
+	 * opened after it (file.c), as Linux's errseq does: a failure the
+	 * syncer met is not lost. */
 	uint32_t wb_errors;
 	int wb_error;
+	int wb_reported;
 };
 
 int bdev_register(struct bdev *bd);

@@ -318,6 +318,14 @@ TEST(a_failed_async_write_is_its_own_devices_error)
 	ramdisk_inject_error(1, 0, 0);
 	CHECK_EQ(err0, EIO);
 	CHECK_EQ(rd1->wb_errors - e1, 2);
+
+	/* bwrite's caller hears of its failure itself: not counted */
+	ramdisk_inject_error(1, 172, EIO);
+	CHECK((bp = getblk(rd1->dev, 172, DEV_BSIZE)) != NULL, "getblk failed");
+	err0 = bwrite(bp);
+	ramdisk_inject_error(1, 0, 0);
+	CHECK_EQ(err0, EIO);
+	CHECK_EQ(rd1->wb_errors - e1, 2);
 }
 
 TEST(bread_past_the_end_fails_with_enxio)

@@ -331,6 +331,16 @@ def proc_scenario(name, kind, machine):
                 "open a: 3\nopen b: 4\npwrite a: 100\nfsync b: -1 EIO\n"
                 "fsync a: -1 EIO\nfsync a again: 0\nfsync b again: 0\n"
                 "fsync of a file opened after: 0\n"), out
+        # a failure met by `sync` after its writer exited, which no fsync
+        # has reported yet, reaches the next file opened, once
+        with c.test("fsync_reports_an_unheard_failure_to_a_new_file"):
+            out = run(m, "run utest wbleave /dev/%s %d" % (bad, BADW))
+            assert out == "pwrite: 100\n", out
+            out = run(m, "sync", quiet=bad, timeout=60)
+            assert re.search(r"^sync: EIO: ", out, re.M), out
+            out = run(m, "run utest fsyncnew /dev/%s" % bad, timeout=60)
+            assert out == "fsync: -1 EIO\nfsync again: 0\n" \
+                "fsync of a file opened after: 0\n", out
         with c.test("iotest_verifies_random_io_of_several_processes_aio"):
             out = run(m, "run iotest -p %d -q 8 -n 400 -r 4 -o %d /dev/r%s"
                       % (IOTEST_PROCS, IOTEST_MB, disk), timeout=300)

@@ -260,6 +260,23 @@ main(int argc, char **argv)
 		said("child kept them while both ran", fsgs_kept(0, 0x33, 300));
 		return 0;
 	}
+	if (!strcmp(c, "wbleave")) {
+		/* part of sector BAD of DEV written, left to the cache */
+		static char buf[100];
+		off_t bad = (off_t)strtoull(argv[3], NULL, 0) * 512;
+		int fd = open(argv[2], O_RDWR);
+		said("pwrite", pwrite(fd, buf, sizeof(buf), bad + 12));
+		return 0;
+	}
+	if (!strcmp(c, "fsyncnew")) {
+		/* a file opened after a failure no fsync has reported */
+		int a = open(argv[2], O_RDWR);
+		said("fsync", fsync(a));
+		said("fsync again", fsync(a));
+		said("fsync of a file opened after",
+		     fsync(open(argv[2], O_RDWR)));
+		return 0;
+	}
 	if (!strcmp(c, "wberr")) {
 		/* DEV fails writes of sector BAD (blkdebug).  A part of it
 		 * written through file a stays in the cache, dirty; b's
