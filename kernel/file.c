@@ -42,10 +42,12 @@ file_open(const char *path, int flags, struct file **fp)
 	if (flags & ~O_ACCMODE || (flags & O_ACCMODE) == O_ACCMODE)
 		return EINVAL;
 	if (!strcmp(path, "/dev/console")) {
-		*fp = file_hold(&console_file);
-		return 0;
-	}
-	if (!strncmp(path, "/dev/", 5)) {
+		if ((flags & O_ACCMODE) == O_RDWR) {
+			*fp = file_hold(&console_file);
+			return 0;
+		}
+		f.type = FT_CONSOLE; /* one way only: a file of its own */
+	} else if (!strncmp(path, "/dev/", 5)) {
 		const char *name = path + 5;
 		if (!(f.bd = bdev_by_name(name)) && name[0] == 'r') {
 			f.type = FT_RAW;

@@ -212,6 +212,13 @@ def proc_scenario(name, kind, machine):
                 "child kept them while both ran: 1",
                 "parent kept them while both ran: 1", "waitpid: 0",
                 "parent: fs 33 gs 0"]), out
+        with c.test("the_console_opened_one_way_is_not_the_other"):
+            out = run(m, "run utest consmode")
+            assert out == (
+                "write to the console opened O_RDONLY: -1 EBADF\n"
+                "read from the console opened O_WRONLY: -1 EBADF\n"
+                "ok\nwritten to the console opened O_WRONLY: 3\n"
+                "close: 0\n"), out
         with c.test("wild_system_call_numbers_get_enosys"):
             out = run(m, "run utest wildsys")
             assert out == "syscall 999: -38 ENOSYS\nsyscall -1: -38 " \

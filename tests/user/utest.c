@@ -260,6 +260,18 @@ main(int argc, char **argv)
 		said("child kept them while both ran", fsgs_kept(0, 0x33, 300));
 		return 0;
 	}
+	if (!strcmp(c, "consmode")) {
+		/* the console opened one way only is not the other */
+		char ch;
+		int r = open("/dev/console", O_RDONLY);
+		int w = open("/dev/console", O_WRONLY);
+		said("write to the console opened O_RDONLY", write(r, "x", 1));
+		said("read from the console opened O_WRONLY", read(w, &ch, 1));
+		said("written to the console opened O_WRONLY",
+		     write(w, "ok\n", 3));
+		said("close", close(r) | close(w));
+		return 0;
+	}
 	if (!strcmp(c, "wbleave")) {
 		/* part of sector BAD of DEV written, left to the cache */
 		static char buf[100];
