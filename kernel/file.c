@@ -114,12 +114,18 @@ file_size(const struct file *f, uint64_t *size)
 
 /* A line from the console, echoed; ^D alone is the end of input.  The
  * wait looks at the process every tick: a kill (^C) ends it (EINTR, and
- * the process with it at its return to ring 3). */
+ * the process with it at its return to ring 3).  A background process
+ * gets EIO at once, as one in a background process group that ignores
+ * SIGTTIN does (there is no job control to stop it): it never takes the
+ * shell's input. */
 static int
 console_read(char *ubuf, uint32_t n, uint32_t *moved)
 {
 	char line[128];
 	uint32_t got = 0;
+
+	if (curthread->proc && !curthread->proc->foreground)
+		return EIO;
 
 	if (n > sizeof(line))
 		n = sizeof(line);

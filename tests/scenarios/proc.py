@@ -239,6 +239,15 @@ def proc_scenario(name, kind, machine):
             m.expect(r"hello\ngot 6 bytes: hello\n" + re.escape(PROMPT), 30)
         with c.test("ctrl_c_ends_a_program_waiting_for_the_console"):
             interrupt(m, "run utest readline", r"run utest readline\n")
+        with c.test("a_background_read_of_the_console_is_eio"):
+            # (its line may come before the prompt or after it)
+            out = run(m, "run utest readline &")
+            assert re.match(r"\[\d+\] utest\n", out), out
+            if "read: -1 EIO\n" not in out:
+                m.expect(r"read: -1 EIO\n", 30)
+            out = run(m, "uptime")
+            assert re.fullmatch(r"up \d+\.\d{3} s \(\d+ clock ticks at "
+                                r"1000 Hz\)\n", out), out
         with c.test("kill_ends_a_program_run_in_the_background"):
             out = run(m, "run utest spin &")
             pid = re.fullmatch(r"\[(\d+)\] utest\n", out).group(1)
