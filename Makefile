@@ -102,7 +102,7 @@ $(B)/iodine.elf: $(OBJS) linker.ld
 PROGS     := dd cmp hexdump iotest utest
 USER_CFLAGS := $(filter-out -I%,$(CFLAGS)) -Ilib/user/include -Ilib
 ULIB_OBJS := $(addprefix $(B)/uobj/,crt0.o sys.o libc.o string.o printf.o \
-	errno.o hexdump.o pattern.o)
+	blkread.o errno.o hexdump.o pattern.o)
 $(B)/uobj/%.o: lib/user/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $< (user)"

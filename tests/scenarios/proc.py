@@ -300,6 +300,22 @@ def proc_scenario(name, kind, machine):
                 "run: cmp[%s]: exit status 1\n" % (
                     disk, disk, i + 1, orig_a[:i].count(b"\n") + 1,
                     re.search(r"cmp\[(\d+)\]", out).group(1)), out
+        # whole blocks from block boundaries, as BSD stdio reads after
+        # fseeko: a raw device, whole sectors only, reads at any offset
+        with c.test("hexdump_and_cmp_read_a_raw_device_at_any_offset"):
+            out = run(m, "run hexdump -C -s %d -n 1000 /dev/r%s" % (
+                B + 6, disk), timeout=60)
+            want = hexdump_c(orig_b[6:1006], B + 6)
+            assert out == want, "kernel:\n%s\nhost:\n%s" % (out, want)
+            out = run(m, "run cmp -n 5000 /dev/r%s /dev/%s %d %d" % (
+                disk, disk, B + 7, B + 7), timeout=60)
+            assert out == "", out
+            i = next(k for k in range(5000) if orig_b[1 + k] != orig_b[2 + k])
+            out = run(m, "run cmp -n 5000 /dev/r%s /dev/r%s %d %d" % (
+                disk, disk, B + 1, B + 2), timeout=60)
+            assert out.startswith(
+                "/dev/r%s /dev/r%s differ: byte %d, line %d\n" % (
+                    disk, disk, i + 1, orig_b[1:1 + i].count(b"\n") + 1)), out
         for dev in ("r" + disk, disk):
             with c.test("posix_end_of_device_on_%s" % dev):
                 out = run(m, "run utest eof /dev/%s" % dev)

@@ -8,6 +8,7 @@
  * 1 if one ends first; 2 and a message on trouble.  -s says nothing,
  * -n compares at most LIMIT bytes, SKIP skips that many bytes first.
  */
+#include <blkread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -17,27 +18,28 @@
 
 #define CHUNK 65536
 
-static int
-open_at(const char *name, uint64_t skip)
+/* name from byte skip on, read in whole blocks (blkread.h): a raw
+ * device compares from any offset, any length */
+static void
+open_at(const char *name, uint64_t skip, struct blkread *r)
 {
 	int fd = open(name, O_RDONLY);
 
-	if (fd < 0 || (skip && lseek(fd, (off_t)skip, SEEK_SET) < 0)) {
+	if (fd < 0 || blkread_open(r, fd, skip) < 0) {
 		fprintf(stderr, "cmp: %s: %s: %s\n", name, errno_name(errno),
 			errno_msg(errno));
 		exit(2);
 	}
-	return fd;
 }
 
 /* Fill buf as far as the file goes: bytes read, -1 on an error. */
 static int
-fill(int fd, char *buf, int want)
+fill(struct blkread *r, char *buf, int want)
 {
 	int got = 0;
 
 	while (got < want) {
-		int n = read(fd, buf + got, (size_t)(want - got));
+		int n = blkread(r, buf + got, (uint32_t)(want - got));
 		if (n < 0)
 			return -1;
 		if (n == 0)
@@ -72,7 +74,9 @@ main(int argc, char **argv)
 	const char *name[2] = {argv[i], argv[i + 1]};
 	for (int k = 0; k < 2 && i + 2 + k < argc; k++)
 		skip[k] = strtoull(argv[i + 2 + k], NULL, 0);
-	int fd[2] = {open_at(name[0], skip[0]), open_at(name[1], skip[1])};
+	struct blkread r[2];
+	open_at(name[0], skip[0], &r[0]);
+	open_at(name[1], skip[1], &r[1]);
 	char *buf[2] = {malloc(CHUNK), malloc(CHUNK)};
 	if (!buf[0] || !buf[1]) {
 		fprintf(stderr, "cmp: out of memory\n");
@@ -81,7 +85,7 @@ main(int argc, char **argv)
 	while (limit) {
 		int want = limit < CHUNK ? (int)limit : CHUNK, got[2];
 		for (int k = 0; k < 2; k++)
-			if ((got[k] = fill(fd[k], buf[k], want)) < 0) {
+			if ((got[k] = fill(&r[k], buf[k], want)) < 0) {
 				fprintf(stderr, "cmp: %s: %s: %s\n", name[k],
 					errno_name(errno), errno_msg(errno));
 				return 2;

@@ -5,7 +5,10 @@
  *
  * Without FILE, standard input.  OFFSET and LENGTH take 0x for hex and
  * the suffixes b (512), k (1024) and m (1048576), as BSD hexdump's do.
+ * The file is read in whole blocks (blkread.h), so a raw device dumps
+ * from any offset, any length.
  */
+#include <blkread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -66,23 +69,22 @@ main(int argc, char **argv)
 			"usage: hexdump -C [-s OFFSET] [-n LENGTH] [FILE]\n");
 		return 1;
 	}
-	if (i < argc) {
-		name = argv[i];
-		if ((fd = open(name, O_RDONLY)) < 0 ||
-		    (skip && lseek(fd, (off_t)skip, SEEK_SET) < 0)) {
-			fprintf(stderr, "hexdump: %s: %s: %s\n", name,
-				errno_name(errno), errno_msg(errno));
-			return 1;
-		}
+	struct blkread r;
+	if (i < argc && (fd = open(name = argv[i], O_RDONLY)) < 0) {
+		fprintf(stderr, "hexdump: %s: %s: %s\n", name,
+			errno_name(errno), errno_msg(errno));
+		return 1;
 	}
-	char *buf = malloc(CHUNK);
-	if (!buf) {
-		fprintf(stderr, "hexdump: out of memory\n");
+	static char buf[CHUNK];
+	if (blkread_open(&r, fd, skip) < 0) {
+		fprintf(stderr, "hexdump: %s: %s: %s\n", name,
+			errno_name(errno), errno_msg(errno));
 		return 1;
 	}
 	hexdump_begin(&st, skip);
 	while (length) {
-		int n = read(fd, buf, length < CHUNK ? (size_t)length : CHUNK);
+		int n = blkread(&r, buf,
+				length < CHUNK ? (uint32_t)length : CHUNK);
 		if (n < 0) {
 			fprintf(stderr, "hexdump: %s: %s: %s\n", name,
 				errno_name(errno), errno_msg(errno));
