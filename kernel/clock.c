@@ -129,8 +129,8 @@ pit2_window(uint32_t latch, uint64_t *slack)
  * PIT's edge and our seeing it would make a window long (one boot on a
  * busy CI machine calibrated 2502 MHz on a 2300 MHz TSC), so a window
  * whose edges are not each known to 0.05% is tried again, and the
- * median of three good ones is taken; if the host never lets three
- * through, the tightest windows found are used.
+ * median of three good ones is taken; if the host lets fewer through,
+ * the median of those, or with none the tightest window tried.
  */
 static void
 tsc_calibrate(void)

@@ -592,19 +592,19 @@ brelse(struct buf *bp)
 	splx(s);
 }
 
-/* Write dev's delayed writes (NODEV: every device's) and wait for them:
- * EIO if one of dev's writes failed meanwhile (another device's failing
- * then is no concern of dev's). */
+/* Failed writes so far: dev's async ones, or every write's (NODEV). */
 static uint64_t
 write_errors_of(dev_t dev)
 {
-	struct bdev *bd = dev == NODEV ? NULL : bdev_lookup(dev);
-
 	if (dev == NODEV)
 		return bcache_stats.write_errors;
+	struct bdev *bd = bdev_lookup(dev);
 	return bd ? bd->wb_errors : 0;
 }
 
+/* Write dev's delayed writes (NODEV: every device's) and wait for them:
+ * EIO if one of dev's writes failed meanwhile (another device's failing
+ * then is no concern of dev's). */
 int
 bflush(dev_t dev)
 {
