@@ -65,7 +65,8 @@ help:
 	@echo "                DISKS=2 scratch disks of DISK_SIZE=1G, kept in"
 	@echo "                $(DISK_DIR); DISK=img[,img] your own images instead"
 	@echo "make test       lint, host unit tests, kernel tests, shell tests, gdb test"
-	@echo "make test-long  make compare's whole path once (downloads Linux)"
+	@echo "make test-long  the long scenarios (a long syscall fuzz), and"
+	@echo "                make compare's whole path once (downloads Linux)"
 	@echo "make debug      QEMU paused with its gdb stub, gdb attached"
 	@echo "make trace      trace a workload: blkparse, btt, a picture in $(B)/trace/"
 	@echo "                MACHINE=pc|q35 DISK=IMG WORKLOAD='cmd; cmd' DEV=NAME"
@@ -99,7 +100,7 @@ $(B)/iodine.elf: $(OBJS) linker.ld
 # Programs: ring 3, linked at the user range (lib/user/user.ld) with the
 # small C library of lib/user/ and lib/'s own strings and formatting,
 # built again for them; /bin is a cpio archive of them, a GRUB module.
-PROGS     := dd cmp hexdump iotest utest
+PROGS     := dd cmp hexdump iotest utest hostile sysfuzz
 USER_CFLAGS := $(filter-out -I%,$(CFLAGS)) -Ilib/user/include -Ilib
 ULIB_OBJS := $(addprefix $(B)/uobj/,crt0.o sys.o libc.o string.o printf.o \
 	blkread.o errno.o hexdump.o pattern.o)
@@ -194,6 +195,7 @@ compare: deps all
 # What make test leaves out for time and downloads: the comparison with
 # Linux, one round (its script fails if any guest gives no figure).
 test-long: deps all
+	$(PYTHON) tests/run.py --long
 	$(PYTHON) scripts/compare --rounds 1 --machines q35,pc \
 		--out $(B)/compare-test
 

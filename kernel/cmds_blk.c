@@ -248,14 +248,27 @@ out:
 	return rc;
 }
 
-SHELL_CMD(cache, "", "buffer cache statistics")
+SHELL_CMD(cache, "[drop]",
+	  "buffer cache statistics; drop: write delayed writes, free all data")
 {
 	const struct bcache_stats *s = &bcache_stats;
 
+	if (argc == 2 && !strcmp(argv[1], "drop")) {
+		/* a pool of the same size, empty: Linux's drop_caches */
+		int err = bcache_resize(s->nbuf);
+		if (err)
+			kprintf("cache: drop: %s: %s\n", errno_name(err),
+				err == EBUSY ? "a buffer is in use"
+					     : errno_msg(err));
+		return err ? 1 : 0;
+	}
 	if (argc != 1)
 		return shell_usage(argv[0]);
 	uint64_t lookups = s->hits + s->misses;
-	kprintf("buffers     %d\n", s->nbuf);
+	char mem[16];
+	kprintf("buffers     %d, %s of data (%llu bytes)\n", s->nbuf,
+		fmt_size(mem, sizeof(mem), s->data_bytes),
+		(unsigned long long)s->data_bytes);
 	kprintf("hits        %llu (%llu%%)\n", (unsigned long long)s->hits,
 		(unsigned long long)(lookups ? s->hits * 100 / lookups : 0));
 	kprintf("misses      %llu\n", (unsigned long long)s->misses);

@@ -6,22 +6,27 @@
 #include "console.h"
 #include "errno.h"
 #include "intr.h"
+#include "printf.h"
 #include "proc.h"
 #include "shell.h"
 #include "string.h"
 #include "syscall.h"
 
+/* A signal's name, as kill -l says it; "signal N" for one without */
 static const char *
-signame(int sig)
+signame(int sig, char *buf, size_t size)
 {
-	switch (sig) {
-	case SIGINT: return "SIGINT";
-	case SIGILL: return "SIGILL";
-	case SIGFPE: return "SIGFPE";
-	case SIGKILL: return "SIGKILL";
-	case SIGSEGV: return "SIGSEGV";
-	default: return "a signal";
-	}
+	static const char *const name[32] = {
+		[SIGINT] = "SIGINT",   [SIGILL] = "SIGILL",
+		[SIGTRAP] = "SIGTRAP", [SIGBUS] = "SIGBUS",
+		[SIGFPE] = "SIGFPE",   [SIGKILL] = "SIGKILL",
+		[SIGSEGV] = "SIGSEGV", [SIGSYS] = "SIGSYS",
+	};
+
+	if (sig > 0 && sig < 32 && name[sig])
+		return name[sig];
+	snprintf(buf, size, "signal %d", sig);
+	return buf;
 }
 
 static void
@@ -70,8 +75,9 @@ SHELL_CMD(run, "PROG [ARG...] [&]",
 	}
 	proc_wait(NULL, pid, &status, 0);
 	if (WIFSIGNALED(status)) {
+		char buf[16];
 		kprintf("run: %s[%d]: killed by %s\n", argv[1], pid,
-			signame(WTERMSIG(status)));
+			signame(WTERMSIG(status), buf, sizeof(buf)));
 		return 1;
 	}
 	if (WEXITSTATUS(status)) {

@@ -34,9 +34,11 @@ SHELL_CMD(mem, "", "physical memory and kernel heap usage")
 	kprintf("kernel   %s (image, boot tables, modules)\n",
 		fmt_size(c, sizeof(c),
 			 (uint64_t)pmem_stats.kernel_pages * PAGE_SIZE));
-	kprintf("kmalloc  %s in use, %u allocations, %u frees\n",
+	kprintf("kmalloc  %s in use (%u bytes), %u allocations, %u frees; "
+		"%u pages kept in size classes\n",
 		fmt_size(a, sizeof(a), kmalloc_stats.bytes_in_use),
-		kmalloc_stats.allocs, kmalloc_stats.frees);
+		kmalloc_stats.bytes_in_use, kmalloc_stats.allocs,
+		kmalloc_stats.frees, kmalloc_stats.class_pages);
 	return 0;
 }
 

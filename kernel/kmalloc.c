@@ -80,6 +80,7 @@ class_refill(int c)
 	if (!pa)
 		return 0;
 	tag[pa >> PAGE_SHIFT] = c + 1;
+	kmalloc_stats.class_pages++;
 	for (uint32_t off = PAGE_SIZE; off; off -= size) {
 		struct freeobj *o = (struct freeobj *)(pa + off - size);
 		o->next = freelist[c];

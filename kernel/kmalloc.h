@@ -14,6 +14,7 @@ void kfree(void *p);
 
 extern struct kmalloc_stats {
 	uint32_t bytes_in_use; /* rounded sizes of live allocations */
+	uint32_t class_pages;  /* pages carved into size classes: kept */
 	uint32_t allocs, frees;
 } kmalloc_stats;
 

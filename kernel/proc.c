@@ -18,12 +18,14 @@
 
 #include "aio.h"
 #include "binfs.h"
+#include "clock.h"
 #include "console.h"
 #include "cpu.h"
 #include "errno.h"
 #include "exec.h"
 #include "file.h"
 #include "intr.h"
+#include "panic.h"
 #include "string.h"
 #include "syscall.h"
 #include "thread.h"
@@ -243,6 +245,32 @@ proc_kill(int pid, int sig)
 }
 
 int
+proc_sleep(struct proc *p, uint64_t *ticks)
+{
+	uint64_t end = clock_ticks() + *ticks;
+	int s = splhigh(), err = 0;
+
+	for (;;) {
+		uint64_t now = clock_ticks();
+		if (now >= end) {
+			*ticks = 0;
+			break;
+		}
+		if (p->killed) {
+			*ticks = end - now;
+			err = EINTR;
+			break;
+		}
+		/* (every exit wakes procs too: then it sleeps again) */
+		tsleep(procs, "sleep",
+		       end - now > 0x7FFFFFFF ? 0x7FFFFFFF
+					      : (uint32_t)(end - now));
+	}
+	splx(s);
+	return err;
+}
+
+int
 proc_interrupt(void)
 {
 	int any = 0;
@@ -259,48 +287,81 @@ proc_interrupt(void)
 	return any;
 }
 
+/*
+ * The last word before ring 3.  A frame from a process was pushed by the
+ * CPU from what the program had, and the kernel changes only eax in it;
+ * still, what it returns through is made a ring 3 frame here whatever
+ * it says: the one code and stack selector a program can hold, IF on,
+ * IOPL 0, never VM (a frame from vm86 mode ends the process instead:
+ * nothing of this kernel runs there).  A program's data selectors are
+ * left as it loaded them: each is null or one of its own two, which
+ * trap_return's pops accept in ring 0 and the iret checks again.
+ */
 void
 proc_userret(struct trapframe *tf)
 {
-	(void)tf;
 	struct proc *p = curthread->proc;
 
+	if (p && (tf->eflags & EFLAGS_VM)) {
+		kprintf("%s[%d]: virtual-8086 mode (cs:ip %04x:%04x)\n",
+			p->name, p->pid, tf->cs & 0xFFFF, tf->eip & 0xFFFF);
+		proc_exit(SIGSEGV);
+	}
 	if (p && p->killed)
 		proc_exit(p->killed);
+	tf->eflags = (tf->eflags & EFLAGS_USER) | EFLAGS_IF | EFLAGS_1;
+	tf->cs = SEG_UCODE;
+	tf->uss = SEG_UDATA;
+}
+
+/* Why an exception in ring 3 ends the program, and by which signal
+ * (Linux's for the same vector). */
+static int
+fault_signal(const struct trapframe *tf, const char **what)
+{
+	switch (tf->vector) {
+	case T_INVALOP: *what = "illegal instruction"; return SIGILL;
+	case T_NOFPU:
+		*what = "x87 instruction: no floating point here";
+		return SIGILL;
+	case T_DIVIDE: *what = "divide error"; return SIGFPE;
+	case T_DEBUG: *what = "trace trap"; return SIGTRAP;
+	case T_BRKPT: *what = "breakpoint"; return SIGTRAP;
+	case T_OFLOW: *what = "overflow"; return SIGSEGV;
+	case T_ALIGN: *what = "alignment check"; return SIGBUS;
+	case T_GPFLT: *what = "general protection fault"; return SIGSEGV;
+	default: *what = trap_name(tf->vector); return SIGSEGV;
+	}
 }
 
 void
 proc_fault(struct trapframe *tf)
 {
 	struct proc *p = curthread->proc;
-	int sig = SIGSEGV;
-	const char *what = "segmentation fault";
+	const char *what;
 
-	if (!p)
-		return;
-	switch (tf->vector) {
-	case T_PGFLT:
+	if (!p) /* ring 3 with no process to end: the kernel's own bug */
+		panic_trap(tf, "proc_fault: a trap from ring 3 with no process",
+			   NULL);
+	if (tf->eflags & EFLAGS_VM)
+		proc_userret(tf); /* says so and ends it */
+	if (tf->vector == T_PGFLT) {
 		kprintf("%s[%d]: segmentation fault at %08x (eip %08x, %s "
 			"%s)\n",
 			p->name, p->pid, cr2_read(), tf->eip,
 			tf->err & 2 ? "write" : "read",
 			tf->err & 1 ? "not allowed" : "not mapped");
 		proc_exit(SIGSEGV);
-	case T_INVALOP:
-		sig = SIGILL;
-		what = "illegal instruction";
-		break;
-	case T_NOFPU:
-		sig = SIGILL;
-		what = "x87 instruction: no floating point here";
-		break;
-	case T_DIVIDE:
-		sig = SIGFPE;
-		what = "divide error";
-		break;
-	case T_GPFLT: what = "general protection fault"; break;
-	default: what = trap_name(tf->vector); break;
 	}
-	kprintf("%s[%d]: %s (eip %08x)\n", p->name, p->pid, what, tf->eip);
+	int sig = fault_signal(tf, &what);
+	/* #GP with error code bit 1 (IDT): an `int` through a gate of ring
+	 * 0 (desc.c), the vector in the bits above */
+	if (tf->vector == T_GPFLT && (tf->err & 2))
+		kprintf("%s[%d]: int $0x%x: not a vector a program may use "
+			"(eip %08x)\n",
+			p->name, p->pid, tf->err >> 3, tf->eip);
+	else
+		kprintf("%s[%d]: %s (eip %08x)\n", p->name, p->pid, what,
+			tf->eip);
 	proc_exit(sig);
 }

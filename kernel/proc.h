@@ -51,6 +51,9 @@ int proc_spawn(const char *path, int argc, char *const argv[],
  * *status, or a negative errno (ECHILD); 0 with WNOHANG if it runs. */
 int proc_wait(struct proc *parent, int pid, int *status, int options);
 int proc_kill(int pid, int sig);
+/* Sleep *ticks in p's thread: 0, or EINTR if p is killed meanwhile
+ * (*ticks: what was left) */
+int proc_sleep(struct proc *p, uint64_t *ticks);
 void proc_exit(int status) __attribute__((noreturn));
 struct proc *proc_by_pid(int pid);
 struct proc *proc_at(int i);

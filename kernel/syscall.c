@@ -234,6 +234,32 @@ sys_clock_gettime(int clock, struct timespec *uts)
 	return -copyout(&ts, uts, sizeof(ts));
 }
 
+/* At least the time asked: whole ticks (milliseconds), and one more
+ * for the tick under way; a time past 2^63 ms is as good as forever. */
+static int
+sys_nanosleep(struct proc *p, const struct timespec *ureq,
+	      struct timespec *urem)
+{
+	_Static_assert(HZ == 1000, "a tick is a millisecond");
+	struct timespec ts;
+	int err = copyin(ureq, &ts, sizeof(ts));
+
+	if (err)
+		return -err;
+	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
+		return -EINVAL;
+	uint64_t ticks =
+		(uint64_t)ts.tv_sec > UINT64_MAX / 2000
+			? UINT64_MAX / 2
+			: (uint64_t)ts.tv_sec * 1000 +
+				  ((uint32_t)ts.tv_nsec + 999999) / 1000000 + 1;
+	if (!(err = proc_sleep(p, &ticks)) || !urem)
+		return -err;
+	ts.tv_sec = (int64_t)(ticks / 1000);
+	ts.tv_nsec = (int32_t)(ticks % 1000 * 1000000);
+	return copyout(&ts, urem, sizeof(ts)) ? -EFAULT : -EINTR;
+}
+
 static int
 sys_fsync(struct proc *p, uint32_t fd)
 {
@@ -288,6 +314,10 @@ syscall(struct trapframe *tf)
 		break;
 	case SYS_aio_error: r = aio_error(p, (const struct aiocb *)a); break;
 	case SYS_aio_return: r = aio_return(p, (const struct aiocb *)a); break;
+	case SYS_nanosleep:
+		r = sys_nanosleep(p, (const struct timespec *)a,
+				  (struct timespec *)b);
+		break;
 	default: r = -ENOSYS; break;
 	}
 	tf->eax = (uint32_t)r;

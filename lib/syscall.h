@@ -37,6 +37,7 @@ enum {
 	SYS_aio_suspend,   /* (const struct aiocb *const list[], n) */
 	SYS_aio_error,	   /* (const struct aiocb *) */
 	SYS_aio_return,	   /* (struct aiocb *) */
+	SYS_nanosleep,	   /* (const struct timespec *, struct timespec *) */
 	SYS_NCALL
 };
 
@@ -81,10 +82,12 @@ struct stat {
 
 /* the signals a process can end by (Linux's numbers) */
 #define SIGINT	2
+#define SIGILL	4
+#define SIGTRAP 5
+#define SIGBUS	7
+#define SIGFPE	8
 #define SIGKILL 9
 #define SIGSEGV 11
-#define SIGILL	4
-#define SIGFPE	8
 #define SIGSYS	31
 
 #define CLOCK_MONOTONIC 1

@@ -196,8 +196,11 @@ class Console(Machine):
 SCENARIOS = []
 
 
-def scenario(name):
+def scenario(name, long=False):
+    """Register a scenario; a long one runs only with run.py --long
+    (make test-long)."""
     def register(fn):
+        fn.long = long
         SCENARIOS.append((name, fn))
         return fn
     return register

@@ -18,7 +18,8 @@ The machinery is in tests/harness.py, the scenarios in tests/scenarios/
 (core, blockshell, disks, bigdisks, crash; bench for make bench); this
 file picks the scenarios and runs them, one per core.
 
-Usage: tests/run.py [-k SCENARIO_GLOB] [-j JOBS] [--list] [--bench [GLOB]]
+Usage: tests/run.py [-k SCENARIO_GLOB] [-j JOBS] [--list] [--long]
+       [--bench [GLOB]]
 """
 
 import argparse
@@ -42,6 +43,7 @@ import scenarios.lv  # noqa: F401
 import scenarios.makerun  # noqa: F401
 import scenarios.compare  # noqa: F401
 import scenarios.proc  # noqa: F401
+import scenarios.hostile  # noqa: F401
 from scenarios.bench import run_benchmarks
 
 
@@ -51,12 +53,15 @@ def main():
     ap.add_argument("-j", type=int, default=os.cpu_count() or 2,
                     help="scenarios run at once")
     ap.add_argument("--list", action="store_true")
+    ap.add_argument("--long", action="store_true",
+                    help="the long scenarios (make test-long) instead")
     ap.add_argument("--bench", metavar="GLOB", nargs="?", const="*",
                     help="run the benchmarks (make bench) instead")
     opt = ap.parse_args()
     if opt.bench:
         return run_benchmarks(opt.bench)
-    chosen = [(n, f) for n, f in SCENARIOS if fnmatch.fnmatch(n, opt.k)]
+    chosen = [(n, f) for n, f in SCENARIOS if fnmatch.fnmatch(n, opt.k) and
+              f.long == opt.long]
     if opt.list:
         print("\n".join(n for n, _ in chosen))
         return 0

@@ -7,7 +7,18 @@
 
 #include <stdint.h>
 
-#define EFLAGS_IF (1u << 9) /* interrupts enabled */
+/* EFLAGS (Intel SDM 3.4.3) */
+#define EFLAGS_STATUS 0x08D5u	 /* CF PF AF ZF SF OF: arithmetic's results */
+#define EFLAGS_1      (1u << 1)	 /* reserved, always 1 */
+#define EFLAGS_TF     (1u << 8)	 /* trap after each instruction */
+#define EFLAGS_IF     (1u << 9)	 /* interrupts enabled */
+#define EFLAGS_DF     (1u << 10) /* string instructions go down */
+#define EFLAGS_IOPL   (3u << 12) /* the ring that may do port I/O, cli */
+#define EFLAGS_NT     (1u << 14) /* iret returns to the TSS's link */
+#define EFLAGS_RF     (1u << 16) /* no instruction breakpoint once */
+#define EFLAGS_VM     (1u << 17) /* virtual-8086 mode */
+#define EFLAGS_AC     (1u << 18) /* alignment checks in ring 3 */
+#define EFLAGS_ID     (1u << 21) /* writable only if CPUID exists */
 
 static inline uint8_t
 inb(uint16_t port)

@@ -14,7 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define EFLAGS_ID      (1u << 21) /* writable only if CPUID exists */
+#include "cpu.h"
+
 #define CPUID1_EDX_TSC (1u << 4)
 
 /* Can EFLAGS.ID be flipped?  Then the CPUID instruction exists. */

@@ -123,7 +123,13 @@ idt_init(void)
 		idt[i].type = GATE_INTR32;
 	}
 	idt[T_DOUBLE] = (struct gate){0, SEG_TSS_DF, 0, GATE_TASK, 0};
+	/* The only vectors a program's `int` may reach: the system call,
+	 * and int3 and into, which end it with SIGTRAP and SIGSEGV as on
+	 * Linux.  Any other `int` is #GP (error code: the vector), so a
+	 * program can never fake an IRQ or an exception's frame. */
 	idt[T_SYSCALL].type = GATE_INTR32 | GATE_USER;
+	idt[T_BRKPT].type = GATE_INTR32 | GATE_USER;
+	idt[T_OFLOW].type = GATE_INTR32 | GATE_USER;
 	struct {
 		uint16_t limit;
 		uint32_t base;

@@ -1,7 +1,9 @@
 /*
  * trap.c: where every vector lands (vectors.asm -> trap).  CPU exceptions
  * in the kernel are bugs: report and stop; in a process they end it
- * (proc.c).  IRQs go to intr.c, system calls to syscall.c.
+ * (proc.c).  IRQs go to intr.c, system calls to syscall.c.  "In a
+ * process" is TF_USER's: ring 3 or virtual-8086 mode; an `int $0x80`
+ * from vm86 is no system call, only a fault.
  */
 #include "trap.h"
 
@@ -57,7 +59,7 @@ trap(struct trapframe *tf)
 	} else if (!TF_USER(tf)) {
 		/* the kernel's own fault: a bug */
 		panic_trap(tf, trap_name(tf->vector), NULL);
-	} else if (tf->vector == T_SYSCALL) {
+	} else if (tf->vector == T_SYSCALL && !(tf->eflags & EFLAGS_VM)) {
 		syscall(tf);
 		cli();
 		sched_preempt_check();
@@ -65,7 +67,7 @@ trap(struct trapframe *tf)
 		proc_fault(tf); /* ends the process */
 	}
 	if (TF_USER(tf))
-		proc_userret(tf);
+		proc_userret(tf); /* checks the frame it returns through */
 }
 
 /*

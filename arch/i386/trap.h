@@ -6,6 +6,8 @@
 
 #include <stdint.h>
 
+#include "cpu.h"
+
 struct trapframe {
 	/* pushad, in memory order */
 	uint32_t edi, esi, ebp;
@@ -30,19 +32,34 @@ _Static_assert(__builtin_offsetof(struct trapframe, cs) == 52,
 #define SEG_UCODE 0x2B /* gdt[5], ring 3 */
 #define SEG_UDATA 0x33 /* gdt[6], ring 3 */
 
-/* The trap came from a process (ring 3). */
+/* The trap came from a process: from ring 3, or from virtual-8086 mode,
+ * which runs in ring 3 whatever cs holds (a real-mode segment there:
+ * QEMU's TCG lets a program's iret into it, though the SDM allows that
+ * iret to ring 0 only).  Linux's user_mode() asks the same two things. */
 static inline int
 TF_USER(const struct trapframe *tf)
 {
-	return (tf->cs & 3) == 3;
+	return (tf->cs & 3) == 3 || (tf->eflags & EFLAGS_VM);
 }
 
+/* What a program may leave in EFLAGS on its way back to ring 3:
+ * arithmetic's flags and those it sets itself (popf): TF (it steps
+ * itself), DF, NT (its own iret then faults), RF, AC, ID.  Never IOPL
+ * or VM; IF always on. */
+#define EFLAGS_USER                                                            \
+	(EFLAGS_STATUS | EFLAGS_TF | EFLAGS_DF | EFLAGS_NT | EFLAGS_RF |       \
+	 EFLAGS_AC | EFLAGS_ID)
+
 #define T_DIVIDE  0    /* divide error */
+#define T_DEBUG	  1    /* debug: a single step (TF), or icebp */
+#define T_BRKPT	  3    /* int3: a program may raise it (desc.c) */
+#define T_OFLOW	  4    /* into: and this one */
 #define T_INVALOP 6    /* invalid opcode */
 #define T_NOFPU	  7    /* device not available: x87 with CR0.EM */
 #define T_DOUBLE  8    /* double fault */
 #define T_GPFLT	  13   /* general protection */
 #define T_PGFLT	  14   /* page fault */
+#define T_ALIGN	  17   /* alignment check (AC and CR0.AM) */
 #define T_IRQ0	  0x20 /* the PIC's IRQ 0 lands here (pic.c) */
 #define T_NIRQ	  16
 

@@ -5,12 +5,26 @@
 ; CPU's, or a zero we push so the layout never varies), then what the
 ; CPU pushed (from ring 3, with the process's esp and ss).
 ; trap() in C decides everything else.
+;
+; The flags the kernel's C code runs with.  Every gate is an interrupt
+; gate (desc.c), so the CPU itself clears IF, TF (no single-stepping the
+; kernel), NT (the kernel's iret is a plain return, never a task
+; switch), RF and VM on the way in (Intel SDM 6.12.1).  It leaves DF:
+; a program may `std` and trap, and the i386 System V ABI, which the C
+; compiler's memcpy, memset (`rep movs`, `rep stos`) and copyin/copyout
+; rely on, wants DF clear at every function entry, so `cld` comes first
+; of all.  AC is left as the program had it: it checks alignment in
+; ring 3 only, and this CPU model has no SMAP for it to switch.  IOPL
+; stays 0: a program cannot change it (trap.c's proc_userret makes sure
+; no frame it returns through says otherwise).
 
 section .text
 extern trap
 
 SEG_KDATA equ 0x10		; trap.h
 TF_CS     equ 52		; struct trapframe's cs, from its start
+TF_EFLAGS equ 56		; and its eflags
+EFLAGS_VM equ 0x20000		; virtual-8086 mode: a program's, whatever cs says
 
 ; Vectors for which the CPU itself pushes an error code (Intel SDM 6.13).
 %macro VECTOR 1
@@ -32,12 +46,16 @@ vector%1:
 
 global trap_common
 trap_common:
+	cld			; the ABI's DF, before any string instruction
 	push ds			; kept for a trap from ring 3, whose
 	push es			; segments the kernel must not use
 	pushad			; eax ecx edx ebx esp ebp esi edi
 	test byte [esp + TF_CS], 3
+	jnz .from_user
+	test dword [esp + TF_EFLAGS], EFLAGS_VM
 	jz .frame_done		; from the kernel: ds and es are its own
-	mov ax, SEG_KDATA
+.from_user:			; (from vm86 they are null: the CPU saved
+	mov ax, SEG_KDATA	; the program's above the frame)
 	mov ds, ax
 	mov es, ax
 .frame_done:
@@ -49,7 +67,7 @@ trap_common:
 ; jumps here with esp at it.
 global trap_return
 trap_return:
-	test byte [esp + TF_CS], 3
+	test byte [esp + TF_CS], 3	; (never vm86: proc_userret ended it)
 	jz .to_kernel
 	popad
 	pop es

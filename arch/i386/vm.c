@@ -21,6 +21,10 @@
 			    process that uses it faults (#NM) instead of
 			    seeing another's registers */
 #define CR0_WP 0x00010000 /* honour read-only pages in ring 0 too */
+#define CR0_AM                                                                 \
+	0x00040000	  /* a program that sets EFLAGS.AC gets #AC for an
+			    unaligned access (SIGBUS), as on Linux; ring 0
+			    is never checked */
 #define CR0_PG 0x80000000 /* paging on */
 
 #define PDX(va) ((va) >> 22)
@@ -82,7 +86,7 @@ vm_init(void)
 			 "or %1, %%eax\n\t"
 			 "mov %%eax, %%cr0"
 			 :
-			 : "r"(pgdir), "i"(CR0_PG | CR0_WP | CR0_EM)
+			 : "r"(pgdir), "i"(CR0_PG | CR0_WP | CR0_EM | CR0_AM)
 			 : "eax", "memory");
 	cr3 = pgdir;
 	tss_set_cr3((uint32_t)pgdir);

@@ -225,8 +225,10 @@ bcache_resize(int nbuf)
 	splx(s);
 	if (err)
 		return err;
-	for (int i = 0; i < oldn; i++)
+	for (int i = 0; i < oldn; i++) {
+		bcache_stats.data_bytes -= old[i].b_bufsize;
 		kfree(old[i].b_mem);
+	}
 	kfree(old);
 	kfree(oldhash);
 	return 0;
@@ -244,6 +246,7 @@ buf_size(struct buf *bp, uint32_t size)
 	if (!data)
 		return ENOMEM;
 	kfree(bp->b_mem);
+	bcache_stats.data_bytes += size - bp->b_bufsize;
 	bp->b_un.b_addr = bp->b_mem = data;
 	bp->b_bufsize = size;
 	bp->b_bcount = size;

@@ -56,6 +56,7 @@ extern struct bcache_stats {
 	uint64_t dev_flushes; /* device write caches flushed */
 	uint64_t waits;	      /* sleeps for a busy buffer */
 	uint64_t syncer_writes;
+	uint64_t data_bytes; /* kmalloc'd for the buffers' data */
 } bcache_stats;
 
 #endif

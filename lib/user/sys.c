@@ -163,6 +163,12 @@ clock_gettime(int clock, struct timespec *ts)
 	return SC(SYS_clock_gettime, clock, ts, 0, 0, 0);
 }
 
+int
+nanosleep(const struct timespec *req, struct timespec *rem)
+{
+	return SC(SYS_nanosleep, req, rem, 0, 0, 0);
+}
+
 void
 _exit(int status)
 {
