@@ -49,7 +49,7 @@ clock_intr(void *arg)
 	(void)arg;
 	ticks++;
 	if (tsc_per_tick) {
-		uint64_t due = (rdtsc() - tsc_boot) / tsc_per_tick;
+		uint64_t due = clock_ticks_due();
 		if (due > ticks) {
 			uint64_t gap = due - ticks;
 			ticks_recovered += gap;
@@ -205,6 +205,14 @@ clock_ticks_recovered(void)
 	uint64_t n = ticks_recovered;
 	irq_restore(fl);
 	return n;
+}
+
+/* The ticks the TSC says have passed since the clock started: what
+ * clock_intr keeps ticks within one of (0 before calibration). */
+uint64_t
+clock_ticks_due(void)
+{
+	return tsc_per_tick ? (rdtsc() - tsc_boot) / tsc_per_tick : 0;
 }
 
 uint64_t

@@ -24,6 +24,7 @@ uint64_t clock_ticks(void);
 uint64_t clock_deadline_ms(uint32_t ms);
 int clock_past(uint64_t deadline);
 uint64_t clock_ticks_recovered(void);
+uint64_t clock_ticks_due(void);
 uint64_t clock_uptime_ms(void);
 uint64_t clock_tsc_hz(void);
 uint64_t clock_cycles_to_ns(uint64_t cycles);

@@ -218,6 +218,22 @@ def boundary_tests(c, m, base, scratch, orig):
         assert re.fullmatch(r"hostile\[(\d+)\]: (trace trap|illegal "
                             r"instruction) \(eip %s\)\nrun: hostile\[\1\]: "
                             r"killed by SIG(TRAP|ILL)\n" % EIP, out), out
+    with c.test("privileged_instructions_end_the_program"):
+        out = run(m, "run hostile privs")
+        said = [ln for ln in out.splitlines() if ": signal " in ln or
+                ": exit " in ln]
+        want = ["%s: signal 11" % i for i in (
+            "hlt", "in $0x60", "out $0x80", "lidt (eax)", "lgdt (eax)",
+            "mov cr3, eax", "mov eax, cr0", "wrmsr", "rdmsr",
+            "invlpg (eax)", "ltr ax", "clts", "sysenter")]
+        # syscall: #UD where the CPU has none (QEMU's), else #GP: never
+        # set up here (EFER.SCE clear)
+        assert said[:-2] == want and said[-2] in (
+            "syscall: signal 4", "syscall: signal 11") and \
+            said[-1] == "iret to ring 0: signal 11", out
+        assert len(re.findall(r"^hostile\[\d+\]: (general protection "
+                              r"fault|illegal instruction) \(eip %s\)$" %
+                              EIP, out, re.M)) == 15, out
     with c.test("odd_selectors_survive_system_calls_kernel_ones_fault"):
         out = run(m, "run hostile segs")
         want = ["selector %02x: getpid ok, ds after %02x" % (s, s & ~3

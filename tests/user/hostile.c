@@ -482,6 +482,70 @@ case_ints(void)
 	return others;
 }
 
+/*
+ * The instructions ring 3 may not use, and the two fast system call
+ * instructions this kernel never set up: each must end the program.
+ */
+static const struct {
+	const char *name;
+	uint8_t code[8];
+} privs[] = {
+	{"hlt", {0xF4}},
+	{"in $0x60", {0xE4, 0x60}},
+	{"out $0x80", {0xE6, 0x80}},
+	{"lidt (eax)", {0x0F, 0x01, 0x18}},
+	{"lgdt (eax)", {0x0F, 0x01, 0x10}},
+	{"mov cr3, eax", {0x0F, 0x22, 0xD8}},
+	{"mov eax, cr0", {0x0F, 0x20, 0xC0}},
+	{"wrmsr", {0x0F, 0x30}},
+	{"rdmsr", {0x0F, 0x32}},
+	{"invlpg (eax)", {0x0F, 0x01, 0x38}},
+	{"ltr ax", {0x0F, 0x00, 0xD8}},
+	{"clts", {0x0F, 0x06}},
+	{"sysenter", {0x0F, 0x34}},
+	{"syscall", {0x0F, 0x05}},
+	{"iret to ring 0", {0x6A, 0x02, 0x6A, 0x08, 0x6A, 0x00, 0xCF}},
+};
+
+#define NPRIV (int)(sizeof(privs) / sizeof(privs[0]))
+
+/* Privileged instruction i, copied to the heap (whose pages may run:
+ * no NX on this CPU model) with eax at a harmless address */
+static int
+case_priv(int i)
+{
+	uint8_t *code = sbrk(PAGE);
+
+	memcpy(code, privs[i].code, sizeof(privs[i].code));
+	code[sizeof(privs[i].code)] = 0xC3; /* ret */
+	printf("%s\n", privs[i].name);
+	fflush(stdout);
+	__asm__ volatile("call *%0" : : "r"(code), "a"(area) : "memory", "cc");
+	printf("%s returned\n", privs[i].name);
+	return 0;
+}
+
+/* Each from a child: how each ended */
+static int
+case_privs(void)
+{
+	char arg[8];
+	char *args[] = {"hostile", "priv", arg, NULL};
+
+	for (int i = 0; i < NPRIV; i++) {
+		int pid, status;
+		snprintf(arg, sizeof(arg), "%d", i);
+		if (posix_spawn(&pid, me, NULL, NULL, args, NULL) ||
+		    waitpid(pid, &status, 0) != pid)
+			return 1;
+		printf("%s: %s %d\n", privs[i].name,
+		       WIFSIGNALED(status) ? "signal" : "exit",
+		       WIFSIGNALED(status) ? WTERMSIG(status)
+					   : WEXITSTATUS(status));
+	}
+	return 0;
+}
+
 /* Odd data selectors across system calls: kept as loaded */
 static uint32_t
 sys_with_segs(uint32_t sel, uint32_t *after)
@@ -654,6 +718,11 @@ main(int argc, char **argv)
 		return case_into();
 	if (!strcmp(c, "icebp"))
 		return case_icebp();
+	if (!strcmp(c, "priv") && argc == 3 && atoi(argv[2]) >= 0 &&
+	    atoi(argv[2]) < NPRIV)
+		return case_priv(atoi(argv[2]));
+	if (!strcmp(c, "privs"))
+		return case_privs();
 	if (!strcmp(c, "segs"))
 		return case_segs();
 	if (!strcmp(c, "ksel") && argc == 3)
