@@ -33,7 +33,7 @@ BLK_OBJS  := bio.o iodone.o bufq.o bdev.o bcache.o physio.o userdma.o \
 DRV_OBJS  := uart.o rtc.o ramdisk.o pci.o dma.o ata.o ide.o ahci.o
 LIB_OBJS  := string.o printf.o errno.o cmdline.o sort.o hexdump.o \
 	pattern.o crc32.o
-TEST_OBJS := test_lib.o test_ata.o test_trace.o tracetest.o test_part.o test_lv.o test_clock.o test_intr.o test_mem.o test_ksym.o \
+TEST_OBJS := test_lib.o test_trap.o test_ata.o test_trace.o tracetest.o test_part.o test_lv.o test_clock.o test_intr.o test_mem.o test_ksym.o \
 	test_spl.o test_thread.o test_bio.o test_bcache.o test_physio.o test_disk.o disktest.o test_bigdisk.o bench_intr.o bench_bio.o bench_disk.o
 
 OBJS := $(addprefix $(B)/obj/,$(ARCH_OBJS) $(KERN_OBJS) $(BLK_OBJS) \
@@ -207,7 +207,7 @@ bench: deps all
 
 SRCS := $(wildcard $(addsuffix /*.c,$(SRC_DIRS)) \
 	$(addsuffix /*.h,$(SRC_DIRS)) tests/host/*.c)
-USER_SRCS := $(wildcard lib/user/*.c lib/user/bin/*.c tests/user/*.c \
+USER_SRCS := $(wildcard lib/user/*.c lib/user/bin/*.c tests/user/*.[ch] \
 	lib/user/include/*.h lib/user/include/sys/*.h)
 lint:
 	@command -v cppcheck >/dev/null && command -v clang-format >/dev/null || \

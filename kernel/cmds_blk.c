@@ -254,12 +254,10 @@ SHELL_CMD(cache, "[drop]",
 	const struct bcache_stats *s = &bcache_stats;
 
 	if (argc == 2 && !strcmp(argv[1], "drop")) {
-		/* a pool of the same size, empty: Linux's drop_caches */
-		int err = bcache_resize(s->nbuf);
+		int err = bcache_drop();
 		if (err)
-			kprintf("cache: drop: %s: %s\n", errno_name(err),
-				err == EBUSY ? "a buffer is in use"
-					     : errno_msg(err));
+			kprintf("cache: drop: %s: a delayed write failed\n",
+				errno_name(err));
 		return err ? 1 : 0;
 	}
 	if (argc != 1)

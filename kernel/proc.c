@@ -58,16 +58,15 @@ proc_enter(void *arg)
 
 	memset(&tf, 0, sizeof(tf));
 	tf.eip = p->entry;
-	tf.cs = SEG_UCODE;
-	tf.eflags = 0x202; /* IF, and the bit that is always 1 */
 	tf.uesp = p->ustack;
-	tf.uss = tf.ds = tf.es = SEG_UDATA;
+	tf.ds = tf.es = SEG_UDATA; /* cs, ss, eflags: proc_userret's */
 	cli();
 	curthread->proc = p;
 	curthread->space = p->space;
 	vm_space_activate(p->space);
 	curthread->fsgs = 0; /* null selectors, not the last program's */
 	fsgs_load(0);
+	proc_userret(&tf); /* the first way out too (a kill before it ran) */
 	__asm__ volatile("mov %0, %%esp\n\t"
 			 "jmp trap_return"
 			 :
@@ -161,6 +160,9 @@ proc_exit(int status)
 {
 	struct proc *p = curthread->proc;
 
+	/* from a trap (a fault, a kill at the way out) interrupts are off:
+	 * this is the process's own thread, at no interrupt level */
+	sti();
 	close_files(p);
 	aio_exit(p); /* its transfers end into held frames */
 	uint32_t fl = irq_save();
@@ -245,19 +247,13 @@ proc_kill(int pid, int sig)
 }
 
 int
-proc_sleep(struct proc *p, uint64_t *ticks)
+proc_sleep(struct proc *p, uint64_t ticks)
 {
-	uint64_t end = clock_ticks() + *ticks;
+	uint64_t end = clock_ticks() + ticks;
 	int s = splhigh(), err = 0;
 
-	for (;;) {
-		uint64_t now = clock_ticks();
-		if (now >= end) {
-			*ticks = 0;
-			break;
-		}
+	for (uint64_t now; (now = clock_ticks()) < end;) {
 		if (p->killed) {
-			*ticks = end - now;
 			err = EINTR;
 			break;
 		}
@@ -297,15 +293,27 @@ proc_interrupt(void)
  * left as it loaded them: each is null or one of its own two, which
  * trap_return's pops accept in ring 0 and the iret checks again.
  */
+/* A process in virtual-8086 mode, whatever brought it there: ended */
+static void __attribute__((noreturn))
+proc_end_vm86(struct proc *p, const struct trapframe *tf)
+{
+	kprintf("%s[%d]: virtual-8086 mode (cs:ip %04x:%04x)\n", p->name,
+		p->pid, tf->cs & 0xFFFF, tf->eip & 0xFFFF);
+	proc_exit(SIGSEGV);
+}
+
 void
 proc_userret(struct trapframe *tf)
 {
 	struct proc *p = curthread->proc;
 
-	if (p && (tf->eflags & EFLAGS_VM)) {
-		kprintf("%s[%d]: virtual-8086 mode (cs:ip %04x:%04x)\n",
-			p->name, p->pid, tf->cs & 0xFFFF, tf->eip & 0xFFFF);
-		proc_exit(SIGSEGV);
+	if (tf->eflags & EFLAGS_VM) {
+		if (!p) /* vm86 with no process: the kernel's own bug */
+			panic_trap(tf,
+				   "proc_userret: a vm86 frame with no "
+				   "process",
+				   NULL);
+		proc_end_vm86(p, tf);
 	}
 	if (p && p->killed)
 		proc_exit(p->killed);
@@ -344,7 +352,7 @@ proc_fault(struct trapframe *tf)
 		panic_trap(tf, "proc_fault: a trap from ring 3 with no process",
 			   NULL);
 	if (tf->eflags & EFLAGS_VM)
-		proc_userret(tf); /* says so and ends it */
+		proc_end_vm86(p, tf);
 	if (tf->vector == T_PGFLT) {
 		kprintf("%s[%d]: segmentation fault at %08x (eip %08x, %s "
 			"%s)\n",

@@ -51,16 +51,17 @@ int proc_spawn(const char *path, int argc, char *const argv[],
  * *status, or a negative errno (ECHILD); 0 with WNOHANG if it runs. */
 int proc_wait(struct proc *parent, int pid, int *status, int options);
 int proc_kill(int pid, int sig);
-/* Sleep *ticks in p's thread: 0, or EINTR if p is killed meanwhile
- * (*ticks: what was left) */
-int proc_sleep(struct proc *p, uint64_t *ticks);
+/* Sleep ticks in p's thread: 0, or EINTR if p is killed meanwhile */
+int proc_sleep(struct proc *p, uint64_t ticks);
 void proc_exit(int status) __attribute__((noreturn));
 struct proc *proc_by_pid(int pid);
 struct proc *proc_at(int i);
 
 /* From trap(): a fault in ring 3 ends the process, not the kernel; and
- * every return to ring 3 passes proc_userret (a pending kill ends it). */
-void proc_fault(struct trapframe *tf);
+ * every return to ring 3 passes proc_userret: a pending kill ends it, a
+ * vm86 frame ends it, and the frame is made a ring 3 one whatever it
+ * held (cs, ss, IOPL, VM, IF). */
+void proc_fault(struct trapframe *tf) __attribute__((noreturn));
 void proc_userret(struct trapframe *tf);
 void syscall(struct trapframe *tf); /* syscall.c */
 /* The foreground process gets ^C (SIGINT) from the console */

@@ -235,10 +235,12 @@ sys_clock_gettime(int clock, struct timespec *uts)
 }
 
 /* At least the time asked: whole ticks (milliseconds), and one more
- * for the tick under way; a time past 2^63 ms is as good as forever. */
+ * for the tick under way; a time past 2^63 ms is as good as forever.
+ * rem is POSIX's time left after a signal handler ran; there are no
+ * handlers here (a kill ends the process on its way out), so it is
+ * never written. */
 static int
-sys_nanosleep(struct proc *p, const struct timespec *ureq,
-	      struct timespec *urem)
+sys_nanosleep(struct proc *p, const struct timespec *ureq)
 {
 	_Static_assert(HZ == 1000, "a tick is a millisecond");
 	struct timespec ts;
@@ -253,11 +255,7 @@ sys_nanosleep(struct proc *p, const struct timespec *ureq,
 			? UINT64_MAX / 2
 			: (uint64_t)ts.tv_sec * 1000 +
 				  ((uint32_t)ts.tv_nsec + 999999) / 1000000 + 1;
-	if (!(err = proc_sleep(p, &ticks)) || !urem)
-		return -err;
-	ts.tv_sec = (int64_t)(ticks / 1000);
-	ts.tv_nsec = (int32_t)(ticks % 1000 * 1000000);
-	return copyout(&ts, urem, sizeof(ts)) ? -EFAULT : -EINTR;
+	return -proc_sleep(p, ticks);
 }
 
 static int
@@ -315,8 +313,7 @@ syscall(struct trapframe *tf)
 	case SYS_aio_error: r = aio_error(p, (const struct aiocb *)a); break;
 	case SYS_aio_return: r = aio_return(p, (const struct aiocb *)a); break;
 	case SYS_nanosleep:
-		r = sys_nanosleep(p, (const struct timespec *)a,
-				  (struct timespec *)b);
+		r = sys_nanosleep(p, (const struct timespec *)a);
 		break;
 	default: r = -ENOSYS; break;
 	}

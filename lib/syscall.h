@@ -37,7 +37,7 @@ enum {
 	SYS_aio_suspend,   /* (const struct aiocb *const list[], n) */
 	SYS_aio_error,	   /* (const struct aiocb *) */
 	SYS_aio_return,	   /* (struct aiocb *) */
-	SYS_nanosleep,	   /* (const struct timespec *, struct timespec *) */
+	SYS_nanosleep,	   /* (const struct timespec *, rem: unused) */
 	SYS_NCALL
 };
 

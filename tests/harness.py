@@ -4,6 +4,7 @@ serial console (Machine), named results (Checks), the scenario registry
 test pattern of lib/pattern.h as the host writes it."""
 
 import fnmatch
+import hashlib
 import os
 import re
 import select
@@ -384,3 +385,12 @@ def free_port():
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+def digest(path):
+    """A file's SHA-256, read 4 MiB at a time (images are GiBs)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(4 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

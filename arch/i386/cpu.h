@@ -108,6 +108,30 @@ irq_restore(uint32_t f)
 }
 
 static inline uint32_t
+cr0_read(void)
+{
+	uint32_t v;
+	__asm__ volatile("mov %%cr0, %0" : "=r"(v));
+	return v;
+}
+
+#define DR6_BS (1u << 14) /* the #DB was a single step (TF) */
+
+static inline uint32_t
+dr6_read(void)
+{
+	uint32_t v;
+	__asm__ volatile("mov %%dr6, %0" : "=r"(v));
+	return v;
+}
+
+static inline void
+dr6_write(uint32_t v)
+{
+	__asm__ volatile("mov %0, %%dr6" : : "r"(v));
+}
+
+static inline uint32_t
 cr2_read(void)
 {
 	uint32_t v;

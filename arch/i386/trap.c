@@ -56,8 +56,20 @@ trap(struct trapframe *tf)
 	if (tf->vector >= T_IRQ0 && tf->vector < T_IRQ0 + T_NIRQ) {
 		intr_dispatch(tf->vector - T_IRQ0);
 		sched_preempt_check();
-	} else if (!TF_USER(tf)) {
-		/* the kernel's own fault: a bug */
+	} else if (tf->vector == T_DEBUG && !TF_USER(tf) &&
+		   (dr6_read() & DR6_BS)) {
+		/* A single step in ring 0: nothing here sets TF, so it is a
+		 * program's, carried in by a mov ss (or pop ss) shadow over
+		 * its `int $0x80` (the SDM delivers the held-back #DB after
+		 * the next instruction, the gate's).  The program keeps its
+		 * TF and takes its step back in ring 3; the kernel's own
+		 * code is never stepped on. */
+		dr6_write(0);
+		tf->eflags &= ~EFLAGS_TF;
+	} else if (!TF_USER(tf) || tf->vector == T_NMI ||
+		   tf->vector == T_MCHECK) {
+		/* the kernel's own fault, a bug; or the machine's, which
+		 * the program that happened to run did not cause */
 		panic_trap(tf, trap_name(tf->vector), NULL);
 	} else if (tf->vector == T_SYSCALL && !(tf->eflags & EFLAGS_VM)) {
 		syscall(tf);

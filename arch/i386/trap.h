@@ -26,6 +26,8 @@ struct trapframe {
 
 _Static_assert(__builtin_offsetof(struct trapframe, cs) == 52,
 	       "vectors.asm's TF_CS");
+_Static_assert(__builtin_offsetof(struct trapframe, eflags) == 56,
+	       "vectors.asm's TF_EFLAGS");
 
 #define SEG_KCODE 0x08 /* the GDT's selectors (desc.c) */
 #define SEG_KDATA 0x10
@@ -52,6 +54,7 @@ TF_USER(const struct trapframe *tf)
 
 #define T_DIVIDE  0    /* divide error */
 #define T_DEBUG	  1    /* debug: a single step (TF), or icebp */
+#define T_NMI	  2    /* non-maskable interrupt: the machine's, not ours */
 #define T_BRKPT	  3    /* int3: a program may raise it (desc.c) */
 #define T_OFLOW	  4    /* into: and this one */
 #define T_INVALOP 6    /* invalid opcode */
@@ -60,6 +63,7 @@ TF_USER(const struct trapframe *tf)
 #define T_GPFLT	  13   /* general protection */
 #define T_PGFLT	  14   /* page fault */
 #define T_ALIGN	  17   /* alignment check (AC and CR0.AM) */
+#define T_MCHECK  18   /* machine check: the hardware's */
 #define T_IRQ0	  0x20 /* the PIC's IRQ 0 lands here (pic.c) */
 #define T_NIRQ	  16
 

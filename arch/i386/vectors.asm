@@ -6,7 +6,8 @@
 ; CPU pushed (from ring 3, with the process's esp and ss).
 ; trap() in C decides everything else.
 ;
-; The flags the kernel's C code runs with.  Every gate is an interrupt
+; The flags the kernel's C code runs with.  Every gate but the double
+; fault's task gate (whose TSS starts with clear flags) is an interrupt
 ; gate (desc.c), so the CPU itself clears IF, TF (no single-stepping the
 ; kernel), NT (the kernel's iret is a plain return, never a task
 ; switch), RF and VM on the way in (Intel SDM 6.12.1).  It leaves DF:
@@ -14,9 +15,10 @@
 ; compiler's memcpy, memset (`rep movs`, `rep stos`) and copyin/copyout
 ; rely on, wants DF clear at every function entry, so `cld` comes first
 ; of all.  AC is left as the program had it: it checks alignment in
-; ring 3 only, and this CPU model has no SMAP for it to switch.  IOPL
-; stays 0: a program cannot change it (trap.c's proc_userret makes sure
-; no frame it returns through says otherwise).
+; ring 3 only, and CR4.SMAP, which would give it a meaning in ring 0,
+; is never set.  IOPL stays 0: ring 3 cannot change it, and
+; proc_userret (kernel/proc.c) makes sure no frame it returns through
+; says otherwise.
 
 section .text
 extern trap
@@ -24,7 +26,7 @@ extern trap
 SEG_KDATA equ 0x10		; trap.h
 TF_CS     equ 52		; struct trapframe's cs, from its start
 TF_EFLAGS equ 56		; and its eflags
-EFLAGS_VM equ 0x20000		; virtual-8086 mode: a program's, whatever cs says
+EFLAGS_VM equ 0x20000		; cpu.h's: vm86 mode, a program's whatever cs says
 
 ; Vectors for which the CPU itself pushes an error code (Intel SDM 6.13).
 %macro VECTOR 1

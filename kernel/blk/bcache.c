@@ -657,6 +657,37 @@ binval(dev_t dev)
 	}
 }
 
+/*
+ * Free every buffer's data (the shell's `cache drop`, as Linux's
+ * drop_caches): delayed writes are written first, and a buffer held or
+ * dirtied meanwhile keeps its data.  The headers stay where they are,
+ * so a thread asleep on one (getblk, binval) is never left holding
+ * freed memory.  The bflush error, or 0.
+ */
+int
+bcache_drop(void)
+{
+	int err = bflush(NODEV);
+	int s = splbio();
+
+	for (int i = 0; i < bc.nbuf; i++) {
+		struct buf *bp = &bc.hdr[i];
+		if (bp->b_flags & (B_BUSY | B_DELWRI))
+			continue;
+		if (bp->b_flags & B_READAHEAD)
+			bcache_stats.ra_wasted++;
+		hash_remove(bp);
+		bp->b_dev = NODEV;
+		bp->b_flags &= ~(B_DONE | B_READAHEAD);
+		bcache_stats.data_bytes -= bp->b_bufsize;
+		kfree(bp->b_mem);
+		bp->b_un.b_addr = bp->b_mem = NULL;
+		bp->b_bufsize = bp->b_bcount = 0;
+	}
+	splx(s);
+	return err;
+}
+
 /* sync: every delayed write to its device, then every device's write
  * cache to its media.  The first error, or 0. */
 int

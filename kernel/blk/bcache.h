@@ -41,6 +41,7 @@ int bsync(void);
 struct buf *bcache_peek(dev_t dev, daddr_t blkno);
 int bcache_owns(const struct buf *bp);
 int bcache_resize(int nbuf);
+int bcache_drop(void);
 
 extern struct bcache_stats {
 	int nbuf;	    /* buffer headers in the pool */

@@ -79,6 +79,19 @@ def block_shell_tests():
             for key in ("buffers", "read-ahead", "delayed", "evictions",
                         "flushes"):
                 assert re.search(r"^%s\s" % key, out, re.M), out
+        with c.test("cache_drop_writes_delayed_writes_and_frees_every_block"):
+            m.cmd("write rd0 301 dropme")  # a delayed write
+            m.cmd("read rd0 300")
+            assert m.cmd("cache drop") == "", "cache drop said something"
+            out = m.cmd("cache")
+            assert re.search(r"^buffers\s+\d+, 0 B of data \(0 bytes\)$",
+                             out, re.M), out
+            misses = int(re.search(r"^misses\s+(\d+)", out, re.M).group(1))
+            out = m.cmd("read rd0 301")
+            assert "|dropmedropmedrop|" in out, out  # written, read again
+            out = m.cmd("cache")
+            assert int(re.search(r"^misses\s+(\d+)", out, re.M).group(1)) \
+                == misses + 1, out
         with c.test("sync_reports_and_flushes"):
             out = m.cmd("sync")
             assert re.match(r"sync: \d+ buffers written, device caches "

@@ -12,12 +12,12 @@ the page, once the buffer cache is dropped), the scratch disk holds what
 was written with DF set, and the disk nobody opened is byte for byte
 unchanged."""
 
-import hashlib
 import os
 import re
 import time
 
-from harness import BUILD, Checks, Machine, PROMPT, Timeout, scenario
+from harness import (BUILD, Checks, Machine, PROMPT, Timeout, digest,
+                     scenario)
 
 MiB = 1 << 20
 UNTOUCHED = 2 << 30      # sd0: never opened by any program
@@ -40,14 +40,6 @@ def make_images(d):
               "-device", "ide-hd,drive=u,bus=ide.0",
               "-device", "ide-hd,drive=s,bus=ide.1"]
     return untouched, scratch, drives
-
-
-def digest(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(4 * MiB), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def run(m, line, timeout=60):
@@ -79,7 +71,7 @@ def memory(m):
 def memory_back(m, base, what):
     """Wait (boundedly) for threads and transfers of the dead to be
     reaped; then the memory must be what it was."""
-    for _ in range(50):
+    for _ in range(100):
         now = memory(m)
         if now == base:
             return
@@ -168,9 +160,12 @@ def boundary_tests(c, m, base, scratch, orig):
         assert sorted(out.splitlines()) == sorted([
             "spawn: 0", "4 reads with a DF-set neighbour, each exact",
             "the reader's status: 0"]), out
+    # (QEMU's TCG takes the iret into vm86; a CPU that keeps to the SDM
+    # refuses it with #GP: either way the program ends, not the kernel)
     with c.test("vm86_mode_ends_the_program_not_the_kernel"):
         ended(run(m, "run hostile vm86"), ["iret to vm86"],
-              r"virtual-8086 mode \(cs:ip 1000:0000\)", "SIGSEGV")
+              r"(virtual-8086 mode \(cs:ip 1000:0000\)|general protection "
+              r"fault \(eip %s\))" % EIP, "SIGSEGV")
     with c.test("iopl_and_if_stay_the_kernels"):
         ended(run(m, "run hostile iopl"), [
             "IOPL after popf: 0", "IF after popf clearing it: 1",
@@ -182,6 +177,9 @@ def boundary_tests(c, m, base, scratch, orig):
               r"invalid TSS \(#TS\) \(eip %s\)" % EIP, "SIGSEGV")
     with c.test("tf_across_a_system_call_is_a_trace_trap_in_the_program"):
         ended(run(m, "run hostile tf"), ["TF then getpid"],
+              r"trace trap \(eip %s\)" % EIP, "SIGTRAP")
+    with c.test("tf_over_a_mov_ss_shadow_steps_the_program_not_the_kernel"):
+        ended(run(m, "run hostile movss"), ["TF, mov ss, int $0x80"],
               r"trace trap \(eip %s\)" % EIP, "SIGTRAP")
     # (QEMU's TCG does not check alignment: the load then just works)
     with c.test("ac_set_the_kernel_copies_unaligned_and_keeps_it"):
@@ -261,7 +259,8 @@ def boundary_tests(c, m, base, scratch, orig):
             said = said[said.rfind("run hostile exhaust"):]
             for rx in (r"spawned 63 sleepers, then EAGAIN",
                        r"opened 13 more, then EMFILE",
-                       r"aio reads in flight: (\d+), then EAGAIN",
+                       r"aio reads of 512 bytes in flight: 32, then EAGAIN",
+                       r"aio reads of 1 MiB in flight: (\d+), then EAGAIN",
                        r"took \d+ MiB more, then ENOMEM"):
                 # (the first may follow the shell's prompt)
                 r = re.search("(?:^|> )" + rx + "$", said, re.M)

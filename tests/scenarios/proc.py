@@ -6,12 +6,11 @@ their own pages), on AHCI and IDE disks of real size: an 8 GiB sparse
 image, data past 4 GiB.  The host writes the images and checks every
 byte the programs wrote, and that nothing else changed."""
 
-import hashlib
 import os
 import re
 
-from harness import (BUILD, Checks, Machine, PROMPT, Timeout, hexdump_c,
-                     scenario)
+from harness import (BUILD, Checks, Machine, PROMPT, Timeout, digest,
+                     hexdump_c, scenario)
 
 GiB, MiB = 1 << 30, 1 << 20
 SIZE = 8 * GiB
@@ -55,11 +54,6 @@ def make_images(d, kind):
         drives += ["-device", "ide-hd,drive=big,bus=ide.0,unit=0",
                    "-device", "ide-hd,drive=small,bus=ide.0,unit=1"]
     return big, small, drives
-
-
-def digest(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
 
 
 def read_at(path, off, n):

@@ -24,19 +24,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "said.h"
+
 #define GUARD 0xEE
 #define PAGE  4096
 
 static const char *me = "/bin/hostile";
-
-static void
-said(const char *what, int r)
-{
-	if (r < 0)
-		printf("%s: -1 %s\n", what, errno_name(errno));
-	else
-		printf("%s: %d\n", what, r);
-}
 
 /* A system call with DF set, as a program that forgot its cld makes it */
 static int
@@ -211,7 +204,7 @@ case_dfrace(const char *dev, const char *reads)
 {
 	char *args[] = {"hostile", "readcheck", (char *)dev, (char *)reads,
 			NULL};
-	int pid, status;
+	int pid, status = -1;
 
 	said("spawn", posix_spawn(&pid, me, NULL, NULL, args, NULL) ? -1 : 0);
 	while (waitpid(pid, &status, WNOHANG) == 0)
@@ -341,6 +334,34 @@ case_tf(void)
 			 : "=a"(r)
 			 : "a"(SYS_getpid)
 			 : "cc", "memory");
+	printf("stepped on: %d\n", r);
+	return 0;
+}
+
+/*
+ * TF, then mov ss and int $0x80: a mov to ss holds back the single step
+ * it would take for one instruction, here the int (the shadow behind
+ * CVE-2018-8897).  The step must be the program's, after the system
+ * call, never a #DB in the kernel.
+ */
+static int
+case_movss(void)
+{
+	int r;
+
+	printf("TF, mov ss, int $0x80\n");
+	fflush(stdout);
+	__asm__ volatile("mov %%ss, %%cx\n\t"
+			 "pushfl\n\t"
+			 "orl $0x100, (%%esp)\n\t"
+			 "popfl\n\t"
+			 "mov %%cx, %%ss\n\t"
+			 "int $0x80\n\t"
+			 "nop\n\t"
+			 "nop"
+			 : "=a"(r)
+			 : "a"(SYS_getpid)
+			 : "ecx", "cc", "memory");
 	printf("stepped on: %d\n", r);
 	return 0;
 }
@@ -631,6 +652,41 @@ case_esp(void)
 	return 0;
 }
 
+static struct aiocb cb[AIO_MAX + 1];
+
+/* Reads of len bytes from fd into memory of its own until one is
+ * refused (errno) or AIO_MAX + 1 are in flight: how many started */
+static int
+aio_fill(int fd, uint32_t len)
+{
+	char *mem = sbrk((int)(len * (AIO_MAX + 1) + PAGE));
+	int n;
+
+	if (mem == (char *)-1)
+		return 0;
+	mem += (PAGE - (uint32_t)mem % PAGE) % PAGE; /* 1 MiB: 256 pages */
+	for (n = 0; n < AIO_MAX + 1; n++) {
+		cb[n] = (struct aiocb){.aio_fildes = fd,
+				       .aio_buf = mem + n * len,
+				       .aio_nbytes = len};
+		if (aio_read(&cb[n]))
+			break;
+	}
+	return n;
+}
+
+/* Wait for the first n and take their results: their slots are free */
+static void
+aio_reap(int n)
+{
+	for (int i = 0; i < n; i++) {
+		const struct aiocb *one[] = {&cb[i]};
+		while (aio_error(&cb[i]) == EINPROGRESS)
+			aio_suspend(one, 1, NULL);
+		aio_return(&cb[i]);
+	}
+}
+
 /*
  * Each table a program can fill, filled until the kernel says no, then
  * left to the kernel to empty when it is killed: processes (children
@@ -650,21 +706,18 @@ case_exhaust(const char *dev)
 	printf("opened %d more, then %s\n", n, errno_name(errno));
 	for (int fd = 3; fd < 8; fd++)
 		close(fd);
-	static struct aiocb cb[64];
 	int raw = open(dev, O_RDONLY);
-	/* 1 MiB each, on rd1 (1 s each): what runs out is the table of
-	 * held frames (16 MiB), or, if the first ones ended while a later
-	 * one waited for room in the frame window, a process's 32 */
-	char *mem = sbrk(32 << 20);
-	for (n = 0; n < 32 && mem != (char *)-1; n++) {
-		cb[n].aio_fildes = raw;
-		cb[n].aio_buf = mem + (n << 20);
-		cb[n].aio_nbytes = 1 << 20;
-		cb[n].aio_offset = 0;
-		if (aio_read(&cb[n]))
-			break;
-	}
-	printf("aio reads in flight: %d, then %s\n", n, errno_name(errno));
+	/* a sector each, on rd1 (1 s each): a process's 32, then EAGAIN;
+	 * then, once they are done and reaped, 1 MiB each: the table of
+	 * held frames (16 MiB) runs out first, or, if the first ones end
+	 * while a later one waits for room in the frame window, the 32 */
+	n = aio_fill(raw, 512);
+	printf("aio reads of 512 bytes in flight: %d, then %s\n", n,
+	       errno_name(errno));
+	aio_reap(n);
+	n = aio_fill(raw, 1 << 20);
+	printf("aio reads of 1 MiB in flight: %d, then %s\n", n,
+	       errno_name(errno));
 	for (n = 0; sbrk(1 << 20) != (void *)-1; n++)
 		;
 	printf("took %d MiB more, then %s\n", n, errno_name(errno));
@@ -708,6 +761,8 @@ main(int argc, char **argv)
 		return case_nt();
 	if (!strcmp(c, "tf"))
 		return case_tf();
+	if (!strcmp(c, "movss"))
+		return case_movss();
 	if (!strcmp(c, "ac") && argc == 3)
 		return case_ac(argv[2]);
 	if (!strcmp(c, "int") && argc == 3)

@@ -17,16 +17,17 @@
  *
  * What it leaves out, so that a child can only end by the kernel's
  * fault: exit, a kill of itself, reads of the console (it would wait for
- * a line), writes to the console (noise), sleeps longer than 2 ms, and
- * writes into its own memory other than the scratch area.  The devices
- * it opens are the ones in its path table: rd0 and the scenario's
- * scratch disk sd1 (rd1 is left to the tests that want it slow); every
- * other disk must be untouched.
+ * a line; a child closes 1 and 2 and never draws 0), sleeps longer than
+ * 2 ms, and writes into its own memory other than the scratch area.
+ * The devices it opens are the ones in its path table: rd0 and the
+ * scenario's scratch disk sd1 (rd1 is left to the tests that want it
+ * slow); every other disk must be untouched.
  */
 #include <aio.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,13 +154,14 @@ len(void)
 	return rnd() % 3 ? PICK(wild) : rnd() % (2 * SCRATCH);
 }
 
-/* never 0, 1, 2: the console */
+/* never 0, the console (a read would wait for a line); 1 and 2 are
+ * closed at the start, and what it opens takes their places */
 static uint32_t
 fd(void)
 {
 	static const uint32_t wild[] = {16,	    17,		100,
 					0x7FFFFFFF, 0x80000000, 0xFFFFFFFF};
-	return rnd() % 4 ? 3 + rnd() % 13 : PICK(wild);
+	return rnd() % 4 ? 1 + rnd() % 15 : PICK(wild);
 }
 
 static uint32_t
@@ -253,7 +255,9 @@ sleep_ptr(void)
 		{0, 0},	 {0, 1000}, {0, 1000000},
 		{-1, 0}, {0, -1},   {0, 1000000000},
 	};
-	struct timespec *t = (struct timespec *)(scratch + 12 * PAGE);
+	/* (in the data, where no call of its own can write: an aio read
+	 * into the scratch area may land between this and the call) */
+	static struct timespec t;
 
 	if (rnd() % 4 == 0) {
 		/* one outside the user range (its own text would be read as
@@ -262,8 +266,8 @@ sleep_ptr(void)
 		if (p < 0x80000000u || p >= 0xB0000000u)
 			return p;
 	}
-	*t = PICK(ts);
-	return (uint32_t)t;
+	t = PICK(ts);
+	return (uint32_t)&t;
 }
 
 static int kids[64], nkids;
@@ -397,21 +401,32 @@ draw(struct call *c)
 
 static uint32_t child_calls;
 
+/* -v's line, on descriptor 0: the console, read-write, which the calls
+ * never read or write (fd() draws 3 and up) */
+static void
+trace(const char *fmt, ...)
+{
+	char line[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	write(0, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
 static void
 child_calls_made(void)
 {
 	for (uint32_t i = 0; i < child_calls; i++) {
 		struct call c;
 		draw(&c);
-		if (verbose) {
-			printf("%u: %u(%x, %x, %x, %x, %x) flags %x sel %x\n",
-			       i, c.nr, c.a, c.b, c.c, c.d, c.e, c.flags,
-			       c.sel);
-			fflush(stdout);
-		}
+		if (verbose)
+			trace("%u: %u(%x, %x, %x, %x, %x) flags %x sel %x\n", i,
+			      c.nr, c.a, c.b, c.c, c.d, c.e, c.flags, c.sel);
 		int r = fuzzcall(&c);
 		if (verbose)
-			printf("  = %d\n", r);
+			trace("  = %d\n", r);
 		if (c.nr == SYS_spawn && r > 0 && nkids < 64)
 			kids[nkids++] = r;
 	}
@@ -419,7 +434,6 @@ child_calls_made(void)
 	int status;
 	while (waitpid(-1, &status, 0) > 0)
 		;
-	fflush(stdout);
 	_exit(0);
 }
 
@@ -428,12 +442,10 @@ child(uint32_t seed, uint32_t calls)
 {
 	rng = seed ? seed : 1;
 	child_calls = calls;
-	if (!verbose) {
-		/* what its wild spawns print has nowhere to go (and the
-		 * descriptors opened next take their places) */
-		close(1);
-		close(2);
-	}
+	/* what its wild spawns print has nowhere to go (the descriptors it
+	 * opens next take their places, -v or not: the same run) */
+	close(1);
+	close(2);
 	if ((scratch = sbrk(SCRATCH)) == (void *)-1)
 		return 1;
 	brk_end = (char *)scratch + SCRATCH;

@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "said.h"
+
 static unsigned
 fs_read(void)
 {
@@ -57,15 +59,6 @@ fsgs_kept(unsigned fs, unsigned gs, int ms)
 			 (b.tv_nsec - a.tv_nsec) / 1000000 <
 		 ms);
 	return kept;
-}
-
-static void
-said(const char *what, int r)
-{
-	if (r < 0)
-		printf("%s: -1 %s\n", what, errno_name(errno));
-	else
-		printf("%s: %d\n", what, r);
 }
 
 int

@@ -5,8 +5,9 @@
 
 #include "syscall.h"
 int clock_gettime(int clock, struct timespec *ts);
-/* Sleep for *req at least; -1 EINTR if killed meanwhile, the time left
- * in *rem (if not NULL) */
+/* Sleep for *req at least (whole milliseconds); a kill ends the sleep
+ * and the process, so rem, POSIX's time left after a signal handler,
+ * is never written */
 int nanosleep(const struct timespec *req, struct timespec *rem);
 
 /* The CPU's time-stamp counter, which ring 3 may read (CR4.TSD is
