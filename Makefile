@@ -32,7 +32,7 @@ BLK_OBJS  := bio.o iodone.o bufq.o bdev.o bcache.o physio.o userdma.o \
 	trace.o part.o lv.o
 DRV_OBJS  := uart.o rtc.o ramdisk.o pci.o dma.o ata.o ide.o ahci.o
 LIB_OBJS  := string.o printf.o errno.o cmdline.o sort.o hexdump.o \
-	pattern.o crc32.o
+	pattern.o crc32.o ddnum.o
 TEST_OBJS := test_lib.o test_trap.o test_ata.o test_trace.o tracetest.o test_part.o test_lv.o test_clock.o test_intr.o test_mem.o test_ksym.o \
 	test_spl.o test_thread.o test_bio.o test_bcache.o test_physio.o test_disk.o disktest.o test_bigdisk.o bench_intr.o bench_bio.o bench_disk.o
 
@@ -103,7 +103,7 @@ $(B)/iodine.elf: $(OBJS) linker.ld
 PROGS     := dd cmp hexdump iotest utest hostile sysfuzz
 USER_CFLAGS := $(filter-out -I%,$(CFLAGS)) -Ilib/user/include -Ilib
 ULIB_OBJS := $(addprefix $(B)/uobj/,crt0.o sys.o libc.o string.o printf.o \
-	blkread.o errno.o hexdump.o pattern.o)
+	blkread.o errno.o hexdump.o pattern.o ddnum.o)
 $(B)/uobj/%.o: lib/user/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $< (user)"
@@ -173,8 +173,12 @@ $(B)/host/%.o: lib/%.c tests/host/rename.h
 $(B)/host/test_lib: tests/host/test_lib.c $(HOST_LIB_OBJS)
 	@echo "  HOSTCC  $<"
 	@$(HOSTCC) $(HOST_CFLAGS) -o $@ $^
+# dd's number reader, for the host test that holds it to the host's dd
+$(B)/host/ddnum: tests/host/ddnum.c $(HOST_LIB_OBJS)
+	@echo "  HOSTCC  $<"
+	@$(HOSTCC) $(HOST_CFLAGS) -o $@ $^
 
-test: deps lint all $(B)/host/test_lib
+test: deps lint all $(B)/host/test_lib $(B)/host/ddnum
 	$(PYTHON) tests/run.py
 
 # The request trace of a workload, for blkparse, btt and a picture

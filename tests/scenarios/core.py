@@ -23,6 +23,63 @@ def host_unit_tests():
                       "exit status %d" % p.returncode)
 
 
+# GNU dd's suffixes (its manual: c, w, b, kB, K, MB, M, ..., KiB, xM, and
+# "if N ends in 'B', it counts bytes not blocks"), alone, in products and
+# in the forms it refuses; the host's dd decides
+DD_NUMBERS = [
+    "0", "1", "007", "1c", "1w", "1b", "1k", "1K", "64k", "1kB", "1KB",
+    "1KiB", "1kiB", "1M", "3MB", "1MiB", "1G", "2GB", "1GiB", "1T", "1TB",
+    "1TiB", "1P", "1PB", "1PiB", "1E", "1EB", "1EiB", "7E", "8E", "1B",
+    "100B", "1cB", "1wB", "1bB", "2x3", "3kx2", "1xM", "1kBx2", "0x10",
+    "9223372036854775807", "9223372036854775808", "18446744073709551616",
+    "1m", "1g", "1t", "1e", "1KIB", "1Kib", "1biB", "1ciB", "1Ki", "1iB",
+    "2x3x4", "x1", "1x", "-1", "", "k", "b", "kB", "B", "x2", "xM", "Mx2",
+    "1kB2", "1Z", "1Y"]
+
+
+def gnu_dd_number(s, scratch):
+    """What the host's GNU dd makes of seek=s: "invalid", "valid" (past
+    what a sparse file can show), or its value: "N", or "N bytes" when
+    it counts bytes, not blocks (seek=s of 7-byte blocks then goes to
+    byte N, not 7 N)."""
+    def seek_to(*how):
+        p = subprocess.run(["dd", "status=none", "if=/dev/null",
+                            "of=" + scratch, "seek=" + s] + list(how),
+                           capture_output=True, text=True, timeout=30)
+        if "invalid number" in p.stderr:
+            return "invalid"
+        return os.path.getsize(scratch) if not p.returncode else None
+    value = seek_to("bs=1", "oflag=seek_bytes")
+    if value in ("invalid", None):
+        return value or "valid"
+    blocks = seek_to("bs=7")
+    return str(value) if blocks == 7 * value else "%d bytes" % value
+
+
+@scenario("host_dd")
+def host_dd_numbers():
+    c = Checks("host_dd")
+    with c.test("dd_reads_every_number_as_gnu_dd_does"):
+        exe = os.path.join(BUILD, "host", "ddnum")
+        ours = subprocess.run([exe] + DD_NUMBERS, capture_output=True,
+                              text=True, timeout=30).stdout.splitlines()
+        assert len(ours) == len(DD_NUMBERS), ours
+        scratch = os.path.join(BUILD, "host", "ddnum.seek")
+        wrong = []
+        for s, mine in zip(DD_NUMBERS, ours):
+            gnu = gnu_dd_number(s, scratch)
+            if os.path.exists(scratch):
+                os.remove(scratch)
+            # (0 cannot show bytes from blocks; "valid": any value)
+            if gnu == "0" and mine.split()[0] == "0" or \
+                    gnu == "valid" and mine != "invalid":
+                continue
+            if mine != gnu:
+                wrong.append("%r: GNU dd %s, ours %s" % (s, gnu, mine))
+        assert not wrong, "\n".join(wrong)
+    return c.results
+
+
 @scenario("kernel")
 def kernel_tests():
     # the disk, big disk, partition and volume tests run in their own

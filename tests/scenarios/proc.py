@@ -282,6 +282,17 @@ def proc_scenario(name, kind, machine):
             r = re.fullmatch(DD_REPORT + r"\n", out)
             assert r and r.group(5) == "5000", out
             assert "(5.0 kB, 4.9 KiB)" in out, out
+        # GNU's suffixes (bs=64k), and N ending in B counting bytes, not
+        # blocks: 3000 bytes from byte 5 GiB
+        with c.test("dd_takes_gnus_suffixes_and_counts_bytes_for_a_b"):
+            out = run(m, "run dd if=/dev/%s of=/dev/rd0 bs=64k count=3kB "
+                        "skip=5GiB" % disk, timeout=60)
+            r = re.fullmatch(DD_REPORT + r"\n", out)
+            assert r and r.groups()[:5] == ("0", "1", "0", "1", "3000"), out
+            assert "(3.0 kB, 2.9 KiB)" in out, out
+            out = run(m, "run cmp -n 3000 /dev/rd0 /dev/%s 0 %d" % (disk, B),
+                      timeout=60)
+            assert out == "", out
         with c.test("cmp_is_silent_on_equal_and_names_the_first_difference"):
             out = run(m, "run cmp -n %d /dev/r%s /dev/%s 0 %d" % (
                 MiB, disk, disk, RAW_TO), timeout=120)

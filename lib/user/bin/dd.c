@@ -6,8 +6,9 @@
  *
  * Each read asks for bs bytes; a full one counts as a whole record, a
  * short one as a partial record ("+1"), and what was read is written as
- * it is.  N takes GNU's suffixes: c (1), w (2), b (512), K (1024), kB
- * (1000), M, MB, G, GB.  The report, on stderr:
+ * it is.  N takes GNU's suffixes (lib/ddnum.h): c (1), w (2), b (512),
+ * k or K (1024), kB or KB (1000), KiB, M, MB, MiB, and so on to E, and
+ * NxM for a product.  The report, on stderr:
  *
  *	2+0 records in
  *	2+0 records out
@@ -21,31 +22,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ddnum.h"
+
 static uint64_t in_full, in_part, out_full, out_part, bytes;
 static struct timespec t0;
-
-static int
-number(const char *s, uint64_t *out)
-{
-	static const struct {
-		const char *sfx;
-		uint64_t mul;
-	} sfx[] = {{"", 1},	      {"c", 1},	       {"w", 2},
-		   {"b", 512},	      {"K", 1024},     {"kB", 1000},
-		   {"M", 1 << 20},    {"MB", 1000000}, {"G", 1 << 30},
-		   {"GB", 1000000000}};
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	uint64_t v = strtoull(s, &end, 10);
-	for (unsigned i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++)
-		if (!strcmp(end, sfx[i].sfx)) {
-			*out = v * sfx[i].mul;
-			return 0;
-		}
-	return -1;
-}
 
 /* v in units of unit as GNU dd prints it: one decimal below 10 ("1.0
  * MB", "4.9 KiB"), whole above ("524 kB") */
@@ -148,11 +128,15 @@ main(int argc, char **argv)
 {
 	const char *in = NULL, *out = NULL;
 	uint64_t bs = 512, count = ~0ull, skip = 0, seek = 0;
+	/* N ending in B counts bytes, not blocks (GNU's count=, skip=,
+	 * seek=: count=2kB is 2000 bytes whatever bs is) */
+	int count_bytes = 0, skip_bytes = 0, seek_bytes = 0, ignored;
 	int conv_fsync = 0, ifd = STDIN_FILENO, ofd = STDOUT_FILENO;
 
 	for (int i = 1; i < argc; i++) {
 		char *eq = strchr(argv[i], '=');
 		uint64_t *num = NULL;
+		int *in_bytes = &ignored;
 		if (!eq) {
 			fprintf(stderr, "dd: unrecognized operand '%s'\n",
 				argv[i]);
@@ -167,11 +151,11 @@ main(int argc, char **argv)
 		else if (!strcmp(argv[i], "bs"))
 			num = &bs;
 		else if (!strcmp(argv[i], "count"))
-			num = &count;
+			num = &count, in_bytes = &count_bytes;
 		else if (!strcmp(argv[i], "skip"))
-			num = &skip;
+			num = &skip, in_bytes = &skip_bytes;
 		else if (!strcmp(argv[i], "seek"))
-			num = &seek;
+			num = &seek, in_bytes = &seek_bytes;
 		else if (!strcmp(argv[i], "conv") && !strcmp(v, "fsync"))
 			conv_fsync = 1;
 		else {
@@ -179,7 +163,7 @@ main(int argc, char **argv)
 				argv[i], v);
 			return 1;
 		}
-		if (num && number(v, num)) {
+		if (num && ddnum_parse(v, num, in_bytes)) {
 			fprintf(stderr, "dd: invalid number: '%s'\n", v);
 			return 1;
 		}
@@ -202,18 +186,28 @@ main(int argc, char **argv)
 		fail("failed to open", out);
 		return 1;
 	}
-	if (skip && lseek(ifd, (off_t)(skip * bs), SEEK_SET) < 0) {
+	if ((!skip_bytes && skip > INT64_MAX / bs) ||
+	    (!seek_bytes && seek > INT64_MAX / bs)) {
+		fprintf(stderr, "dd: offset too large\n");
+		return 1;
+	}
+	if (skip &&
+	    lseek(ifd, (off_t)(skip_bytes ? skip : skip * bs), SEEK_SET) < 0) {
 		fail("cannot skip to the offset of", in ? in : "stdin");
 		return 1;
 	}
-	if (seek && lseek(ofd, (off_t)(seek * bs), SEEK_SET) < 0) {
+	if (seek &&
+	    lseek(ofd, (off_t)(seek_bytes ? seek : seek * bs), SEEK_SET) < 0) {
 		fail("cannot seek in", out ? out : "stdout");
 		return 1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int status = 0;
-	while (in_full + in_part < count) {
-		int n = read(ifd, buf, (size_t)bs);
+	for (uint64_t got = 0;
+	     count_bytes ? got < count : in_full + in_part < count;) {
+		uint64_t ask =
+			count_bytes && count - got < bs ? count - got : bs;
+		int n = read(ifd, buf, (size_t)ask);
 		if (n < 0) {
 			fail("error reading", in ? in : "stdin");
 			status = 1;
@@ -221,6 +215,7 @@ main(int argc, char **argv)
 		}
 		if (n == 0)
 			break;
+		got += (uint64_t)n;
 		*(n == (int)bs ? &in_full : &in_part) += 1;
 		int w = write(ofd, buf, (size_t)n);
 		if (w < 0) {
