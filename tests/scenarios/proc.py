@@ -8,6 +8,7 @@ byte the programs wrote, and that nothing else changed."""
 
 import os
 import re
+import subprocess
 
 from harness import (BUILD, Checks, Machine, PROMPT, Timeout, digest,
                      hexdump_c, scenario)
@@ -260,6 +261,19 @@ def proc_scenario(name, kind, machine):
                         timeout=60)
             want = hexdump_c(orig_b[:8192], B)
             assert out == want, "kernel:\n%s\nhost:\n%s" % (out, want)
+        # at and past the end: the end's offset alone, as the host's
+        with c.test("hexdump_at_and_past_the_end_is_the_hosts"):
+            size = os.path.getsize(small)
+            for dev in (bad, "r" + bad):
+                for at in (size - 10, size, size + 5000, size + (1 << 32)):
+                    out = run(m, "run hexdump -C -s %d /dev/%s" % (at, dev),
+                              quiet=bad, timeout=60)
+                    want = subprocess.run(
+                        ["hexdump", "-C", "-s", str(at), small],
+                        stdout=subprocess.PIPE, check=True).stdout.decode()
+                    assert out == want, "-s %d /dev/%s:\nkernel:\n%s\n" \
+                        "host:\n%s" % (at, dev, out, want)
+            assert run(m, "run hexdump -C -n 0 /dev/%s" % bad) == "", "-n 0"
         with c.test("dd_raw_copies_1_mib_past_5_gib_and_reports_it"):
             out = run(m, "run dd if=/dev/r%s of=/dev/r%s bs=64K count=16 "
                         "seek=%d" % (disk, disk, RAW_TO // 65536),

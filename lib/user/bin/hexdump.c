@@ -6,7 +6,8 @@
  * Without FILE, standard input.  OFFSET and LENGTH take 0x for hex and
  * the suffixes b (512), k (1024) and m (1048576), as BSD hexdump's do.
  * The file is read in whole blocks (blkread.h), so a raw device dumps
- * from any offset, any length.
+ * from any offset, any length.  An OFFSET at or past the end prints the
+ * end's offset alone, as the host's does.
  */
 #include <blkread.h>
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hexdump.h"
@@ -82,6 +84,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	hexdump_begin(&st, skip);
+	int asked = length != 0;
 	while (length) {
 		int n = blkread(&r, buf,
 				length < CHUNK ? (uint32_t)length : CHUNK);
@@ -95,6 +98,15 @@ main(int argc, char **argv)
 			break;
 		hexdump_feed(&st, out, NULL, buf, (size_t)n);
 		length -= (uint64_t)n;
+	}
+	if (asked && !st.lines && !st.n) {
+		/* nothing from OFFSET on: the offset where the input ended,
+		 * as the host's hexdump says it (the size, for -s past it) */
+		struct stat sb;
+		uint64_t end = skip;
+		if (fstat(fd, &sb) == 0 && sb.st_size && sb.st_size < end)
+			end = sb.st_size;
+		printf("%08llx\n", (unsigned long long)end);
 	}
 	hexdump_end(&st, out, NULL);
 	return 0;
