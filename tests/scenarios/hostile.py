@@ -68,6 +68,20 @@ def memory(m):
     return free + int(r.group(2)), int(r.group(1))
 
 
+def settled_memory(m):
+    """memory(), once two readings 0.3 s apart agree: the threads of
+    the processes that just ended are freed by the idle thread, which
+    runs only while the shell waits for a line (bounded: 20 tries)."""
+    now = memory(m)
+    for _ in range(20):
+        time.sleep(0.3)
+        then, now = now, memory(m)
+        if now == then:
+            return now
+    raise AssertionError("memory never settled: %d frames and %d heap "
+                         "bytes, then %d and %d" % (then + now))
+
+
 def memory_back(m, base, what):
     """Wait (boundedly) for threads and transfers of the dead to be
     reaped; then the memory must be what it was."""
@@ -106,7 +120,7 @@ def hostile_scenario(name, fuzz):
         m.expect(re.escape(PROMPT), 60)
         # raw transfers fill the freed-header quarantine (bio.c) once
         run(m, "run utest aioexit /dev/rrd1 exit", timeout=60)
-        base = memory(m)
+        base = settled_memory(m)
         if fuzz:
             fuzz_tests(c, m, fuzz, base)
         else:
