@@ -283,6 +283,15 @@ proc_interrupt(void)
 	return any;
 }
 
+/* A process in virtual-8086 mode, whatever brought it there: ended */
+static void __attribute__((noreturn))
+proc_end_vm86(struct proc *p, const struct trapframe *tf)
+{
+	kprintf("%s[%d]: virtual-8086 mode (cs:ip %04x:%04x)\n", p->name,
+		p->pid, tf->cs & 0xFFFF, tf->eip & 0xFFFF);
+	proc_exit(SIGSEGV);
+}
+
 /*
  * The last word before ring 3.  A frame from a process was pushed by the
  * CPU from what the program had, and the kernel changes only eax in it;
@@ -293,15 +302,6 @@ proc_interrupt(void)
  * left as it loaded them: each is null or one of its own two, which
  * trap_return's pops accept in ring 0 and the iret checks again.
  */
-/* A process in virtual-8086 mode, whatever brought it there: ended */
-static void __attribute__((noreturn))
-proc_end_vm86(struct proc *p, const struct trapframe *tf)
-{
-	kprintf("%s[%d]: virtual-8086 mode (cs:ip %04x:%04x)\n", p->name,
-		p->pid, tf->cs & 0xFFFF, tf->eip & 0xFFFF);
-	proc_exit(SIGSEGV);
-}
-
 void
 proc_userret(struct trapframe *tf)
 {
