@@ -215,6 +215,94 @@ def trace_blkparse():
     return c.results
 
 
+def blkparse_totals(lines):
+    """blkparse's summary: {"Reads Queued": KiB, ...} of its last CPU or
+    device block (iodine's trace has one CPU)."""
+    tot = {}
+    for x in lines:
+        for m in re.finditer(r"(Reads|Writes) (Queued|Completed|Dispatches):"
+                             r"\s+([\d,]+),\s+([\d,]+)KiB", x):
+            tot["%s %s" % (m.group(1), m.group(2))] = int(
+                m.group(4).replace(",", ""))
+    return tot
+
+
+SPLIT_WORKLOAD = [  # process I/O above the AHCI disk's largest transfer
+    "run dd if=/dev/rsd0 of=/dev/rd0 bs=1M count=2 skip=1",
+    "run dd if=/dev/rd0 of=/dev/rsd0 bs=384K count=3 seek=10",
+    "read sd0 7",
+    "run dd if=/dev/rsd0 of=/dev/rd0 bs=260K count=1 skip=3",
+]
+
+
+@scenario("trace_split")
+def trace_split():
+    """Process reads and writes larger than an AHCI disk's largest
+    transfer, traced: each piece of a split request is queued, issued and
+    completed as its own I/O, so blkparse counts every byte once (Queued
+    equals Completed) and btt's D2C, taken from every piece, agrees with
+    the kernel's device average."""
+    c = Checks("trace_split")
+    d = os.path.join(BUILD, "scenarios", "trace_split")
+    os.makedirs(d, exist_ok=True)
+    img = os.path.join(d, "sd0.img")
+    make_image(img, 0, 16384)
+    m = boot_to_shell("trace_split", machine="q35", cd="scsi", monitor=True,
+                      extra=["-drive", "file=%s,format=raw,if=none,id=d0"
+                             % img, "-device", "ide-hd,drive=d0,bus=ide.0"])
+    outdir = os.path.join(d, "trace")
+    try:
+        m.cmd("trace on sd0")
+        for w in SPLIT_WORKLOAD:
+            out = m.cmd(w, timeout=60)
+            assert "rror" not in out and "EINVAL" not in out, out
+        lat = m.cmd("lat sd0")
+        bstats = m.cmd("ahci")
+        m.cmd("trace off")
+        trace_dump(m, outdir)
+        lines, binfile = blkparse(outdir, "sd0")
+        events = [e for e in map(BLKPARSE_LINE.match, lines) if e]
+        with c.test("the_workload_was_split"):
+            xs = [e for e in events if e.group(7) == "X"]
+            assert len(xs) >= 8, "%d X records:\n%s\n%s" % (
+                len(xs), bstats, "\n".join(lines[:80]))
+        with c.test("blkparse_queued_equals_completed"):
+            tot = blkparse_totals(lines)
+            # (blkparse sums each record's KiB rounded down: the
+            # one-block read adds 0 or its cache block's KiB)
+            for rw, kib in (("Reads", 2048 + 260), ("Writes", 3 * 384)):
+                q, done = tot.get(rw + " Queued"), tot.get(rw + " Completed")
+                assert q == done and done is not None and \
+                    kib <= done <= kib + 64, \
+                    "%s: Queued %s KiB, Completed %s KiB, dispatched %s " \
+                    "KiB (the workload moved %d KiB)" % (
+                        rw, q, done, tot.get(rw + " Dispatches"), kib)
+        with c.test("every_d_has_one_q_and_one_c_of_its_sectors"):
+            for a in "QC":
+                got = sorted(e.group(9).split(" [")[0] for e in events
+                             if e.group(7) == a)
+                ds = sorted(e.group(9).split(" [")[0] for e in events
+                            if e.group(7) == "D")
+                assert got == ds, "%s: %s\nD: %s" % (a, got, ds)
+        with c.test("btt_d2c_counts_every_piece_and_agrees_with_lat"):
+            d2c, n, txt = btt_d2c(binfile, outdir)
+            n_d = len([e for e in events if e.group(7) == "D"])
+            assert n == n_d, "btt's D2C counts %d of %d D:\n%s" % (
+                n, n_d, txt)
+            mdev = re.search(r"^  device\s+(\d+)\s+[\d.]+\s+[\d.]+\s+"
+                             r"[\d.]+\s+[\d.]+\s+([\d.]+)$", lat, re.M)
+            assert mdev, "no device line in lat:\n" + lat
+            assert int(mdev.group(1)) == n_d, "lat counts %s, %d D:\n%s" % (
+                mdev.group(1), n_d, lat)
+            kernel_avg = float(mdev.group(2)) / 1e6
+            assert abs(d2c - kernel_avg) <= 0.1 * kernel_avg, \
+                "btt D2C %.1f us, kernel %.1f us" % (d2c * 1e6,
+                                                     kernel_avg * 1e6)
+    finally:
+        m.close()
+    return c.results
+
+
 @scenario("make_trace")
 def make_trace():
     """make trace's script end to end: a workload traced into blktrace
