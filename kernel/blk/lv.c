@@ -47,6 +47,7 @@
  */
 #include "lv.h"
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #include "bcache.h"
@@ -611,12 +612,16 @@ start_sync(struct lv *lv)
 
 /* --- making and removing volumes --- */
 
-static int
-refuse(const char *name, int err, const char *fmt, const char *a, const char *b)
+/* Say why volume `name` cannot be made or changed, and return err. */
+static int __attribute__((format(printf, 3, 4)))
+refuse(const char *name, int err, const char *fmt, ...)
 {
 	char why[96];
+	va_list ap;
 
-	snprintf(why, sizeof(why), fmt, a, b);
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
 	kprintf("lv: %s: %s: %s\n", name, errno_name(err), why);
 	return err;
 }
@@ -640,11 +645,10 @@ leg_usable(const char *name, const char *devname, struct bdev **out)
 	if (!strcmp(devname, name))
 		return refuse(name, EINVAL,
 			      "a volume cannot be built on "
-			      "itself%s%s",
-			      "", "");
+			      "itself");
 	if (!bd)
-		return refuse(name, ENXIO, "%s: no such device (see lsblk)%s",
-			      devname, "");
+		return refuse(name, ENXIO, "%s: no such device (see lsblk)",
+			      devname);
 	if (bd->holder)
 		return refuse(name, EBUSY, "%s is in use by %s", devname,
 			      bd->holder->name);
@@ -660,76 +664,85 @@ leg_usable(const char *name, const char *devname, struct bdev **out)
 	return 0;
 }
 
-int
-lv_create(const char *name, int type, char *const devs[], int n, uint32_t chunk,
-	  int flags)
+/* lv_create's first step: whether the request makes a volume.  Checks
+ * everything a volume can be refused for before anything is changed;
+ * fills bd with the legs, *chunk with the stripe chunk in bytes (the
+ * default if 0), *slot with a free slot. */
+static int
+lv_check(const char *name, int type, char *const devs[], int n, uint32_t *chunk,
+	 struct bdev *bd[], int *slot)
 {
-	struct bdev *bd[LV_LEGS];
 	char size[16];
-	int slot = -1, err;
+	int err;
 
 	if (!*name || strlen(name) >= BDEV_NAMELEN)
-		return refuse(name, EINVAL, "a name of 1 to 15 characters%s%s",
-			      "", "");
+		return refuse(name, EINVAL, "a name of 1 to %d characters",
+			      BDEV_NAMELEN - 1);
 	if (bdev_by_name(name))
-		return refuse(name, EEXIST, "a device of that name exists%s%s",
-			      "", "");
+		return refuse(name, EEXIST, "a device of that name exists");
 	if (type < 0 || type > LV_MIRROR)
 		return refuse(name, EINVAL,
-			      "the type is concat, stripe or mirror%s%s", "",
-			      "");
+			      "the type is concat, stripe or mirror");
 	/* a concat of one device is a plain remap (Linux's dm-linear) */
-	if (n < (type == LV_CONCAT ? 1 : 2) ||
-	    n > (type == LV_MIRROR ? 3 : LV_LEGS))
-		return refuse(name, EINVAL,
-			      type == LV_MIRROR ? "a mirror has 2 or 3 legs%s%s"
-			      : type == LV_STRIPE
-				      ? "a stripe has 2 to 8 devices%s%s"
-				      : "a concat has 1 to 8 devices%s%s",
-			      "", "");
-	if (chunk && type != LV_STRIPE)
-		return refuse(name, EINVAL, "a chunk size is for stripes%s%s",
-			      "", "");
-	if (!chunk)
-		chunk = LV_CHUNK_DEFAULT;
-	if (chunk % DEV_BSIZE || (chunk / DEV_BSIZE & (chunk / DEV_BSIZE - 1)))
+	if (type == LV_MIRROR && (n < 2 || n > 3))
+		return refuse(name, EINVAL, "a mirror has 2 or 3 legs");
+	if (type == LV_STRIPE && (n < 2 || n > LV_LEGS))
+		return refuse(name, EINVAL, "a stripe has 2 to %d devices",
+			      LV_LEGS);
+	if (type == LV_CONCAT && (n < 1 || n > LV_LEGS))
+		return refuse(name, EINVAL, "a concat has 1 to %d devices",
+			      LV_LEGS);
+	if (*chunk && type != LV_STRIPE)
+		return refuse(name, EINVAL, "a chunk size is for stripes");
+	if (!*chunk)
+		*chunk = LV_CHUNK_DEFAULT;
+	uint32_t blocks = *chunk / DEV_BSIZE;
+	if (*chunk % DEV_BSIZE || (blocks & (blocks - 1)))
 		return refuse(name, EINVAL,
 			      "chunk %s: not a power-of-two multiple of 512 "
-			      "bytes%s",
-			      fmt_size(size, sizeof(size), chunk), "");
+			      "bytes",
+			      fmt_size(size, sizeof(size), *chunk));
 	for (int i = 0; i < n; i++) {
 		if ((err = leg_usable(name, devs[i], &bd[i])))
 			return err;
 		for (int k = 0; k < i; k++) {
 			if (bd[k] == bd[i])
-				return refuse(name, EINVAL,
-					      "%s is named twice%s", devs[i],
-					      "");
+				return refuse(name, EINVAL, "%s is named twice",
+					      devs[i]);
 			if (bd[k] == bd[i]->parent || bd[k]->parent == bd[i])
 				return refuse(name, EINVAL, "%s and %s overlap",
 					      devs[k], devs[i]);
 		}
 	}
-	for (int i = 0; i < LV_MAX && slot < 0; i++)
+	*slot = -1;
+	for (int i = 0; i < LV_MAX && *slot < 0; i++)
 		if (!lvs[i])
-			slot = i;
-	if (slot < 0)
-		return refuse(name, ENOSPC, "%d volumes already%s", "8", "");
+			*slot = i;
+	if (*slot < 0)
+		return refuse(name, ENOSPC, "%d volumes already", LV_MAX);
+	return 0;
+}
 
-	/* every leg of a stripe or mirror uses as much as the smallest */
+/* The second step: the volume laid out over its checked legs, in memory
+ * only (nothing can see it yet).  Every leg of a stripe or mirror uses as
+ * much as the smallest; a stripe's legs, whole chunks. */
+static int
+lv_lay_out(const char *name, int type, struct bdev *bd[], int n, uint32_t chunk,
+	   int flags, int slot, struct lv **out)
+{
+	char used[16], has[16];
 	uint64_t least = bd[0]->nblocks, total = 0;
+
 	for (int i = 1; i < n; i++)
 		if (bd[i]->nblocks < least)
 			least = bd[i]->nblocks;
 	if (type == LV_STRIPE)
 		least -= least % (chunk / DEV_BSIZE);
 	if (!least)
-		return refuse(name, EINVAL, "a leg is smaller than a chunk%s%s",
-			      "", "");
+		return refuse(name, EINVAL, "a leg is smaller than a chunk");
 	struct lv *lv = kzalloc(sizeof(*lv));
 	if (!lv)
-		return refuse(name, ENOMEM, "no memory for the volume%s%s", "",
-			      "");
+		return refuse(name, ENOMEM, "no memory for the volume");
 	lv->slot = slot;
 	lv->type = type;
 	lv->nlegs = n;
@@ -745,11 +758,12 @@ lv_create(const char *name, int type, char *const devs[], int n, uint32_t chunk,
 		total += l->nblocks;
 		if (l->nblocks != bd[i]->nblocks)
 			kprintf("lv: %s: the legs differ in size: %s uses %s "
-				"of its %llu blocks\n",
+				"of its %s\n",
 				name, bd[i]->name,
-				fmt_size(size, sizeof(size),
+				fmt_size(used, sizeof(used),
 					 l->nblocks * DEV_BSIZE),
-				(unsigned long long)bd[i]->nblocks);
+				fmt_size(has, sizeof(has),
+					 bd[i]->nblocks * DEV_BSIZE));
 	}
 	for (int i = 0; i < LV_POOL; i++) {
 		lv->piece[i].next = lv->free_piece;
@@ -774,27 +788,53 @@ lv_create(const char *name, int type, char *const devs[], int n, uint32_t chunk,
 			      "%s%s", i ? "," : "", bd[i]->name);
 	if (type == LV_STRIPE)
 		snprintf(lv->model, sizeof(lv->model), "stripe, %s chunks",
-			 fmt_size(size, sizeof(size), chunk));
+			 fmt_size(used, sizeof(used), chunk));
 	else
 		snprintf(lv->model, sizeof(lv->model), "%s", type_names[type]);
-	lv->bd.where[0] = '\0';
 	strlcpy(lv->bd.where, lv->where, sizeof(lv->bd.where));
 	lv->bd.model = lv->model;
+	*out = lv;
+	return 0;
+}
+
+/* The last step: the volume registered, its legs held, and a mirror's
+ * new legs rebuilt from the first. */
+static int
+lv_publish(struct lv *lv)
+{
+	const char *name = lv->bd.name;
+	char size[16];
+	int err;
+
 	if ((err = bdev_register(&lv->bd))) {
 		kfree(lv);
-		return refuse(name, err, "not registered%s%s", "", "");
+		return refuse(name, err, "not registered");
 	}
-	for (int i = 0; i < n; i++)
-		bd[i]->holder = &lv->bd;
-	lvs[slot] = lv;
-	kprintf("lv: %s: %s of %s, %s\n", name, type_names[type], lv->where,
+	for (int i = 0; i < lv->nlegs; i++)
+		lv->leg[i].bd->holder = &lv->bd;
+	lvs[lv->slot] = lv;
+	kprintf("lv: %s: %s of %s, %s\n", name, type_names[lv->type], lv->where,
 		fmt_size(size, sizeof(size), lv->bd.nblocks * DEV_BSIZE));
 	if (legs_in(lv, LEG_SYNCING)) {
 		kprintf("lv: %s: rebuilding the legs after %s from it\n", name,
-			bd[0]->name);
+			lv->leg[0].bd->name);
 		start_sync(lv);
 	}
 	return 0;
+}
+
+int
+lv_create(const char *name, int type, char *const devs[], int n, uint32_t chunk,
+	  int flags)
+{
+	struct bdev *bd[LV_LEGS] = {NULL};
+	struct lv *lv = NULL;
+	int slot, err;
+
+	if ((err = lv_check(name, type, devs, n, &chunk, bd, &slot)) ||
+	    (err = lv_lay_out(name, type, bd, n, chunk, flags, slot, &lv)))
+		return err;
+	return lv_publish(lv);
 }
 
 int
@@ -803,23 +843,20 @@ lv_remove(const char *name)
 	struct lv *lv = lv_named(name);
 
 	if (!lv)
-		return refuse(name, ENXIO, "no such volume (see lv list)%s%s",
-			      "", "");
+		return refuse(name, ENXIO, "no such volume (see lv list)");
 	if (lv->bd.holder)
-		return refuse(name, EBUSY, "in use by %s%s",
-			      lv->bd.holder->name, "");
+		return refuse(name, EBUSY, "in use by %s", lv->bd.holder->name);
 	if (lv->sync_thread)
-		return refuse(name, EBUSY, "a rebuild is running%s%s", "", "");
+		return refuse(name, EBUSY, "a rebuild is running");
 	if (lv->bd.opens)
-		return refuse(name, EBUSY, "open in a process%s%s", "", "");
+		return refuse(name, EBUSY, "open in a process");
 	int err = bflush(lv->bd.dev);
 	binval(lv->bd.dev);
 	int s = splhigh();
 	int busy = !bufq_empty(&lv->waitq) || lv->npiece_free != LV_POOL;
 	splx(s);
 	if (busy)
-		return refuse(name, EBUSY, "requests are in flight%s%s", "",
-			      "");
+		return refuse(name, EBUSY, "requests are in flight");
 	bdev_unregister(&lv->bd);
 	for (int i = 0; i < lv->nlegs; i++)
 		lv->leg[i].bd->holder = NULL;
@@ -839,29 +876,26 @@ lv_resync(const char *name, const char *old, const char *new)
 	int err;
 
 	if (!lv)
-		return refuse(name, ENXIO, "no such volume (see lv list)%s%s",
-			      "", "");
+		return refuse(name, ENXIO, "no such volume (see lv list)");
 	if (lv->type != LV_MIRROR)
-		return refuse(name, EINVAL, "only a mirror is rebuilt%s%s", "",
-			      "");
+		return refuse(name, EINVAL, "only a mirror is rebuilt");
 	if (lv->sync_thread)
-		return refuse(name, EBUSY, "a rebuild is running%s%s", "", "");
+		return refuse(name, EBUSY, "a rebuild is running");
 	if (old) {
 		int i = 0;
 		while (i < lv->nlegs && strcmp(lv->leg[i].bd->name, old))
 			i++;
 		if (i == lv->nlegs)
-			return refuse(name, ENXIO,
-				      "%s is not one of its legs%s", old, "");
+			return refuse(name, ENXIO, "%s is not one of its legs",
+				      old);
 		if ((err = leg_usable(name, new, &nbd)))
 			return err;
 		if (nbd->nblocks < lv->bd.nblocks)
 			return refuse(name, EINVAL,
-				      "%s is smaller than the volume%s", new,
-				      "");
+				      "%s is smaller than the volume", new);
 		if (lv->leg[i].state == LEG_OK && legs_in(lv, LEG_OK) == 1)
-			return refuse(name, EBUSY,
-				      "%s is the only healthy leg%s", old, "");
+			return refuse(name, EBUSY, "%s is the only healthy leg",
+				      old);
 		int s = splhigh();
 		lv->leg[i].bd->holder = NULL;
 		lv->leg[i].bd = nbd;
@@ -872,14 +906,17 @@ lv_resync(const char *name, const char *old, const char *new)
 		kprintf("lv: %s: %s replaces %s\n", name, new, old);
 	} else {
 		int s = splhigh();
+		/* a leg rebuilt in place starts a new life, as a
+		 * replacement does: its old errors no longer count */
 		for (int i = 0; i < lv->nlegs; i++)
-			if (lv->leg[i].state == LEG_FAILED)
+			if (lv->leg[i].state == LEG_FAILED) {
 				lv->leg[i].state = LEG_SYNCING;
+				lv->leg[i].errors = 0;
+			}
 		splx(s);
 		if (!legs_in(lv, LEG_SYNCING))
 			return refuse(name, EINVAL,
-				      "no failed leg: every leg is in sync%s%s",
-				      "", "");
+				      "no failed leg: every leg is in sync");
 	}
 	kprintf("lv: %s: rebuilding from %s\n", name,
 		lv->leg[pick_leg(lv, 0)].bd->name);
@@ -893,24 +930,22 @@ lv_fail(const char *name, const char *legname)
 	int i = 0;
 
 	if (!lv)
-		return refuse(name, ENXIO, "no such volume (see lv list)%s%s",
-			      "", "");
+		return refuse(name, ENXIO, "no such volume (see lv list)");
 	if (lv->type != LV_MIRROR)
-		return refuse(name, EINVAL, "only a mirror's legs fail%s%s", "",
-			      "");
+		return refuse(name, EINVAL, "only a mirror's legs fail");
 	while (i < lv->nlegs && strcmp(lv->leg[i].bd->name, legname))
 		i++;
 	if (i == lv->nlegs)
-		return refuse(name, ENXIO, "%s is not one of its legs%s",
-			      legname, "");
+		return refuse(name, ENXIO, "%s is not one of its legs",
+			      legname);
 	int s = splhigh();
 	int last = lv->leg[i].state == LEG_OK && legs_in(lv, LEG_OK) == 1;
 	if (!last)
 		lv->leg[i].state = LEG_FAILED;
 	splx(s);
 	if (last)
-		return refuse(name, EBUSY, "%s is the last healthy leg%s",
-			      legname, "");
+		return refuse(name, EBUSY, "%s is the last healthy leg",
+			      legname);
 	kprintf("lv: %s: %s marked failed by hand\n", name, legname);
 	return 0;
 }

@@ -750,10 +750,15 @@ TEST(a_stacked_volume_concat_on_a_mirror_hides_a_read_error_and_rebuilds)
 	ramdisk_inject_error(1, 0, 0);
 	CHECK(info_of("mv0", &in), "no mv0");
 	CHECK(!strcmp(in.leg_state[1], "failed"), "rd1 is %s", in.leg_state[1]);
-	/* a write while rd1 is out, then rd1 back */
+	CHECK(in.leg_errors[1] >= 1, "rd1's errors not counted");
+	/* a write while rd1 is out, then rd1 rebuilt in place: its errors
+	 * are forgotten, as a replaced leg's are */
 	CHECK_EQ(fill_range(cv, mem, 7100, 8, cv->dev + LV_WRITE_ID), 0);
 	CHECK_EQ(lv_resync("mv0", NULL, NULL), 0);
 	CHECK_EQ(lv_resync_wait("mv0"), 0);
+	CHECK(info_of("mv0", &in), "no mv0");
+	CHECK(!strcmp(in.leg_state[1], "ok"), "rd1 is %s", in.leg_state[1]);
+	CHECK_EQ(in.leg_errors[1], 0);
 	CHECK(!memcmp(ramdisk_data(0), ramdisk_data(1),
 		      need("mv0")->nblocks * DEV_BSIZE),
 	      "rd0 and rd1 differ after the rebuild");

@@ -150,7 +150,7 @@ def lv_layout():
                     r"^lv: st0: EEXIST: a device of that name exists$",
                     r"^lv: x0: EINVAL: a chunk size is for stripes$",
                     r"^lv: x0: the legs differ in size: rd0 uses 24 MiB of "
-                    r"its 131072 blocks$",
+                    r"its 64 MiB$",
                     r"^lv: cc0: EBUSY: in use by x0$",
                     r"^lv: nosuch: ENXIO: no such volume \(see lv list\)$"):
             assert re.search(pat, out, re.M), "no %r in:\n%s" % (pat, out)
