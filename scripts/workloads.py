@@ -39,8 +39,18 @@ LABELS = {w[0]: w[1] for w in WORKLOADS}
 # workload Linux's figure comes from).  QD1 from a thread sleeping in
 # biowait, as fio sleeps in io_getevents: the other rows' iodine issues
 # each request from the last one's b_iodone, with no thread at all.
+# The process rows: the same reads by a user program, iotest on the raw
+# device (POSIX aio at QD > 1, pread at QD1), beside fio's on Linux: user
+# program against user program, where the other rows are iodine's kernel
+# against Linux's user program.
 EXTRA = [("randread-4k-qd1-biowait", "4 KiB rand read QD1, biowait",
-          "randread-4k-qd1")]
+          "randread-4k-qd1"),
+         ("randread-4k-qd1-process", "4 KiB rand read QD1, process",
+          "randread-4k-qd1"),
+         ("randread-4k-qd32-process", "4 KiB rand read QD32, process",
+          "randread-4k-qd32"),
+         ("seqread-128k-qd4-process", "128 KiB seq read QD4, process",
+          "seqread-128k-qd4")]
 IODINE_KEYS = KEYS + [e[0] for e in EXTRA]
 LABELS.update({e[0]: e[1] for e in EXTRA})
 LINUX_KEY = dict({k: k for k in KEYS}, **{e[0]: e[2] for e in EXTRA})

@@ -440,6 +440,42 @@ BENCH(disk_trace_cost)
 }
 
 /*
+ * What a process pays for the same I/O (make bench): 4 KiB random reads
+ * and 128 KiB sequential ones at QD1, by a thread sleeping in biowait
+ * (the kernel's best way to do what a process does) and by iotest doing
+ * pread on the raw device (as dd does): the difference is the system
+ * call, userdma's holds and window mapping, and the copy of nothing
+ * (the disk writes into the process's own frames).  iotest prints its
+ * own line ("bench DEV process ..."), cycles from the TSC.
+ */
+static int
+proc_run(const char *mode, uint32_t size, int qd, int n, const char *key)
+{
+	char dev[BDEV_NAMELEN + 8], bs[16], ios[16], depth[16];
+	char *argv[] = {"iotest", (char *)mode, "-q", depth, "-b", bs,
+			"-n",	  ios,		dev,  NULL,  NULL, NULL};
+	int status;
+
+	snprintf(dev, sizeof(dev), "/dev/r%s", q.bd->name);
+	snprintf(bs, sizeof(bs), "%u", size);
+	snprintf(ios, sizeof(ios), "%d", n);
+	snprintf(depth, sizeof(depth), "%d", qd);
+	if (key) { /* -K KEY before the device */
+		argv[8] = "-K";
+		argv[9] = (char *)key;
+		argv[10] = dev;
+	}
+	int pid = proc_spawn("iotest", key ? 11 : 9, argv, NULL, 0);
+	if (pid < 0) {
+		kprintf("%s %s process: iotest: %s\n",
+			key ? "compare" : "bench", q.bd->name,
+			errno_name(-pid));
+		return 0;
+	}
+	return proc_wait(NULL, pid, &status, 0) == pid && status == 0;
+}
+
+/*
  * make compare's side of iodine (scripts/compare): the workloads that
  * Linux runs with fio on the same machine and image, on wd0 by DMA or
  * sd0 with NCQ (the drivers' defaults), each printed as
@@ -462,37 +498,14 @@ BENCH(compare_disk)
 			"qd=1 n=%d\n",
 			q.bd->name, RAND_IOS);
 	ok &= cyc != 0;
+	/* the same reads by a process (iotest on the raw device, as fio
+	 * on Linux's): user program against user program */
+	ok &= proc_run("-R", 4096, 1, RAND_IOS, "randread-4k-qd1-process");
+	ok &= proc_run("-R", 4096, 32, RAND_IOS, "randread-4k-qd32-process");
+	ok &= proc_run("-S", 128 * 1024, 4, SEQ_IOS,
+		       "seqread-128k-qd4-process");
 	kfree(q.mem);
 	CHECK(ok, "an I/O failed or did not finish");
-}
-
-/*
- * What a process pays for the same I/O (make bench): 4 KiB random reads
- * and 128 KiB sequential ones at QD1, by a thread sleeping in biowait
- * (the kernel's best way to do what a process does) and by iotest doing
- * pread on the raw device (as dd does): the difference is the system
- * call, userdma's holds and window mapping, and the copy of nothing
- * (the disk writes into the process's own frames).  iotest prints its
- * own line ("bench DEV process ..."), cycles from the TSC.
- */
-static int
-proc_run(const char *mode, uint32_t size, int n)
-{
-	char dev[BDEV_NAMELEN + 8], bs[16], ios[16];
-	char *argv[] = {"iotest", (char *)mode, "-q", "1", "-b",
-			bs,	  "-n",		ios,  dev, NULL};
-	int status;
-
-	snprintf(dev, sizeof(dev), "/dev/r%s", q.bd->name);
-	snprintf(bs, sizeof(bs), "%u", size);
-	snprintf(ios, sizeof(ios), "%d", n);
-	int pid = proc_spawn("iotest", 9, argv, NULL, 0);
-	if (pid < 0) {
-		kprintf("bench %s process: iotest: %s\n", q.bd->name,
-			errno_name(-pid));
-		return 0;
-	}
-	return proc_wait(NULL, pid, &status, 0) == pid && status == 0;
 }
 
 /* One device's pair of pairs: kernel, then process, for each size. */
@@ -507,14 +520,14 @@ proc_bench(void)
 	uint64_t m = ahci_mmio_count(), cyc = biowait_run(RAND_IOS);
 	report("kernel  4 KiB random read QD1", RAND_IOS, cyc,
 	       ahci_mmio_count() - m);
-	ok &= cyc != 0 && proc_run("-R", 4096, RAND_IOS);
+	ok &= cyc != 0 && proc_run("-R", 4096, 1, RAND_IOS, NULL);
 	q.size = 128 * 1024;
 	q.sequential = 1;
 	m = ahci_mmio_count();
 	cyc = biowait_run(SEQ_IOS);
 	report("kernel  128 KiB seq read QD1", SEQ_IOS, cyc,
 	       ahci_mmio_count() - m);
-	ok &= cyc != 0 && proc_run("-S", 128 * 1024, SEQ_IOS);
+	ok &= cyc != 0 && proc_run("-S", 128 * 1024, 1, SEQ_IOS, NULL);
 	return ok;
 }
 

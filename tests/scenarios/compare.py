@@ -5,6 +5,8 @@ host side's readers of fio's JSON and of the Linux guest's console, and
 its module ordering.  The whole comparison, with Debian's Linux, is
 `make test-long`."""
 
+import importlib.machinery
+import importlib.util
 import json
 import os
 import tempfile
@@ -81,6 +83,22 @@ def compare_scenario():
             raise AssertionError("a missing workload went unnoticed")
         except ValueError as e:
             assert str(e).startswith(keys[-1] + ": not run"), e
+
+    with c.test("chart_labels_fit_under_their_bars"):
+        # compare.png gives each workload 175 pixels; a character of its
+        # 11-point font is 7 to 8 wide: 21 characters a line at most
+        loader = importlib.machinery.SourceFileLoader(
+            "compare_script", os.path.join(ROOT, "scripts", "compare"))
+        spec = importlib.util.spec_from_loader("compare_script", loader)
+        script = importlib.util.module_from_spec(spec)
+        loader.exec_module(script)
+        for k in workloads.IODINE_KEYS:
+            lines = script.chart_label(k).split("\\n") + [
+                "iodine/Linux 10.00x"]
+            assert len(lines) == 3 and all(len(x) <= 21 for x in lines), \
+                "%s: %r" % (k, lines)
+        labels = [script.chart_label(k) for k in workloads.IODINE_KEYS]
+        assert len(set(labels)) == len(labels), labels
 
     with c.test("the_fio_jobs_fit_the_kernel_command_line"):
         jobs = ";".join(",".join(workloads.fio_args(k)) for k in keys)

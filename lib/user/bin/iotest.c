@@ -4,7 +4,7 @@
  *
  *	iotest [-p PROCS] [-q DEPTH] [-n IOS] [-b BS] [-w PCT] [-r MB]
  *	       [-o MB] [-s SEED] DEV
- *	iotest -R|-S [-q DEPTH] [-n IOS] [-b BS] DEV
+ *	iotest -R|-S [-q DEPTH] [-n IOS] [-b BS] [-K KEY] DEV
  *
  * Each of PROCS processes (spawned from the first) owns MB MiB of DEV of
  * its own (-r, default 8; process k from -o plus k*MB MiB) and runs IOS transfers of
@@ -18,7 +18,9 @@
  * -R reads random blocks of the whole device, -S reads it from the
  * start, unchecked: for `make bench`, the cost of the system calls,
  * page holding and scatter/gather, printed as the kernel's benches
- * print theirs, with cycles per I/O from the TSC.
+ * print theirs, with cycles per I/O from the TSC; with -K, as make
+ * compare reads iodine's figures ("compare DEV KEY: ..."), KEY being the
+ * fio workload of scripts/workloads.py that does the same I/Os.
  */
 #include <aio.h>
 #include <errno.h>
@@ -42,7 +44,8 @@ static struct {
 	uint32_t seed;
 	char mode; /* 0: verified; 'R', 'S': benchmark reads */
 	const char *dev;
-} opt = {1, 4, 1000, 4096, 50, 8, -1, 0, 1, 0, NULL};
+	const char *key; /* -K: make compare's workload */
+} opt = {1, 4, 1000, 4096, 50, 8, -1, 0, 1, 0, NULL, NULL};
 
 struct slot {
 	struct aiocb cb;
@@ -74,7 +77,8 @@ usage(void)
 	fprintf(stderr,
 		"usage: iotest [-p PROCS] [-q DEPTH] [-n IOS] [-b BS] "
 		"[-w PCT] [-r MB] [-o MB] [-s SEED] DEV\n"
-		"       iotest -R|-S [-q DEPTH] [-n IOS] [-b BS] DEV\n");
+		"       iotest -R|-S [-q DEPTH] [-n IOS] [-b BS] [-K KEY] "
+		"DEV\n");
 	return 2;
 }
 
@@ -233,6 +237,18 @@ run(int fd, uint64_t size)
 		const char *name = opt.dev;
 		if (!strncmp(name, "/dev/r", 6))
 			name += 6; /* /dev/rsd0: sd0, as the kernel says */
+		if (opt.key) {
+			printf("compare %s %s: %llu IOPS, %llu KiB/s, %llu "
+			       "cyc/io\n",
+			       name, opt.key, (unsigned long long)iops,
+			       (unsigned long long)(iops * (uint64_t)opt.bs /
+						    1024),
+			       (unsigned long long)(cyc / (uint64_t)opt.ios));
+			printf("compare %s %s: %s bs=%d qd=%d n=%d\n", name,
+			       opt.key, opt.mode == 'S' ? "read" : "randread",
+			       opt.bs, opt.depth, opt.ios);
+			return 0;
+		}
 		printf("bench %s process %d KiB %s QD%d: %llu IOPS, %llu MB/s, "
 		       "%llu cyc/io\n",
 		       name, opt.bs / 1024,
@@ -307,6 +323,10 @@ main(int argc, char **argv)
 			opt.mode = o;
 			continue;
 		}
+		if (o == 'K') {
+			opt.key = argv[++i];
+			continue;
+		}
 		int v = atoi(argv[++i]);
 		switch (o) {
 		case 'p': opt.procs = v; break;
@@ -324,7 +344,7 @@ main(int argc, char **argv)
 	if (i != argc - 1 || opt.procs < 1 || opt.depth < 1 ||
 	    opt.depth > QD_MAX || opt.ios < 1 || opt.bs < 512 || opt.bs % 512 ||
 	    opt.bs > 1048576 || opt.wpct < 0 || opt.wpct > 100 || opt.mb < 1 ||
-	    opt.at < 0)
+	    opt.at < 0 || (opt.key && !opt.mode))
 		return usage();
 	opt.dev = argv[i];
 	int fd = open(opt.dev, opt.mode ? O_RDONLY : O_RDWR);
