@@ -9,25 +9,33 @@ QEMU     ?= qemu-system-i386
 PYTHON   ?= python3
 B        := build
 
-# Where the kernel's sources are (the block layer has kernel/blk/).
-SRC_DIRS := arch/i386 kernel kernel/blk drivers lib tests/kernel
+# Where the kernel's sources are.  kernel/ is the core (threads,
+# interrupts, clock, memory); its rooms: blk/ the block layer, proc/
+# processes, shell/ the shell and its commands.  A file names the room
+# of a header it crosses into ("blk/bdev.h"): the rooms are not on the
+# include path, so the compiler holds every include to that.
+SRC_DIRS := arch/i386 kernel kernel/blk kernel/proc kernel/shell drivers lib \
+	tests/kernel
+INC_DIRS := arch/i386 kernel drivers lib tests/kernel
 
 # i586: every PC CPU with a TSC (arch/i386/cpucheck.c), no CMOV
 CFLAGS := -std=gnu11 -O2 -g -march=i586 -mtune=generic -m32 \
 	-ffreestanding -nostdlib -fno-pic -fno-pie -fno-stack-protector \
 	-fno-omit-frame-pointer -fno-optimize-sibling-calls -mgeneral-regs-only -fno-asynchronous-unwind-tables \
 	-Wall -Wextra -Werror -MMD -MP \
-	$(addprefix -I,$(SRC_DIRS))
+	$(addprefix -I,$(INC_DIRS))
 LDFLAGS := -nostdlib -no-pie -Wl,--build-id=none -Wl,-z,noexecstack -T linker.ld
 NASMFLAGS := -f elf32 -g -F dwarf -Werror
 
 # The kernel, object by object, folder by folder: the path of a request
-# reads drivers/ -> kernel/blk/ (the block layer) -> kernel/ (the core).
+# reads drivers/ -> kernel/blk/ (the block layer) -> kernel/ (the core);
+# a program's, kernel/proc/ -> kernel/blk/.
 ARCH_OBJS := boot.o vectors.o swtch.o cpucheck.o desc.o trap.o pic.o vm.o power.o
 KERN_OBJS := main.o console.o panic.o ksym.o cmdline_opt.o pmem.o kmalloc.o \
-	intr.o clock.o thread.o shell.o cmds_sys.o cmds_blk.o cmds_dev.o \
-	cmds_trace.o cmds_lv.o cmds_proc.o ktest.o \
-	proc.o syscall.o exec.o copy.o file.o binfs.o aio.o
+	intr.o clock.o thread.o ktest.o
+PROC_OBJS := proc.o syscall.o exec.o copy.o file.o binfs.o aio.o
+SHELL_OBJS := shell.o cmds_sys.o cmds_blk.o cmds_dev.o cmds_trace.o \
+	cmds_lv.o cmds_proc.o
 BLK_OBJS  := bio.o iodone.o bufq.o bdev.o bcache.o physio.o userdma.o \
 	trace.o part.o lv.o
 DRV_OBJS  := uart.o rtc.o ramdisk.o pci.o dma.o ata.o ide.o ahci.o
@@ -37,7 +45,7 @@ TEST_OBJS := test_lib.o test_trap.o test_ata.o test_trace.o tracetest.o test_par
 	test_spl.o test_thread.o test_bio.o test_bcache.o test_physio.o test_disk.o disktest.o test_bigdisk.o bench_intr.o bench_bio.o bench_disk.o
 
 OBJS := $(addprefix $(B)/obj/,$(ARCH_OBJS) $(KERN_OBJS) $(BLK_OBJS) \
-	$(DRV_OBJS) $(LIB_OBJS) $(TEST_OBJS))
+	$(PROC_OBJS) $(SHELL_OBJS) $(DRV_OBJS) $(LIB_OBJS) $(TEST_OBJS))
 vpath %.c $(SRC_DIRS)
 vpath %.asm arch/i386
 
@@ -99,7 +107,9 @@ $(B)/iodine.elf: $(OBJS) linker.ld
 
 # Programs: ring 3, linked at the user range (lib/user/user.ld) with the
 # small C library of lib/user/ and lib/'s own strings and formatting,
-# built again for them; /bin is a cpio archive of them, a GRUB module.
+# built again for them; /bin is a cpio archive of them, a GRUB module on
+# the ISO.  Their sources: iso/bin/ (the tools) and tests/user/ (the
+# tests' programs).
 PROGS     := dd cmp hexdump iotest utest hostile sysfuzz
 USER_CFLAGS := $(filter-out -I%,$(CFLAGS)) -Ilib/user/include -Ilib
 ULIB_OBJS := $(addprefix $(B)/uobj/,crt0.o sys.o libc.o string.o printf.o \
@@ -112,7 +122,7 @@ $(B)/uobj/%.o: lib/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $< (user)"
 	@$(CC) $(USER_CFLAGS) -c -o $@ $<
-$(B)/uobj/bin/%.o: lib/user/bin/%.c
+$(B)/uobj/bin/%.o: iso/bin/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	@$(CC) $(USER_CFLAGS) -c -o $@ $<
@@ -211,13 +221,13 @@ bench: deps all
 
 SRCS := $(wildcard $(addsuffix /*.c,$(SRC_DIRS)) \
 	$(addsuffix /*.h,$(SRC_DIRS)) tests/host/*.c)
-USER_SRCS := $(wildcard lib/user/*.c lib/user/bin/*.c tests/user/*.[ch] \
+USER_SRCS := $(wildcard lib/user/*.c iso/bin/*.c tests/user/*.[ch] \
 	lib/user/include/*.h lib/user/include/sys/*.h)
 lint:
 	@command -v cppcheck >/dev/null && command -v clang-format >/dev/null || \
 		{ echo "lint: cppcheck or clang-format missing: run scripts/deps"; exit 1; }
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-		--inline-suppr --std=c11 --platform=unix32 $(addprefix -I,$(SRC_DIRS)) \
+		--inline-suppr --std=c11 --platform=unix32 $(addprefix -I,$(INC_DIRS)) \
 		--suppress=missingIncludeSystem $(filter %.c,$(SRCS))
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--inline-suppr --std=c11 --platform=unix32 -Ilib/user/include -Ilib \

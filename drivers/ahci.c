@@ -39,8 +39,8 @@
 #include "ahci_reg.h"
 #include "ata.h"
 #include "dma.h"
-#include "bdev.h"
-#include "bufq.h"
+#include "blk/bdev.h"
+#include "blk/bufq.h"
 #include "clock.h"
 #include "cmdline_opt.h"
 #include "console.h"
@@ -54,7 +54,7 @@
 #include "pci_reg.h"
 #include "printf.h"
 #include "string.h"
-#include "trace.h"
+#include "blk/trace.h"
 #include "vm.h"
 
 #define AHCI_MAX_PORTS 32

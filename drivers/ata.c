@@ -8,7 +8,7 @@
  */
 #include "ata.h"
 
-#include "bdev.h"
+#include "blk/bdev.h"
 #include "console.h"
 #include "errno.h"
 #include "printf.h"

@@ -34,8 +34,8 @@
 
 #include "ata.h"
 #include "dma.h"
-#include "bdev.h"
-#include "bufq.h"
+#include "blk/bdev.h"
+#include "blk/bufq.h"
 #include "clock.h"
 #include "cmdline_opt.h"
 #include "console.h"
@@ -51,7 +51,7 @@
 #include "pmem.h"
 #include "printf.h"
 #include "string.h"
-#include "trace.h"
+#include "blk/trace.h"
 
 #define IDE_TIMEOUT_TICKS (3 * HZ) /* a command's watchdog */
 #define IDE_RETRIES	  3	   /* resets before EIO */

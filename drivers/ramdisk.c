@@ -24,8 +24,8 @@
 
 #include <stddef.h>
 
-#include "bdev.h"
-#include "bufq.h"
+#include "blk/bdev.h"
+#include "blk/bufq.h"
 #include "clock.h"
 #include "cmdline_opt.h"
 #include "console.h"
@@ -38,7 +38,7 @@
 #include "pmem.h"
 #include "printf.h"
 #include "string.h"
-#include "trace.h"
+#include "blk/trace.h"
 
 #define RD_DEFAULT_SIZE (4u << 20)
 #define RD_MAXXFER	(128u * 1024) /* so the splitting path is used */

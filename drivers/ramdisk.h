@@ -9,7 +9,7 @@ struct multiboot_info;
 
 #include <stdint.h>
 
-#include "buf.h"
+#include "blk/buf.h"
 
 void ramdisk_init(const struct multiboot_info *mbi);
 int ramdisk_inject_error(int unit, daddr_t blk, int error);

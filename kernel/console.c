@@ -10,7 +10,7 @@
 #include "cpu.h"
 #include "intr.h"
 #include "printf.h"
-#include "proc.h"
+#include "proc/proc.h"
 #include "thread.h"
 #include "uart.h"
 

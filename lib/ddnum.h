@@ -1,6 +1,6 @@
 /*
  * ddnum.h: numbers as GNU dd reads its operands (bs=, count=, skip=,
- * seek=), for lib/user/bin/dd and its host test.
+ * seek=), for iso/bin/dd and its host test.
  */
 #ifndef LIB_DDNUM_H
 #define LIB_DDNUM_H

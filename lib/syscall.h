@@ -1,6 +1,6 @@
 /*
  * syscall.h: the system call interface, shared by the kernel
- * (kernel/syscall.c) and the processes' C library (lib/user/libc).
+ * (kernel/proc/syscall.c) and the processes' C library (lib/user/libc).
  *
  * A process calls `int $0x80` with the call's number in eax and its
  * arguments in ebx, ecx, edx, esi, edi (Linux's i386 convention); the

@@ -1,6 +1,6 @@
 """newc.py: the cpio "new ASCII" archive format (cpio -H newc), written
 for make compare's Linux initramfs (debfetch.py) and for iodine's /bin
-(mkbin), which the kernel reads (kernel/binfs.c)."""
+(mkbin), which the kernel reads (kernel/proc/binfs.c)."""
 
 import stat
 import sys

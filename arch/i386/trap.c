@@ -11,7 +11,7 @@
 #include "intr.h"
 #include "panic.h"
 #include "printf.h"
-#include "proc.h"
+#include "proc/proc.h"
 #include "thread.h"
 
 static const char *const exc_name[32] = {

@@ -17,7 +17,7 @@
 ; of all.  AC is left as the program had it: it checks alignment in
 ; ring 3 only, and CR4.SMAP, which would give it a meaning in ring 0,
 ; is never set.  IOPL stays 0: ring 3 cannot change it, and
-; proc_userret (kernel/proc.c) makes sure no frame it returns through
+; proc_userret (kernel/proc/proc.c) makes sure no frame it returns through
 ; says otherwise.
 
 section .text

@@ -9,7 +9,7 @@
  */
 #include "userdma.h"
 
-#include "copy.h"
+#include "proc/copy.h"
 #include "errno.h"
 #include "kmalloc.h"
 #include "pmem.h"

@@ -1,4 +1,4 @@
-; crt0.asm: a program's first instruction.  The kernel (kernel/exec.c)
+; crt0.asm: a program's first instruction.  The kernel (kernel/proc/exec.c)
 ; leaves argc at [esp], then argv[0..argc), NULL, and an empty envp.
 section .text.start
 extern main

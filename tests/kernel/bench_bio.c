@@ -13,18 +13,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bcache.h"
-#include "bdev.h"
+#include "blk/bcache.h"
+#include "blk/bdev.h"
 #include "clock.h"
 #include "console.h"
 #include "cpu.h"
 #include "kmalloc.h"
 #include "ktest.h"
-#include "lv.h"
+#include "blk/lv.h"
 #include "rand.h"
 #include "sort.h"
 #include "string.h"
-#include "trace.h"
+#include "blk/trace.h"
 
 #define BENCH_BYTES (64u << 20) /* moved per size and direction */
 

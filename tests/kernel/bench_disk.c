@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bdev.h"
+#include "blk/bdev.h"
 #include "clock.h"
 #include "console.h"
 #include "cpu.h"
@@ -20,13 +20,13 @@
 #include "intr.h"
 #include "kmalloc.h"
 #include "ktest.h"
-#include "lv.h"
-#include "proc.h"
+#include "blk/lv.h"
+#include "proc/proc.h"
 #include "rand.h"
 #include "printf.h"
 #include "sort.h"
 #include "string.h"
-#include "trace.h"
+#include "blk/trace.h"
 
 #define QD_MAX	 32
 #define RAND_IOS 4000

@@ -5,12 +5,12 @@
 
 #include <stddef.h>
 
-#include "bdev.h"
+#include "blk/bdev.h"
 #include "cmdline_opt.h"
 #include "errno.h"
 #include "pattern.h"
 #include "string.h"
-#include "uio.h"
+#include "blk/uio.h"
 
 int
 disk_under_test(const struct bdev *bd)

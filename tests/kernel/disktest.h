@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#include "bdev.h"
+#include "blk/bdev.h"
 
 int disk_under_test(const struct bdev *bd);
 int disk_count(void);

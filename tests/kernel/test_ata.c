@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "ata.h"
-#include "bdev.h"
+#include "blk/bdev.h"
 #include "ktest.h"
 #include "string.h"
 

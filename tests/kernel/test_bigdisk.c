@@ -14,8 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bcache.h"
-#include "bdev.h"
+#include "blk/bcache.h"
+#include "blk/bdev.h"
 #include "console.h"
 #include "disktest.h"
 #include "errno.h"

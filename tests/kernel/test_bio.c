@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bdev.h"
-#include "buf.h"
+#include "blk/bdev.h"
+#include "blk/buf.h"
 #include "clock.h"
 #include "console.h"
 #include "cpu.h"

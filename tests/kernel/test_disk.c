@@ -17,14 +17,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bcache.h"
-#include "bdev.h"
+#include "blk/bcache.h"
+#include "blk/bdev.h"
 #include "clock.h"
 #include "console.h"
 #include "cmdline_opt.h"
 #include "disktest.h"
 #include "errno.h"
-#include "file.h"
+#include "proc/file.h"
 #include "ahci.h"
 #include "ide.h"
 #include "intr.h"
@@ -38,7 +38,7 @@
 #include "string.h"
 #include "thread.h"
 #include "tracetest.h"
-#include "uio.h"
+#include "blk/uio.h"
 #include "vm.h"
 
 #define WD_CACHE_REGION	 2048

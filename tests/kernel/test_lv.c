@@ -27,14 +27,14 @@
  */
 #include <stdint.h>
 
-#include "bdev.h"
+#include "blk/bdev.h"
 #include "clock.h"
 #include "disktest.h"
 #include "errno.h"
 #include "kmalloc.h"
 #include "ktest.h"
 #include "intr.h"
-#include "lv.h"
+#include "blk/lv.h"
 #include "pattern.h"
 #include "ramdisk.h"
 #include "string.h"

@@ -3,7 +3,7 @@
  */
 #include <stdint.h>
 
-#include "bdev.h"
+#include "blk/bdev.h"
 #include "clock.h"
 #include "intr.h"
 #include "kmalloc.h"

@@ -10,11 +10,11 @@
  */
 #include <stdint.h>
 
-#include "bdev.h"
+#include "blk/bdev.h"
 #include "disktest.h"
 #include "errno.h"
 #include "ktest.h"
-#include "part.h"
+#include "blk/part.h"
 #include "pattern.h"
 #include "string.h"
 #include "tracetest.h"

@@ -4,14 +4,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bdev.h"
+#include "blk/bdev.h"
 #include "errno.h"
 #include "kmalloc.h"
 #include "ktest.h"
 #include "pattern.h"
 #include "ramdisk.h"
 #include "string.h"
-#include "uio.h"
+#include "blk/uio.h"
 
 #define FOR_EACH_RD(bd)                                                        \
 	for (struct bdev *bd = bdev_by_name("rd0"); bd;                        \

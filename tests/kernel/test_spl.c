@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
+#include "blk/buf.h"
 #include "clock.h"
 #include "cpu.h"
 #include "intr.h"

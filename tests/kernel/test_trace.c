@@ -7,8 +7,8 @@
  */
 #include <stdint.h>
 
-#include "bcache.h"
-#include "bdev.h"
+#include "blk/bcache.h"
+#include "blk/bdev.h"
 #include "errno.h"
 #include "intr.h"
 #include "ktest.h"

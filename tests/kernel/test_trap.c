@@ -9,7 +9,7 @@
 
 #include "cpu.h"
 #include "ktest.h"
-#include "proc.h"
+#include "proc/proc.h"
 #include "thread.h"
 #include "trap.h"
 

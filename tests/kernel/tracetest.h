@@ -5,7 +5,7 @@
 #ifndef TRACETEST_H
 #define TRACETEST_H
 
-#include "trace.h"
+#include "blk/trace.h"
 
 #define TRACETEST_MAX 48
 

@@ -74,7 +74,7 @@ def crash_stack():
 
 
 # The block layer's bug checks: `crash KIND` commits the bug on purpose
-# (kernel/cmds_sys.c: crash_block_bug); each panic names it.
+# (kernel/shell/cmds_sys.c: crash_block_bug); each panic names it.
 BUF_RX = r"buf [0-9a-fx]+"
 BLOCK_BUGS = [
     ("biodone", r"^panic: biodone: %s \(dev 1,0 blk 5\) is not in flight: "

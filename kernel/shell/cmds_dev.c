@@ -3,7 +3,7 @@
  * counters) and ahci (each AHCI disk's).
  */
 #include "ahci.h"
-#include "bdev.h"
+#include "blk/bdev.h"
 #include "console.h"
 #include "ide.h"
 #include "pci.h"

@@ -5,8 +5,8 @@
  */
 #include <stdint.h>
 
-#include "bcache.h"
-#include "bdev.h"
+#include "blk/bcache.h"
+#include "blk/bdev.h"
 #include "console.h"
 #include "errno.h"
 #include "hexdump.h"
@@ -15,7 +15,7 @@
 #include "printf.h"
 #include "shell.h"
 #include "string.h"
-#include "uio.h"
+#include "blk/uio.h"
 
 #define CMD_MAX_BLOCKS 4096 /* read/write/verify at most this many at once */
 

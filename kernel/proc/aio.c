@@ -13,7 +13,7 @@
  */
 #include "aio.h"
 
-#include "bdev.h"
+#include "blk/bdev.h"
 #include "copy.h"
 #include "errno.h"
 #include "file.h"
@@ -22,7 +22,7 @@
 #include "string.h"
 #include "syscall.h"
 #include "thread.h"
-#include "userdma.h"
+#include "blk/userdma.h"
 
 #define NAIO 256 /* in flight, all processes */
 

@@ -2,12 +2,12 @@
  * cmds_proc.c: shell commands for processes: run a program from /bin
  * and wait for it (^C interrupts it), kill one.
  */
-#include "binfs.h"
+#include "proc/binfs.h"
 #include "console.h"
 #include "errno.h"
 #include "intr.h"
 #include "printf.h"
-#include "proc.h"
+#include "proc/proc.h"
 #include "shell.h"
 #include "string.h"
 #include "syscall.h"

@@ -13,10 +13,10 @@
  */
 #include <stdint.h>
 
-#include "bdev.h"
+#include "blk/bdev.h"
 #include "console.h"
 #include "errno.h"
-#include "lv.h"
+#include "blk/lv.h"
 #include "printf.h"
 #include "shell.h"
 #include "string.h"

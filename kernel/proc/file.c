@@ -17,8 +17,8 @@
  */
 #include "file.h"
 
-#include "bcache.h"
-#include "bdev.h"
+#include "blk/bcache.h"
+#include "blk/bdev.h"
 #include "binfs.h"
 #include "console.h"
 #include "copy.h"
@@ -29,8 +29,8 @@
 #include "proc.h"
 #include "string.h"
 #include "thread.h"
-#include "uio.h"
-#include "userdma.h"
+#include "blk/uio.h"
+#include "blk/userdma.h"
 
 static struct file console_file = {FT_CONSOLE, O_RDWR, 1, 0, NULL, NULL, 0, 0};
 

@@ -4,8 +4,8 @@
  */
 #include <stdint.h>
 
-#include "bcache.h"
-#include "bdev.h"
+#include "blk/bcache.h"
+#include "blk/bdev.h"
 #include "clock.h"
 #include "cmdline_opt.h"
 #include "console.h"

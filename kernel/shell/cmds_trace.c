@@ -5,7 +5,7 @@
  */
 #include <stdint.h>
 
-#include "bdev.h"
+#include "blk/bdev.h"
 #include "clock.h"
 #include "console.h"
 #include "errno.h"
@@ -14,7 +14,7 @@
 #include "shell.h"
 #include "string.h"
 #include "thread.h"
-#include "trace.h"
+#include "blk/trace.h"
 
 #define TRACE_SHOW_DEFAULT 5
 #define TRACE_SHOW_MAX	   100
