@@ -556,8 +556,7 @@ poll_command(struct ahci_port *p, uint8_t cmd, void *buf, uint32_t len)
 	return ETIMEDOUT;
 }
 
-static void ahci_strategy(struct buf *chain);
-static int ahci_flush(struct bdev *bd);
+static const struct bdev_ops ahci_ops;
 
 /* What the port's HBA offers its disk: NCQ if `ncq` and the HBA has it. */
 static struct ata_host
@@ -649,8 +648,7 @@ port_attach(struct ahci_hba *h, int n)
 			sig);
 		goto fail;
 	}
-	p->bd.strategy = ahci_strategy;
-	p->bd.flush = ahci_flush;
+	p->bd.ops = &ahci_ops;
 	p->bd.softc = p;
 	snprintf(p->bd.where, sizeof(p->bd.where), "pci %02x:%02x.%x port %d",
 		 h->pci->bus, h->pci->dev, h->pci->fn, n);
@@ -772,9 +770,8 @@ ahci_enqueue(struct bdev *bd, struct buf *bp)
 /* The whole chain is queued before the slots are filled: the HBA takes
  * it with one PxSACT and one PxCI write, not one per buf. */
 static void
-ahci_strategy(struct buf *chain)
+ahci_strategy(struct bdev *bd, struct buf *chain)
 {
-	struct bdev *bd = bdev_lookup(chain->b_dev);
 	int s = splbio();
 
 	bdev_strategy_chain(bd, chain, ahci_queue_only);
@@ -795,6 +792,11 @@ ahci_flush(struct bdev *bd)
 	return bdev_flush_request(bd, ahci_enqueue);
 }
 
+static const struct bdev_ops ahci_ops = {
+	.strategy = ahci_strategy,
+	.flush = ahci_flush,
+};
+
 /* --- for tests, benchmarks and the shell --- */
 
 void
@@ -807,7 +809,7 @@ ahci_test_drop_interrupts(int n)
 static struct ahci_port *
 port_of(const struct bdev *bd)
 {
-	return bd && major(bd->dev) == MAJOR_SD ? bd->softc : NULL;
+	return bd && bd->ops == &ahci_ops ? bd->softc : NULL;
 }
 
 const struct ahci_stats *

@@ -115,7 +115,7 @@ ata_attach_refused(const struct bdev *bd, const char *why)
  * Attach an ATA disk, the one way for IDE and AHCI: read its IDENTIFY
  * data, refuse what iodine cannot drive (saying why), size bd by the
  * controller's and the disk's limits, register it and print its attach
- * line.  The caller has set bd's name, where, strategy, flush and softc.
+ * line.  The caller has set bd's name, where, ops and softc.
  * 0, or an errno once the reason is printed.
  */
 int

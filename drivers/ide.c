@@ -483,8 +483,7 @@ ide_identify(struct ide_channel *ch, struct ide_drive *d,
 	return 0;
 }
 
-static void ide_strategy(struct buf *chain);
-static int ide_flush(struct bdev *bd);
+static const struct bdev_ops ide_ops;
 
 static void
 ide_drive_attach(struct ide_channel *ch, int unit)
@@ -502,8 +501,7 @@ ide_drive_attach(struct ide_channel *ch, int unit)
 	bdev_set_name(&d->bd, "wd", MAJOR_WD, ch->pciloc, 2 * ch->chan + unit);
 	if (ide_identify(ch, d, &id))
 		return;
-	d->bd.strategy = ide_strategy;
-	d->bd.flush = ide_flush;
+	d->bd.ops = &ide_ops;
 	d->bd.softc = d;
 	if (ch->pci)
 		snprintf(d->bd.where, sizeof(d->bd.where),
@@ -640,9 +638,9 @@ ide_enqueue(struct bdev *bd, struct buf *bp)
 }
 
 static void
-ide_strategy(struct buf *chain)
+ide_strategy(struct bdev *bd, struct buf *chain)
 {
-	bdev_strategy_chain(bdev_lookup(chain->b_dev), chain, ide_enqueue);
+	bdev_strategy_chain(bd, chain, ide_enqueue);
 }
 
 /* FLUSH CACHE (EXT), queued behind every write before it. */
@@ -657,6 +655,11 @@ ide_flush(struct bdev *bd)
 		return 0; /* no cache on: nothing to flush */
 	return bdev_flush_request(bd, ide_enqueue);
 }
+
+static const struct bdev_ops ide_ops = {
+	.strategy = ide_strategy,
+	.flush = ide_flush,
+};
 
 /* --- interrupt handler --- */
 
@@ -712,7 +715,7 @@ ide_channel_stats(int i, const char **name)
 const struct ide_stats *
 ide_stats(const struct bdev *bd)
 {
-	if (major(bd->dev) != MAJOR_WD)
+	if (bd->ops != &ide_ops)
 		return NULL;
 	return &((const struct ide_drive *)bd->softc)->ch->stats;
 }

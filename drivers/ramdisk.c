@@ -115,10 +115,8 @@ rd_start(struct bdev *bd, struct buf *bp)
 }
 
 static void
-rd_strategy(struct buf *chain)
+rd_strategy(struct bdev *bd, struct buf *chain)
 {
-	struct bdev *bd = bdev_lookup(chain->b_dev);
-
 	bdev_strategy_chain(bd, chain, rd_start);
 }
 
@@ -139,12 +137,10 @@ rd_intr(void *arg)
 	return 0; /* the clock's own handler claims the IRQ */
 }
 
-static int
-rd_flush(struct bdev *bd)
-{
-	(void)bd;
-	return 0; /* RAM has no volatile cache */
-}
+/* (no flush: RAM has no volatile cache of its own) */
+static const struct bdev_ops rd_ops = {
+	.strategy = rd_strategy,
+};
 
 /* contents: a GRUB module's memory (pmem keeps it reserved), used in
  * place; NULL for a zeroed disk. */
@@ -166,8 +162,7 @@ rd_attach(int unit, uint32_t size, uint8_t *contents)
 	sc->bd.model = sc->async
 			       ? "RAM disk, completed by the clock interrupt"
 			       : "RAM disk, completed in its strategy routine";
-	sc->bd.strategy = rd_strategy;
-	sc->bd.flush = rd_flush;
+	sc->bd.ops = &rd_ops;
 	sc->bd.softc = sc;
 	if (sc->async) {
 		const char *lat = cmdline_opt("rdlatency");

@@ -47,7 +47,8 @@ bdev_register(struct bdev *bd)
 		return ENOSPC;
 	if (bdev_lookup(bd->dev) || bdev_by_name(bd->name))
 		return EEXIST;
-	if (!bd->maxxfer || bd->maxxfer % DEV_BSIZE || !bd->strategy)
+	if (!bd->maxxfer || bd->maxxfer % DEV_BSIZE || !bd->ops ||
+	    !bd->ops->strategy)
 		panic("bdev_register: %s: bad maxxfer %u or no strategy",
 		      bd->name, bd->maxxfer);
 	uint32_t fl = irq_save(); /* bdev_lookup runs at interrupt levels */
@@ -149,7 +150,7 @@ bdev_strategy(struct buf *chain)
 		 * if it tries (the per-thread mark survives preemption) */
 		const char *outer = curthread->in_strategy;
 		curthread->in_strategy = bd->name;
-		bd->strategy(bp);
+		bd->ops->strategy(bd, bp);
 		curthread->in_strategy = outer;
 	}
 }
@@ -480,5 +481,5 @@ bdev_flush(dev_t dev)
 
 	if (!bd)
 		return ENXIO;
-	return bd->flush ? bd->flush(bd) : 0;
+	return bd->ops->flush ? bd->ops->flush(bd) : 0;
 }

@@ -31,6 +31,23 @@
 #define MAJOR_WD 2
 #define MAJOR_SD 3
 
+struct bdev;
+
+/*
+ * A driver's entry points, one table per driver (as 9front's SDifc), and
+ * every device it attaches points at it.  Partitions and volumes are
+ * drivers too: part.c and lv.c have theirs.
+ */
+struct bdev_ops {
+	/* Start a null-terminated av_forw chain of bufs for bd: validate,
+	 * queue, start the device if idle (bdev_strategy_chain does the
+	 * first two), return.  May run at interrupt level: never sleeps. */
+	void (*strategy)(struct bdev *bd, struct buf *chain);
+	/* Write the device's volatile cache to its media and wait; may
+	 * sleep.  NULL: the device has no cache of its own. */
+	int (*flush)(struct bdev *bd);
+};
+
 struct bdev {
 	char name[BDEV_NAMELEN];
 	dev_t dev;
@@ -41,14 +58,11 @@ struct bdev {
 	const char *model; /* for lsblk */
 	char where
 		[32]; /* for lsblk: "pci 00:1f.2 port 0", "isa 0x1f0 master" */
-	/* Takes a null-terminated av_forw chain; never sleeps. */
-	void (*strategy)(struct buf *chain);
-	/* Write the device's volatile cache to media; may sleep. */
-	int (*flush)(struct bdev *bd);
-	void *softc;	     /* the driver's per-disk state */
-	struct bdev *parent; /* a partition's disk; NULL for a disk */
-	struct bdev *holder; /* the volume built on it (lv.c), or NULL */
-	int opens;	     /* files of processes open on it (file.c) */
+	const struct bdev_ops *ops; /* its driver's entry points */
+	void *softc;		    /* the driver's per-disk state */
+	struct bdev *parent;	    /* a partition's disk; NULL for a disk */
+	struct bdev *holder;	    /* the volume built on it (lv.c), or NULL */
+	int opens;		    /* files of processes open on it (file.c) */
 	/* Cached writes that failed after their writer went on (bawrite,
 	 * bdwrite): how many, the last one's errno, and whether an fsync
 	 * has reported it yet.  fsync reports to each file what came since

@@ -342,9 +342,9 @@ lv_start(struct bdev *bd, struct buf *bp)
 }
 
 static void
-lv_strategy(struct buf *chain)
+lv_strategy(struct bdev *bd, struct buf *chain)
 {
-	bdev_strategy_chain(bdev_lookup(chain->b_dev), chain, lv_start);
+	bdev_strategy_chain(bd, chain, lv_start);
 }
 
 /* Leg i failed a piece with `error` at `blkno`: mark it failed, once,
@@ -477,6 +477,11 @@ lv_flush(struct bdev *bd)
 	}
 	return err;
 }
+
+static const struct bdev_ops lv_ops = {
+	.strategy = lv_strategy,
+	.flush = lv_flush,
+};
 
 /* --- rebuilding a mirror's legs --- */
 
@@ -779,8 +784,7 @@ lv_lay_out(const char *name, int type, struct bdev *bd[], int n, uint32_t chunk,
 	lv->bd.maxxfer = LV_MAXXFER;
 	if (type == LV_STRIPE && chunk * (uint32_t)n < LV_MAXXFER)
 		lv->bd.maxxfer = chunk * (uint32_t)n;
-	lv->bd.strategy = lv_strategy;
-	lv->bd.flush = lv_flush;
+	lv->bd.ops = &lv_ops;
 	lv->bd.softc = lv;
 	char *w = lv->where;
 	for (int i = 0; i < n; i++)

@@ -113,9 +113,9 @@ part_start(struct bdev *bd, struct buf *bp)
 }
 
 static void
-part_strategy(struct buf *chain)
+part_strategy(struct bdev *bd, struct buf *chain)
 {
-	bdev_strategy_chain(bdev_lookup(chain->b_dev), chain, part_start);
+	bdev_strategy_chain(bd, chain, part_start);
 }
 
 static int
@@ -125,6 +125,11 @@ part_flush(struct bdev *bd)
 
 	return bdev_flush(p->disk->dev);
 }
+
+static const struct bdev_ops part_ops = {
+	.strategy = part_strategy,
+	.flush = part_flush,
+};
 
 /* --- registering what a table says --- */
 
@@ -180,8 +185,7 @@ part_add(struct bdev *disk, int num, uint64_t start, uint64_t n,
 	p->bd.model = p->model;
 	snprintf(p->bd.where, sizeof(p->bd.where), "%s at block %llu",
 		 disk->name, (unsigned long long)start);
-	p->bd.strategy = part_strategy;
-	p->bd.flush = part_flush;
+	p->bd.ops = &part_ops;
 	p->bd.softc = p;
 	p->bd.parent = disk;
 	p->disk = disk;

@@ -187,20 +187,26 @@ crash_overflow_thread(void *arg)
 }
 
 /* A driver whose strategy routine sleeps, as none may. */
-static void __attribute__((noinline)) crash_sleepy_strategy(struct buf *chain)
+static void __attribute__((noinline))
+crash_sleepy_strategy(struct bdev *bd, struct buf *chain)
 {
 	static int nobody;
 
+	(void)bd;
 	(void)chain;
 	tsleep(&nobody, "sleepy", 1);
 }
+
+static const struct bdev_ops crash_sleepy_ops = {
+	.strategy = crash_sleepy_strategy,
+};
 
 static struct bdev crash_sleepy = {
 	.name = "sleepy0",
 	.dev = makedev(15, 0),
 	.nblocks = 8,
 	.maxxfer = DEV_BSIZE,
-	.strategy = crash_sleepy_strategy,
+	.ops = &crash_sleepy_ops,
 };
 
 static void
