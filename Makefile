@@ -38,7 +38,7 @@ SHELL_OBJS := shell.o cmds_sys.o cmds_blk.o cmds_dev.o cmds_trace.o \
 	cmds_lv.o cmds_proc.o
 BLK_OBJS  := bio.o iodone.o bufq.o bdev.o bcache.o physio.o userdma.o \
 	trace.o part.o lv.o
-DRV_OBJS  := uart.o rtc.o ramdisk.o pci.o dma.o ata.o ide.o ahci.o
+DRV_OBJS  := uart.o rtc.o ramdisk.o pci.o dma.o attach.o ata.o ide.o ahci.o
 LIB_OBJS  := string.o printf.o errno.o cmdline.o sort.o hexdump.o \
 	pattern.o crc32.o ddnum.o
 TEST_OBJS := test_lib.o test_trap.o test_ata.o test_trace.o tracetest.o test_part.o test_lv.o test_clock.o test_intr.o test_mem.o test_ksym.o \

@@ -37,6 +37,7 @@
 #include <stddef.h>
 
 #include "ahci_reg.h"
+#include "attach.h"
 #include "ata.h"
 #include "dma.h"
 #include "blk/bdev.h"
@@ -584,14 +585,19 @@ port_set_ncq(struct ahci_port *p, int on)
 	p->depth = p->ncq ? depth : 1;
 }
 
+/* The port's command list, received-FIS area and command tables.
+ * attachfail=ahci.alloc: the allocator fails half way through the
+ * tables (the unwinding then frees what was made). */
 static int
-port_alloc(struct ahci_port *p)
+port_alloc(struct ahci_port *p, struct attach_audit *au)
 {
 	p->clb = kzalloc(1024); /* 1 KiB aligned: kmalloc's size classes */
 	p->rfis = kzalloc(256);
 	if (!p->clb || !p->rfis)
 		return ENOMEM;
 	for (int s = 0; s < p->hba->nslots; s++) {
+		if (s == p->hba->nslots / 2 && attach_fail(au, "ahci", "alloc"))
+			return ENOMEM;
 		p->ctbl[s] = kzalloc(AHCI_TABLE_SIZE); /* 1 KiB aligned */
 		if (!p->ctbl[s])
 			return ENOMEM;
@@ -601,13 +607,34 @@ port_alloc(struct ahci_port *p)
 	return 0;
 }
 
+/* What port_alloc made, as far as it got (kfree(NULL) does nothing). */
+static void
+port_free(struct ahci_port *p)
+{
+	for (int s = 0; s < p->hba->nslots; s++)
+		kfree(p->ctbl[s]);
+	kfree(p->rfis);
+	kfree(p->clb);
+}
+
+/*
+ * Attach the disk on port n, if there is one.  Each step that fails
+ * undoes the steps before it, in reverse order, as OpenBSD's ahci
+ * attach does: engines stopped, the HBA told to forget the memory, the
+ * memory freed.  Only an engine that will not stop keeps the port's
+ * memory (the HBA may still write to it).  attachfail=ahci.alloc,
+ * ahci.identify, ahci.disk make those steps fail (attach.h).
+ */
 static void
 port_attach(struct ahci_hba *h, int n)
 {
 	static struct ata_identify id;
-	struct ahci_port *p = kzalloc(sizeof(*p));
+	char name[BDEV_NAMELEN];
+	struct attach_audit au;
+	struct ahci_port *p;
 
-	if (!p)
+	attach_audit_start(&au);
+	if (!(p = kzalloc(sizeof(*p))))
 		return;
 	p->hba = h;
 	p->port = n;
@@ -615,14 +642,15 @@ port_attach(struct ahci_hba *h, int n)
 	bdev_set_name(&p->bd, "sd", MAJOR_SD,
 		      pci_loc(h->pci) == AHCI_ICH9_LOC ? -1 : pci_loc(h->pci),
 		      n);
+	strlcpy(name, p->bd.name, sizeof(name));
 	/* Engines off before the structures move (section 10.3.2). */
 	if (port_stop(p))
-		goto fail;
+		goto free_port;
 	port_wr(p, PX_CMD, port_rd(p, PX_CMD) & ~PXCMD_FRE);
 	if (port_wait(p, PX_CMD, PXCMD_FR, 0))
-		goto fail;
-	if (port_alloc(p))
-		goto fail;
+		goto free_port;
+	if (port_alloc(p, &au))
+		goto free_mem;
 	port_wr(p, PX_CLB, (uint32_t)p->clb);
 	port_wr(p, PX_CLBU, 0);
 	port_wr(p, PX_FB, (uint32_t)p->rfis);
@@ -634,19 +662,20 @@ port_attach(struct ahci_hba *h, int n)
 		port_wr(p, PX_CMD, port_rd(p, PX_CMD) | PXCMD_SUD | PXCMD_POD);
 	port_wr(p, PX_CMD, port_rd(p, PX_CMD) | PXCMD_FRE);
 	if ((port_rd(p, PX_SSTS) & SSTS_DET) != SSTS_DET_UP)
-		goto fail; /* nothing attached */
+		goto fis_off; /* nothing attached */
 	uint32_t sig = port_rd(p, PX_SIG);
 	if (sig == SIG_ATAPI) {
 		ata_attach_refused(&p->bd, ATA_ATAPI_REFUSED);
-		goto fail;
+		goto fis_off;
 	}
 	if (port_wait(p, PX_TFD, ATA_S_BSY | ATA_S_DRQ, 0) && port_comreset(p))
-		goto fail;
+		goto fis_off;
 	port_start(p);
-	if (poll_command(p, ATA_IDENTIFY, &id, sizeof(id))) {
+	if (attach_fail(&au, "ahci", "identify") ||
+	    poll_command(p, ATA_IDENTIFY, &id, sizeof(id))) {
 		kprintf("%s: IDENTIFY failed (signature %08x)\n", p->bd.name,
 			sig);
-		goto fail;
+		goto stop;
 	}
 	p->bd.ops = &ahci_ops;
 	p->bd.softc = p;
@@ -654,15 +683,31 @@ port_attach(struct ahci_hba *h, int n)
 		 h->pci->bus, h->pci->dev, h->pci->fn, n);
 	timeout_set(&p->watchdog, ahci_watchdog, p);
 	struct ata_host host = port_host(p, !ahci_noncq);
-	if (ata_disk_attach(&p->bd, &id, &p->id, &host))
-		goto fail;
+	if (attach_fail(&au, "ahci", "disk") ||
+	    ata_disk_attach(&p->bd, &id, &p->id, &host))
+		goto stop;
 	port_set_ncq(p, !ahci_noncq);
 	h->port[n] = p;
 	return;
-fail:
-	/* The port keeps its memory: the HBA may still point at it. */
-	if (!p->clb)
-		kfree(p);
+
+stop:
+	if (port_stop(p))
+		goto keep;
+fis_off:
+	port_wr(p, PX_CMD, port_rd(p, PX_CMD) & ~PXCMD_FRE);
+	if (port_wait(p, PX_CMD, PXCMD_FR, 0))
+		goto keep;
+	port_wr(p, PX_CLB, 0);
+	port_wr(p, PX_FB, 0);
+free_mem:
+	port_free(p);
+free_port:
+	kfree(p);
+	attach_audit_end(&au, name);
+	return;
+keep:
+	kprintf("%s: port %d will not stop: its memory is kept\n", h->name, n);
+	attach_audit_end(&au, name);
 }
 
 static void
@@ -681,19 +726,23 @@ ahci_hba_attach(const struct pci_dev *d)
 			d->bus, d->dev, d->fn, AHCI_MAX_HBAS);
 		return;
 	}
+	/* Identity, uncached, and kept whatever happens next: the audit
+	 * starts after it (a page table it makes is the kernel's). */
+	volatile uint32_t *regs =
+		vm_map_mmio((uint32_t)d->bar[5].base, (uint32_t)d->bar[5].size);
+	struct attach_audit au;
+	attach_audit_start(&au);
 	struct ahci_hba *h = kzalloc(sizeof(*h));
 	if (!h)
 		return;
 	h->pci = d;
+	h->regs = regs;
 	if (pci_loc(d) == AHCI_ICH9_LOC)
 		snprintf(h->name, sizeof(h->name), "ahci0");
 	else
 		snprintf(h->name, sizeof(h->name), "ahci%02x:%02x.%x", d->bus,
 			 d->dev, d->fn);
-	hbas[nhbas++] = h;
 	pci_enable(d, PCI_CMD_MEM | PCI_CMD_MASTER);
-	h->regs =
-		vm_map_mmio((uint32_t)d->bar[5].base, (uint32_t)d->bar[5].size);
 
 	/* Take the HBA from the BIOS if it offers a handoff (section 10.6). */
 	if (hba_rd(h, AHCI_CAP2) & CAP2_BOH) {
@@ -708,10 +757,12 @@ ahci_hba_attach(const struct pci_dev *d)
 	for (uint64_t end = clock_deadline_ms(AHCI_WAIT_MS);
 	     (hba_rd(h, AHCI_GHC) & GHC_HR) && !clock_past(end);)
 		cpu_pause();
-	if (hba_rd(h, AHCI_GHC) & GHC_HR) {
+	if ((hba_rd(h, AHCI_GHC) & GHC_HR) ||
+	    attach_fail(&au, "ahci", "reset")) {
 		kprintf("%s: the HBA did not come out of reset\n", h->name);
-		return;
+		goto off;
 	}
+	hbas[nhbas++] = h;
 	hba_wr(h, AHCI_GHC, GHC_AE);
 	h->cap = hba_rd(h, AHCI_CAP);
 	h->nslots = ((h->cap & CAP_NCS) >> CAP_NCS_SHIFT) + 1;
@@ -733,6 +784,17 @@ ahci_hba_attach(const struct pci_dev *d)
 	}
 	hba_wr(h, AHCI_IS, 0xFFFFFFFF);
 	hba_wr(h, AHCI_GHC, GHC_AE | GHC_IE);
+	return;
+
+off:
+	/* no DMA, no decoding (the mapping stays, unused) */
+	pci_disable(d, PCI_CMD_MEM | PCI_CMD_MASTER);
+	kprintf("%s: not attached: bus mastering and memory decoding off\n",
+		h->name);
+	char name[sizeof(h->name)];
+	strlcpy(name, h->name, sizeof(name));
+	kfree(h);
+	attach_audit_end(&au, name);
 }
 
 void

@@ -18,7 +18,7 @@
 static int
 cmdset2_valid(uint16_t w)
 {
-	return (w & 0xC000) == 0x4000;
+	return (w & ATA_ID_CMD2_VALID_MASK) == ATA_ID_CMD2_VALID;
 }
 
 void

@@ -39,8 +39,11 @@
 #define ATA_E_ICRC	0x80	/* interface CRC error */
 
 /* Device register */
+#define ATA_DEV_OBS	0xA0	/* bits 7 and 5: obsolete, set (ATA-1's
+				   512-byte sectors and ECC) */
 #define ATA_DEV_LBA	0x40	/* LBA addressing */
 #define ATA_DEV_SLAVE	0x10	/* drive 1 */
+#define ATA_DEV_LBA_HI	0x0F	/* LBA 27:24 of a 28-bit command */
 
 /* Signatures left in LBA mid/high after reset */
 #define ATAPI_SIG_MID	0x14
@@ -115,6 +118,8 @@ _Static_assert(__builtin_offsetof(struct ata_identify, model) == 2 * 27 &&
 #define ATA_ID_CMD_FLUSH_EXT	(1 << 13)	/* 83, 86 */
 #define ATA_ID_SS_VALID_MASK	0xC000		/* 106: bits 15:14 ... */
 #define ATA_ID_SS_VALID		0x4000		/* ... 01: the word is valid */
+#define ATA_ID_CMD2_VALID_MASK	0xC000		/* 83, 86: bits 15:14 ... */
+#define ATA_ID_CMD2_VALID	0x4000		/* ... 01: the word is valid */
 #define ATA_ID_SS_LONG_LOGICAL	(1 << 12)	/* 106: see 117-118 */
 /* clang-format on */
 

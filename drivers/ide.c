@@ -33,6 +33,7 @@
 #include <stddef.h>
 
 #include "ata.h"
+#include "attach.h"
 #include "dma.h"
 #include "blk/bdev.h"
 #include "blk/bufq.h"
@@ -135,7 +136,7 @@ static void
 select_drive(struct ide_channel *ch, int unit, uint8_t lba_high)
 {
 	outb(ch->cmd + IDE_DEVICE,
-	     0xA0 | ATA_DEV_LBA | (unit ? ATA_DEV_SLAVE : 0) | lba_high);
+	     ATA_DEV_OBS | ATA_DEV_LBA | (unit ? ATA_DEV_SLAVE : 0) | lba_high);
 	settle(ch);
 }
 
@@ -144,7 +145,7 @@ select_drive(struct ide_channel *ch, int unit, uint8_t lba_high)
 static void
 taskfile(struct ide_channel *ch, int unit, const struct ata_tf *tf)
 {
-	select_drive(ch, unit, tf->device & 0x0F);
+	select_drive(ch, unit, tf->device & ATA_DEV_LBA_HI);
 	if (tf->lba48) {
 		if (tf->features)
 			outb(ch->cmd + IDE_FEATURES, tf->features >> 8);
@@ -384,8 +385,9 @@ ide_service(struct ide_channel *ch)
 	ide_done(ch, 0, 0);
 }
 
-/* Software reset of both drives on the channel, interrupts left on. */
-static void
+/* Software reset of both drives on the channel, interrupts left on;
+ * 0, or wait_ready's error if the drives stay busy after it. */
+static int
 ide_reset(struct ide_channel *ch)
 {
 	bm_stop(ch);
@@ -393,8 +395,8 @@ ide_reset(struct ide_channel *ch)
 	for (int i = 0; i < 10; i++)
 		status_alt(ch); /* > 5 us */
 	outb(ch->ctl + IDE_DEVCTL, 0);
-	wait_ready(ch, 0);
 	ch->stats.resets++;
+	return wait_ready(ch, 0);
 }
 
 /* A command's watchdog, from the soft clock. */
@@ -437,8 +439,13 @@ ide_watchdog(void *arg)
 		ch->adrive->bd.name, st, ch->chan);
 	TRACE_EVENT(TR_DRV_RESET, ch->active->b_dev, ch->active->b_blkno, 0,
 		    ETIMEDOUT, 1);
-	ide_reset(ch);
-	if (++ch->retries > IDE_RETRIES) {
+	int err = ide_reset(ch);
+	if (err) {
+		/* nothing to re-issue to: the command fails now */
+		kprintf("%s: channel %d did not come out of reset: %s\n",
+			ch->adrive->bd.name, ch->chan, errno_name(err));
+		ide_done(ch, EIO, 0);
+	} else if (++ch->retries > IDE_RETRIES) {
 		kprintf("%s: giving up after %d resets\n", ch->adrive->bd.name,
 			IDE_RETRIES);
 		ide_done(ch, EIO, 0);
@@ -485,8 +492,9 @@ ide_identify(struct ide_channel *ch, struct ide_drive *d,
 
 static const struct bdev_ops ide_ops;
 
+/* attachfail=ide.identify: the drive does not answer IDENTIFY. */
 static void
-ide_drive_attach(struct ide_channel *ch, int unit)
+ide_drive_attach(struct ide_channel *ch, int unit, struct attach_audit *au)
 {
 	static struct ata_identify id;
 	struct ide_drive *d = &ch->drive[unit];
@@ -499,7 +507,7 @@ ide_drive_attach(struct ide_channel *ch, int unit)
 	d->ch = ch;
 	d->unit = unit;
 	bdev_set_name(&d->bd, "wd", MAJOR_WD, ch->pciloc, 2 * ch->chan + unit);
-	if (ide_identify(ch, d, &id))
+	if (attach_fail(au, "ide", "identify") || ide_identify(ch, d, &id))
 		return;
 	d->bd.ops = &ide_ops;
 	d->bd.softc = d;
@@ -524,15 +532,18 @@ static void
 ide_channel_attach(const struct pci_dev *p, int pciloc, int chan, uint16_t cmd,
 		   uint16_t ctl, uint16_t bm, int irq)
 {
-
 	if (nchannels == IDE_MAX_CHANNELS) {
 		kprintf("ide: more than %d channels: 0x%x not attached\n",
 			IDE_MAX_CHANNELS, cmd);
 		return;
 	}
-	struct ide_channel *ch = kzalloc(sizeof(*ch));
-	if (!ch)
+	struct attach_audit au;
+	struct ide_channel *ch;
+
+	attach_audit_start(&au);
+	if (!(ch = kzalloc(sizeof(*ch))))
 		return;
+	char name[sizeof(ch->name)]; /* for the audit, once ch is freed */
 	ch->pci = p;
 	ch->pciloc = pciloc;
 	ch->chan = chan;
@@ -544,13 +555,15 @@ ide_channel_attach(const struct pci_dev *p, int pciloc, int chan, uint16_t cmd,
 		snprintf(ch->name, sizeof(ch->name), "ide%d", chan);
 	else
 		snprintf(ch->name, sizeof(ch->name), "ide%02x:%02x.%x-%d",
-			 pciloc >> 8, (pciloc >> 3) & 0x1F, pciloc & 7, chan);
+			 PCI_LOC_BUS(pciloc), PCI_LOC_DEV(pciloc),
+			 PCI_LOC_FN(pciloc), chan);
+	strlcpy(name, ch->name, sizeof(name));
 	timeout_set(&ch->watchdog, ide_watchdog, ch);
 	if (inb(cmd + IDE_STATUS) == 0xFF)
 		goto none;			 /* floating bus: no drives */
 	outb(ch->ctl + IDE_DEVCTL, DEVCTL_NIEN); /* probe by polling */
 	for (int unit = 0; unit < 2; unit++)
-		ide_drive_attach(ch, unit);
+		ide_drive_attach(ch, unit, &au);
 	if (!ch->drive[0].present && !ch->drive[1].present)
 		goto none;
 	if (bm) {
@@ -565,6 +578,7 @@ ide_channel_attach(const struct pci_dev *p, int pciloc, int chan, uint16_t cmd,
 	return;
 none:
 	kfree(ch);
+	attach_audit_end(&au, name);
 }
 
 /* A PCI IDE controller: each channel in native mode at its BARs, in

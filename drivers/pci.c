@@ -60,6 +60,15 @@ pci_enable(const struct pci_dev *d, uint16_t bits)
 	pci_write(d, PCI_COMMAND, (cmd & 0xFFFF & ~PCI_CMD_INTX_OFF) | bits);
 }
 
+/* Turn them off again: what a failed attach undoes. */
+void
+pci_disable(const struct pci_dev *d, uint16_t bits)
+{
+	uint32_t cmd = pci_read(d, PCI_COMMAND);
+
+	pci_write(d, PCI_COMMAND, cmd & 0xFFFF & ~(uint32_t)bits);
+}
+
 /* Size each BAR: write all ones, read back, restore.  Decoding is off
  * meanwhile, so the probe address never answers a real access. */
 static void

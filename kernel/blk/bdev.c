@@ -30,6 +30,7 @@
 #include "intr.h"
 #include "kmalloc.h"
 #include "panic.h"
+#include "pci.h"
 #include "printf.h"
 #include "string.h"
 #include "pmem.h"
@@ -86,8 +87,8 @@ bdev_set_name(struct bdev *bd, const char *prefix, int major, int pciloc,
 		bd->dev = makedev(major, unit);
 	} else {
 		snprintf(bd->name, sizeof(bd->name), "%s%02x:%02x.%x-%d",
-			 prefix, pciloc >> 8, (pciloc >> 3) & 0x1F, pciloc & 7,
-			 unit);
+			 prefix, PCI_LOC_BUS(pciloc), PCI_LOC_DEV(pciloc),
+			 PCI_LOC_FN(pciloc), unit);
 		bd->dev = makedev(major, BDEV_MINOR_PCI | pciloc << 5 | unit);
 	}
 }

@@ -7,9 +7,10 @@
 #include "console.h"
 #include "ide.h"
 #include "pci.h"
+#include "pci_reg.h"
 #include "shell.h"
 
-SHELL_CMD(lspci, "", "PCI devices: bus:dev.fn, ids, class, IRQ, BARs")
+SHELL_CMD(lspci, "", "PCI devices: bus:dev.fn, ids, class, IRQ, control, BARs")
 {
 	if (argc != 1)
 		return shell_usage(argv[0]);
@@ -21,6 +22,13 @@ SHELL_CMD(lspci, "", "PCI devices: bus:dev.fn, ids, class, IRQ, BARs")
 		if (d->irq && d->irq != 0xFF)
 			kprintf(" irq %d", d->irq);
 		kprintf("\n");
+		/* as lspci -vv says it: what the device may do */
+		uint32_t cmd = pci_read(d, PCI_COMMAND);
+		kprintf("    Control: I/O%c Mem%c BusMaster%c DisINTx%c\n",
+			cmd & PCI_CMD_IO ? '+' : '-',
+			cmd & PCI_CMD_MEM ? '+' : '-',
+			cmd & PCI_CMD_MASTER ? '+' : '-',
+			cmd & PCI_CMD_INTX_OFF ? '+' : '-');
 		for (int b = 0; b < 6; b++)
 			if (d->bar[b].size)
 				kprintf("    bar%d %s %08llx size %llu\n", b,

@@ -5,8 +5,8 @@ after the kernel halts (tests/kernel/test_disk.c)."""
 import os
 import re
 
-from harness import (BUILD, Checks, Machine, boot_to_results, pattern_sector,
-                     scenario, selects)
+from harness import (BUILD, Checks, Machine, boot_to_results, boot_to_shell,
+                     pattern_sector, scenario, selects)
 
 
 # --- Real disks, IDE (wdN) and AHCI (sdN): images written here, checked
@@ -250,6 +250,82 @@ def ahci_faults():
     return disk_scenario("ahci_faults", "sd", [0, 1], [16384, 16384],
                          "disk_all*,disk_fault*", args="diskbad=sd1:1000:1500",
                          fault=(dev(MAJOR_SD, 1), 1000, 1500))
+
+
+# --- Attach paths that fail: each undoes what it did (drivers/attach.h)
+
+ATTACH_FAULTS = [  # (machine, attachfail=, the units whose attach fails)
+    ("q35", "ahci.alloc", ["sd0", "sd1"]),
+    ("q35", "ahci.identify", ["sd0", "sd1"]),
+    ("q35", "ahci.disk", ["sd0", "sd1"]),
+    ("q35", "ahci.reset", ["ahci0"]),
+    ("pc", "ide.identify", ["ide0"]),
+]
+
+
+@scenario("attach_faults")
+def attach_faults():
+    """Each failure attachfail= can inject into the AHCI and IDE attach
+    paths (a port's memory running out half way, IDENTIFY failing, the
+    disk refused, the HBA stuck in reset; an IDE drive not answering):
+    the unit is not attached, its unwinding keeps no byte of the heap
+    and no frame (the allocators' counts say so), a stuck HBA is left
+    with bus mastering and memory decoding off (lspci's Control line),
+    and the kernel goes on with the RAM disks."""
+    c = Checks("attach_faults")
+    d = os.path.join(BUILD, "scenarios", "attach_faults")
+    os.makedirs(d, exist_ok=True)
+    imgs = []
+    for i in range(2):
+        imgs.append(os.path.join(d, "d%d.img" % i))
+        make_image(imgs[-1], i, 2048)
+    for machine, fault, units in ATTACH_FAULTS:
+        step = fault.split(".")[1]
+        if machine == "q35":
+            extra = sum((["-drive", "file=%s,format=raw,if=none,id=d%d"
+                          % (img, i), "-device", "ide-hd,drive=d%d,bus=ide.%d"
+                          % (i, i)] for i, img in enumerate(imgs)), [])
+        else:
+            extra = ["-drive", "file=%s,format=raw,if=ide,index=0" % imgs[0]]
+        name = "attach_faults_" + fault.replace(".", "_")
+        m = boot_to_shell(name, machine=machine,
+                          cd="scsi" if machine == "q35" else "cdrom",
+                          args="attachfail=" + fault, extra=extra)
+        try:
+            boot = m.buf
+            with c.test("%s_unwinds_to_nothing" % fault.replace(".", "_")):
+                for u in units:
+                    want = "%s: attach failed at %s (attachfail): " \
+                        "unwound, 0 bytes and 0 frames kept" % (u, step)
+                    assert want in boot, "no %r in the boot:\n%s" % (
+                        want, boot[-3000:])
+            with c.test("%s_attaches_no_disk_and_goes_on" %
+                        fault.replace(".", "_")):
+                out = m.cmd("lsblk")
+                names = re.findall(r"^(\S+)\s+\d+,\d+", out, re.M)
+                assert names == ["rd0", "rd1"], out
+                out = m.cmd("write rd0 9 lba 2")
+                assert "wrote 2 blocks" in out, out
+                out = m.cmd("read rd0 10")
+                assert "IODINEPT" in out, out
+            if machine == "q35":
+                ahci = re.search(r"^00:1f\.2 .*\n    Control: (.*)$",
+                                 m.cmd("lspci"), re.M)
+                with c.test("%s_leaves_the_hba_%s" % (
+                        fault.replace(".", "_"),
+                        "without_dma" if step == "reset" else "running")):
+                    assert ahci, "no 00:1f.2 in lspci"
+                    if step == "reset":
+                        assert "Mem- BusMaster-" in ahci.group(1), \
+                            ahci.group(0)
+                        assert "ahci0: not attached: bus mastering and " \
+                            "memory decoding off" in boot, boot[-3000:]
+                    else:
+                        assert "Mem+ BusMaster+" in ahci.group(1), \
+                            ahci.group(0)
+        finally:
+            m.close()
+    return c.results
 
 
 # --- Several controllers, and a machine without PCI: every disk found
