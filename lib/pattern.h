@@ -7,7 +7,8 @@
  *	bytes 12-19 L, little endian, all 64 bits: a sector read from 2^32
  *	            blocks away (a block number cut to 32 bits) is told apart
  *	byte i>=20  (L * 7 + D * 13 + i) & 0xFF
- * tests/run.py writes the same into disk images from the host.
+ * tests/harness.py's pattern_sector writes the same into disk images from
+ * the host.
  */
 #ifndef LIB_PATTERN_H
 #define LIB_PATTERN_H

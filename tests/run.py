@@ -6,17 +6,22 @@ type, disks and kernel command line, and collects one result per test:
 
   * kernel scenarios boot with `test=PATTERN panic=exit` and read the KTAP
     lines the in-kernel tests print (kernel/ktest.c);
-  * shell scenarios type commands on the serial console and check answers;
-  * the host scenario runs lib/'s unit tests built with sanitizers;
+  * shell scenarios type commands on the serial console and check answers,
+    and programs' (kernel/proc/) on theirs;
+  * disk scenarios write the test pattern into images, boot with them and
+    check the images from the host afterwards;
+  * host scenarios run lib/'s unit tests built with sanitizers, host tools
+    (blkparse, btt, sfdisk, GNU dd) against the kernel's output;
   * the gdb scenario drives gdb in batch mode against QEMU's gdb stub.
 
 Every serial log is kept in build/logs/SCENARIO.log.  A scenario that hangs
 or panics is reported with the test that was running.  The last line is
 "N passed, N failed"; the exit status is non-zero on any failure.
 
-The machinery is in tests/harness.py, the scenarios in tests/scenarios/
-(core, blockshell, disks, bigdisks, crash; bench for make bench); this
-file picks the scenarios and runs them, one per core.
+The machinery is in tests/harness.py, the scenarios in tests/scenarios/,
+a file per kind (imported below, in the order they start; bench.py is
+make bench's); this file picks the scenarios and runs them, one per
+core.
 
 Usage: tests/run.py [-k SCENARIO_GLOB] [-j JOBS] [--list] [--long]
        [--bench [GLOB]]

@@ -5,11 +5,12 @@
  * The rules a driver keeps:
  *  - The caller of a strategy routine sets b_iodone (or leaves it NULL)
  *    while it sets up the request, and nobody else changes it.  A layer
- *    that substitutes its own completion routine (as a logical volume
- *    would; bdev.c's splitting and narrowing do not: they issue child bufs
- *    of their own and leave the parent's fields alone) saves the caller's
+ *    that substitutes its own completion routine saves the caller's
  *    b_iodone and b_private first, and puts them back before it calls
- *    biodone() to complete the original request:
+ *    biodone() to complete the original request (none of iodine's
+ *    layers does: bdev.c's splitting and narrowing, partitions (part.c)
+ *    and volumes (lv.c) issue child bufs of their own, with their own
+ *    b_iodone, and leave the parent's fields alone):
  *
  *		saved = bp->b_iodone; bp->b_iodone = my_done; ...
  *		my_done(bp): bp->b_iodone = saved; biodone(bp);

@@ -1,11 +1,13 @@
 /*
  * disktest.h: what the real-disk tests share (test_disk.c, test_bigdisk.c):
  * which disks are under test, and raw reads checked against the test
- * pattern (lib/pattern.h) that tests/run.py writes into the images.
+ * pattern (lib/pattern.h) that the harness writes into the images
+ * (tests/scenarios/disks.py's make_image, harness.py's pattern_sector).
  *
  * Command line: disks=wd, sd or wd,sd (which drivers' disks; default wd);
  * diskcount=N (how many the harness attached).  A disk's pattern id is
- * its dev_t, which tests/run.py computes from the disk's place.
+ * its dev_t, which tests/scenarios/disks.py computes from the disk's
+ * place (chipset_disk, added_disk).
  */
 #ifndef DISKTEST_H
 #define DISKTEST_H

@@ -3,9 +3,10 @@
  * 2.5 TiB) on sparse images.  Block numbers past 32 bits, and the blocks
  * where 32-bit arithmetic goes wrong, must read and write like any other.
  *
- * tests/run.py writes the test pattern (lib/pattern.h, id = the disk's
- * minor) into a window of 16 blocks around each edge block (bigdisk_edges
- * below, mirrored there); the rest of each image is a hole.  The tests
+ * tests/scenarios/bigdisks.py writes the test pattern (lib/pattern.h,
+ * id = the disk's minor) into a window of 16 blocks around each edge
+ * block (bigdisk_edges below, mirrored there); the rest of each image is
+ * a hole.  The tests
  * read every window, write the pattern of id + 100 raw across each edge
  * and through the cache beside it, and read it all back; after the halt
  * the harness checks the windows byte for byte and that nothing else in

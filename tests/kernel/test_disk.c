@@ -1,6 +1,6 @@
 /*
  * test_disk.c: the real disks, IDE (wdN) or AHCI (sdN), on images
- * tests/run.py made: every sector of disk N holds the test pattern for
+ * tests/scenarios/disks.py made: every sector of disk N holds the test pattern for
  * disk N (lib/pattern.h).  The tests read it back, write patterns the
  * harness checks in the image files after the kernel halts, and run the
  * bounds, fault, queueing and concurrency rules.
@@ -8,7 +8,7 @@
  * Command line: disks= and diskcount= (disktest.h); diskbad=NAME:R:W (the
  * sectors QEMU's blkdebug fails on reads and on writes).
  *
- * The regions written, which tests/run.py's disk_image_expect mirrors:
+ * The regions written, which tests/scenarios/disks.py's disk_image_expect mirrors:
  *   WD_CACHE_REGION  .. +256: pattern for disk N+100, through the cache
  *   WD_RAW_REGION    .. +512: pattern for disk N+200, raw (physio)
  *   WD_THREAD_REGION .. +WD_THREADS*256: pattern for N+50+t, thread t
