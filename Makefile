@@ -41,7 +41,7 @@ BLK_OBJS  := bio.o iodone.o bufq.o bdev.o bcache.o physio.o userdma.o \
 DRV_OBJS  := uart.o rtc.o ramdisk.o pci.o dma.o attach.o ata.o ide.o ahci.o
 LIB_OBJS  := string.o printf.o errno.o cmdline.o sort.o hexdump.o \
 	pattern.o crc32.o ddnum.o
-TEST_OBJS := test_lib.o test_trap.o test_ata.o test_trace.o tracetest.o test_part.o test_lv.o test_clock.o test_intr.o test_mem.o test_ksym.o \
+TEST_OBJS := testio.o test_ktest.o test_lib.o test_trap.o test_ata.o test_trace.o tracetest.o test_part.o test_lv.o test_clock.o test_intr.o test_mem.o test_ksym.o \
 	test_spl.o test_thread.o test_bio.o test_bcache.o test_physio.o test_disk.o disktest.o test_bigdisk.o bench_intr.o bench_bio.o bench_disk.o
 
 OBJS := $(addprefix $(B)/obj/,$(ARCH_OBJS) $(KERN_OBJS) $(BLK_OBJS) \

@@ -11,6 +11,7 @@
 #include "pattern.h"
 #include "string.h"
 #include "blk/uio.h"
+#include "testio.h"
 
 int
 disk_under_test(const struct bdev *bd)
@@ -60,24 +61,5 @@ fill_range(const struct bdev *bd, uint8_t *buf, daddr_t blk, uint32_t n,
 			 UIO_WRITE, &moved);
 	if (!err && moved != n * DEV_BSIZE)
 		err = ENXIO;
-	return err;
-}
-
-int
-disk_io(const struct bdev *bd, uint32_t flags, daddr_t blkno, uint32_t bcount,
-	void *addr, uint32_t *resid)
-{
-	static struct buf b;
-
-	memset(&b, 0, sizeof(b));
-	b.b_flags = flags;
-	b.b_dev = bd->dev;
-	b.b_blkno = blkno;
-	b.b_bcount = bcount;
-	b.b_un.b_addr = addr;
-	bdev_strategy(&b);
-	int err = biowait(&b);
-	if (resid)
-		*resid = b.b_resid;
 	return err;
 }

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "blk/bdev.h"
+#include "testio.h"
 
 int disk_under_test(const struct bdev *bd);
 int disk_count(void);
@@ -38,8 +39,5 @@ int check_range(const struct bdev *bd, uint8_t *buf, daddr_t blk, uint32_t n,
 /* Write the pattern of `id` over [blk, blk+n) raw; 0 or an errno. */
 int fill_range(const struct bdev *bd, uint8_t *buf, daddr_t blk, uint32_t n,
 	       uint32_t id);
-/* One buf, waited for: its error; *resid its b_resid if resid is set. */
-int disk_io(const struct bdev *bd, uint32_t flags, daddr_t blkno,
-	    uint32_t bcount, void *addr, uint32_t *resid);
 
 #endif

@@ -25,7 +25,7 @@ disk_block(const struct bdev *bd, daddr_t blk)
 	return ramdisk_data(minor(bd->dev)) + (uint32_t)blk * DEV_BSIZE;
 }
 
-TEST(bread_counts_a_miss_then_a_hit)
+TEST(bcache_bread_counts_a_miss_then_a_hit)
 {
 	FOR_EACH_RD(bd)
 	{
@@ -43,7 +43,7 @@ TEST(bread_counts_a_miss_then_a_hit)
 	}
 }
 
-TEST(bread_returns_what_the_device_holds)
+TEST(bcache_bread_returns_what_the_device_holds)
 {
 	FOR_EACH_RD(bd)
 	{
@@ -79,7 +79,7 @@ second_taker(void *arg)
 	}
 }
 
-TEST(a_held_buffer_makes_a_second_taker_wait_for_brelse)
+TEST(bcache_a_held_buffer_makes_a_second_taker_wait_for_brelse)
 {
 	FOR_EACH_RD(bd)
 	{
@@ -107,7 +107,7 @@ TEST(a_held_buffer_makes_a_second_taker_wait_for_brelse)
 	}
 }
 
-TEST(brelse_of_a_buffer_not_held_is_caught_by_brelse_itself)
+TEST(bcache_brelse_of_a_buffer_not_held_is_caught_by_brelse_itself)
 {
 	/* The panic itself is checked by the harness (crash brelse); here:
 	 * a held buffer, released, is free and findable again. */
@@ -122,7 +122,7 @@ TEST(brelse_of_a_buffer_not_held_is_caught_by_brelse_itself)
 
 /* --- delayed writes: survive eviction pressure and reach the disk --- */
 
-TEST(a_delayed_write_survives_eviction_and_reaches_the_disk)
+TEST(bcache_a_delayed_write_survives_eviction_and_reaches_the_disk)
 {
 	int saved = bcache_stats.nbuf;
 
@@ -154,7 +154,7 @@ TEST(a_delayed_write_survives_eviction_and_reaches_the_disk)
 	CHECK_EQ(bcache_resize(saved), 0);
 }
 
-TEST(the_syncer_writes_old_delayed_writes)
+TEST(bcache_the_syncer_writes_old_delayed_writes)
 {
 	struct bdev *bd = bdev_by_name("rd1");
 	struct buf *bp = getblk(bd->dev, 90, DEV_BSIZE);
@@ -174,7 +174,7 @@ TEST(the_syncer_writes_old_delayed_writes)
 	CHECK(bcache_stats.syncer_writes > sw, "syncer_writes not counted");
 }
 
-TEST(sync_writes_every_delayed_write)
+TEST(bcache_sync_writes_every_delayed_write)
 {
 	FOR_EACH_RD(bd)
 	{
@@ -195,7 +195,7 @@ TEST(sync_writes_every_delayed_write)
 	}
 }
 
-TEST(bawrite_releases_the_buffer_with_no_waiter)
+TEST(bcache_bawrite_releases_the_buffer_with_no_waiter)
 {
 	FOR_EACH_RD(bd)
 	{
@@ -216,7 +216,7 @@ TEST(bawrite_releases_the_buffer_with_no_waiter)
 
 /* --- read-ahead --- */
 
-TEST(read_ahead_is_used_by_the_next_read)
+TEST(bcache_read_ahead_is_used_by_the_next_read)
 {
 	FOR_EACH_RD(bd)
 	{
@@ -237,7 +237,7 @@ TEST(read_ahead_is_used_by_the_next_read)
 	}
 }
 
-TEST(read_ahead_past_the_end_is_not_started)
+TEST(bcache_read_ahead_past_the_end_is_not_started)
 {
 	struct bdev *bd = bdev_by_name("rd0");
 	struct buf *bp;
@@ -251,7 +251,7 @@ TEST(read_ahead_past_the_end_is_not_started)
 
 /* --- errors --- */
 
-TEST(a_failed_read_is_not_cached)
+TEST(bcache_a_failed_read_is_not_cached)
 {
 	FOR_EACH_RD(bd)
 	{
@@ -272,7 +272,7 @@ TEST(a_failed_read_is_not_cached)
 	}
 }
 
-TEST(a_failed_read_ahead_is_not_cached)
+TEST(bcache_a_failed_read_ahead_is_not_cached)
 {
 	struct bdev *bd = bdev_by_name("rd1");
 	struct buf *bp;
@@ -294,7 +294,7 @@ TEST(a_failed_read_ahead_is_not_cached)
  * fsync of a file open on it: file.c) and makes that device's bflush
  * EIO, not another's that only waited while it failed.
  */
-TEST(a_failed_async_write_is_its_own_devices_error)
+TEST(bcache_a_failed_async_write_is_its_own_devices_error)
 {
 	struct bdev *rd0 = bdev_by_name("rd0"), *rd1 = bdev_by_name("rd1");
 	uint32_t e0 = rd0->wb_errors, e1 = rd1->wb_errors;
@@ -328,7 +328,7 @@ TEST(a_failed_async_write_is_its_own_devices_error)
 	CHECK_EQ(rd1->wb_errors - e1, 2);
 }
 
-TEST(bread_past_the_end_fails_with_enxio)
+TEST(bcache_bread_past_the_end_fails_with_enxio)
 {
 	FOR_EACH_RD(bd)
 	{
@@ -370,7 +370,7 @@ hammer(void *arg)
 	}
 }
 
-TEST(threads_hammering_overlapping_blocks_see_consistent_data)
+TEST(bcache_threads_hammering_overlapping_blocks_see_consistent_data)
 {
 	FOR_EACH_RD(bd)
 	{
@@ -406,7 +406,7 @@ TEST(threads_hammering_overlapping_blocks_see_consistent_data)
 	}
 }
 
-TEST(geteblk_gives_a_held_buffer_of_no_device)
+TEST(bcache_geteblk_gives_a_held_buffer_of_no_device)
 {
 	struct buf *bp = geteblk(4096);
 

@@ -153,23 +153,22 @@ TEST(bigdisk_blocks_2_32_away_are_not_aliases)
 		uint64_t nb = bd->nblocks;
 		/* past the end by 2^32 blocks (2^32 + the end in 32 bits is
 		 * the end again) and by 2^32 + 1: never block 0 or 1 */
-		CHECK_EQ(disk_io(bd, B_READ, (daddr_t)nb + (1LL << 32),
-				 DEV_BSIZE, buf, NULL),
+		CHECK_EQ(testio(bd, B_READ, (daddr_t)nb + (1LL << 32),
+				DEV_BSIZE, buf, NULL),
 			 ENXIO);
-		CHECK_EQ(disk_io(bd, B_WRITE, (daddr_t)nb + (1LL << 32) + 1,
-				 DEV_BSIZE, buf, NULL),
+		CHECK_EQ(testio(bd, B_WRITE, (daddr_t)nb + (1LL << 32) + 1,
+				DEV_BSIZE, buf, NULL),
 			 ENXIO);
-		CHECK_EQ(
-			disk_io(bd, B_READ, -(1LL << 32), DEV_BSIZE, buf, NULL),
-			ENXIO);
+		CHECK_EQ(testio(bd, B_READ, -(1LL << 32), DEV_BSIZE, buf, NULL),
+			 ENXIO);
 		if (nb < (1ULL << 32))
-			CHECK_EQ(disk_io(bd, B_READ, 1LL << 32, DEV_BSIZE, buf,
-					 NULL),
+			CHECK_EQ(testio(bd, B_READ, 1LL << 32, DEV_BSIZE, buf,
+					NULL),
 				 ENXIO);
 		/* a byte count near 4 GiB at the last block: truncated to
 		 * one block, its b_resid in range, never wrapped */
-		CHECK_EQ(disk_io(bd, B_READ, (daddr_t)nb - 1, 0xFFFFFE00u, buf,
-				 &resid),
+		CHECK_EQ(testio(bd, B_READ, (daddr_t)nb - 1, 0xFFFFFE00u, buf,
+				&resid),
 			 0);
 		CHECK_EQ(resid, 0xFFFFFE00u - DEV_BSIZE);
 		CHECK(pattern_check(buf, disk_id(bd), nb - 1) < 0 ||

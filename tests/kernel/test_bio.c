@@ -22,39 +22,13 @@
 #include "string.h"
 #include "thread.h"
 #include "tracetest.h"
+#include "testio.h"
 
 #define FOR_EACH_RD(bd)                                                        \
 	for (struct bdev *bd = bdev_by_name("rd0"); bd;                        \
 	     bd = bd == bdev_by_name("rd0") ? bdev_by_name("rd1") : NULL)
 
 static uint8_t data[64 * 1024] __attribute__((aligned(16)));
-
-static void
-buf_setup(struct buf *bp, const struct bdev *bd, uint32_t flags, daddr_t blkno,
-	  uint32_t bcount, void *addr)
-{
-	memset(bp, 0, sizeof(*bp));
-	bp->b_flags = flags;
-	bp->b_dev = bd->dev;
-	bp->b_blkno = blkno;
-	bp->b_bcount = bcount;
-	bp->b_un.b_addr = addr;
-}
-
-/* Issue one buf through the switch and wait for it (no b_iodone). */
-static int
-io(const struct bdev *bd, uint32_t flags, daddr_t blkno, uint32_t bcount,
-   void *addr, uint32_t *resid)
-{
-	static struct buf b;
-
-	buf_setup(&b, bd, flags, blkno, bcount, addr);
-	bdev_strategy(&b);
-	int err = biowait(&b);
-	if (resid)
-		*resid = b.b_resid;
-	return err;
-}
 
 /* --- biodone: b_iodone exclusively, from the IODONE level --- */
 
@@ -86,7 +60,7 @@ TEST(biodone_calls_b_iodone_exclusively)
 	FOR_EACH_RD(bd)
 	{
 		iodone_calls = 0;
-		buf_setup(&watched, bd, B_READ, 10, DEV_BSIZE, data);
+		testio_setup(&watched, bd, B_READ, 10, DEV_BSIZE, data);
 		watched.b_iodone = note_iodone;
 		struct thread *t = thread_create(watcher, NULL, "watcher");
 		thread_yield(); /* the watcher sleeps on the buf now */
@@ -103,13 +77,13 @@ TEST(biodone_calls_b_iodone_exclusively)
 	}
 }
 
-TEST(b_iodone_runs_at_the_iodone_level_when_completed_by_an_interrupt)
+TEST(bio_b_iodone_runs_at_the_iodone_level_when_completed_by_an_interrupt)
 {
 	struct bdev *rd1 = bdev_by_name("rd1");
 	static struct buf b;
 
 	iodone_calls = 0;
-	buf_setup(&b, rd1, B_READ, 3, DEV_BSIZE, data);
+	testio_setup(&b, rd1, B_READ, 3, DEV_BSIZE, data);
 	b.b_iodone = note_iodone;
 	uint64_t deferred = iodone_stats.deferred;
 	bdev_strategy(&b);
@@ -127,7 +101,7 @@ TEST(biodone_at_base_level_completes_at_once)
 	static struct buf b;
 
 	iodone_calls = 0;
-	buf_setup(&b, rd0, B_READ, 3, DEV_BSIZE, data);
+	testio_setup(&b, rd0, B_READ, 3, DEV_BSIZE, data);
 	b.b_iodone = note_iodone;
 	bdev_strategy(&b); /* rd0 completes inside its strategy routine */
 	CHECK_EQ(iodone_calls, 1);
@@ -139,9 +113,8 @@ TEST(biodone_without_b_iodone_sets_b_done_and_wakes_biowait)
 	FOR_EACH_RD(bd)
 	{
 		static struct buf b;
-		buf_setup(&b, bd, B_READ, 7, DEV_BSIZE, data);
-		bdev_strategy(&b);
-		CHECK_EQ(biowait(&b), 0);
+		testio_setup(&b, bd, B_READ, 7, DEV_BSIZE, data);
+		CHECK_EQ(testio_run(&b), 0);
 		CHECK(b.b_flags & B_DONE, "%s: no B_DONE", bd->name);
 		CHECK_EQ(b.b_iodepth, 0);
 	}
@@ -153,11 +126,11 @@ TEST(biowait_returns_the_error)
 	{
 		int unit = minor(bd->dev);
 		ramdisk_inject_error(unit, 20, EIO);
-		int err = io(bd, B_READ, 18, 4 * DEV_BSIZE, data, NULL);
+		int err = testio(bd, B_READ, 18, 4 * DEV_BSIZE, data, NULL);
 		ramdisk_inject_error(unit, 0, 0);
 		CHECK(err == EIO, "%s: biowait returned %d, expected EIO",
 		      bd->name, err);
-		CHECK_EQ(io(bd, B_READ, 18, 4 * DEV_BSIZE, data, NULL), 0);
+		CHECK_EQ(testio(bd, B_READ, 18, 4 * DEV_BSIZE, data, NULL), 0);
 	}
 }
 
@@ -180,68 +153,72 @@ TEST(bioerror_sets_and_clears_b_error_and_b_error_together)
 
 /* --- the bounds rules, at every boundary, on both disks --- */
 
-TEST(read_at_the_end_of_the_device_is_eof_not_an_error)
+TEST(bio_read_at_the_end_of_the_device_is_eof_not_an_error)
 {
 	FOR_EACH_RD(bd)
 	{
 		uint32_t resid = 0;
-		int err = io(bd, B_READ, bd->nblocks, 4 * DEV_BSIZE, data,
-			     &resid);
+		int err = testio(bd, B_READ, bd->nblocks, 4 * DEV_BSIZE, data,
+				 &resid);
 		CHECK(err == 0, "%s: EOF read gave error %d", bd->name, err);
 		CHECK_EQ(resid, 4 * DEV_BSIZE);
 	}
 }
 
-TEST(requests_outside_the_device_get_enxio)
+TEST(bio_requests_outside_the_device_get_enxio)
 {
 	FOR_EACH_RD(bd)
 	{
 		uint32_t resid = 0;
-		CHECK_EQ(io(bd, B_WRITE, bd->nblocks, DEV_BSIZE, data, &resid),
+		CHECK_EQ(testio(bd, B_WRITE, bd->nblocks, DEV_BSIZE, data,
+				&resid),
 			 ENXIO);
 		CHECK_EQ(resid, DEV_BSIZE);
-		CHECK_EQ(io(bd, B_READ, bd->nblocks + 1, DEV_BSIZE, data, NULL),
+		CHECK_EQ(testio(bd, B_READ, bd->nblocks + 1, DEV_BSIZE, data,
+				NULL),
 			 ENXIO);
-		CHECK_EQ(io(bd, B_READ, -1, DEV_BSIZE, data, NULL), ENXIO);
-		CHECK_EQ(io(bd, B_WRITE, 0x7FFFFFFF, DEV_BSIZE, data, NULL),
+		CHECK_EQ(testio(bd, B_READ, -1, DEV_BSIZE, data, NULL), ENXIO);
+		CHECK_EQ(testio(bd, B_WRITE, 0x7FFFFFFF, DEV_BSIZE, data, NULL),
 			 ENXIO);
 	}
 }
 
-TEST(a_transfer_running_past_the_end_is_truncated)
+TEST(bio_a_transfer_running_past_the_end_is_truncated)
 {
 	FOR_EACH_RD(bd)
 	{
 		uint32_t resid = 0;
 		uint8_t *disk = ramdisk_data(minor(bd->dev));
 		memset(data, 0x5A, 4 * DEV_BSIZE);
-		int err = io(bd, B_WRITE, bd->nblocks - 1, 4 * DEV_BSIZE, data,
-			     &resid);
+		int err = testio(bd, B_WRITE, bd->nblocks - 1, 4 * DEV_BSIZE,
+				 data, &resid);
 		CHECK_EQ(err, 0);
 		CHECK_EQ(resid, 3 * DEV_BSIZE);
 		CHECK(disk[(bd->nblocks - 1) * DEV_BSIZE] == 0x5A,
 		      "%s: the block inside was not written", bd->name);
-		err = io(bd, B_READ, bd->nblocks - 2, 4 * DEV_BSIZE, data,
-			 &resid);
+		err = testio(bd, B_READ, bd->nblocks - 2, 4 * DEV_BSIZE, data,
+			     &resid);
 		CHECK_EQ(err, 0);
 		CHECK_EQ(resid, 2 * DEV_BSIZE);
 	}
 }
 
-TEST(bad_byte_counts_and_null_buffers_get_einval)
+TEST(bio_bad_byte_counts_and_null_buffers_get_einval)
 {
 	FOR_EACH_RD(bd)
 	{
-		CHECK_EQ(io(bd, B_READ, 0, 0, data, NULL), EINVAL);
-		CHECK_EQ(io(bd, B_READ, 0, 100, data, NULL), EINVAL);
-		CHECK_EQ(io(bd, B_WRITE, 0, DEV_BSIZE + 1, data, NULL), EINVAL);
-		CHECK_EQ(io(bd, B_READ, 0, DEV_BSIZE, NULL, NULL), EINVAL);
+		CHECK_EQ(testio(bd, B_READ, 0, 0, data, NULL), EINVAL);
+		CHECK_EQ(testio(bd, B_READ, 0, 100, data, NULL), EINVAL);
+		CHECK_EQ(testio(bd, B_WRITE, 0, DEV_BSIZE + 1, data, NULL),
+			 EINVAL);
+		CHECK_EQ(testio(bd, B_READ, 0, DEV_BSIZE, NULL, NULL), EINVAL);
 		/* at the end, a bad count is still EINVAL, not EOF */
-		CHECK_EQ(io(bd, B_READ, bd->nblocks, 100, data, NULL), EINVAL);
+		CHECK_EQ(testio(bd, B_READ, bd->nblocks, 100, data, NULL),
+			 EINVAL);
 	}
 }
 
-TEST(an_unknown_device_gets_enxio)
+TEST(bio_an_unknown_device_gets_enxio)
 {
 	static struct buf b;
 
@@ -266,7 +243,7 @@ chain_iodone(struct buf *bp)
 	chain_done[bp - chain_buf]++;
 }
 
-TEST(a_chain_of_100_bufs_in_random_order_completes_each_once)
+TEST(bio_a_chain_of_100_bufs_in_random_order_completes_each_once)
 {
 	uint32_t seed = 7;
 
@@ -284,8 +261,8 @@ TEST(a_chain_of_100_bufs_in_random_order_completes_each_once)
 			int i = order[k];
 			pattern_fill(mem + i * DEV_BSIZE, minor(bd->dev),
 				     200 + i);
-			buf_setup(&chain_buf[i], bd, B_WRITE, 200 + i,
-				  DEV_BSIZE, mem + i * DEV_BSIZE);
+			testio_setup(&chain_buf[i], bd, B_WRITE, 200 + i,
+				     DEV_BSIZE, mem + i * DEV_BSIZE);
 			chain_buf[i].b_iodone = chain_iodone;
 			chain_buf[i].av_forw = head;
 			head = &chain_buf[i];
@@ -317,7 +294,7 @@ TEST(a_chain_of_100_bufs_in_random_order_completes_each_once)
 
 /* --- splitting: larger than maxxfer, completed once --- */
 
-TEST(a_request_larger_than_maxxfer_is_split_and_completed_once)
+TEST(bio_a_request_larger_than_maxxfer_is_split_and_completed_once)
 {
 	FOR_EACH_RD(bd)
 	{
@@ -330,7 +307,7 @@ TEST(a_request_larger_than_maxxfer_is_split_and_completed_once)
 		uint64_t splits = bdev_stats.splits;
 		iodone_calls = 0;
 		static struct buf b;
-		buf_setup(&b, bd, B_WRITE, 1000, len, mem);
+		testio_setup(&b, bd, B_WRITE, 1000, len, mem);
 		b.b_iodone = note_iodone;
 		bdev_strategy(&b);
 		for (int w = 0; w < 200 && !iodone_calls; w++) {
@@ -343,7 +320,7 @@ TEST(a_request_larger_than_maxxfer_is_split_and_completed_once)
 		CHECK(b.b_iodone == note_iodone, "%s: b_iodone changed",
 		      bd->name);
 		memset(mem, 0, len);
-		CHECK_EQ(io(bd, B_READ, 1000, len, mem, NULL), 0);
+		CHECK_EQ(testio(bd, B_READ, 1000, len, mem, NULL), 0);
 		for (uint32_t k = 0; k < len / DEV_BSIZE; k++)
 			CHECK(pattern_check(mem + k * DEV_BSIZE, minor(bd->dev),
 					    1000 + k) < 0,
@@ -353,7 +330,7 @@ TEST(a_request_larger_than_maxxfer_is_split_and_completed_once)
 	}
 }
 
-TEST(a_split_request_with_a_failing_piece_reports_the_bytes_before_it)
+TEST(bio_a_split_request_with_a_failing_piece_reports_the_bytes_before_it)
 {
 	FOR_EACH_RD(bd)
 	{
@@ -364,7 +341,7 @@ TEST(a_split_request_with_a_failing_piece_reports_the_bytes_before_it)
 		daddr_t bad = 2000 + 2 * bd->maxxfer / DEV_BSIZE + 3;
 		ramdisk_inject_error(minor(bd->dev), bad, EIO);
 		uint32_t resid = 0;
-		int err = io(bd, B_READ, 2000, len, mem, &resid);
+		int err = testio(bd, B_READ, 2000, len, mem, &resid);
 		ramdisk_inject_error(minor(bd->dev), 0, 0);
 		kfree(mem);
 		CHECK_EQ(err, EIO);
@@ -420,7 +397,7 @@ outer_iodone(struct buf *bp)
 	outer_private_seen = bp->b_private;
 }
 
-TEST(a_stacked_b_iodone_is_saved_restored_and_the_original_completed)
+TEST(bio_a_stacked_b_iodone_is_saved_restored_and_the_original_completed)
 {
 	FOR_EACH_RD(bd)
 	{
@@ -430,7 +407,7 @@ TEST(a_stacked_b_iodone_is_saved_restored_and_the_original_completed)
 		memset(&l, 0, sizeof(l));
 		outer_calls = 0;
 		pattern_fill(data, minor(bd->dev), LAYER_OFFSET + 9);
-		buf_setup(&b, bd, B_WRITE, 9, DEV_BSIZE, data);
+		testio_setup(&b, bd, B_WRITE, 9, DEV_BSIZE, data);
 		b.b_iodone = outer_iodone;
 		b.b_private = &cookie;
 		trace_clear();
@@ -466,7 +443,7 @@ TEST(a_stacked_b_iodone_is_saved_restored_and_the_original_completed)
 	}
 }
 
-TEST(raw_bufs_from_getrbuf_are_marked_and_freed)
+TEST(bio_raw_bufs_from_getrbuf_are_marked_and_freed)
 {
 	struct buf *bp = getrbuf();
 
@@ -539,7 +516,7 @@ reuse_worker(void *arg)
 	}
 }
 
-TEST(reused_bufs_never_see_a_stale_done_nor_miss_a_wakeup)
+TEST(bio_reused_bufs_never_see_a_stale_done_nor_miss_a_wakeup)
 {
 	struct thread *th[REUSE_THREADS];
 
@@ -552,7 +529,8 @@ TEST(reused_bufs_never_see_a_stale_done_nor_miss_a_wakeup)
 			for (int i = 0; i < 64; i++)
 				pattern_fill(data + i * DEV_BSIZE,
 					     minor(bd->dev), b + i);
-			CHECK_EQ(io(bd, B_WRITE, b, 64 * DEV_BSIZE, data, NULL),
+			CHECK_EQ(testio(bd, B_WRITE, b, 64 * DEV_BSIZE, data,
+					NULL),
 				 0);
 		}
 	}
@@ -573,21 +551,4 @@ TEST(reused_bufs_never_see_a_stale_done_nor_miss_a_wakeup)
 		      "B_ERROR, or wrong data",
 		      t, reuse_bad[t], REUSE_ROUNDS);
 	}
-}
-
-/*
- * Not a rule of the pages but the proof that a broken one cannot hang
- * the run: a biowait no biodone will end, as a lost wakeup or a driver
- * that never completes would leave it.  The ktest_watchdog scenario runs
- * it by name with testlimit=2 and checks that it fails, named, with its
- * thread's calls.
- */
-TEST_BY_NAME(ktest_watchdog_fails_a_test_stuck_in_biowait)
-{
-	static struct buf b;
-
-	memset(&b, 0, sizeof(b));
-	b.b_flags = B_BUSY | B_READ;
-	biowait(&b);
-	CHECK(0, "biowait returned with no biodone");
 }

@@ -42,7 +42,7 @@ rtc_next_second(void)
  * PIT's interrupts, so the best of three tries counts; a wrong divisor is
  * off by far more, every time.
  */
-TEST(pit_ticks_at_hz)
+TEST(clock_pit_ticks_at_hz)
 {
 	uint64_t best = 0;
 
@@ -101,7 +101,7 @@ rtc_turn_tsc(uint64_t limit, uint64_t *width)
  * again, so a busy host neither fails the test nor hides a calibration
  * that is off.
  */
-TEST(tsc_is_calibrated_to_within_5_percent)
+TEST(clock_tsc_is_calibrated_to_within_5_percent)
 {
 	uint64_t hz = clock_tsc_hz(), cycles = 0, slack = ~0ull;
 
@@ -125,7 +125,7 @@ TEST(tsc_is_calibrated_to_within_5_percent)
 
 /* Channel 0 counts down from the divisor that makes HZ: its largest
  * reading is that divisor (PIT_INPUT_HZ / HZ), whatever the host does. */
-TEST(pit_counter_runs_at_the_divisor_for_hz)
+TEST(clock_pit_counter_runs_at_the_divisor_for_hz)
 {
 	uint32_t div = (PIT_INPUT_HZ + HZ / 2) / HZ, most = 0;
 
@@ -154,7 +154,7 @@ note_fire(void *arg)
 	fired_at[i] = clock_ticks();
 }
 
-TEST(timeout_fires_once_after_its_ticks)
+TEST(clock_timeout_fires_once_after_its_ticks)
 {
 	struct timeout t;
 
@@ -169,7 +169,7 @@ TEST(timeout_fires_once_after_its_ticks)
 	CHECK_EQ(t.pending, 0);
 }
 
-TEST(timeouts_fire_in_expiry_order)
+TEST(clock_timeouts_fire_in_expiry_order)
 {
 	struct timeout t[3];
 
@@ -189,7 +189,7 @@ TEST(timeouts_fire_in_expiry_order)
 	      (unsigned long long)fired_at[2]);
 }
 
-TEST(cancelled_timeout_never_fires)
+TEST(clock_cancelled_timeout_never_fires)
 {
 	struct timeout t;
 
@@ -231,7 +231,7 @@ TEST(clock_interrupts_with_no_tick_due_are_absorbed)
  * interrupts that come meanwhile merge into one.  The tick count must
  * still follow real time, the TSC's, within 1% (and a tick).
  */
-TEST(ticks_keep_time_while_the_console_is_busy)
+TEST(clock_ticks_keep_time_while_the_console_is_busy)
 {
 	static char line[6000];
 

@@ -183,26 +183,25 @@ TEST(disk_bounds_eof_enxio_truncation_einval_on_every_disk)
 	CHECK(disk_count() > 0, "no disks");
 	FOR_EACH_DISK(bd)
 	{
-		CHECK_EQ(disk_io(bd, B_READ, bd->nblocks, sizeof(buf), buf,
-				 &resid),
+		CHECK_EQ(testio(bd, B_READ, bd->nblocks, sizeof(buf), buf,
+				&resid),
 			 0);
 		CHECK_EQ(resid, sizeof(buf));
-		CHECK_EQ(
-			disk_io(bd, B_WRITE, bd->nblocks, DEV_BSIZE, buf, NULL),
-			ENXIO);
-		CHECK_EQ(disk_io(bd, B_READ, bd->nblocks + 1, DEV_BSIZE, buf,
-				 NULL),
+		CHECK_EQ(testio(bd, B_WRITE, bd->nblocks, DEV_BSIZE, buf, NULL),
 			 ENXIO);
-		CHECK_EQ(disk_io(bd, B_READ, -1, DEV_BSIZE, buf, NULL), ENXIO);
-		CHECK_EQ(disk_io(bd, B_READ, bd->nblocks - 1, sizeof(buf), buf,
-				 &resid),
+		CHECK_EQ(testio(bd, B_READ, bd->nblocks + 1, DEV_BSIZE, buf,
+				NULL),
+			 ENXIO);
+		CHECK_EQ(testio(bd, B_READ, -1, DEV_BSIZE, buf, NULL), ENXIO);
+		CHECK_EQ(testio(bd, B_READ, bd->nblocks - 1, sizeof(buf), buf,
+				&resid),
 			 0);
 		CHECK_EQ(resid, 3 * DEV_BSIZE);
 		CHECK(pattern_check(buf, disk_id(bd), bd->nblocks - 1) < 0,
 		      "%s: the last block is wrong", bd->name);
-		CHECK_EQ(disk_io(bd, B_READ, 0, 100, buf, NULL), EINVAL);
-		CHECK_EQ(disk_io(bd, B_READ, 0, 0, buf, NULL), EINVAL);
-		CHECK_EQ(disk_io(bd, B_READ, 0, DEV_BSIZE, NULL, NULL), EINVAL);
+		CHECK_EQ(testio(bd, B_READ, 0, 100, buf, NULL), EINVAL);
+		CHECK_EQ(testio(bd, B_READ, 0, 0, buf, NULL), EINVAL);
+		CHECK_EQ(testio(bd, B_READ, 0, DEV_BSIZE, NULL, NULL), EINVAL);
 	}
 }
 
@@ -320,7 +319,7 @@ scatter_write(const struct bdev *bd, uint8_t *buf, uint32_t n, uint32_t id)
 {
 	for (uint32_t i = 0; i < n; i++)
 		pattern_fill(buf + i * DEV_BSIZE, id, WD_RAW_REGION + i);
-	return disk_io(bd, B_WRITE, WD_RAW_REGION, n * DEV_BSIZE, buf, NULL)
+	return testio(bd, B_WRITE, WD_RAW_REGION, n * DEV_BSIZE, buf, NULL)
 		       ? -4
 		       : -1;
 }
@@ -344,7 +343,7 @@ TEST(disk_scattered_frames_are_read_and_written_where_they_belong)
 			      "the frames are contiguous after all");
 			/* reads: the host's pattern, from block 0 */
 			memset(buf, 0xA5, n * DEV_BSIZE);
-			bad = disk_io(bd, B_READ, 0, n * DEV_BSIZE, buf, NULL)
+			bad = testio(bd, B_READ, 0, n * DEV_BSIZE, buf, NULL)
 				      ? -2
 				      : -1;
 			for (uint32_t i = 0; bad == -1 && i < n; i++)
@@ -423,7 +422,7 @@ proc_raw_io(struct bdev *bd, struct vmspace *vs, const uint32_t *pages,
 	for (uint32_t i = 0; bad == -1 && i < n; i++)
 		pattern_fill(flat + i * DEV_BSIZE, id + 200, WD_RAW_REGION + i);
 	if (bad == -1 &&
-	    disk_io(bd, B_WRITE, WD_RAW_REGION, n * DEV_BSIZE, flat, NULL))
+	    testio(bd, B_WRITE, WD_RAW_REGION, n * DEV_BSIZE, flat, NULL))
 		bad = -4;
 	return bad;
 }
@@ -581,14 +580,8 @@ TEST(disk_trace_shows_each_stage_in_order_at_its_level)
 		trace_clear();
 		trace_start(bd->dev);
 		uint64_t from = trace_written();
-		memset(&b, 0, sizeof(b));
-		b.b_flags = B_READ;
-		b.b_dev = bd->dev;
-		b.b_blkno = 100;
-		b.b_bcount = sizeof(buf);
-		b.b_un.b_addr = buf;
-		bdev_strategy(&b);
-		int err = biowait(&b);
+		testio_setup(&b, bd, B_READ, 100, sizeof(buf), buf);
+		int err = testio_run(&b);
 		trace_stop();
 		CHECK_EQ(err, 0);
 		int n = trace_collect(&b, from, r, TRACETEST_MAX);
@@ -717,7 +710,7 @@ TEST(disk_fault_injected_sectors_fail_alone_and_the_driver_goes_on)
 	}
 	for (daddr_t b = ws - 10; b <= (daddr_t)ws + 10; b++) {
 		pattern_fill(buf, disk_id(bd) + 100, b);
-		int err = disk_io(bd, B_WRITE, b, DEV_BSIZE, buf, NULL);
+		int err = testio(bd, B_WRITE, b, DEV_BSIZE, buf, NULL);
 		if (b == (daddr_t)ws)
 			CHECK(err == EIO, "write of bad sector %lld gave %d", b,
 			      err);
@@ -729,7 +722,7 @@ TEST(disk_fault_injected_sectors_fail_alone_and_the_driver_goes_on)
 	 * blocks before it were read, b_resid counts from it */
 	static uint8_t big[16 * DEV_BSIZE];
 	uint32_t resid;
-	CHECK_EQ(disk_io(bd, B_READ, rs - 4, sizeof(big), big, &resid), EIO);
+	CHECK_EQ(testio(bd, B_READ, rs - 4, sizeof(big), big, &resid), EIO);
 	CHECK(resid == sizeof(big) - 4 * DEV_BSIZE,
 	      "b_resid %u, expected %u: the failed block is the 5th", resid,
 	      (uint32_t)sizeof(big) - 4 * DEV_BSIZE);

@@ -15,7 +15,7 @@
  * the master's in-service bit 7 is clear.  It must be counted and must
  * send no EOI at all (one would end a real interrupt's service).
  */
-TEST(spurious_irq7_is_counted_without_eoi)
+TEST(intr_spurious_irq7_is_counted_without_eoi)
 {
 	uint32_t fl = irq_save();
 	uint32_t spurious = pic_spurious_count[0];
@@ -34,7 +34,7 @@ TEST(spurious_irq7_is_counted_without_eoi)
 
 /* A spurious IRQ 15 came through the master's IRQ 2, which was real: the
  * master gets its EOI, the slave none. */
-TEST(spurious_irq15_is_counted_with_master_eoi_only)
+TEST(intr_spurious_irq15_is_counted_with_master_eoi_only)
 {
 	uint32_t fl = irq_save();
 	uint32_t spurious = pic_spurious_count[1];
@@ -61,7 +61,7 @@ count_handler(void *arg)
 	return arg == 0;
 }
 
-TEST(shared_irq_calls_every_handler)
+TEST(intr_shared_irq_calls_every_handler)
 {
 	handler_runs[0] = handler_runs[1] = 0;
 	/* IRQ 5 is unused on QEMU's pc; a software int stands in for it. */

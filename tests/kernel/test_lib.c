@@ -17,7 +17,7 @@ static char buf[128];
 		CHECK_STR(buf, expected);                                      \
 	} while (0)
 
-TEST(kprintf_formats_integers)
+TEST(lib_kprintf_formats_integers)
 {
 	CHECK_FMT("42 -42 42", "%d %i %u", 42, -42, 42u);
 	CHECK_FMT("-2147483648", "%d", (int)INT32_MIN);
@@ -31,7 +31,7 @@ TEST(kprintf_formats_integers)
 	CHECK_FMT("12 34", "%zu %zx", (size_t)12, (size_t)0x34);
 }
 
-TEST(kprintf_pads_to_width)
+TEST(lib_kprintf_pads_to_width)
 {
 	CHECK_FMT("[   42]", "[%5d]", 42);
 	CHECK_FMT("[42   ]", "[%-5d]", 42);
@@ -45,7 +45,7 @@ TEST(kprintf_pads_to_width)
 	CHECK_FMT("[123456]", "[%3d]", 123456);
 }
 
-TEST(kprintf_formats_pointers_chars_and_percent)
+TEST(lib_kprintf_formats_pointers_chars_and_percent)
 {
 	CHECK_FMT("0x00001234", "%p", (void *)0x1234);
 	CHECK_FMT("a%b", "%c%%%c", 'a', 'b');
@@ -54,7 +54,7 @@ TEST(kprintf_formats_pointers_chars_and_percent)
 	CHECK_FMT("(null)", "%s", null);
 }
 
-TEST(kprintf_shows_an_unknown_conversion)
+TEST(lib_kprintf_shows_an_unknown_conversion)
 {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat"
@@ -63,7 +63,7 @@ TEST(kprintf_shows_an_unknown_conversion)
 #pragma GCC diagnostic pop
 }
 
-TEST(snprintf_truncates_and_returns_full_length)
+TEST(lib_snprintf_truncates_and_returns_full_length)
 {
 	char small[6];
 
@@ -72,7 +72,7 @@ TEST(snprintf_truncates_and_returns_full_length)
 	CHECK_EQ(snprintf(NULL, 0, "%d", 12345), 5);
 }
 
-TEST(fmt_size_uses_binary_units)
+TEST(lib_fmt_size_uses_binary_units)
 {
 	CHECK_STR(fmt_size(buf, sizeof(buf), 512), "512 B");
 	CHECK_STR(fmt_size(buf, sizeof(buf), 4096), "4 KiB");
@@ -81,7 +81,7 @@ TEST(fmt_size_uses_binary_units)
 	CHECK_STR(fmt_size(buf, sizeof(buf), 3ull << 30), "3 GiB");
 }
 
-TEST(parse_size_accepts_units_and_rejects_junk)
+TEST(lib_parse_size_accepts_units_and_rejects_junk)
 {
 	uint64_t v = 0;
 

@@ -94,8 +94,8 @@ TEST(lv_layout_stripe_reads_each_block_from_where_the_rule_puts_it)
 	CHECK_EQ(st->nblocks, (uint64_t)ST_LEGS * DISK_BLOCKS);
 	static const uint64_t at[] = {0, 5, 60000, 131072 - 200};
 	for (unsigned k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
-		CHECK_EQ(disk_io(st, B_READ, (daddr_t)at[k], 200 * DEV_BSIZE,
-				 buf, &resid),
+		CHECK_EQ(testio(st, B_READ, (daddr_t)at[k], 200 * DEV_BSIZE,
+				buf, &resid),
 			 0);
 		CHECK_EQ(resid, 0);
 		for (uint32_t i = 0; i < 200; i++) {
@@ -140,8 +140,8 @@ TEST(lv_layout_stripe_writes_go_where_the_rule_puts_them)
 		char name[8] = "sd0";
 		name[2] = (char)('0' + leg);
 		uint32_t resid;
-		CHECK_EQ(disk_io(need(name), B_READ, (daddr_t)lblk, DEV_BSIZE,
-				 buf, &resid),
+		CHECK_EQ(testio(need(name), B_READ, (daddr_t)lblk, DEV_BSIZE,
+				buf, &resid),
 			 0);
 		CHECK(pattern_check(buf, st->dev + LV_WRITE_ID, b) < 0,
 		      "%s block %llu does not hold st0 block %u", name,
@@ -178,9 +178,8 @@ TEST(lv_layout_concat_requests_across_a_boundary_split_there)
 	CHECK_EQ(cc->nblocks, 49152);
 	static const uint32_t at[] = {8192 - 8, 16384 - 8};
 	for (unsigned k = 0; k < 2; k++) {
-		CHECK_EQ(
-			disk_io(cc, B_READ, at[k], 16 * DEV_BSIZE, buf, &resid),
-			0);
+		CHECK_EQ(testio(cc, B_READ, at[k], 16 * DEV_BSIZE, buf, &resid),
+			 0);
 		for (uint32_t i = 0; i < 16; i++) {
 			const char *disk;
 			uint64_t dblk;
@@ -210,15 +209,15 @@ TEST(lv_layout_edges_are_the_volumes_own)
 		struct bdev *bd = vols[k];
 		CHECK(bd != NULL, "no volume");
 		daddr_t end = (daddr_t)bd->nblocks;
-		CHECK_EQ(disk_io(bd, B_READ, end, 4 * DEV_BSIZE, buf, &resid),
+		CHECK_EQ(testio(bd, B_READ, end, 4 * DEV_BSIZE, buf, &resid),
 			 0);
 		CHECK_EQ(resid, 4 * DEV_BSIZE); /* end of media */
-		CHECK_EQ(disk_io(bd, B_READ, end + 1, DEV_BSIZE, buf, &resid),
+		CHECK_EQ(testio(bd, B_READ, end + 1, DEV_BSIZE, buf, &resid),
 			 ENXIO);
-		CHECK_EQ(disk_io(bd, 0, end, DEV_BSIZE, buf, &resid), ENXIO);
-		CHECK_EQ(disk_io(bd, B_READ, end - 2, 4 * DEV_BSIZE, buf,
-				 &resid),
-			 0);
+		CHECK_EQ(testio(bd, 0, end, DEV_BSIZE, buf, &resid), ENXIO);
+		CHECK_EQ(
+			testio(bd, B_READ, end - 2, 4 * DEV_BSIZE, buf, &resid),
+			0);
 		CHECK_EQ(resid, 2 * DEV_BSIZE); /* cut at the end */
 	}
 }
@@ -235,14 +234,8 @@ TEST(lv_layout_a_request_becomes_one_piece_per_stretch_completed_once)
 	CHECK(st != NULL, "no st0");
 	trace_clear();
 	trace_start(NODEV);
-	memset(&b, 0, sizeof(b));
-	b.b_flags = B_READ;
-	b.b_dev = st->dev;
-	b.b_blkno = 8;
-	b.b_bcount = 64 * DEV_BSIZE;
-	b.b_un.b_addr = buf;
-	bdev_strategy(&b);
-	int err = biowait(&b);
+	testio_setup(&b, st, B_READ, 8, 64 * DEV_BSIZE, buf);
+	int err = testio_run(&b);
 	trace_stop();
 	CHECK_EQ(err, 0);
 	CHECK_EQ(b.b_iodepth, 0);
@@ -330,12 +323,12 @@ legs_agree(const char *m, uint64_t blk, uint32_t n)
 
 	if (!info_of(m, &in))
 		return 0;
-	if (disk_io(need(in.leg[0]), B_READ, (daddr_t)blk, n * DEV_BSIZE, buf,
-		    &resid))
+	if (testio(need(in.leg[0]), B_READ, (daddr_t)blk, n * DEV_BSIZE, buf,
+		   &resid))
 		return 0;
 	for (int k = 1; k < in.nlegs; k++)
-		if (disk_io(need(in.leg[k]), B_READ, (daddr_t)blk,
-			    n * DEV_BSIZE, other, &resid) ||
+		if (testio(need(in.leg[k]), B_READ, (daddr_t)blk, n * DEV_BSIZE,
+			   other, &resid) ||
 		    memcmp(buf, other, n * DEV_BSIZE))
 			return 0;
 	return 1;
@@ -511,10 +504,10 @@ TEST(lv_fault_a_sector_bad_on_both_legs_fails_that_request_only)
 	CHECK(m != NULL, "no fb0");
 	/* a write both legs fail: two failed pieces, one error, one
 	 * completion (biodone's check would panic on a second) */
-	CHECK_EQ(disk_io(m, 0, FAULT_BOTH_W - 1, 2 * DEV_BSIZE, buf, &resid),
+	CHECK_EQ(testio(m, 0, FAULT_BOTH_W - 1, 2 * DEV_BSIZE, buf, &resid),
 		 EIO);
 	CHECK_EQ(check_range(m, buf, FAULT_BOTH + 200, 8, MIRROR_ID), -1);
-	CHECK_EQ(disk_io(m, B_READ, FAULT_BOTH - 2, 4 * DEV_BSIZE, buf, &resid),
+	CHECK_EQ(testio(m, B_READ, FAULT_BOTH - 2, 4 * DEV_BSIZE, buf, &resid),
 		 EIO);
 	CHECK_EQ(resid, 2 * DEV_BSIZE); /* the two blocks before it read */
 	CHECK(pattern_check(buf, MIRROR_ID, FAULT_BOTH - 2) < 0 &&
@@ -612,7 +605,7 @@ TEST(lv_big_volumes_of_terabytes_put_every_block_in_its_place)
 	}
 	/* bc0's boundary: sd4's last blocks and sd5's first */
 	uint32_t resid;
-	CHECK_EQ(disk_io(need("sd5"), B_READ, 0, DEV_BSIZE, buf, &resid), 0);
+	CHECK_EQ(testio(need("sd5"), B_READ, 0, DEV_BSIZE, buf, &resid), 0);
 	CHECK(pattern_check(buf, need("bc0")->dev + LV_WRITE_ID, 1ull << 32) <
 		      0,
 	      "bc0 block 2^32 is not sd5 block 0");
@@ -661,7 +654,7 @@ sv_wait_all(void)
  * chunks: 200 pieces, more than the volume's pool holds at once, so
  * requests wait for pieces; each completes once, and each block is on
  * the RAM disk the rule names. */
-TEST(a_stacked_volume_chain_longer_than_its_pool_completes_each_once)
+TEST(lv_a_stacked_volume_chain_longer_than_its_pool_completes_each_once)
 {
 	char *legs[] = {"rd0", "rd1"};
 	struct lv_info in;
@@ -719,7 +712,7 @@ TEST(a_stacked_volume_chain_longer_than_its_pool_completes_each_once)
 /* cv0 (a concat of one device) on mv0 (a mirror of rd0 and rd1): a
  * request passes three strategy routines and is completed once at each
  * layer; a read error on one leg is hidden, and the leg rebuilt. */
-TEST(a_stacked_volume_concat_on_a_mirror_hides_a_read_error_and_rebuilds)
+TEST(lv_a_stacked_volume_concat_on_a_mirror_hides_a_read_error_and_rebuilds)
 {
 	char *legs[] = {"rd0", "rd1"}, *top[] = {"mv0"};
 	static uint8_t mem[8 * DEV_BSIZE];
@@ -740,7 +733,7 @@ TEST(a_stacked_volume_concat_on_a_mirror_hides_a_read_error_and_rebuilds)
 	/* reads of block 7003 fail on rd1: every read still works */
 	ramdisk_inject_error(1, 7003, EIO);
 	for (int i = 0; i < 8; i++) {
-		CHECK_EQ(disk_io(cv, B_READ, 7000, 8 * DEV_BSIZE, mem, &resid),
+		CHECK_EQ(testio(cv, B_READ, 7000, 8 * DEV_BSIZE, mem, &resid),
 			 0);
 		CHECK_EQ(resid, 0);
 		CHECK(pattern_check(mem + 3 * DEV_BSIZE, cv->dev + LV_WRITE_ID,
@@ -771,7 +764,7 @@ TEST(a_stacked_volume_concat_on_a_mirror_hides_a_read_error_and_rebuilds)
  * routine) before the fourth (rd1, by the clock): completed once, with
  * the error and b_resid of the first failure in the order of the bytes,
  * not in time. */
-TEST(a_stacked_volume_request_with_failing_pieces_completes_once)
+TEST(lv_a_stacked_volume_request_with_failing_pieces_completes_once)
 {
 	char *legs[] = {"rd0", "rd1"};
 	static uint8_t mem[32 * DEV_BSIZE];
@@ -809,7 +802,7 @@ TEST(a_stacked_volume_request_with_failing_pieces_completes_once)
 /* A write that only a leg still being rebuilt took is not written: the
  * in-sync leg, which reads are served from, failed it, so the caller
  * gets the error (and the rebuild later copies the in-sync leg over). */
-TEST(a_stacked_volume_write_taken_only_by_a_rebuilding_leg_fails)
+TEST(lv_a_stacked_volume_write_taken_only_by_a_rebuilding_leg_fails)
 {
 	char *legs[] = {"rd0", "rd1"};
 	static uint8_t mem[DEV_BSIZE];
@@ -822,7 +815,7 @@ TEST(a_stacked_volume_write_taken_only_by_a_rebuilding_leg_fails)
 	CHECK(info_of("mv1", &in) && !strcmp(in.leg_state[1], "resync"),
 	      "rd1 is not being rebuilt: not a test of it");
 	ramdisk_inject_error(0, 8000, EIO);
-	int err = disk_io(need("mv1"), 0, 8000, DEV_BSIZE, mem, &resid);
+	int err = testio(need("mv1"), 0, 8000, DEV_BSIZE, mem, &resid);
 	ramdisk_inject_error(0, 0, 0);
 	int synced = lv_resync_wait("mv1");
 	lv_sync_pause = 0;

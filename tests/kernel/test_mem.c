@@ -15,7 +15,7 @@
 
 extern char _kernel_start[], _kernel_end[];
 
-TEST(pmem_never_hands_out_the_kernel_or_low_memory)
+TEST(mem_pmem_never_hands_out_the_kernel_or_low_memory)
 {
 	for (uint32_t a = (uint32_t)_kernel_start; a < (uint32_t)_kernel_end;
 	     a += PAGE_SIZE)
@@ -29,7 +29,7 @@ TEST(pmem_never_hands_out_the_kernel_or_low_memory)
 	pmem_free(pa);
 }
 
-TEST(pmem_alloc_and_free_balance)
+TEST(mem_pmem_alloc_and_free_balance)
 {
 	uint32_t before = pmem_stats.free_pages;
 	uint32_t a = pmem_alloc(), b = pmem_alloc_contig(8);
@@ -44,7 +44,7 @@ TEST(pmem_alloc_and_free_balance)
 	CHECK(pmem_is_free(b + 7 * PAGE_SIZE), "freed frame still in use");
 }
 
-TEST(kmalloc_aligns_to_the_size_class)
+TEST(mem_kmalloc_aligns_to_the_size_class)
 {
 	static const size_t sizes[] = {1,    16,   17,	 100,  512,
 				       1024, 2048, 4096, 10000};
@@ -62,7 +62,7 @@ TEST(kmalloc_aligns_to_the_size_class)
 	}
 }
 
-TEST(kmalloc_objects_do_not_overlap_and_are_reused)
+TEST(mem_kmalloc_objects_do_not_overlap_and_are_reused)
 {
 	enum { N = 300 };
 	static uint8_t *p[N];
@@ -90,7 +90,7 @@ TEST(kmalloc_objects_do_not_overlap_and_are_reused)
 	CHECK(a == b, "a freed 64-byte object was not reused (%p, %p)", a, b);
 }
 
-TEST(page_zero_is_unmapped)
+TEST(mem_page_zero_is_unmapped)
 {
 	CHECK(!vm_is_mapped(0), "page 0 is mapped: NULL would not fault");
 	CHECK(vm_is_mapped(0x1000), "page 1 is not mapped");
@@ -98,7 +98,7 @@ TEST(page_zero_is_unmapped)
 	      "the kernel is not mapped");
 }
 
-TEST(mmio_mappings_are_uncached)
+TEST(mem_mmio_mappings_are_uncached)
 {
 	/* QEMU's pc has nothing at the top of the PCI hole's first page;
 	 * the mapping's attributes are what is checked, not the device. */
@@ -130,7 +130,7 @@ held_read_iodone(struct buf *bp)
 	held_read_done = 1;
 }
 
-TEST(pmem_held_frames_freed_mid_transfer_are_not_reused_until_released)
+TEST(mem_pmem_held_frames_freed_mid_transfer_are_not_reused_until_released)
 {
 	struct bdev *rd1 = bdev_by_name("rd1");
 	uint32_t frames[HELD_PAGES], taken[256];

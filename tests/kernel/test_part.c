@@ -50,7 +50,7 @@ part_check(const struct bdev *bd, daddr_t blk, uint32_t n, uint32_t id_add)
 	uint32_t resid;
 
 	if (part_where(bd, &disk, &start) ||
-	    disk_io(bd, B_READ, blk, n * DEV_BSIZE, buf, &resid) || resid)
+	    testio(bd, B_READ, blk, n * DEV_BSIZE, buf, &resid) || resid)
 		return -2;
 	for (uint32_t i = 0; i < n; i++)
 		if (pattern_check(buf + i * DEV_BSIZE, disk->dev + id_add,
@@ -80,16 +80,16 @@ TEST(part_edges_are_the_partitions_end_of_media_enxio_and_truncation)
 	{
 		uint32_t resid;
 		daddr_t n = (daddr_t)bd->nblocks;
-		CHECK_EQ(disk_io(bd, B_READ, n, 4 * DEV_BSIZE, buf, &resid), 0);
+		CHECK_EQ(testio(bd, B_READ, n, 4 * DEV_BSIZE, buf, &resid), 0);
 		CHECK(resid == 4 * DEV_BSIZE, "%s: at the end: resid %u",
 		      bd->name, resid);
-		CHECK_EQ(disk_io(bd, B_READ, n + 1, DEV_BSIZE, buf, NULL),
+		CHECK_EQ(testio(bd, B_READ, n + 1, DEV_BSIZE, buf, NULL),
 			 ENXIO);
-		CHECK_EQ(disk_io(bd, B_READ, -1, DEV_BSIZE, buf, NULL), ENXIO);
+		CHECK_EQ(testio(bd, B_READ, -1, DEV_BSIZE, buf, NULL), ENXIO);
 		/* across the end: cut there, and only the partition's blocks
 		 * come back (the block after it is not touched) */
 		memset(buf, 0xEE, sizeof(buf));
-		CHECK_EQ(disk_io(bd, B_READ, n - 2, 4 * DEV_BSIZE, buf, &resid),
+		CHECK_EQ(testio(bd, B_READ, n - 2, 4 * DEV_BSIZE, buf, &resid),
 			 0);
 		CHECK(resid == 2 * DEV_BSIZE, "%s: across the end: resid %u",
 		      bd->name, resid);
@@ -112,14 +112,8 @@ TEST(part_a_request_is_remapped_onto_the_disk_once)
 		CHECK_EQ(part_where(bd, &disk, &start), 0);
 		trace_clear();
 		trace_start(NODEV);
-		memset(&b, 0, sizeof(b));
-		b.b_flags = B_READ;
-		b.b_dev = bd->dev;
-		b.b_blkno = 3;
-		b.b_bcount = DEV_BSIZE;
-		b.b_un.b_addr = buf;
-		bdev_strategy(&b);
-		int err = biowait(&b);
+		testio_setup(&b, bd, B_READ, 3, DEV_BSIZE, buf);
+		int err = testio_run(&b);
 		trace_stop();
 		CHECK_EQ(err, 0);
 		CHECK_EQ(b.b_blkno, 3); /* the caller's buf is its own */
@@ -156,9 +150,9 @@ TEST(part_writes_land_at_the_partitions_offset)
 				pattern_fill(buf + i * DEV_BSIZE,
 					     disk->dev + PART_WRITE_ID,
 					     (daddr_t)start + at[k] + i);
-			CHECK_EQ(disk_io(bd, B_WRITE, at[k],
-					 PART_WRITE_BLOCKS * DEV_BSIZE, buf,
-					 NULL),
+			CHECK_EQ(testio(bd, B_WRITE, at[k],
+					PART_WRITE_BLOCKS * DEV_BSIZE, buf,
+					NULL),
 				 0);
 			CHECK(part_check(bd, at[k], PART_WRITE_BLOCKS,
 					 PART_WRITE_ID) == -1,

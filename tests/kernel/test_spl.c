@@ -94,7 +94,7 @@ test_si_setup(void)
 	si_runs = 0;
 }
 
-TEST(softint_runs_after_its_hw_handler_and_before_the_thread_resumes)
+TEST(spl_softint_runs_after_its_hw_handler_and_before_the_thread_resumes)
 {
 	test_si_setup();
 	hw_done = 0;
@@ -137,7 +137,7 @@ count_rtc(void *arg)
 	rtc_count++;
 }
 
-TEST(at_splbio_a_disk_irq_waits_and_the_clock_does_not)
+TEST(spl_at_splbio_a_disk_irq_waits_and_the_clock_does_not)
 {
 	rtc_count = 0;
 	CHECK_EQ(rtc_periodic_start(1024, IPL_BIO, count_rtc, NULL), 0);
@@ -188,7 +188,7 @@ long_disk_handler(void *arg)
 	nest_done = 1;
 }
 
-TEST(higher_irq_preempts_a_handler_and_the_same_level_waits)
+TEST(spl_higher_irq_preempts_a_handler_and_the_same_level_waits)
 {
 	nest_done = irq5_runs = 0;
 	struct intrhand *ih =
@@ -264,7 +264,7 @@ fifo_clock_burst(void *arg)
 	return 0;
 }
 
-TEST(iodone_queue_keeps_fifo_order_under_nested_bursts)
+TEST(spl_iodone_queue_keeps_fifo_order_under_nested_bursts)
 {
 	memset(fifo_buf, 0, sizeof(fifo_buf));
 	for (int i = 0; i < FIFO_BUFS; i++)

@@ -30,7 +30,7 @@ set_flag_later(void *arg)
 	wakeup((const void *)&flag);
 }
 
-TEST(tsleep_returns_0_when_woken)
+TEST(thread_tsleep_returns_0_when_woken)
 {
 	flag = 0;
 	struct thread *t = thread_create(set_flag_later, (void *)20, "waker");
@@ -45,7 +45,7 @@ TEST(tsleep_returns_0_when_woken)
 	CHECK_EQ(flag, 1);
 }
 
-TEST(tsleep_times_out_with_etimedout_after_its_ticks)
+TEST(thread_tsleep_times_out_with_etimedout_after_its_ticks)
 {
 	static int nobody;
 	uint64_t t0 = clock_ticks();
@@ -89,7 +89,7 @@ lost_wakeup_waker(void *arg)
 	}
 }
 
-TEST(wakeup_from_an_interrupt_between_test_and_sleep_is_not_lost)
+TEST(thread_wakeup_from_an_interrupt_between_test_and_sleep_is_not_lost)
 {
 	uint32_t seed = 42;
 	int lost = 0, slept = 0;
@@ -152,7 +152,7 @@ many_sleeper(void *arg)
 	}
 }
 
-TEST(many_threads_sleep_and_wake_under_timer_interrupts)
+TEST(thread_many_threads_sleep_and_wake_under_timer_interrupts)
 {
 	struct thread *t[MANY];
 
@@ -194,7 +194,7 @@ spinner(void *arg)
  * machine makes the clock catch ticks up from the TSC, so a 200-tick
  * sleep may see far fewer interrupts; it sleeps on until 200 came.
  */
-TEST(the_clock_shares_the_cpu_round_robin)
+TEST(thread_the_clock_shares_the_cpu_round_robin)
 {
 	static int nobody;
 	uint32_t ta, tb;
@@ -239,7 +239,7 @@ bio_spinner(void *arg)
 	splx(s);
 }
 
-TEST(a_thread_at_splbio_is_not_preempted)
+TEST(thread_a_thread_at_splbio_is_not_preempted)
 {
 	spin_stop = 0;
 	spin_count[1] = 0;
@@ -277,7 +277,7 @@ mutex_worker(void *arg)
 	}
 }
 
-TEST(mutex_lets_one_thread_in_at_a_time)
+TEST(thread_mutex_lets_one_thread_in_at_a_time)
 {
 	struct thread *t[8];
 
@@ -308,7 +308,7 @@ producer(void *arg)
 	}
 }
 
-TEST(condvar_hands_every_item_from_producer_to_consumer)
+TEST(thread_condvar_hands_every_item_from_producer_to_consumer)
 {
 	mutex_init(&mtx, "pcmtx");
 	cv_init(&cv, "pccv");
@@ -344,7 +344,7 @@ complete_from_interrupt(void *arg)
 	biodone(&intr_buf);
 }
 
-TEST(biowait_sleeps_until_biodone_from_an_interrupt_and_returns_the_error)
+TEST(thread_biowait_sleeps_until_biodone_from_an_interrupt_and_returns_the_error)
 {
 	memset(&intr_buf, 0, sizeof(intr_buf));
 	intr_buf_done = 0;
@@ -364,7 +364,7 @@ TEST(biowait_sleeps_until_biodone_from_an_interrupt_and_returns_the_error)
  * it left pending, the clock would stay masked, nothing would interrupt
  * the idle thread again, and this sleep would never end.
  */
-TEST(a_tick_held_off_before_a_sleep_still_arrives)
+TEST(thread_a_tick_held_off_before_a_sleep_still_arrives)
 {
 	static int nobody;
 	int s = splhigh();

@@ -15,6 +15,7 @@
 #include "string.h"
 #include "thread.h"
 #include "tracetest.h"
+#include "testio.h"
 
 static uint8_t data[256 * 1024] __attribute__((aligned(16)));
 static struct trace_rec recs[TRACETEST_MAX];
@@ -23,14 +24,8 @@ static struct trace_rec recs[TRACETEST_MAX];
 static void
 read_raw(struct buf *bp, const struct bdev *bd, daddr_t blkno, uint32_t bcount)
 {
-	memset(bp, 0, sizeof(*bp));
-	bp->b_flags = B_READ;
-	bp->b_dev = bd->dev;
-	bp->b_blkno = blkno;
-	bp->b_bcount = bcount;
-	bp->b_un.b_addr = data;
-	bdev_strategy(bp);
-	biowait(bp);
+	testio_setup(bp, bd, B_READ, blkno, bcount, data);
+	testio_run(bp);
 }
 
 static uint64_t

@@ -15,7 +15,7 @@
 
 #define CR0_AM (1u << 18)
 
-TEST(only_the_system_call_int3_and_into_gates_are_ring_3s)
+TEST(trap_only_the_system_call_int3_and_into_gates_are_ring_3s)
 {
 	struct {
 		uint16_t limit;
@@ -34,7 +34,7 @@ TEST(only_the_system_call_int3_and_into_gates_are_ring_3s)
 	}
 }
 
-TEST(a_frame_returned_to_ring_3_is_a_ring_3_one_whatever_it_held)
+TEST(trap_a_frame_returned_to_ring_3_is_a_ring_3_one_whatever_it_held)
 {
 	/* what a bug (or a program through one) could leave in a frame:
 	 * every flag but VM, the kernel's selectors */
@@ -56,7 +56,7 @@ TEST(a_frame_returned_to_ring_3_is_a_ring_3_one_whatever_it_held)
 	CHECK_EQ(tf.eflags, EFLAGS_IF | EFLAGS_1);
 }
 
-TEST(a_vm86_frame_is_a_programs_whatever_cs_says)
+TEST(trap_a_vm86_frame_is_a_programs_whatever_cs_says)
 {
 	struct trapframe vm86 = {.cs = 0x1000, .eflags = EFLAGS_VM | 2};
 	struct trapframe ring3 = {.cs = SEG_UCODE, .eflags = 2};
@@ -67,7 +67,7 @@ TEST(a_vm86_frame_is_a_programs_whatever_cs_says)
 	CHECK(!TF_USER(&ring0), "a ring 0 frame taken for a program's");
 }
 
-TEST(alignment_checks_are_on_for_ring_3)
+TEST(trap_alignment_checks_are_on_for_ring_3)
 {
 	CHECK(cr0_read() & CR0_AM, "CR0.AM clear: a program's AC does nothing");
 }
@@ -75,7 +75,7 @@ TEST(alignment_checks_are_on_for_ring_3)
 /* What a program's TF carried into ring 0 by a mov ss shadow looks like
  * to the kernel: a single-step #DB in ring 0.  It must be absorbed (the
  * trap clears it and TF), never a panic. */
-TEST(a_single_step_in_ring_0_is_absorbed_not_a_panic)
+TEST(trap_a_single_step_in_ring_0_is_absorbed_not_a_panic)
 {
 	uint32_t after;
 

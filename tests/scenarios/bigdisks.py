@@ -179,7 +179,8 @@ def big_disk_shell():
         with c.test("sync_then_halt_leaves_the_writes_in_the_image"):
             m.cmd("sync")
             m.send("halt\r")
-            assert m.wait_exit(30) == EXIT_OK
+            code = m.wait_exit(30)
+            assert code == EXIT_OK, "halt: exit %d" % code
             with open(img, "rb") as f:
                 for b in ((1 << 32), (1 << 32) + 1):
                     f.seek(b * 512)

@@ -57,10 +57,11 @@ def compare_scenario():
             assert ran.get(k) == want, (k, ran.get(k), want)
 
     with c.test("fio_json_gives_the_side_that_moved"):
-        assert workloads.fio_result("fio noise\n" + fio_json(
-            "a", 1234.5, 4938)) == (1234.5, 4938.0)
-        assert workloads.fio_result(fio_json(
-            "w", 99.0, 396, write=True)) == (99.0, 396.0)
+        got = workloads.fio_result("fio noise\n" + fio_json(
+            "a", 1234.5, 4938))
+        assert got == (1234.5, 4938.0), "a read: %r" % (got,)
+        got = workloads.fio_result(fio_json("w", 99.0, 396, write=True))
+        assert got == (99.0, 396.0), "a write: %r" % (got,)
         for bad in ("", "fio: no such file", fio_json("e", 1, 1, error=5)):
             try:
                 workloads.fio_result(bad)

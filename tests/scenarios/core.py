@@ -1,6 +1,8 @@
 """tests/scenarios/core.py: the host unit tests, the in-kernel tests, the
 shell, reboot and gdb."""
 
+import ast
+import glob
 import os
 import re
 import subprocess
@@ -80,11 +82,45 @@ def host_dd_numbers():
     return c.results
 
 
+@scenario("conventions")
+def conventions():
+    """The tests' own conventions, which make them usable: a kernel test's
+    name starts with its file's subject (test=bio* picks test_bio.c's),
+    and every Python assert says what it found."""
+    c = Checks("conventions")
+    with c.test("kernel_test_names_start_with_their_files_subject"):
+        wrong = []
+        for path in sorted(glob.glob(os.path.join(ROOT, "tests", "kernel",
+                                                  "test_*.c"))):
+            subject = os.path.basename(path)[len("test_"):-len(".c")]
+            with open(path) as f:
+                for name in re.findall(r"^TEST(?:_BY_NAME)?\((\w+)\)",
+                                       f.read(), re.M):
+                    if not name.startswith(subject):
+                        wrong.append("%s: %s" % (os.path.basename(path),
+                                                 name))
+        assert not wrong, "names without their file's subject:\n" + \
+            "\n".join(wrong)
+    with c.test("every_python_assert_has_a_message"):
+        bare = []
+        for path in sorted(glob.glob(os.path.join(ROOT, "tests", "*.py")) +
+                           glob.glob(os.path.join(ROOT, "tests", "scenarios",
+                                                  "*.py"))):
+            with open(path) as f:
+                tree = ast.parse(f.read(), path)
+            bare += ["%s:%d" % (os.path.relpath(path, ROOT), a.lineno)
+                     for a in ast.walk(tree)
+                     if isinstance(a, ast.Assert) and a.msg is None]
+        assert not bare, "asserts without a message: " + ", ".join(bare)
+    return c.results
+
+
 @scenario("kernel")
 def kernel_tests():
     # the disk, big disk, partition and volume tests run in their own
     # scenarios
-    return run_kernel_tests("kernel", "-disk_*,-bigdisk_*,-part_*,-lv_*")
+    return run_kernel_tests("kernel", "-disk_*,-bigdisk_*,-part_*,-lv_layout_*,"
+                            "-lv_mirror_*,-lv_fault_*,-lv_big_*")
 
 
 @scenario("kernel_slowdisk")
@@ -92,8 +128,9 @@ def kernel_tests_slow_async_disk():
     """The block-layer battery again with rd1 five ticks slow, so more
     requests overlap in its queue."""
     return run_kernel_tests("kernel_slowdisk", "*b_iodone*,*biodone*,"
-                            "a_chain*,a_request*,a_split*,a_stacked*,"
-                            "physio*,a_delayed*,threads_hammering*",
+                            "bio_a_chain*,bio_a_request*,bio_a_split*,"
+                            "bio_a_stacked*,lv_a_stacked*,physio*,"
+                            "bcache_a_delayed*,bcache_threads_hammering*",
                             args="rdlatency=5")
 
 
@@ -263,7 +300,8 @@ def reboot_test():
             m.expect(r"iodine [\d.]+: booting", 60)
             m.expect(re.escape(PROMPT), 60)
             m.send("halt\r")
-            assert m.wait_exit(30) == EXIT_OK
+            code = m.wait_exit(30)
+            assert code == EXIT_OK, "halt after the reboot: exit %d" % code
     finally:
         m.close()
     return c.results

@@ -60,7 +60,8 @@ def ended(out, lines, message, sig):
 def memory(m):
     """(frames: free and kept by kmalloc's size classes, kmalloc's bytes
     in use) with the buffer cache dropped: what must come back."""
-    assert run(m, "cache drop") == ""
+    out = run(m, "cache drop")
+    assert out == "", "cache drop said: " + out
     out = run(m, "mem")
     free = int(re.search(r"\((\d+) of \d+ pages\)", out).group(1))
     r = re.search(r"\((\d+) bytes\), \d+ allocations, \d+ frees; (\d+) "

@@ -209,7 +209,8 @@ def lv_layout():
             assert re.search(r"^  sd1\s+ok\s+0 errors$", out, re.M), out
             out = m.cmd("lv remove s0")
             assert out.strip() == "lv: s0: removed", out
-            assert "s0" not in m.cmd("lsblk")
+            out = m.cmd("lsblk")
+            assert "s0" not in out, "s0 still listed:\n" + out
         with c.test("bad_lv_commands_say_why"):
             for cmd, want in (
                     ("lv create s1 raid5 sd0,sd1",
@@ -286,7 +287,9 @@ def lv_mirror():
         return c.results
     with c.test("a_mirror_of_stripes_leaves_the_stripes_identical"):
         a, b = stripe_blocks(imgs[0:2], 32), stripe_blocks(imgs[2:4], 32)
-        assert len(a) == len(b) == 2 * NBLOCKS
+        assert len(a) == len(b) == 2 * NBLOCKS, \
+            "stripes of %d and %d blocks, not %d" % (len(a), len(b),
+                                                      2 * NBLOCKS)
         for lba in range(len(a)):
             assert a[lba] == b[lba], "st0 and st1 differ at block %d" % lba
         for blk in range(0, 2 * NBLOCKS, 4096):

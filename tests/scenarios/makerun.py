@@ -34,14 +34,16 @@ def make_run_scenario():
             assert re.search(r"^sd0\s+3,0\s+64 MiB\s+131072\s", out, re.M), \
                 out
         with c.test("a_write_and_sync_reach_the_image"):
-            assert m.cmd("write sd0 5 hello").strip() == \
-                "wrote 1 blocks (512 B) to sd0 at block 5"
+            out = m.cmd("write sd0 5 hello").strip()
+            assert out == "wrote 1 blocks (512 B) to sd0 at block 5", out
             m.cmd("sync")
             m.send("halt\r")
             m.wait_exit(60)
             with open(os.path.join(d, "disk0.img"), "rb") as f:
                 f.seek(5 * 512)
-                assert f.read(512) == (b"hello" * 103)[:512]
+                got = f.read(512)
+                assert got == (b"hello" * 103)[:512], \
+                    "block 5 of the image: %r" % got[:40]
     finally:
         m.close()
     m = make_run("make_run_again", d, "DISK_SIZE=1G")

@@ -248,7 +248,8 @@ def proc_scenario(name, kind, machine):
             pid = re.fullmatch(r"\[(\d+)\] utest\n", out).group(1)
             assert re.search(r"^ +%s  run +utest$" % pid, run(m, "jobs"),
                              re.M), "not in jobs"
-            assert run(m, "kill %s" % pid) == ""
+            out = run(m, "kill %s" % pid)
+            assert out == "", "kill said: " + out
             for _ in range(100):
                 if not re.search(r"^ +%s " % pid, run(m, "jobs"), re.M):
                     break

@@ -142,9 +142,9 @@ def kernel_traced():
     """The block-layer battery and its stress tests with every request
     traced: tracing at every level hangs nothing and breaks no rule."""
     return run_kernel_tests(
-        "kernel_traced", "*b_iodone*,*biodone*,a_chain*,a_split*,"
-        "reused_bufs*,threads_hammering*,physio*,bread*,bawrite*,"
-        "a_stacked_volume*",
+        "kernel_traced", "*b_iodone*,*biodone*,bio_a_chain*,bio_a_split*,"
+        "bio_reused_bufs*,bcache_threads_hammering*,physio*,bcache_bread*,"
+        "bcache_bawrite*,lv_a_stacked_volume*",
         args="trace=all")
 
 
@@ -334,8 +334,11 @@ def make_trace():
         with open(os.path.join(out, "sd0.blkparse.txt")) as f:
             text = f.read()
         # 16 reads of 64 blocks, 4 one-block writes
-        assert len(re.findall(r"^\s*3,0\s.*\sQ\s+RS ", text, re.M)) == 16
-        assert len(re.findall(r"^\s*3,0\s.*\sQ\s+WS ", text, re.M)) == 4
+        for rwbs, n in (("RS", 16), ("WS", 4)):
+            got = len(re.findall(r"^\s*3,0\s.*\sQ\s+%s " % rwbs, text,
+                                 re.M))
+            assert got == n, "%d Q %s records, %d I/Os:\n%s" % (
+                got, rwbs, n, text[:3000])
     p = subprocess.run(run + ["--name", "make_trace_bad", "--workload",
                               "read sd0 99999999999"],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
