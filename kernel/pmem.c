@@ -119,7 +119,12 @@ pmem_init(const struct multiboot_info *mbi)
 		reserve(s, e);
 }
 
-/* n physically contiguous frames; returns the address of the first, or 0. */
+/* n physically contiguous frames; returns the address of the first, or 0.
+ * The bitmap is searched and changed with interrupts off: a thread
+ * preempted between reading a bitmap word and writing it back (or
+ * between two threads' searches finding the same free frame) would hand
+ * one frame to two owners; the release of a hold (pmem_unhold) frees at
+ * interrupt level. */
 uint32_t
 pmem_alloc_contig(uint32_t n)
 {
@@ -128,6 +133,7 @@ pmem_alloc_contig(uint32_t n)
 
 	if (!n)
 		return 0;
+	uint32_t flags = irq_save();
 	for (uint32_t f = search_hint; f < limit; f++) {
 		if (!(f % 32) && bitmap[f / 32] == 0xFFFFFFFF &&
 		    f + 32 <= limit) {
@@ -143,9 +149,11 @@ pmem_alloc_contig(uint32_t n)
 			pmem_stats.free_pages -= n;
 			if (first == search_hint)
 				search_hint = f + 1;
+			irq_restore(flags);
 			return first << PAGE_SHIFT;
 		}
 	}
+	irq_restore(flags);
 	return 0;
 }
 
@@ -266,10 +274,10 @@ pmem_free_contig(uint32_t pa, uint32_t n)
 	if (pa & (PAGE_SIZE - 1))
 		panic("pmem_free: %08x is not a frame address", pa);
 	for (uint32_t f = pa >> PAGE_SHIFT; f < (pa >> PAGE_SHIFT) + n; f++) {
+		uint32_t flags = irq_save(); /* (pmem_alloc_contig says why) */
 		if (f >= NFRAMES || !frame_used(f))
 			panic("pmem_free: frame %08x is not allocated",
 			      f << PAGE_SHIFT);
-		uint32_t flags = irq_save();
 		int k = hold_slot(f, 0);
 		if (k >= 0) {
 			if (hold[k].freed)
@@ -277,14 +285,10 @@ pmem_free_contig(uint32_t pa, uint32_t n)
 				      "while held",
 				      f << PAGE_SHIFT);
 			hold[k].freed = 1; /* pmem_unhold frees it */
-			irq_restore(flags);
-			continue;
+		} else {
+			frame_free(f);
 		}
 		irq_restore(flags);
-		frame_set(f, 0);
-		pmem_stats.free_pages++;
-		if (f < search_hint)
-			search_hint = f;
 	}
 }
 

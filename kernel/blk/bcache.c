@@ -17,9 +17,45 @@
  *
  * Failed reads never leave valid-looking data behind: brelse turns a buf
  * with B_ERROR into B_INVAL, off the hash.  A failed write is logged and
- * counted, in the cache's stats and on its device (wb_errors, for the
- * next fsync of a file open on it); its data is lost, as a later read
- * would show.
+ * counted, in the cache's stats and on every name of its blocks
+ * (wb_errors, for the next fsync of a file open on one); its data is
+ * lost, as a later read would show.
+ *
+ * Coherence: one copy of a sector, whatever its name.  The cache keys a
+ * buffer by where its blocks lie at the bottom of the partitions:
+ * getblk on a partition translates (dev, blkno) to the disk's
+ * (cache_where), once, at lookup, and the buffer's b_dev and b_blkno are
+ * the disk's, so its I/O goes straight to the disk.  The other design,
+ * a cache per name with translation kept in step by invalidating the
+ * other names' copies on each write, costs a search of every name on
+ * every write and still lets two dirty copies race to the disk; keyed
+ * by the bottom device there is nothing to keep in step.  Linux keeps a
+ * page cache per block device inode, the whole disk's and each
+ * partition's apart, and they are not coherent (a write through sda1 is
+ * not seen through sda's cache until it is dropped); FreeBSD has no
+ * block device cache at all (its disk devices are raw; only file
+ * systems cache), so it has nothing to keep coherent.  iodine keeps
+ * BSD's classic cache over the devices and makes it one copy.
+ *
+ * Volumes are devices of their own (a stripe's block is no linear
+ * stretch of one disk), so their blocks are cached under the volume, and
+ * a volume's legs are claimed by it (bdev_claimant): written only
+ * through it (others get EBUSY), and never kept under a leg's name (a
+ * read of a leg is read fresh, B_NOCACHE, and sees what the volume
+ * wrote).  What a leg held in the cache is written and dropped when the
+ * volume takes it.
+ *
+ * Raw transfers (physio, aio) pass the cache by, so they meet it at
+ * their start (bcache_raw_begin): the dirty buffers they overlap are
+ * written first (a raw read sees them; no older delayed write can land
+ * later over a raw write), and a raw write drops the buffers it
+ * overlaps and keeps its blocks out of the cache until it is done (a
+ * cached read meanwhile reads fresh and keeps nothing), so no later read
+ * sees the old data.  No two buffers overlap: a buffer of another size
+ * over some of the same blocks is written if dirty and dropped before a
+ * new one is made (BSD's rule for getblk with a new size).  The overlap
+ * searches look only at devices that have buffers (bdev.ncached), so a
+ * raw device no one caches pays nothing.
  */
 #include "bcache.h"
 
@@ -33,6 +69,7 @@
 #include "intr.h"
 #include "kmalloc.h"
 #include "panic.h"
+#include "part.h"
 #include "pmem.h"
 #include "string.h"
 #include "thread.h"
@@ -45,9 +82,11 @@ static struct {
 	int nbuf;
 	struct buf **hash; /* bucket heads */
 	uint32_t hmask;
-	struct buf lru;	  /* free list sentinel: next = oldest */
-	int want_any;	  /* threads waiting for any free buffer */
-	int async_writes; /* bawrite()s not yet released */
+	struct buf lru;	    /* free list sentinel: next = oldest */
+	int want_any;	    /* threads waiting for any free buffer */
+	int async_writes;   /* bawrite()s not yet released */
+	uint32_t maxblocks; /* the largest buffer made, in blocks: how far
+			       back a buffer overlapping a block may start */
 	struct thread *syncer;
 } bc;
 
@@ -66,10 +105,23 @@ hash_of(dev_t dev, daddr_t blkno)
 	return (h ^ h >> 15) & bc.hmask;
 }
 
+/* The buffers kept under a device: raw transfers and new buffers look
+ * for cached ones in their way only when there are some. */
+static void
+ncached_add(dev_t dev, int n)
+{
+	struct bdev *bd = bdev_lookup(dev);
+
+	if (bd)
+		bd->ncached += (uint32_t)n;
+}
+
 static void
 hash_insert(struct buf *bp)
 {
 	struct buf **head = &bc.hash[hash_of(bp->b_dev, bp->b_blkno)];
+
+	ncached_add(bp->b_dev, 1);
 
 	bp->b_back = NULL;
 	bp->b_forw = *head;
@@ -83,6 +135,7 @@ hash_remove(struct buf *bp)
 {
 	if (bp->b_dev == NODEV)
 		return; /* not hashed */
+	ncached_add(bp->b_dev, -1);
 	if (bp->b_back)
 		bp->b_back->b_forw = bp->b_forw;
 	else
@@ -238,6 +291,8 @@ bcache_resize(int nbuf)
 static int
 buf_size(struct buf *bp, uint32_t size)
 {
+	if (size / DEV_BSIZE > bc.maxblocks)
+		bc.maxblocks = size / DEV_BSIZE;
 	if (bp->b_bufsize >= size) {
 		bp->b_bcount = size;
 		return 0;
@@ -288,30 +343,224 @@ size_ok(uint32_t size)
 	return size && size % DEV_BSIZE == 0 && size <= MAXBSIZE;
 }
 
-/* A cached write failed after its writer went on: its device keeps
- * the failure for the next fsync of a file open on it (file.c). */
+/* A cached write of blocks [blkno, blkno + n) of bottom device dev
+ * failed after its writer went on: every name those blocks have (the
+ * disk, the partition they lie in) keeps the failure for the next fsync
+ * of a file open on it (file.c). */
 static void
-wb_error_note(dev_t dev, int error)
+wb_error_note(dev_t dev, daddr_t blkno, uint32_t n, int error)
 {
-	struct bdev *bd = bdev_lookup(dev);
-
-	if (bd) {
+	for (int i = 0; bdev_at(i); i++) {
+		struct bdev *bd = bdev_at(i);
+		uint64_t start;
+		if (bdev_bottom(bd, &start)->dev != dev ||
+		    (uint64_t)blkno + n <= start ||
+		    (uint64_t)blkno >= start + bd->nblocks)
+			continue;
 		bd->wb_errors++;
 		bd->wb_error = error;
 		bd->wb_reported = 0;
 	}
 }
 
-/* The buffer for (dev, blkno), held.  NULL only for a bad size or when
- * memory for its data cannot be had. */
-struct buf *
-getblk(dev_t dev, daddr_t blkno, uint32_t size)
+/* --- one copy of a sector ---
+ *
+ * Where the cache keeps (dev, blkno): under the device at the bottom of
+ * dev's partitions, at the block there (bdev_bottom).  A partition's
+ * block must lie wholly in it (ENXIO), as its strategy routine would
+ * insist: once translated, nothing else would stop a read running into
+ * the next partition.  A bottom device's bounds are its driver's to
+ * check, on the transfer.
+ */
+static int
+cache_where(dev_t *dev, daddr_t *blkno, uint32_t size)
 {
-	if (!size_ok(size))
+	if (major(*dev) != MAJOR_PART)
+		return 0;
+	struct bdev *bd = bdev_lookup(*dev);
+	uint64_t start;
+	if (!bd || *blkno < 0 ||
+	    (uint64_t)*blkno + size / DEV_BSIZE > bd->nblocks)
+		return ENXIO;
+	*dev = bdev_bottom(bd, &start)->dev;
+	*blkno += (daddr_t)start;
+	return 0;
+}
+
+/* Raw writes under way: blocks [lo, hi) of a bottom device, which the
+ * cache must not keep a copy of until the write is done (a read through
+ * the cache meanwhile might keep the old data). */
+#define RAW_MAX 32
+static struct {
+	dev_t dev;
+	daddr_t lo, hi;
+} raw[RAW_MAX];
+static int nraw; /* slots in use */
+
+/* Whether blocks [blkno, blkno + n) of bottom device dev may be kept:
+ * not if a volume holds them (they are written only through it, so a
+ * copy under a leg's name would go stale), nor while a raw write is on
+ * its way to them.  At splbio. */
+static int
+cache_may_keep(dev_t dev, daddr_t blkno, uint32_t n)
+{
+	if (bdev_nheld) {
+		struct bdev *bd = bdev_lookup(dev);
+		if (bd && bdev_claimant(bd, (uint64_t)blkno, n))
+			return 0;
+	}
+	for (int i = 0; nraw && i < RAW_MAX; i++)
+		if (raw[i].dev == dev && blkno < raw[i].hi &&
+		    raw[i].lo < blkno + (daddr_t)n)
+			return 0;
+	return 1;
+}
+
+/*
+ * Make the cache agree with a transfer that goes past it, over blocks
+ * [lo, hi) of bottom device dev: every buffer overlapping them that is
+ * dirty is written, and if `forget`, every one is dropped; the buffer
+ * starting at `skip` (getblk's own) is left alone.  Sleeps.  The number
+ * of buffers it wrote or dropped.
+ */
+static int
+cache_sync_range(dev_t dev, daddr_t lo, daddr_t hi, int forget, daddr_t skip)
+{
+	struct bdev *bd = bdev_lookup(dev);
+	int done = 0;
+
+	if (!bd || !bd->ncached)
+		return 0;
+	/* a buffer overlapping lo starts at most maxblocks - 1 before it */
+	daddr_t b = lo - (daddr_t)(bc.maxblocks ? bc.maxblocks - 1 : 0);
+	for (b = b < 0 ? 0 : b; b < hi; b++) {
+		int s = splbio();
+		struct buf *bp = hash_find(dev, b);
+		if (!bp || b == skip ||
+		    b + (daddr_t)(bp->b_bcount / DEV_BSIZE) <= lo ||
+		    (!forget && !(bp->b_flags & B_DELWRI))) {
+			splx(s);
+			continue;
+		}
+		if (bp->b_flags & B_BUSY) {
+			bp->b_flags |= B_WANTED;
+			tsleep(bp, "bcsync", 0);
+			splx(s);
+			b--; /* look at this block again */
+			continue;
+		}
+		lru_remove(bp);
+		bp->b_flags |= B_BUSY;
+		splx(s);
+		done++;
+		if (bp->b_flags & B_DELWRI) {
+			int err = bwrite(bp);
+			if (err) /* a delayed write's writer is gone */
+				wb_error_note(dev, b, bp->b_bcount / DEV_BSIZE,
+					      err);
+			if (forget)
+				b--; /* now clean: drop it next time round */
+			continue;
+		}
+		bp->b_flags |= B_INVAL;
+		brelse(bp);
+	}
+	return done;
+}
+
+/* Bytes [off, off + len) of dev as blocks of its bottom device. */
+static struct bdev *
+raw_where(dev_t dev, uint64_t off, uint64_t len, daddr_t *lo, daddr_t *hi)
+{
+	struct bdev *bd = bdev_lookup(dev);
+	uint64_t start;
+
+	if (!bd)
 		return NULL;
+	uint64_t end = (off + len + DEV_BSIZE - 1) / DEV_BSIZE;
+	if (end > bd->nblocks)
+		end = bd->nblocks;
+	struct bdev *bottom = bdev_bottom(bd, &start);
+	*lo = (daddr_t)(start + off / DEV_BSIZE);
+	*hi = (daddr_t)(start + end);
+	return bottom;
+}
+
+/*
+ * Before a raw transfer of bytes [off, off + len) of dev (physio, aio):
+ * the cached blocks it overlaps are written if dirty, so a raw read sees
+ * them and no older delayed write lands later over a raw write; for a
+ * write they are then dropped, and no copy is kept until
+ * bcache_raw_end(), so no later read sees the old data.  Sleeps.  What
+ * to hand bcache_raw_end: a write's slot, or -1.
+ */
+int
+bcache_raw_begin(dev_t dev, uint64_t off, uint64_t len, int write)
+{
+	daddr_t lo, hi;
+	struct bdev *bottom = raw_where(dev, off, len, &lo, &hi);
+	int slot = -1;
+
+	if (!bottom || lo >= hi)
+		return -1;
+	if (write) {
+		int s = splbio();
+		while (nraw == RAW_MAX)
+			tsleep(raw, "rawslot", 0);
+		for (slot = 0; raw[slot].hi; slot++)
+			;
+		raw[slot].dev = bottom->dev;
+		raw[slot].lo = lo;
+		raw[slot].hi = hi;
+		nraw++;
+		splx(s);
+	}
+	if (bottom->ncached) {
+		bcache_stats.raw_syncs++;
+		cache_sync_range(bottom->dev, lo, hi, write, -1);
+	}
+	return slot;
+}
+
+/* The raw write of slot is done (any level). */
+void
+bcache_raw_end(int slot)
+{
+	if (slot < 0)
+		return;
+	int s = splbio();
+	raw[slot].hi = raw[slot].lo = 0;
+	raw[slot].dev = NODEV;
+	if (nraw-- == RAW_MAX)
+		wakeup(raw);
+	splx(s);
+}
+
+/*
+ * The buffer for (dev, blkno), held, in *bpp; EINVAL for a bad size,
+ * ENXIO for a block outside its partition, ENOMEM when memory for its
+ * data cannot be had.  One copy of a sector: the buffer is kept under
+ * the bottom device (cache_where), and no two buffers overlap: a buffer
+ * of another size over some of the same blocks is written if dirty and
+ * dropped first (BSD's rule for getblk with a new size).  A buffer whose
+ * blocks may not be kept (cache_may_keep) comes without B_DONE, marked
+ * B_NOCACHE: read fresh, dropped at brelse.
+ */
+static int
+getblk_at(dev_t dev, daddr_t blkno, uint32_t size, struct buf **bpp)
+{
+	uint32_t n = size / DEV_BSIZE;
+	int err;
+
+	*bpp = NULL;
+	if (!size_ok(size))
+		return EINVAL;
+	if ((err = cache_where(&dev, &blkno, size)))
+		return err;
+	struct buf *bp;
 	for (;;) {
 		int s = splbio();
-		struct buf *bp = hash_find(dev, blkno);
+		bp = hash_find(dev, blkno);
 		if (bp) {
 			if (bp->b_flags & B_BUSY) {
 				bp->b_flags |= B_WANTED;
@@ -325,21 +574,36 @@ getblk(dev_t dev, daddr_t blkno, uint32_t size)
 			splx(s);
 			if (bp->b_bcount != size) {
 				/* Another size: write what is dirty, then
-				 * start over with this size. */
+				 * start over with this size, over blocks no
+				 * other buffer has. */
 				if (bp->b_flags & B_DELWRI) {
-					int err = bwrite(bp);
+					err = bwrite(bp);
 					if (err) /* a delayed write's writer is gone */
-						wb_error_note(dev, err);
+						wb_error_note(dev, blkno,
+							      bp->b_bcount /
+								      DEV_BSIZE,
+							      err);
 					continue;
 				}
 				bp->b_flags &= ~B_DONE;
+				cache_sync_range(dev, blkno, blkno + (daddr_t)n,
+						 1, blkno);
 				if (buf_size(bp, size)) {
 					bp->b_flags |= B_INVAL;
 					brelse(bp);
-					return NULL;
+					return ENOMEM;
 				}
 			}
-			return bp;
+			break;
+		}
+		splx(s);
+		/* a miss: buffers of other sizes in the way go first */
+		if (cache_sync_range(dev, blkno, blkno + (daddr_t)n, 1, -1))
+			continue;
+		s = splbio();
+		if (hash_find(dev, blkno)) { /* made while we looked */
+			splx(s);
+			continue;
 		}
 		bp = buf_steal();
 		if (!bp) {
@@ -350,17 +614,47 @@ getblk(dev_t dev, daddr_t blkno, uint32_t size)
 			splx(s);
 			continue;
 		}
+		/* sized before it is found (at splbio, where no other
+		 * thread runs): an overlap search must see its size */
+		if (buf_size(bp, size)) {
+			bp->b_dev =
+				NODEV; /* (buf_steal took it off the hash) */
+			splx(s);
+			bp->b_flags |= B_INVAL;
+			brelse(bp);
+			return ENOMEM;
+		}
 		bp->b_dev = dev;
 		bp->b_blkno = blkno;
 		hash_insert(bp);
 		splx(s);
-		if (buf_size(bp, size)) {
-			bp->b_flags |= B_INVAL;
-			brelse(bp);
-			return NULL;
-		}
-		return bp;
+		break;
 	}
+	int s = splbio();
+	if ((bdev_nheld || nraw) && !cache_may_keep(dev, blkno, n)) {
+		if (bp->b_flags & B_DELWRI) {
+			/* (cannot be: claims and raw writes wrote them) */
+			splx(s);
+			err = bwrite(bp);
+			if (err)
+				wb_error_note(dev, blkno, n, err);
+			return getblk_at(dev, blkno, size, bpp);
+		}
+		bp->b_flags &= ~B_DONE;
+		bp->b_flags |= B_NOCACHE;
+	}
+	splx(s);
+	*bpp = bp;
+	return 0;
+}
+
+struct buf *
+getblk(dev_t dev, daddr_t blkno, uint32_t size)
+{
+	struct buf *bp;
+
+	getblk_at(dev, blkno, size, &bp);
+	return bp;
 }
 
 /* An empty buffer of no device, held. */
@@ -395,6 +689,8 @@ geteblk(uint32_t size)
 struct buf *
 bcache_peek(dev_t dev, daddr_t blkno)
 {
+	if (cache_where(&dev, &blkno, DEV_BSIZE))
+		return NULL;
 	int s = splbio();
 	struct buf *bp = hash_find(dev, blkno);
 
@@ -415,12 +711,12 @@ read_start(struct buf *bp, int async)
 int
 bread(dev_t dev, daddr_t blkno, uint32_t size, struct buf **bpp)
 {
+	struct buf *bp;
+	int err = getblk_at(dev, blkno, size, &bp);
+
 	*bpp = NULL;
-	if (!size_ok(size))
-		return EINVAL;
-	struct buf *bp = getblk(dev, blkno, size);
-	if (!bp)
-		return ENOMEM;
+	if (err)
+		return err;
 	if (bp->b_flags & B_DONE) {
 		bcache_stats.hits++;
 		TRACE(TR_CACHE_HIT, bp, 0);
@@ -435,7 +731,7 @@ bread(dev_t dev, daddr_t blkno, uint32_t size, struct buf **bpp)
 	bcache_stats.misses++;
 	TRACE(TR_CACHE_MISS, bp, 0);
 	read_start(bp, 0);
-	int err = biowait(bp);
+	err = biowait(bp);
 	if (!err && bp->b_resid)
 		err = ENXIO; /* not all of the block is on the device */
 	if (err) {
@@ -511,6 +807,10 @@ bdwrite(struct buf *bp)
 		panic("bdwrite: buf %p (dev %d,%d blk %lld) is not held",
 		      (void *)bp, major(bp->b_dev), minor(bp->b_dev),
 		      bp->b_blkno);
+	if (bp->b_flags & B_NOCACHE) { /* not to be kept: written now */
+		bawrite(bp);
+		return;
+	}
 	int s = splbio();
 	if (!(bp->b_flags & B_DELWRI)) {
 		bp->b_flags |= B_DELWRI;
@@ -564,7 +864,9 @@ brelse(struct buf *bp)
 		if (!(bp->b_flags & B_READ)) {
 			bcache_stats.write_errors++;
 			if (bp->b_flags & B_ASYNC) /* bwrite's caller knows */
-				wb_error_note(bp->b_dev, geterror(bp));
+				wb_error_note(bp->b_dev, bp->b_blkno,
+					      bp->b_bcount / DEV_BSIZE,
+					      geterror(bp));
 			kprintf("bcache: write of dev %d,%d block %lld failed: "
 				"%s; "
 				"its data is lost\n",
@@ -573,6 +875,8 @@ brelse(struct buf *bp)
 		}
 		bp->b_flags |= B_INVAL;
 	}
+	if ((bp->b_flags & (B_NOCACHE | B_DELWRI)) == B_NOCACHE)
+		bp->b_flags |= B_INVAL;
 	if (bp->b_flags & B_INVAL) {
 		if (bp->b_flags & B_READAHEAD)
 			bcache_stats.ra_wasted++;
@@ -590,7 +894,7 @@ brelse(struct buf *bp)
 	if (bc.want_any)
 		wakeup(&bc.want_any);
 	bp->b_flags &= ~(B_BUSY | B_WANTED | B_ASYNC | B_AGE | B_ERROR |
-			 B_READ | B_CACHE);
+			 B_READ | B_CACHE | B_NOCACHE);
 	bp->b_error = 0;
 	splx(s);
 }
@@ -605,20 +909,58 @@ write_errors_of(dev_t dev)
 	return bd ? bd->wb_errors : 0;
 }
 
-/* Write dev's delayed writes (NODEV: every device's) and wait for them:
- * EIO if one of dev's writes failed meanwhile (another device's failing
- * then is no concern of dev's). */
+/* The blocks of dev, as the cache keeps them: [*lo, *hi) of bottom
+ * device *bottom.  NODEV (every device): *bottom NODEV.  0 if dev is no
+ * device. */
+static int
+dev_range(dev_t dev, dev_t *bottom, daddr_t *lo, daddr_t *hi)
+{
+	uint64_t start;
+
+	*bottom = NODEV;
+	*lo = 0;
+	*hi = INT64_MAX;
+	if (dev == NODEV)
+		return 1;
+	struct bdev *bd = bdev_lookup(dev);
+	if (!bd) { /* gone: whatever is left under its number */
+		*bottom = dev;
+		return 1;
+	}
+	*bottom = bdev_bottom(bd, &start)->dev;
+	*lo = (daddr_t)start;
+	*hi = (daddr_t)(start + bd->nblocks);
+	return 1;
+}
+
+/* Is bp one of dev's (dev_range's), and not held? */
+static int
+in_range(const struct buf *bp, dev_t bottom, daddr_t lo, daddr_t hi)
+{
+	if (bp->b_dev == NODEV || (bottom != NODEV && bp->b_dev != bottom))
+		return 0;
+	return bp->b_blkno < hi &&
+	       bp->b_blkno + (daddr_t)(bp->b_bcount / DEV_BSIZE) > lo;
+}
+
+/* Write dev's delayed writes (NODEV: every device's; a partition's, the
+ * ones on its disk within it) and wait for them: EIO if one of dev's
+ * writes failed meanwhile (another device's failing then is no concern
+ * of dev's). */
 int
 bflush(dev_t dev)
 {
 	uint64_t errors = write_errors_of(dev);
+	dev_t bottom;
+	daddr_t lo, hi;
 
+	dev_range(dev, &bottom, &lo, &hi);
 	TRACE_EVENT(TR_CACHE_FLUSH, dev, 0, 0, 0, 0);
 	for (int i = 0; i < bc.nbuf; i++) {
 		struct buf *bp = &bc.hdr[i];
 		int s = splbio();
 		if ((bp->b_flags & (B_DELWRI | B_BUSY)) != B_DELWRI ||
-		    (dev != NODEV && bp->b_dev != dev)) {
+		    !in_range(bp, bottom, lo, hi)) {
 			splx(s);
 			continue;
 		}
@@ -639,14 +981,20 @@ bflush(dev_t dev)
 void
 binval(dev_t dev)
 {
+	dev_t bottom;
+	daddr_t lo, hi;
+
+	dev_range(dev, &bottom, &lo, &hi);
+	if (bottom == NODEV)
+		return; /* (not every device's: bcache_drop does that) */
 	for (int i = 0; i < bc.nbuf; i++) {
 		struct buf *bp = &bc.hdr[i];
 		int s = splbio();
-		while (bp->b_dev == dev && (bp->b_flags & B_BUSY)) {
+		while (in_range(bp, bottom, lo, hi) && (bp->b_flags & B_BUSY)) {
 			bp->b_flags |= B_WANTED;
 			tsleep(bp, "binval", 0);
 		}
-		if (bp->b_dev == dev) {
+		if (in_range(bp, bottom, lo, hi)) {
 			lru_remove(bp);
 			bp->b_flags |= B_BUSY | B_INVAL;
 			splx(s);

@@ -42,6 +42,8 @@ struct buf *bcache_peek(dev_t dev, daddr_t blkno);
 int bcache_owns(const struct buf *bp);
 int bcache_resize(int nbuf);
 int bcache_drop(void);
+int bcache_raw_begin(dev_t dev, uint64_t off, uint64_t len, int write);
+void bcache_raw_end(int slot);
 
 extern struct bcache_stats {
 	int nbuf;	    /* buffer headers in the pool */
@@ -58,6 +60,7 @@ extern struct bcache_stats {
 	uint64_t waits;	      /* sleeps for a busy buffer */
 	uint64_t syncer_writes;
 	uint64_t data_bytes; /* kmalloc'd for the buffers' data */
+	uint64_t raw_syncs;  /* raw transfers that met cached blocks */
 } bcache_stats;
 
 #endif

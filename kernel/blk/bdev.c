@@ -118,6 +118,73 @@ bdev_at(int i)
 }
 
 /*
+ * Where bd's blocks lie: the device at the bottom of its partitions (a
+ * disk, a RAM disk or a volume: bd itself if it is one), and *start, the
+ * block there of bd's block 0.  The buffer cache keeps every block under
+ * its bottom device (bcache.c), so that a sector has one copy whatever
+ * name it was reached by.
+ */
+struct bdev *
+bdev_bottom(struct bdev *bd, uint64_t *start)
+{
+	*start = 0;
+	while (bd->parent) {
+		*start += bd->offset;
+		bd = bd->parent;
+	}
+	return bd;
+}
+
+/* Devices held by a volume now (a quick "none" for the cache). */
+int bdev_nheld;
+
+/* bd becomes a leg of `volume`, or stops being one. */
+void
+bdev_hold(struct bdev *bd, struct bdev *volume)
+{
+	int s = splhigh();
+	if (!bd->holder)
+		bdev_nheld++;
+	bd->holder = volume;
+	splx(s);
+}
+
+void
+bdev_unhold(struct bdev *bd)
+{
+	int s = splhigh();
+	if (bd->holder)
+		bdev_nheld--;
+	bd->holder = NULL;
+	splx(s);
+}
+
+/*
+ * The volume whose leg holds some of bd's blocks [blk, blk + n) (bd
+ * itself is a leg, or the disk under it, or a partition of it), or NULL.
+ * A volume's legs are its own, as Linux's md claims its members: their
+ * blocks are written only through it (bdev_claimant says EBUSY to anyone
+ * else) and never cached under a leg's name.
+ */
+struct bdev *
+bdev_claimant(struct bdev *bd, uint64_t blk, uint64_t n)
+{
+	uint64_t start, hs;
+
+	if (!bdev_nheld)
+		return NULL;
+	struct bdev *bottom = bdev_bottom(bd, &start);
+	for (int i = 0; i < nbdev; i++) {
+		struct bdev *h = bdevs[i];
+		if (!h->holder || bdev_bottom(h, &hs) != bottom)
+			continue;
+		if (start + blk < hs + h->nblocks && hs < start + blk + n)
+			return h->holder;
+	}
+	return NULL;
+}
+
+/*
  * Hand a chain of bufs to their devices.  Every buf is marked in flight
  * (bio_issue) before any driver sees it.  Never sleeps.
  */

@@ -61,7 +61,9 @@ struct bdev {
 	const struct bdev_ops *ops; /* its driver's entry points */
 	void *softc;		    /* the driver's per-disk state */
 	struct bdev *parent;	    /* a partition's disk; NULL for a disk */
+	uint64_t offset;	    /* a partition's first block on its disk */
 	struct bdev *holder;	    /* the volume built on it (lv.c), or NULL */
+	uint32_t ncached;	    /* cache buffers kept under it (bcache.c) */
 	int opens;		    /* files of processes open on it (file.c) */
 	/* Cached writes that failed after their writer went on (bawrite,
 	 * bdwrite): how many, the last one's errno, and whether an fsync
@@ -83,6 +85,11 @@ struct bdev *bdev_by_name(const char *name);
 struct bdev *bdev_at(int i);
 void bdev_strategy(struct buf *chain);
 int bdev_flush(dev_t dev);
+struct bdev *bdev_bottom(struct bdev *bd, uint64_t *start);
+struct bdev *bdev_claimant(struct bdev *bd, uint64_t blk, uint64_t n);
+void bdev_hold(struct bdev *bd, struct bdev *volume);
+void bdev_unhold(struct bdev *bd);
+extern int bdev_nheld;
 
 /*
  * For drivers' strategy routines: validate each buf of the chain (the

@@ -64,6 +64,7 @@ typedef int64_t daddr_t;
 #define B_AGE	    0x0400 /* release at the LRU head: reuse it soon */
 #define B_READAHEAD 0x0800 /* read ahead, not asked for yet */
 #define B_FLUSH	    0x1000 /* no data: flush the device's write cache */
+#define B_NOCACHE   0x2000 /* the cache drops it at brelse (bcache.c) */
 
 struct buf {
 	uint32_t b_flags;

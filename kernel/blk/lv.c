@@ -657,6 +657,16 @@ leg_usable(const char *name, const char *devname, struct bdev **out)
 	if (bd->holder)
 		return refuse(name, EBUSY, "%s is in use by %s", devname,
 			      bd->holder->name);
+	/* a file open on its blocks (by any name) could write them */
+	uint64_t s0, s1;
+	const struct bdev *bottom = bdev_bottom(bd, &s0);
+	for (int i = 0; bdev_at(i); i++) {
+		struct bdev *o = bdev_at(i);
+		if (o->opens && bdev_bottom(o, &s1) == bottom &&
+		    s1 < s0 + bd->nblocks && s0 < s1 + o->nblocks)
+			return refuse(name, EBUSY, "%s is open in a process",
+				      o->name);
+	}
 	if (bd->parent && bd->parent->holder)
 		return refuse(name, EBUSY, "%s lies on %s, which is in use",
 			      devname, bd->parent->name);
@@ -814,8 +824,13 @@ lv_publish(struct lv *lv)
 		kfree(lv);
 		return refuse(name, err, "not registered");
 	}
-	for (int i = 0; i < lv->nlegs; i++)
-		lv->leg[i].bd->holder = &lv->bd;
+	/* the legs' blocks are the volume's from now on: what the cache
+	 * held under their names is written and forgotten */
+	for (int i = 0; i < lv->nlegs; i++) {
+		bflush(lv->leg[i].bd->dev);
+		binval(lv->leg[i].bd->dev);
+		bdev_hold(lv->leg[i].bd, &lv->bd);
+	}
 	lvs[lv->slot] = lv;
 	kprintf("lv: %s: %s of %s, %s\n", name, type_names[lv->type], lv->where,
 		fmt_size(size, sizeof(size), lv->bd.nblocks * DEV_BSIZE));
@@ -863,7 +878,7 @@ lv_remove(const char *name)
 		return refuse(name, EBUSY, "requests are in flight");
 	bdev_unregister(&lv->bd);
 	for (int i = 0; i < lv->nlegs; i++)
-		lv->leg[i].bd->holder = NULL;
+		bdev_unhold(lv->leg[i].bd);
 	lvs[lv->slot] = NULL;
 	kfree(lv);
 	if (err)
@@ -900,12 +915,14 @@ lv_resync(const char *name, const char *old, const char *new)
 		if (lv->leg[i].state == LEG_OK && legs_in(lv, LEG_OK) == 1)
 			return refuse(name, EBUSY, "%s is the only healthy leg",
 				      old);
+		bflush(nbd->dev);
+		binval(nbd->dev);
 		int s = splhigh();
-		lv->leg[i].bd->holder = NULL;
+		bdev_unhold(lv->leg[i].bd);
 		lv->leg[i].bd = nbd;
 		lv->leg[i].state = LEG_SYNCING;
 		lv->leg[i].errors = 0;
-		nbd->holder = &lv->bd;
+		bdev_hold(nbd, &lv->bd);
 		splx(s);
 		kprintf("lv: %s: %s replaces %s\n", name, new, old);
 	} else {

@@ -188,6 +188,7 @@ part_add(struct bdev *disk, int num, uint64_t start, uint64_t n,
 	p->bd.ops = &part_ops;
 	p->bd.softc = p;
 	p->bd.parent = disk;
+	p->bd.offset = start;
 	p->disk = disk;
 	p->start = start;
 	int err = bdev_register(&p->bd);

@@ -13,6 +13,7 @@
  */
 #include "uio.h"
 
+#include "bcache.h"
 #include "bdev.h"
 #include "errno.h"
 #include "intr.h"
@@ -92,6 +93,9 @@ uiophysio(dev_t dev, struct uio *uio, size_t *moved)
 		return ENXIO;
 	if ((err = physio_validate(bd, uio)))
 		return err;
+	/* the cache and this transfer agree on what the blocks hold */
+	int raw = bcache_raw_begin(dev, start, uio->uio_resid,
+				   uio->uio_rw == UIO_WRITE);
 	uint64_t end = (uint64_t)bd->nblocks * DEV_BSIZE;
 	uint64_t off = start;
 	for (int i = 0; i < uio->uio_iovcnt && st.stop_at == ~0ull; i++) {
@@ -131,6 +135,7 @@ uiophysio(dev_t dev, struct uio *uio, size_t *moved)
 	}
 out:
 	physio_wait(&st, 1);
+	bcache_raw_end(raw);
 	uint64_t stop = st.stop_at < off ? st.stop_at : off;
 	*moved = (size_t)(stop - start);
 	uio->uio_offset = stop;

@@ -13,6 +13,7 @@
  */
 #include "aio.h"
 
+#include "blk/bcache.h"
 #include "blk/bdev.h"
 #include "copy.h"
 #include "errno.h"
@@ -36,6 +37,7 @@ static struct aioreq {
 	struct udma u;
 	int error;
 	uint32_t result;
+	int raw; /* bcache_raw_begin's slot */
 } reqs[NAIO];
 
 /* p's request for ucb (splhigh), or NULL */
@@ -57,6 +59,7 @@ aio_done(struct buf *bp)
 	r->error = (bp->b_flags & B_ERROR) ? geterror(bp) : 0;
 	r->result = bp->b_bcount - bp->b_resid;
 	undma(&r->u); /* the frames may go now */
+	bcache_raw_end(r->raw);
 	freerbuf(bp);
 	r->state = r->orphan ? AIO_FREE : AIO_DONE;
 	wakeup(reqs);
@@ -117,6 +120,10 @@ aio_submit(struct proc *p, const struct aiocb *ucb, int write)
 	}
 	if (n > size - off)
 		n = (uint32_t)(size - off);
+	if (write && bdev_claimant(f->bd, off / DEV_BSIZE, n / DEV_BSIZE)) {
+		r->state = AIO_FREE;
+		return EBUSY; /* a volume's blocks */
+	}
 	struct buf *bp = getrbuf();
 	if (!bp || (err = userdma((void *)cb.aio_buf, n, !write, &r->u))) {
 		if (bp)
@@ -124,6 +131,8 @@ aio_submit(struct proc *p, const struct aiocb *ucb, int write)
 		r->state = AIO_FREE;
 		return bp ? err : EAGAIN;
 	}
+	/* the cache and this transfer agree on what the blocks hold */
+	r->raw = bcache_raw_begin(f->bd->dev, off, n, write);
 	bp->b_flags |= write ? 0 : B_READ;
 	bp->b_dev = f->bd->dev;
 	bp->b_blkno = (daddr_t)(off / DEV_BSIZE);

@@ -55,6 +55,12 @@ file_open(const char *path, int flags, struct file **fp)
 		}
 		if (!f.bd)
 			return ENOENT;
+		/* a volume's leg is written only through the volume (a
+		 * disk with a leg among its partitions opens, and its
+		 * writes into the leg fail: file_rw) */
+		if ((flags & O_ACCMODE) != O_RDONLY &&
+		    (f.bd->holder || (f.bd->parent && f.bd->parent->holder)))
+			return EBUSY;
 	} else if (!strncmp(path, "/bin/", 5)) {
 		f.type = FT_PROG;
 		if (binfs_find(path, &f.data, &f.size))
@@ -262,6 +268,10 @@ file_rw(struct file *f, void *ubuf, uint32_t n, uint64_t off, int write,
 		return write && n ? ENOSPC : 0;
 	if (n > size - off)
 		n = (uint32_t)(size - off);
+	if (write && f->bd &&
+	    bdev_claimant(f->bd, off / DEV_BSIZE,
+			  (off % DEV_BSIZE + n + DEV_BSIZE - 1) / DEV_BSIZE))
+		return EBUSY; /* a volume's blocks */
 	switch (f->type) {
 	case FT_PROG: *moved = n; return copyout(f->data + off, ubuf, n);
 	case FT_BLOCK: return block_rw(f, ubuf, n, off, write, moved);

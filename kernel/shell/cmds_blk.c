@@ -166,6 +166,13 @@ SHELL_CMD(write, "DEV BLK PATTERN [COUNT]",
 			CMD_MAX_BLOCKS);
 		return 1;
 	}
+	const struct bdev *vol = bdev_claimant(bd, blk, count);
+	if (vol) {
+		kprintf("write: %s: EBUSY: its blocks are volume %s's (write "
+			"through %s)\n",
+			bd->name, vol->name, vol->name);
+		return 1;
+	}
 	for (uint64_t i = 0; i < count; i++) {
 		if (blk + i >= bd->nblocks)
 			return err_print("write", bd, blk + i, ENXIO);
@@ -284,6 +291,8 @@ SHELL_CMD(cache, "[drop]",
 	kprintf("waits       %llu\n", (unsigned long long)s->waits);
 	kprintf("flushes     %llu device cache flushes\n",
 		(unsigned long long)s->dev_flushes);
+	kprintf("raw         %llu raw transfers met cached blocks\n",
+		(unsigned long long)s->raw_syncs);
 	return 0;
 }
 

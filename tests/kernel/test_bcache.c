@@ -7,6 +7,7 @@
 
 #include "blk/bcache.h"
 #include "blk/bdev.h"
+#include "blk/uio.h"
 #include "clock.h"
 #include "errno.h"
 #include "ktest.h"
@@ -415,4 +416,125 @@ TEST(bcache_geteblk_gives_a_held_buffer_of_no_device)
 	CHECK(bp->b_dev == NODEV, "belongs to dev %x", bp->b_dev);
 	CHECK(bp->b_bcount == 4096 && bp->b_un.b_addr, "no 4 KiB of data");
 	brelse(bp);
+}
+
+/* --- raw and cached access agree (bcache_raw_begin) --- */
+
+/* Write (or read) one block of bd raw, with physio, as a process's raw
+ * device does. */
+static int
+raw_block(const struct bdev *bd, daddr_t blk, void *data, int write)
+{
+	size_t moved;
+	int err = physio(bd->dev, data, DEV_BSIZE, (uint64_t)blk * DEV_BSIZE,
+			 write ? UIO_WRITE : UIO_READ, &moved);
+
+	return err ? err : moved == DEV_BSIZE ? 0 : EIO;
+}
+
+static uint8_t raw_data[DEV_BSIZE] __attribute__((aligned(16)));
+
+/* A delayed write of a block, then a raw write of it, then sync: the
+ * raw write stays (the delayed write went to the disk first, under it),
+ * and a cached read sees it too. */
+TEST(bcache_a_raw_write_is_never_overwritten_by_an_older_delayed_write)
+{
+	FOR_EACH_RD(bd)
+	{
+		struct buf *bp;
+		uint32_t id = minor(bd->dev);
+		CHECK_EQ(bread(bd->dev, 70, DEV_BSIZE, &bp), 0);
+		pattern_fill(bp->b_un.b_addr, id + 10, 70);
+		bdwrite(bp);
+		pattern_fill(raw_data, id + 20, 70);
+		CHECK_EQ(raw_block(bd, 70, raw_data, 1), 0);
+		CHECK_EQ(bsync(), 0);
+		CHECK(pattern_check(disk_block(bd, 70), id + 20, 70) < 0,
+		      "%s: the raw write is gone from the disk after sync",
+		      bd->name);
+		CHECK_EQ(bread(bd->dev, 70, DEV_BSIZE, &bp), 0);
+		int ok = pattern_check(bp->b_un.b_addr, id + 20, 70) < 0;
+		brelse(bp);
+		CHECK(ok, "%s: a cached read shows the old data", bd->name);
+	}
+}
+
+/* A block cached (read), then written raw: the next cached read shows
+ * the raw write, not the copy the cache had. */
+TEST(bcache_a_cached_read_after_a_raw_write_sees_it)
+{
+	FOR_EACH_RD(bd)
+	{
+		struct buf *bp;
+		uint32_t id = minor(bd->dev);
+		CHECK_EQ(bread(bd->dev, 71, DEV_BSIZE, &bp), 0);
+		brelse(bp); /* cached now */
+		pattern_fill(raw_data, id + 30, 71);
+		CHECK_EQ(raw_block(bd, 71, raw_data, 1), 0);
+		CHECK_EQ(bread(bd->dev, 71, DEV_BSIZE, &bp), 0);
+		int ok = pattern_check(bp->b_un.b_addr, id + 30, 71) < 0;
+		brelse(bp);
+		CHECK(ok, "%s: the cache kept the block's old data", bd->name);
+	}
+}
+
+/* A delayed write not yet on the disk is what a raw read returns. */
+TEST(bcache_a_raw_read_sees_a_delayed_write)
+{
+	FOR_EACH_RD(bd)
+	{
+		struct buf *bp;
+		uint32_t id = minor(bd->dev);
+		CHECK_EQ(bread(bd->dev, 72, DEV_BSIZE, &bp), 0);
+		pattern_fill(bp->b_un.b_addr, id + 40, 72);
+		bdwrite(bp);
+		memset(raw_data, 0, sizeof(raw_data));
+		CHECK_EQ(raw_block(bd, 72, raw_data, 0), 0);
+		CHECK(pattern_check(raw_data, id + 40, 72) < 0,
+		      "%s: the raw read missed the delayed write", bd->name);
+	}
+}
+
+/* Buffers of other sizes over the same blocks: a dirty 4 KiB buffer is
+ * what a later 512-byte read inside it sees, and a dirty 512-byte one
+ * what a later 4 KiB read over it sees; only one copy is kept. */
+TEST(bcache_buffers_of_different_sizes_never_show_stale_data)
+{
+	FOR_EACH_RD(bd)
+	{
+		struct buf *bp;
+		uint32_t id = minor(bd->dev);
+		CHECK_EQ(bread(bd->dev, 80, 8 * DEV_BSIZE, &bp), 0);
+		for (int i = 0; i < 8; i++)
+			pattern_fill((char *)bp->b_un.b_addr + i * DEV_BSIZE,
+				     id + 50, 80 + (uint64_t)i);
+		bdwrite(bp);
+		CHECK_EQ(bread(bd->dev, 83, DEV_BSIZE, &bp), 0);
+		int ok = pattern_check(bp->b_un.b_addr, id + 50, 83) < 0;
+		pattern_fill(bp->b_un.b_addr, id + 60, 83);
+		bdwrite(bp);
+		CHECK(ok, "%s: the small read missed the big buffer's write",
+		      bd->name);
+		CHECK(bcache_peek(bd->dev, 80) == NULL,
+		      "%s: the 4 KiB buffer is still kept beside the small one",
+		      bd->name);
+		CHECK_EQ(bread(bd->dev, 80, 8 * DEV_BSIZE, &bp), 0);
+		int bad = -1;
+		for (int i = 0; i < 8 && bad < 0; i++)
+			if (pattern_check((char *)bp->b_un.b_addr +
+						  i * DEV_BSIZE,
+					  i == 3 ? id + 60 : id + 50,
+					  80 + (uint64_t)i) >= 0)
+				bad = i;
+		brelse(bp);
+		CHECK(bad < 0, "%s: block %d of the big read is stale",
+		      bd->name, 80 + bad);
+		CHECK(bcache_peek(bd->dev, 83) == NULL,
+		      "%s: the small buffer is still kept beside the big one",
+		      bd->name);
+		CHECK_EQ(bsync(), 0);
+		CHECK(pattern_check(disk_block(bd, 83), id + 60, 83) < 0,
+		      "%s: the last write of block 83 is not on the disk",
+		      bd->name);
+	}
 }

@@ -27,6 +27,7 @@
  */
 #include <stdint.h>
 
+#include "blk/bcache.h"
 #include "blk/bdev.h"
 #include "clock.h"
 #include "disktest.h"
@@ -36,6 +37,7 @@
 #include "intr.h"
 #include "blk/lv.h"
 #include "pattern.h"
+#include "proc/file.h"
 #include "ramdisk.h"
 #include "string.h"
 #include "thread.h"
@@ -628,7 +630,8 @@ sv_iodone(struct buf *bp)
 static void
 sv_clean(void)
 {
-	static const char *const names[] = {"cv0", "mv0", "mv1", "sv0", "sv1"};
+	static const char *const names[] = {"cv0", "mv0", "mv1",
+					    "mv2", "sv0", "sv1"};
 
 	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (need(names[i]))
@@ -825,4 +828,51 @@ TEST(lv_a_stacked_volume_write_taken_only_by_a_rebuilding_leg_fails)
 		      ramdisk_data(1) + 8000 * DEV_BSIZE, DEV_BSIZE),
 	      "the legs differ at the failed block after the rebuild");
 	CHECK_EQ(lv_remove("mv1"), 0);
+}
+
+/* A mirror's legs are its own (bdev_claimant): opening a leg, or a leg's
+ * raw device, for writing is EBUSY; reading stays allowed, through the
+ * cache too, but no copy is kept under a leg's name, so a read of a leg
+ * always shows what the volume wrote.  What the cache holds for the
+ * mirror is, after sync, what every leg holds.  Removing the volume
+ * gives the legs back. */
+TEST(lv_a_stacked_volume_leg_is_written_only_through_it)
+{
+	char *legs[] = {"rd0", "rd1"};
+	struct bdev *rd0 = need("rd0"), *rd1 = need("rd1");
+	struct file *f;
+	struct buf *bp;
+
+	sv_clean();
+	CHECK_EQ(lv_create("mv2", LV_MIRROR, legs, 2, 0, LV_CLEAN), 0);
+	struct bdev *mv = need("mv2");
+	CHECK(bdev_claimant(rd0, 0, 1) == mv, "rd0 is not claimed by mv2");
+	CHECK_EQ(file_open("/dev/rd0", O_WRONLY, &f), EBUSY);
+	CHECK_EQ(file_open("/dev/rrd1", O_RDWR, &f), EBUSY);
+	CHECK_EQ(file_open("/dev/rrd0", O_RDONLY, &f), 0);
+	file_close(f);
+	CHECK_EQ(file_open("/dev/rd1", O_RDONLY, &f), 0);
+	file_close(f);
+	/* a read of a leg through the cache: not kept */
+	CHECK_EQ(bread(rd0->dev, 90, DEV_BSIZE, &bp), 0);
+	brelse(bp);
+	CHECK(bcache_peek(rd0->dev, 90) == NULL, "rd0's block 90 kept");
+	/* a delayed write through the mirror, then sync: on both legs */
+	CHECK_EQ(bread(mv->dev, 90, DEV_BSIZE, &bp), 0);
+	pattern_fill(bp->b_un.b_addr, mv->dev + 1, 90);
+	bdwrite(bp);
+	CHECK_EQ(bsync(), 0);
+	for (int u = 0; u < 2; u++)
+		CHECK(pattern_check(ramdisk_data(u) + 90 * DEV_BSIZE,
+				    mv->dev + 1, 90) < 0,
+		      "rd%d does not hold the mirror's write after sync", u);
+	/* and a read of the leg shows it */
+	CHECK_EQ(bread(rd1->dev, 90, DEV_BSIZE, &bp), 0);
+	int ok = pattern_check(bp->b_un.b_addr, mv->dev + 1, 90) < 0;
+	brelse(bp);
+	CHECK(ok, "a read of rd1 does not show the mirror's write");
+	CHECK_EQ(lv_remove("mv2"), 0);
+	CHECK(bdev_claimant(rd0, 0, 1) == NULL, "rd0 still claimed");
+	CHECK_EQ(file_open("/dev/rd0", O_WRONLY, &f), 0);
+	file_close(f);
 }

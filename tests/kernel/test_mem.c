@@ -188,3 +188,64 @@ TEST(mem_pmem_held_frames_freed_mid_transfer_are_not_reused_until_released)
 		CHECK(pmem_is_free(frames[i]) && !pmem_held(frames[i]),
 		      "frame %08x not freed at its last release", frames[i]);
 }
+
+/* --- one owner a frame, under preemption --- */
+
+#define HAMMER_THREADS 4
+#define HAMMER_ROUNDS  100000
+#define HAMMER_KEEP    8
+
+static volatile int hammer_bad[HAMMER_THREADS];
+
+/* Take and give back frames as fast as it can, each marked with its
+ * owner and round while held: a frame handed to two threads at once
+ * shows the other's mark. */
+static void
+frame_hammer(void *arg)
+{
+	int me = (int)(uintptr_t)arg;
+	uint32_t held[HAMMER_KEEP] = {0}, mark[HAMMER_KEEP] = {0};
+
+	for (int r = 0; r < HAMMER_ROUNDS; r++) {
+		int i = r % HAMMER_KEEP;
+		if (held[i]) {
+			if (*(volatile uint32_t *)held[i] != mark[i])
+				hammer_bad[me]++;
+			pmem_free(held[i]);
+		}
+		held[i] = pmem_alloc();
+		mark[i] = (uint32_t)me << 24 | (uint32_t)r;
+		if (held[i])
+			*(volatile uint32_t *)held[i] = mark[i];
+	}
+	for (int i = 0; i < HAMMER_KEEP; i++)
+		if (held[i]) {
+			if (*(volatile uint32_t *)held[i] != mark[i])
+				hammer_bad[me]++;
+			pmem_free(held[i]);
+		}
+}
+
+/* Threads preempting each other (the clock shares the CPU) while they
+ * take and free frames: every frame has one owner at a time, and the
+ * count of free frames comes back. */
+TEST(mem_pmem_frames_have_one_owner_under_preemption)
+{
+	struct thread *t[HAMMER_THREADS];
+	uint32_t free_before = pmem_stats.free_pages;
+
+	for (int i = 0; i < HAMMER_THREADS; i++) {
+		hammer_bad[i] = 0;
+		t[i] = thread_create(frame_hammer, (void *)(uintptr_t)i,
+				     "hammer");
+		CHECK(t[i] != NULL, "no thread");
+	}
+	for (int i = 0; i < HAMMER_THREADS; i++)
+		CHECK(thread_join_timeout(t[i], 60 * HZ) == 0,
+		      "thread %d still running after 60 s", i);
+	for (int i = 0; i < HAMMER_THREADS; i++)
+		CHECK(hammer_bad[i] == 0,
+		      "thread %d found %d of its frames marked by another", i,
+		      hammer_bad[i]);
+	CHECK_EQ(pmem_stats.free_pages, free_before);
+}

@@ -10,7 +10,9 @@
  */
 #include <stdint.h>
 
+#include "blk/bcache.h"
 #include "blk/bdev.h"
+#include "blk/uio.h"
 #include "disktest.h"
 #include "errno.h"
 #include "ktest.h"
@@ -162,4 +164,65 @@ TEST(part_writes_land_at_the_partitions_offset)
 	}
 	FOR_EACH_DISK(disk)
 	CHECK_EQ(bdev_flush(disk->dev), 0);
+}
+
+/* One copy of a sector: a block reached through a partition and
+ * through its disk is one buffer, kept under the disk; a delayed write
+ * through either name is what a read through the other sees, before
+ * any sync; and a partition's cached blocks end at its end (the next
+ * partition's are not read through it).  The blocks are put back as the
+ * host expects them. */
+TEST(part_a_block_is_cached_once_whatever_name_reaches_it)
+{
+	static uint8_t saved[DEV_BSIZE];
+
+	FOR_EACH_PART(bd)
+	{
+		struct bdev *disk;
+		uint64_t start;
+		struct buf *bp;
+		size_t moved;
+		CHECK_EQ(part_where(bd, &disk, &start), 0);
+		daddr_t b = (daddr_t)(bd->nblocks / 2), at = (daddr_t)start + b;
+		CHECK_EQ(physio(bd->dev, saved, DEV_BSIZE,
+				(uint64_t)b * DEV_BSIZE, UIO_READ, &moved),
+			 0);
+		CHECK_EQ(bread(bd->dev, b, DEV_BSIZE, &bp), 0);
+		brelse(bp);
+		CHECK(bcache_peek(disk->dev, at) == bp &&
+			      bcache_peek(bd->dev, b) == bp,
+		      "%s: block %lld is not one buffer under %s", bd->name, b,
+		      disk->name);
+		/* through the partition, read through the disk */
+		CHECK_EQ(bread(bd->dev, b, DEV_BSIZE, &bp), 0);
+		pattern_fill(bp->b_un.b_addr, disk->dev + 500, (uint64_t)at);
+		bdwrite(bp);
+		CHECK_EQ(bread(disk->dev, at, DEV_BSIZE, &bp), 0);
+		int ok = pattern_check(bp->b_un.b_addr, disk->dev + 500,
+				       (uint64_t)at) < 0;
+		/* and back */
+		pattern_fill(bp->b_un.b_addr, disk->dev + 501, (uint64_t)at);
+		bdwrite(bp);
+		CHECK(ok, "%s: the disk's read missed the partition's write",
+		      bd->name);
+		CHECK_EQ(bread(bd->dev, b, DEV_BSIZE, &bp), 0);
+		ok = pattern_check(bp->b_un.b_addr, disk->dev + 501,
+				   (uint64_t)at) < 0;
+		brelse(bp);
+		CHECK(ok, "%s: the partition's read missed the disk's write",
+		      bd->name);
+		/* the partition's end is the end */
+		CHECK_EQ(bread(bd->dev, (daddr_t)bd->nblocks, DEV_BSIZE, &bp),
+			 ENXIO);
+		CHECK_EQ(bread(bd->dev, (daddr_t)bd->nblocks - 1, 2 * DEV_BSIZE,
+			       &bp),
+			 ENXIO);
+		/* as the host expects it (a raw write: the cache forgets) */
+		CHECK_EQ(physio(bd->dev, saved, DEV_BSIZE,
+				(uint64_t)b * DEV_BSIZE, UIO_WRITE, &moved),
+			 0);
+		CHECK(bcache_peek(disk->dev, at) == NULL,
+		      "%s: the raw write left a cached copy", bd->name);
+	}
+	CHECK_EQ(bsync(), 0);
 }

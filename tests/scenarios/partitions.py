@@ -191,3 +191,172 @@ def partitions():
     finally:
         m.close()
     return results + c.results
+
+
+# --- one copy of a sector, at real size: a 6 GiB disk whose second
+# --- partition spans the 4 GiB line, and a volume over its first
+
+BIG = 6 << 30
+S1, N1 = 2048, 4194304             # sd0p1: 2 GiB
+S2, N2 = S1 + N1, 6291456          # sd0p2: 3 GiB, over byte 2^32
+T1 = 1 << 23                       # the sector at byte 2^32, in sd0p2
+T2 = T1 + 100
+
+
+class Model:
+    """What each sector written must hold after sync: the last completed
+    write of each byte, whichever name it went through."""
+
+    def __init__(self):
+        self.sectors = {}  # (image, sector) -> bytearray(512)
+
+    def write(self, img, byte, data):
+        for i, b in enumerate(data):
+            at = byte + i
+            s = self.sectors.setdefault((img, at // 512), bytearray(512))
+            s[at % 512] = b
+
+
+def text_block(text):
+    return (text.encode() * (512 // len(text) + 1))[:512]
+
+
+@scenario("coherence")
+def coherence():
+    """The cache's coherence rules on a sparse 6 GiB disk (GPT by sgdisk:
+    sd0p1 2 GiB, sd0p2 3 GiB across byte 2^32) and a concat volume over
+    sd0p1 and a second disk: cached writes through the disk, a partition
+    and the volume, partial-block writes left dirty, raw writes over
+    them, through the shell and through programs; sync; the images then
+    hold exactly the last write of every sector, whatever name it went
+    through, and the volume's legs refuse other writers (EBUSY)."""
+    c = Checks("coherence")
+    d = os.path.join(BUILD, "scenarios", "coherence")
+    os.makedirs(d, exist_ok=True)
+    imgs = [os.path.join(d, "sd0.img"), os.path.join(d, "sd1.img")]
+    for img, size in zip(imgs, (BIG, 64 << 20)):
+        with open(img, "wb") as f:
+            f.truncate(size)
+    subprocess.run(["sgdisk", "-n", "1:%d:+2G" % S1, "-n", "2:0:+3G",
+                    imgs[0]], check=True, stdout=subprocess.DEVNULL)
+    assert sfdisk_json(imgs[0]) == {1: (S1, N1), 2: (S2, N2)}, \
+        "sgdisk made %s" % sfdisk_json(imgs[0])
+    model = Model()
+    src = {}  # rd0's blocks, as the shell filled them
+    m = boot_to_shell(
+        "coherence", machine="q35", cd="scsi", mem="256M",
+        args="rdsize=1M lv=vc0:concat:sd0p1,sd1",
+        extra=sum((["-drive", "file=%s,format=raw,if=none,id=d%d" % (img, i),
+                    "-device", "ide-hd,drive=d%d,bus=ide.%d" % (i, i)]
+                   for i, img in enumerate(imgs)), []))
+
+    def sh(line, want=None):
+        out = m.cmd(line, timeout=120)
+        if want is not None:
+            assert want in out, "%s: no %r in:\n%s" % (line, want, out)
+        return out
+
+    def rd0_bytes(off, n):
+        return b"".join(src[b] for b in range(off // 512,
+                                              (off + n + 511) // 512))[
+            off % 512:off % 512 + n]
+
+    try:
+        for blk, text in ((0, "AAAA"), (16, "BBBB"), (32, "CCCC")):
+            sh("write rd0 %d %s 16" % (blk, text), "wrote 16 blocks")
+            for b in range(blk, blk + 16):
+                src[b] = text_block(text)
+        with c.test("writes_through_every_name_meet_in_one_copy"):
+            # a cached write through the disk at byte 2^32
+            sh("write sd0 %d one 2" % T1, "wrote 2 blocks")
+            model.write(0, T1 * 512, text_block("one") * 2)
+            # partial blocks through the partition's block device, left
+            # dirty in the cache over it
+            off = (T1 - S2) * 512 + 100
+            sh("run dd if=/dev/rd0 of=/dev/sd0p2 bs=1000 count=1 "
+               "seek=%dB" % off, "1000 bytes")
+            model.write(0, S2 * 512 + off, rd0_bytes(0, 1000))
+            # a raw write over the middle of them through the disk
+            sh("run dd if=/dev/rd0 of=/dev/rsd0 bs=512 count=1 skip=16 "
+               "seek=%d" % (T1 + 1), "512 bytes")
+            model.write(0, (T1 + 1) * 512, src[16])
+            out = sh("read sd0p2 %d" % (T1 + 1 - S2))
+            assert "BBBB" in out and "AAAA" not in out, \
+                "a cached read after the raw write:\n" + out
+            # a cached write, then a raw one over it through the partition
+            sh("write sd0p2 %d two" % (T2 - S2), "wrote 1 blocks")
+            sh("run dd if=/dev/rd0 of=/dev/rsd0p2 bs=512 count=1 "
+               "skip=32 seek=%d" % (T2 - S2), "512 bytes")
+            model.write(0, T2 * 512, src[32])
+            # a raw write, then a partial cached write over it
+            sh("run dd if=/dev/rd0 of=/dev/rsd0 bs=512 count=1 skip=16 "
+               "seek=%d" % (T2 + 5), "512 bytes")
+            model.write(0, (T2 + 5) * 512, src[16])
+            sh("run dd if=/dev/rd0 of=/dev/sd0 bs=100 count=1 "
+               "seek=%dB" % ((T2 + 5) * 512 + 200), "100 bytes")
+            model.write(0, (T2 + 5) * 512 + 200, rd0_bytes(0, 100))
+            # through the volume, across its two legs (cached, whole
+            # blocks), then read back through the volume raw
+            vc = (N1 - 8) * 512
+            sh("run dd if=/dev/rd0 of=/dev/vc0 bs=4096 count=2 skip=4 "
+               "seek=%dB" % vc, "8192 bytes")
+            model.write(0, (S1 + N1 - 8) * 512, rd0_bytes(16384, 4096))
+            model.write(1, 0, rd0_bytes(16384 + 4096, 4096))
+        with c.test("a_volumes_legs_refuse_other_writers"):
+            sh("write sd0p1 5 x", "write: sd0p1: EBUSY: its blocks are "
+               "volume vc0's")
+            sh("write sd0 %d x" % (S1 + 5), "write: sd0: EBUSY")
+            sh("write sd1 5 x", "write: sd1: EBUSY")
+            out = sh("run dd if=/dev/rd0 of=/dev/sd0p1 count=1")
+            assert "EBUSY" in out, out
+            out = sh("run dd if=/dev/rd0 of=/dev/rsd1 count=1")
+            assert "EBUSY" in out, out
+            # the disk opens, but its writes into the leg fail
+            out = sh("run dd if=/dev/rd0 of=/dev/rsd0 count=1 seek=%d" % S1)
+            assert "EBUSY" in out, out
+            # reads stay allowed, and see what the volume wrote
+            out = sh("read sd1 0")
+            assert "CCCC" in out, "sd1's block 0 read:\n" + out
+        sh("sync")
+        m.send("halt\r")
+        m.wait_exit(60)
+    finally:
+        m.close()
+    with c.test("the_images_hold_the_last_write_of_every_sector"):
+        wrong = []
+        for (i, sec), want in sorted(model.sectors.items()):
+            with open(imgs[i], "rb") as f:
+                f.seek(sec * 512)
+                got = f.read(512)
+            if got != bytes(want):
+                wrong.append("sd%d sector %d: %r..., expected %r..." % (
+                    i, sec, got[:24], bytes(want)[:24]))
+        assert not wrong, "\n".join(wrong)
+    with c.test("nothing_else_was_written"):
+        # every sector with data is the GPT's or one the model wrote
+        written = {k for k in model.sectors}
+        strays = []
+        for i, img in enumerate(imgs):
+            with open(img, "rb") as f:
+                fd = f.fileno()
+                end = os.fstat(fd).st_size
+                pos = 0
+                while pos < end:
+                    try:
+                        pos = os.lseek(fd, pos, os.SEEK_DATA)
+                    except OSError:
+                        break
+                    hole = os.lseek(fd, pos, os.SEEK_HOLE)
+                    for sec in range(pos // 512, (hole + 511) // 512):
+                        f.seek(sec * 512)
+                        if any(f.read(512)) and (i, sec) not in written \
+                                and not (i == 0 and (sec < 34 or
+                                         sec >= BIG // 512 - 33)):
+                            strays.append("sd%d sector %d" % (i, sec))
+                    pos = hole
+        assert not strays, "written where nothing was: %s" % strays[:10]
+    with c.test("sgdisk_finds_the_table_intact"):
+        p = subprocess.run(["sgdisk", "-v", imgs[0]], capture_output=True,
+                           text=True)
+        assert "No problems found" in p.stdout, p.stdout + p.stderr
+    return c.results
