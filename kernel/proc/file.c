@@ -47,6 +47,10 @@ file_open(const char *path, int flags, struct file **fp)
 			return 0;
 		}
 		f.type = FT_CONSOLE; /* one way only: a file of its own */
+	} else if (!strcmp(path, "/dev/null")) {
+		f.type = FT_NULL;
+	} else if (!strcmp(path, "/dev/zero")) {
+		f.type = FT_ZERO;
 	} else if (!strncmp(path, "/dev/", 5)) {
 		const char *name = path + 5;
 		if (!(f.bd = bdev_by_name(name)) && name[0] == 'r') {
@@ -249,6 +253,28 @@ raw_rw(struct file *f, char *ubuf, uint32_t n, uint64_t off, int write,
 	return *moved ? 0 : err;
 }
 
+/* /dev/null and /dev/zero: every write taken whole; a read of null is
+ * the end, of zero as many zeros as asked for. */
+static int
+null_rw(const struct file *f, char *ubuf, uint32_t n, int write,
+	uint32_t *moved)
+{
+	static const char zeros[512];
+	int err = 0;
+
+	if (write || f->type == FT_NULL) {
+		*moved = write ? n : 0;
+		return 0;
+	}
+	while (*moved < n && !err && !killed(*moved)) {
+		uint32_t k =
+			n - *moved < sizeof(zeros) ? n - *moved : sizeof(zeros);
+		if (!(err = copyout(zeros, ubuf + *moved, k)))
+			*moved += k;
+	}
+	return *moved ? 0 : err;
+}
+
 int
 file_rw(struct file *f, void *ubuf, uint32_t n, uint64_t off, int write,
 	uint32_t *moved)
@@ -263,6 +289,8 @@ file_rw(struct file *f, void *ubuf, uint32_t n, uint64_t off, int write,
 		return console_rw(ubuf, n, write, moved);
 	if (!useracc(ubuf, n, !write))
 		return EFAULT;
+	if (f->type == FT_NULL || f->type == FT_ZERO)
+		return null_rw(f, ubuf, n, write, moved);
 	file_size(f, &size);
 	if (off >= size) /* the end: no bytes to read, no room to write */
 		return write && n ? ENOSPC : 0;
@@ -283,7 +311,8 @@ void
 file_stat(const struct file *f, struct stat *st)
 {
 	static const uint32_t mode[] = {S_IFCHR | 0620, S_IFBLK | 0660,
-					S_IFCHR | 0660, S_IFREG | 0555};
+					S_IFCHR | 0660, S_IFREG | 0555,
+					S_IFCHR | 0666, S_IFCHR | 0666};
 	uint64_t size = 0;
 
 	memset(st, 0, sizeof(*st));

@@ -5,6 +5,8 @@
  * program in /bin (read-only).
  *
  *	/dev/console
+ *	/dev/null	reads end at once, writes go nowhere
+ *	/dev/zero	reads give zeros, writes go nowhere
  *	/dev/NAME	the block device NAME (lsblk's names: wd0, sd1p2, ...)
  *	/dev/rNAME	its raw device
  *	/bin/NAME	a program
@@ -16,7 +18,7 @@
 
 #include "syscall.h"
 
-enum file_type { FT_CONSOLE, FT_BLOCK, FT_RAW, FT_PROG };
+enum file_type { FT_CONSOLE, FT_BLOCK, FT_RAW, FT_PROG, FT_NULL, FT_ZERO };
 
 struct bdev;
 

@@ -255,11 +255,29 @@ out:
 	return rc;
 }
 
-SHELL_CMD(cache, "[drop]",
-	  "buffer cache statistics; drop: write delayed writes, free all data")
+SHELL_CMD(cache, "[drop [DEV]]",
+	  "buffer cache statistics; drop: write delayed writes, free all data "
+	  "(DEV: forget that device's blocks)")
 {
 	const struct bcache_stats *s = &bcache_stats;
 
+	if (argc == 3 && !strcmp(argv[1], "drop")) {
+		/* one device cold (as Linux's BLKFLSBUF): its blocks by
+		 * every name, its partitions' too */
+		const struct bdev *bd = bdev_by_name(argv[2]);
+		if (!bd) {
+			kprintf("cache: %s: ENXIO: no such device (see "
+				"lsblk)\n",
+				argv[2]);
+			return 1;
+		}
+		int err = bflush(bd->dev);
+		binval(bd->dev);
+		if (err)
+			kprintf("cache: drop: %s: %s: a delayed write failed\n",
+				bd->name, errno_name(err));
+		return err ? 1 : 0;
+	}
 	if (argc == 2 && !strcmp(argv[1], "drop")) {
 		int err = bcache_drop();
 		if (err)

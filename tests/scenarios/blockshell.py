@@ -92,6 +92,25 @@ def block_shell_tests():
             out = m.cmd("cache")
             assert int(re.search(r"^misses\s+(\d+)", out, re.M).group(1)) \
                 == misses + 1, out
+        with c.test("cache_drop_dev_makes_one_device_cold"):
+            m.cmd("read rd0 310")
+            m.cmd("read rd1 310")
+            out = m.cmd("cache drop rd0")
+            assert out == "", "cache drop rd0 said: " + out
+            before = m.cmd("cache")
+            m.cmd("read rd0 310")  # read again: a miss
+            m.cmd("read rd1 310")  # still cached: a hit
+            after = m.cmd("cache")
+
+            def count(key, text):
+                return int(re.search(r"^%s\s+(\d+)" % key, text,
+                                     re.M).group(1))
+            assert count("misses", after) == count("misses", before) + 1 \
+                and count("hits", after) == count("hits", before) + 1, \
+                "before:\n%s\nafter:\n%s" % (before, after)
+            out = m.cmd("cache drop nosuch")
+            assert out.strip() == "cache: nosuch: ENXIO: no such device " \
+                "(see lsblk)", repr(out)
         with c.test("sync_reports_and_flushes"):
             out = m.cmd("sync")
             assert re.match(r"sync: \d+ buffers written, device caches "

@@ -14,6 +14,7 @@ import subprocess
 from harness import (BUILD, Checks, boot_to_results, boot_to_shell,
                      hexdump_c, pattern_sector, scenario)
 from scenarios.disks import MAJOR_SD, dev, make_image
+from scenarios.lv import data_blocks
 
 NBLOCKS = 32768  # 16 MiB a disk
 PART_WRITE_BLOCKS, PART_WRITE_ID = 4, 300  # tests/kernel/test_part.c
@@ -335,25 +336,11 @@ def coherence():
     with c.test("nothing_else_was_written"):
         # every sector with data is the GPT's or one the model wrote
         written = {k for k in model.sectors}
-        strays = []
-        for i, img in enumerate(imgs):
-            with open(img, "rb") as f:
-                fd = f.fileno()
-                end = os.fstat(fd).st_size
-                pos = 0
-                while pos < end:
-                    try:
-                        pos = os.lseek(fd, pos, os.SEEK_DATA)
-                    except OSError:
-                        break
-                    hole = os.lseek(fd, pos, os.SEEK_HOLE)
-                    for sec in range(pos // 512, (hole + 511) // 512):
-                        f.seek(sec * 512)
-                        if any(f.read(512)) and (i, sec) not in written \
-                                and not (i == 0 and (sec < 34 or
-                                         sec >= BIG // 512 - 33)):
-                            strays.append("sd%d sector %d" % (i, sec))
-                    pos = hole
+        strays = ["sd%d sector %d" % (i, sec)
+                  for i, img in enumerate(imgs)
+                  for sec in sorted(data_blocks(img))
+                  if (i, sec) not in written and
+                  not (i == 0 and (sec < 34 or sec >= BIG // 512 - 33))]
         assert not strays, "written where nothing was: %s" % strays[:10]
     with c.test("sgdisk_finds_the_table_intact"):
         p = subprocess.run(["sgdisk", "-v", imgs[0]], capture_output=True,

@@ -308,6 +308,24 @@ def proc_scenario(name, kind, machine):
             out = run(m, "run cmp -n 3000 /dev/rd0 /dev/%s 0 %d" % (disk, B),
                       timeout=60)
             assert out == "", out
+        with c.test("dev_null_takes_everything_and_dev_zero_gives_zeros"):
+            out = run(m, "run dd if=/dev/zero of=/dev/null bs=64K count=16",
+                      timeout=60)
+            r = re.fullmatch(DD_REPORT + r"\n", out)
+            assert r and r.groups()[:5] == ("16", "0", "16", "0",
+                                            "1048576"), out
+            out = run(m, "run dd if=/dev/null of=/dev/rd0 bs=512 count=4",
+                      timeout=60)
+            r = re.fullmatch(DD_REPORT + r"\n", out)
+            assert r and r.group(5) == "0", out  # the end at once
+            out = run(m, "run dd if=/dev/zero of=/dev/rd0 bs=1000 count=3 "
+                      "seek=7", timeout=60)
+            r = re.fullmatch(DD_REPORT + r"\n", out)
+            assert r and r.group(5) == "3000", out
+            # rd0's bytes 7000-9999 are zeros now, as the host's hexdump
+            # of them says
+            out = run(m, "run hexdump -C -s 7000 -n 3000 /dev/rd0")
+            assert out == hexdump_c(bytes(3000), 7000), out
         with c.test("cmp_is_silent_on_equal_and_names_the_first_difference"):
             out = run(m, "run cmp -n %d /dev/r%s /dev/%s 0 %d" % (
                 MiB, disk, disk, RAW_TO), timeout=120)

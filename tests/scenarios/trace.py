@@ -137,6 +137,22 @@ def trace_option():
     return c.results
 
 
+def d2c_agrees_with_lat(binfile, outdir, lat, n_d):
+    """btt's D2C counts every one of the n_d D records, as the kernel's
+    device stage (`lat`) does, and its average is within 10% of the
+    kernel's."""
+    d2c, n, txt = btt_d2c(binfile, outdir)
+    assert n == n_d, "btt's D2C counts %d of %d D:\n%s" % (n, n_d, txt)
+    mdev = re.search(r"^  device\s+(\d+)\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+"
+                     r"[\d.]+\s+([\d.]+)$", lat, re.M)
+    assert mdev, "no device line in lat:\n" + lat
+    assert int(mdev.group(1)) == n_d, "lat counts %s, %d D:\n%s" % (
+        mdev.group(1), n_d, lat)
+    kernel_avg = float(mdev.group(2)) / 1e6
+    assert abs(d2c - kernel_avg) <= 0.1 * kernel_avg, \
+        "btt D2C %.1f us, kernel %.1f us" % (d2c * 1e6, kernel_avg * 1e6)
+
+
 @scenario("kernel_traced")
 def kernel_traced():
     """The block-layer battery and its stress tests with every request
@@ -202,14 +218,7 @@ def trace_blkparse():
                           "b_iodone called"):
                 assert words in text, "no %r in blkparse output" % words
         with c.test("btt_d2c_agrees_with_the_kernels_histogram"):
-            d2c, n, txt = btt_d2c(binfile, outdir)
-            assert n == n_io, txt
-            mdev = re.search(r"^  device\s+(\d+)\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+"
-                             r"[\d.]+\s+([\d.]+)$", lat, re.M)
-            kernel_avg = float(mdev.group(2)) / 1e6
-            assert abs(d2c - kernel_avg) <= 0.1 * kernel_avg, \
-                "btt D2C %.1f us, kernel %.1f us" % (d2c * 1e6,
-                                                     kernel_avg * 1e6)
+            d2c_agrees_with_lat(binfile, outdir, lat, n_io)
     finally:
         m.close()
     return c.results
@@ -285,19 +294,8 @@ def trace_split():
                             if e.group(7) == "D")
                 assert got == ds, "%s: %s\nD: %s" % (a, got, ds)
         with c.test("btt_d2c_counts_every_piece_and_agrees_with_lat"):
-            d2c, n, txt = btt_d2c(binfile, outdir)
             n_d = len([e for e in events if e.group(7) == "D"])
-            assert n == n_d, "btt's D2C counts %d of %d D:\n%s" % (
-                n, n_d, txt)
-            mdev = re.search(r"^  device\s+(\d+)\s+[\d.]+\s+[\d.]+\s+"
-                             r"[\d.]+\s+[\d.]+\s+([\d.]+)$", lat, re.M)
-            assert mdev, "no device line in lat:\n" + lat
-            assert int(mdev.group(1)) == n_d, "lat counts %s, %d D:\n%s" % (
-                mdev.group(1), n_d, lat)
-            kernel_avg = float(mdev.group(2)) / 1e6
-            assert abs(d2c - kernel_avg) <= 0.1 * kernel_avg, \
-                "btt D2C %.1f us, kernel %.1f us" % (d2c * 1e6,
-                                                     kernel_avg * 1e6)
+            d2c_agrees_with_lat(binfile, outdir, lat, n_d)
     finally:
         m.close()
     return c.results
