@@ -577,11 +577,10 @@ getblk_at(dev_t dev, daddr_t blkno, uint32_t size, struct buf **bpp)
 				 * start over with this size, over blocks no
 				 * other buffer has. */
 				if (bp->b_flags & B_DELWRI) {
+					uint32_t had = bp->b_bcount / DEV_BSIZE;
 					err = bwrite(bp);
 					if (err) /* a delayed write's writer is gone */
-						wb_error_note(dev, blkno,
-							      bp->b_bcount /
-								      DEV_BSIZE,
+						wb_error_note(dev, blkno, had,
 							      err);
 					continue;
 				}
@@ -617,8 +616,8 @@ getblk_at(dev_t dev, daddr_t blkno, uint32_t size, struct buf **bpp)
 		/* sized before it is found (at splbio, where no other
 		 * thread runs): an overlap search must see its size */
 		if (buf_size(bp, size)) {
-			bp->b_dev =
-				NODEV; /* (buf_steal took it off the hash) */
+			/* (buf_steal took it off the hash) */
+			bp->b_dev = NODEV;
 			splx(s);
 			bp->b_flags |= B_INVAL;
 			brelse(bp);

@@ -1,11 +1,14 @@
 /*
  * file.c: the files a process opens (file.h).
  *
- * A block device moves through the buffer cache one DEV_BSIZE block at
- * a time, as BSD's spec_read and spec_write do: a read copies from
- * bread's buffer; a write that fills a block starts it at once
- * (bawrite), one that covers part of it reads it first and leaves it
- * dirty (bdwrite); fsync writes them all and flushes the disk's cache.
+ * A block device moves through the buffer cache in blocks of FILE_BSIZE
+ * (4 KiB: a page, the block Linux's block devices use; the last block of
+ * a device whose size is no multiple of it is what is left), as BSD's
+ * spec_read and spec_write do: a read copies from bread's buffer, and
+ * reads in order read the next block ahead (breada); a write that fills
+ * a block starts it at once (bawrite), one that covers part of it reads
+ * it first and leaves it dirty (bdwrite); fsync writes them all and
+ * flushes the disk's cache.
  * fsync also reports, once to each file open on the device, a cached
  * write that failed since the file was opened or its last fsync, though
  * the syncer or another file's fsync met the failure, and one that no
@@ -16,6 +19,8 @@
  * a short count across it, an error only when nothing moved.
  */
 #include "file.h"
+
+#define FILE_BSIZE 4096
 
 #include "blk/bcache.h"
 #include "blk/bdev.h"
@@ -32,12 +37,13 @@
 #include "blk/uio.h"
 #include "blk/userdma.h"
 
-static struct file console_file = {FT_CONSOLE, O_RDWR, 1, 0, NULL, NULL, 0, 0};
+static struct file console_file = {FT_CONSOLE, O_RDWR, 1, 0, NULL,
+				   NULL,       0,      0, -1};
 
 int
 file_open(const char *path, int flags, struct file **fp)
 {
-	struct file f = {FT_BLOCK, flags, 1, 0, NULL, NULL, 0, 0};
+	struct file f = {FT_BLOCK, flags, 1, 0, NULL, NULL, 0, 0, -1};
 
 	if (flags & ~O_ACCMODE || (flags & O_ACCMODE) == O_ACCMODE)
 		return EINVAL;
@@ -193,24 +199,61 @@ killed(uint32_t moved)
 	return moved && curthread->proc && curthread->proc->killed;
 }
 
+/* The cache block a block device moves in: FILE_BSIZE bytes from a
+ * multiple of it, or what is left of the device at its end. */
+static uint32_t
+block_size(const struct bdev *bd, daddr_t blk, uint32_t bsize)
+{
+	uint64_t left = (bd->nblocks - (uint64_t)blk) * DEV_BSIZE;
+
+	return left < bsize ? (uint32_t)left : bsize;
+}
+
+/* The block at blk for a read: the next one read ahead when the reads
+ * go in order (a random read starts none, so it wastes nothing). */
+static int
+block_read(struct file *f, daddr_t blk, uint32_t size, struct buf **bpp)
+{
+	daddr_t next = blk + FILE_BSIZE / DEV_BSIZE;
+	int seq = blk == f->ra_next;
+
+	f->ra_next = next;
+	if (seq && (uint64_t)next < f->bd->nblocks)
+		return breada(f->bd->dev, blk, size, next,
+			      block_size(f->bd, next, FILE_BSIZE), bpp);
+	return bread(f->bd->dev, blk, size, bpp);
+}
+
 static int
 block_rw(struct file *f, char *ubuf, uint32_t n, uint64_t off, int write,
 	 uint32_t *moved)
 {
 	dev_t dev = f->bd->dev;
 	int err = 0;
+	uint64_t narrow = ~0ull; /* the block that failed to read */
 
 	for (*moved = 0; *moved < n && !err && !killed(*moved);) {
 		uint64_t at = off + *moved;
-		daddr_t blk = (daddr_t)(at / DEV_BSIZE);
-		uint32_t boff = (uint32_t)(at % DEV_BSIZE);
-		uint32_t k = DEV_BSIZE - boff < n - *moved ? DEV_BSIZE - boff
-							   : n - *moved;
+		/* a block that failed to read is taken a sector at a time,
+		 * so that what can be read of it is (the drivers name the
+		 * bad sector; the ones around it still read) */
+		uint32_t bsize =
+			at / FILE_BSIZE == narrow ? DEV_BSIZE : FILE_BSIZE;
+		daddr_t blk = (daddr_t)(at / bsize * (bsize / DEV_BSIZE));
+		uint32_t size = block_size(f->bd, blk, bsize);
+		uint32_t boff = (uint32_t)(at % bsize);
+		uint32_t k =
+			size - boff < n - *moved ? size - boff : n - *moved;
 		struct buf *bp;
-		if (write && k == DEV_BSIZE)
-			err = (bp = getblk(dev, blk, DEV_BSIZE)) ? 0 : ENOMEM;
+		if (write && k == size)
+			err = (bp = getblk(dev, blk, size)) ? 0 : ENOMEM;
 		else
-			err = bread(dev, blk, DEV_BSIZE, &bp);
+			err = block_read(f, blk, size, &bp);
+		if (err == EIO && size > DEV_BSIZE) {
+			narrow = at / FILE_BSIZE;
+			err = 0;
+			continue;
+		}
 		if (err)
 			break;
 		char *data = (char *)bp->b_un.b_addr + boff;
@@ -218,7 +261,7 @@ block_rw(struct file *f, char *ubuf, uint32_t n, uint64_t off, int write,
 			    : copyout(data, ubuf + *moved, k);
 		if (err || !write)
 			brelse(bp);
-		else if (boff + k == DEV_BSIZE)
+		else if (boff + k == size)
 			bawrite(bp);
 		else
 			bdwrite(bp);

@@ -31,6 +31,7 @@ struct file {
 	const uint8_t *data; /* a program's bytes */
 	uint32_t size;
 	uint32_t wb_seen; /* bd->wb_errors that fsync has reported */
+	int64_t ra_next;  /* the block a sequential read asks for next */
 };
 
 /* 0 and *fp, or ENOENT (no such name), EINVAL (bad flags), EACCES

@@ -326,6 +326,27 @@ def proc_scenario(name, kind, machine):
             # of them says
             out = run(m, "run hexdump -C -s 7000 -n 3000 /dev/rd0")
             assert out == hexdump_c(bytes(3000), 7000), out
+        with c.test("sequential_reads_read_ahead_and_a_lone_read_does_not"):
+            def ra(text):
+                r = re.search(r"^read-ahead\s+(\d+) started, (\d+) used, "
+                              r"(\d+) wasted", text, re.M)
+                return tuple(int(x) for x in r.groups())
+            run(m, "cache drop %s" % disk)
+            before = ra(run(m, "cache"))
+            out = run(m, "run dd if=/dev/%s of=/dev/null bs=64K count=4"
+                      % disk, timeout=60)
+            after = ra(run(m, "cache"))
+            started, used = after[0] - before[0], after[1] - before[1]
+            # 64 blocks of 4 KiB read in order: every one after the
+            # first read ahead, and used but the last one
+            assert started >= 62 and used >= started - 1, \
+                "%d read-aheads started, %d used:\n%s" % (started, used,
+                                                          out)
+            run(m, "run dd if=/dev/%s of=/dev/null bs=512 count=1 skip=%d"
+                % (disk, 3 * MiB // 512))
+            lone = ra(run(m, "cache"))
+            assert lone[0] == after[0], \
+                "a lone read started %d read-aheads" % (lone[0] - after[0])
         with c.test("cmp_is_silent_on_equal_and_names_the_first_difference"):
             out = run(m, "run cmp -n %d /dev/r%s /dev/%s 0 %d" % (
                 MiB, disk, disk, RAW_TO), timeout=120)
