@@ -350,12 +350,11 @@ size_ok(uint32_t size)
 static void
 wb_error_note(dev_t dev, daddr_t blkno, uint32_t n, int error)
 {
-	for (int i = 0; bdev_at(i); i++) {
+	const struct bdev *bottom = bdev_lookup(dev);
+
+	for (int i = 0; bottom && bdev_at(i); i++) {
 		struct bdev *bd = bdev_at(i);
-		uint64_t start;
-		if (bdev_bottom(bd, &start)->dev != dev ||
-		    (uint64_t)blkno + n <= start ||
-		    (uint64_t)blkno >= start + bd->nblocks)
+		if (!bdev_meets(bd, bottom, (uint64_t)blkno, n))
 			continue;
 		bd->wb_errors++;
 		bd->wb_error = error;
@@ -629,20 +628,24 @@ getblk_at(dev_t dev, daddr_t blkno, uint32_t size, struct buf **bpp)
 		splx(s);
 		break;
 	}
-	int s = splbio();
-	if ((bdev_nheld || nraw) && !cache_may_keep(dev, blkno, n)) {
-		if (bp->b_flags & B_DELWRI) {
-			/* (cannot be: claims and raw writes wrote them) */
-			splx(s);
-			err = bwrite(bp);
-			if (err)
-				wb_error_note(dev, blkno, n, err);
-			return getblk_at(dev, blkno, size, bpp);
+	/* (a hit pays one test when no volume and no raw write exists) */
+	if (bdev_nheld || nraw) {
+		int s = splbio();
+		if (!cache_may_keep(dev, blkno, n)) {
+			if (bp->b_flags & B_DELWRI) {
+				/* (a claim and a raw write wrote them first,
+				 * so only a bug leaves one: write it anyway) */
+				splx(s);
+				err = bwrite(bp);
+				if (err)
+					wb_error_note(dev, blkno, n, err);
+				return getblk_at(dev, blkno, size, bpp);
+			}
+			bp->b_flags &= ~B_DONE;
+			bp->b_flags |= B_NOCACHE;
 		}
-		bp->b_flags &= ~B_DONE;
-		bp->b_flags |= B_NOCACHE;
+		splx(s);
 	}
-	splx(s);
 	*bpp = bp;
 	return 0;
 }

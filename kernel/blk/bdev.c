@@ -135,6 +135,17 @@ bdev_bottom(struct bdev *bd, uint64_t *start)
 	return bd;
 }
 
+/* Whether x's blocks lie on bottom device `bottom` and meet its blocks
+ * [lo, lo + n): the names that share a stretch of a disk. */
+int
+bdev_meets(struct bdev *x, const struct bdev *bottom, uint64_t lo, uint64_t n)
+{
+	uint64_t start;
+
+	return bdev_bottom(x, &start) == bottom && start < lo + n &&
+	       lo < start + x->nblocks;
+}
+
 /* Devices held by a volume now (a quick "none" for the cache). */
 int bdev_nheld;
 
@@ -169,18 +180,15 @@ bdev_unhold(struct bdev *bd)
 struct bdev *
 bdev_claimant(struct bdev *bd, uint64_t blk, uint64_t n)
 {
-	uint64_t start, hs;
+	uint64_t start;
 
 	if (!bdev_nheld)
 		return NULL;
 	struct bdev *bottom = bdev_bottom(bd, &start);
-	for (int i = 0; i < nbdev; i++) {
-		struct bdev *h = bdevs[i];
-		if (!h->holder || bdev_bottom(h, &hs) != bottom)
-			continue;
-		if (start + blk < hs + h->nblocks && hs < start + blk + n)
-			return h->holder;
-	}
+	for (int i = 0; i < nbdev; i++)
+		if (bdevs[i]->holder &&
+		    bdev_meets(bdevs[i], bottom, start + blk, n))
+			return bdevs[i]->holder;
 	return NULL;
 }
 

@@ -86,6 +86,8 @@ struct bdev *bdev_at(int i);
 void bdev_strategy(struct buf *chain);
 int bdev_flush(dev_t dev);
 struct bdev *bdev_bottom(struct bdev *bd, uint64_t *start);
+int bdev_meets(struct bdev *x, const struct bdev *bottom, uint64_t lo,
+	       uint64_t n);
 struct bdev *bdev_claimant(struct bdev *bd, uint64_t blk, uint64_t n);
 void bdev_hold(struct bdev *bd, struct bdev *volume);
 void bdev_unhold(struct bdev *bd);

@@ -658,15 +658,13 @@ leg_usable(const char *name, const char *devname, struct bdev **out)
 		return refuse(name, EBUSY, "%s is in use by %s", devname,
 			      bd->holder->name);
 	/* a file open on its blocks (by any name) could write them */
-	uint64_t s0, s1;
+	uint64_t s0;
 	const struct bdev *bottom = bdev_bottom(bd, &s0);
-	for (int i = 0; bdev_at(i); i++) {
-		struct bdev *o = bdev_at(i);
-		if (o->opens && bdev_bottom(o, &s1) == bottom &&
-		    s1 < s0 + bd->nblocks && s0 < s1 + o->nblocks)
+	for (int i = 0; bdev_at(i); i++)
+		if (bdev_at(i)->opens &&
+		    bdev_meets(bdev_at(i), bottom, s0, bd->nblocks))
 			return refuse(name, EBUSY, "%s is open in a process",
-				      o->name);
-	}
+				      bdev_at(i)->name);
 	if (bd->parent && bd->parent->holder)
 		return refuse(name, EBUSY, "%s lies on %s, which is in use",
 			      devname, bd->parent->name);
