@@ -36,13 +36,13 @@ KERN_OBJS := main.o console.o panic.o ksym.o cmdline_opt.o pmem.o kmalloc.o \
 PROC_OBJS := proc.o syscall.o exec.o copy.o file.o binfs.o aio.o
 SHELL_OBJS := shell.o cmds_sys.o cmds_blk.o cmds_dev.o cmds_trace.o \
 	cmds_lv.o cmds_proc.o
-BLK_OBJS  := bio.o iodone.o bufq.o bdev.o bcache.o physio.o userdma.o \
+BLK_OBJS  := bio.o iodone.o bufq.o bdev.o bcache.o cluster.o physio.o userdma.o \
 	trace.o part.o lv.o
 DRV_OBJS  := uart.o rtc.o ramdisk.o pci.o dma.o attach.o ata.o ide.o ahci.o
 LIB_OBJS  := string.o printf.o errno.o cmdline.o sort.o hexdump.o \
 	pattern.o crc32.o ddnum.o
 TEST_OBJS := testio.o test_ktest.o test_lib.o test_trap.o test_ata.o test_trace.o tracetest.o test_part.o test_lv.o test_clock.o test_intr.o test_mem.o test_ksym.o \
-	test_spl.o test_thread.o test_bio.o test_bcache.o test_physio.o test_disk.o disktest.o test_bigdisk.o bench_intr.o bench_bio.o bench_disk.o
+	test_spl.o test_thread.o test_bio.o test_bcache.o test_cluster.o test_physio.o test_disk.o disktest.o test_bigdisk.o bench_intr.o bench_bio.o bench_disk.o
 
 OBJS := $(addprefix $(B)/obj/,$(ARCH_OBJS) $(KERN_OBJS) $(BLK_OBJS) \
 	$(PROC_OBJS) $(SHELL_OBJS) $(DRV_OBJS) $(LIB_OBJS) $(TEST_OBJS))

@@ -250,7 +250,10 @@ def module_order(moddir, names=MODULES):
 # The guest's /init: the disk is the first SCSI disk libata makes (on
 # both machines the only hard disk); each workload given as
 # compare.fio=ARGS;ARGS;... on the command line is run by fio on it and
-# its JSON printed between markers the host looks for.
+# its JSON printed between markers the host looks for.  The disk stays
+# open (fd 3) from first to last, so its page cache outlives each fio
+# (Linux drops a block device's cache at its last close); a job with
+# --drop-caches (scripts/workloads.py) starts from an empty one.
 INIT = r"""#!/bin/busybox sh
 /bin/busybox --install -s /bin
 mkdir -p /proc /sys /dev /tmp
@@ -263,11 +266,16 @@ while [ ! -b /dev/sda ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 [ -b /dev/sda ] || { echo "compare: no /dev/sda"; poweroff -f; }
 echo "compare: disk $(cat /sys/block/sda/size) sectors, $(cat /sys/block/sda/queue/scheduler)"
 jobs=$(sed -n 's/.*compare\.fio=\([^ ]*\).*/\1/p' /proc/cmdline)
+exec 3</dev/sda
 IFS=';'
 for job in $jobs; do
 	IFS=' '
 	echo "compare: fio $job"
 	args=$(echo "$job" | tr ',' ' ')
+	case " $args " in *" --drop-caches "*)
+		sync; echo 3 > /proc/sys/vm/drop_caches
+		args=$(echo "$args" | sed 's/--drop-caches//');;
+	esac
 	echo "compare-result-begin"
 	/bin/fio --filename=/dev/sda --output-format=json $args
 	echo "compare-result-end $?"

@@ -6,7 +6,14 @@ The keys are those tests/kernel/bench_disk.c prints; the counts are its
 own: 4000 random 4 KiB I/Os (block-aligned, anywhere on the disk,
 drawn with repeats: --norandommap), 64 MiB sequential from block 0.
 fio runs each with libaio and O_DIRECT, as one thread (no SysV shared
-memory in the guest).
+memory in the guest), but the buffered ones (keys buf*), which go
+through each kernel's cache, by psync (read(2)/write(2), as dd) without
+O_DIRECT.  A cold one (--drop-caches, which the Linux guest's /init
+takes as `echo 3 > /proc/sys/vm/drop_caches` first) starts with nothing
+cached, as iodine's after `cache drop DEV`; the warm one re-reads what
+the cold one left (the guest holds /dev/sda open throughout: Linux
+drops a block device's cache at its last close).  The host runs them
+with O_DIRECT (its column is the disk's speed, not its memory's).
 """
 
 import json
@@ -15,6 +22,9 @@ import subprocess
 
 RAND_IOS = 4000
 SEQ_SIZE = "64M"
+SMALL_SIZE = 16000000  # bs=1000: 16,000 reads
+BUFFERED = ["--ioengine=psync", "--direct=0", "--iodepth=1"]
+DROP = "--drop-caches"  # not fio's: the guest's /init drops the caches
 
 # (key, label, fio arguments)
 WORKLOADS = [
@@ -31,6 +41,20 @@ WORKLOADS = [
      ["--rw=read", "--bs=128k", "--iodepth=4", "--size=" + SEQ_SIZE]),
     ("seqwrite-128k-qd4", "128 KiB seq write QD4",
      ["--rw=write", "--bs=128k", "--iodepth=4", "--size=" + SEQ_SIZE]),
+    ("bufread-64k-cold", "64 KiB seq read QD1, cold cache",
+     BUFFERED + ["--drop-caches", "--rw=read", "--bs=64k",
+                 "--size=" + SEQ_SIZE]),
+    ("bufread-64k-warm", "64 KiB seq read QD1, warm cache",
+     BUFFERED + ["--rw=read", "--bs=64k", "--size=" + SEQ_SIZE]),
+    ("bufread-1000-cold", "1000 B seq read QD1, cold cache",
+     BUFFERED + ["--drop-caches", "--rw=read", "--bs=1000",
+                 "--size=%d" % SMALL_SIZE]),
+    ("bufwrite-64k-fsync", "64 KiB seq write QD1, cache+fsync",
+     BUFFERED + ["--rw=write", "--bs=64k", "--size=" + SEQ_SIZE,
+                 "--end_fsync=1"]),
+    ("bufrandread-4k-qd1", "4 KiB rand read QD1, cold cache",
+     BUFFERED + ["--drop-caches", "--rw=randread", "--bs=4k",
+                 "--number_ios=%d" % RAND_IOS]),
 ]
 KEYS = [w[0] for w in WORKLOADS]
 LABELS = {w[0]: w[1] for w in WORKLOADS}
@@ -55,14 +79,36 @@ IODINE_KEYS = KEYS + [e[0] for e in EXTRA]
 LABELS.update({e[0]: e[1] for e in EXTRA})
 LINUX_KEY = dict({k: k for k in KEYS}, **{e[0]: e[2] for e in EXTRA})
 
-COMMON = ["--ioengine=libaio", "--direct=1", "--thread", "--norandommap",
-          "--randrepeat=1"]
+COMMON = ["--thread", "--norandommap", "--randrepeat=1"]
+DIRECT = ["--ioengine=libaio", "--direct=1"]
+
+
+def buffered(key):
+    """Whether workload key goes through the kernel's cache."""
+    return key.startswith("buf")
+
+
+def sequential(key):
+    """Whether workload key moves MB/s rather than IOPS."""
+    return "seq" in key or (buffered(key) and "rand" not in key)
 
 
 def fio_args(key):
-    """fio's arguments for one workload (the file not included)."""
+    """fio's arguments for one workload (the file not included), as the
+    Linux guest's /init gets them (DROP among them for a cold one)."""
     args = dict((w[0], w[2]) for w in WORKLOADS)[key]
-    return ["--name=" + key] + COMMON + args
+    return ["--name=" + key] + COMMON + ([] if buffered(key) else DIRECT) \
+        + args
+
+
+def host_args(key):
+    """The same for fio on the host: O_DIRECT always (the host's column
+    is its disk's speed), no DROP."""
+    args = [a for a in fio_args(key) if a != DROP]
+    if buffered(key):
+        args = [a for a in args if a not in BUFFERED] + DIRECT + \
+            ["--iodepth=1"]
+    return args
 
 
 def fio_result(text):
@@ -102,10 +148,16 @@ def fio_params(key):
     """What fio is asked to do for key, as iodine says it: (rw, block
     size, queue depth, I/Os)."""
     a = dict(x[2:].split("=", 1) for x in fio_args(key) if "=" in x)
-    bs = int(a["bs"].rstrip("k")) * 1024
+    bs = size_bytes(a["bs"])
     n = int(a["number_ios"]) if "number_ios" in a else \
-        int(a["size"].rstrip("M")) * (1 << 20) // bs
+        size_bytes(a["size"]) // bs
     return (a["rw"], bs, int(a["iodepth"]), n)
+
+
+def size_bytes(text):
+    """fio's size: bytes, or with k or M (powers of 2)."""
+    mult = {"k": 1 << 10, "M": 1 << 20}.get(text[-1:], 1)
+    return int(text.rstrip("kM")) * mult
 
 
 IODINE_PARAMS = re.compile(
@@ -123,7 +175,7 @@ def run_fio(fio, filename, key):
     """(IOPS, KiB/s) of fio (the command list) running workload key on
     filename; ValueError with fio's words if it gave none."""
     r = subprocess.run(fio + ["--filename=" + filename,
-                              "--output-format=json"] + fio_args(key),
+                              "--output-format=json"] + host_args(key),
                        capture_output=True, text=True)
     try:
         return fio_result(r.stdout)

@@ -39,6 +39,7 @@ from harness import Abandon, BASE_ISO, LOGS, Result, SCENARIOS
 # Registered in this order, which is the order they start in.
 import scenarios.core  # noqa: F401
 import scenarios.blockshell  # noqa: F401
+import scenarios.cache  # noqa: F401
 import scenarios.disks  # noqa: F401
 import scenarios.bigdisks  # noqa: F401
 import scenarios.crash  # noqa: F401

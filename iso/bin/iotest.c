@@ -4,7 +4,7 @@
  *
  *	iotest [-p PROCS] [-q DEPTH] [-n IOS] [-b BS] [-w PCT] [-r MB]
  *	       [-o MB] [-s SEED] DEV
- *	iotest -R|-S [-q DEPTH] [-n IOS] [-b BS] [-K KEY] DEV
+ *	iotest -R|-S|-W [-q DEPTH] [-n IOS] [-b BS] [-K KEY] [-L LABEL] DEV
  *
  * Each of PROCS processes (spawned from the first) owns MB MiB of DEV of
  * its own (-r, default 8; process k from -o plus k*MB MiB) and runs IOS transfers of
@@ -16,11 +16,14 @@
  * error.
  *
  * -R reads random blocks of the whole device, -S reads it from the
- * start, unchecked: for `make bench`, the cost of the system calls,
+ * start, unchecked, -W writes it from the start (what the buffer held)
+ * and then fsyncs it: for `make bench`, the cost of the system calls,
  * page holding and scatter/gather, printed as the kernel's benches
  * print theirs, with cycles per I/O from the TSC; with -K, as make
  * compare reads iodine's figures ("compare DEV KEY: ..."), KEY being the
- * fio workload of scripts/workloads.py that does the same I/Os.
+ * fio workload of scripts/workloads.py that does the same I/Os.  These
+ * also take a block device (/dev/NAME: through the buffer cache, any BS;
+ * QD1 only, one pread or pwrite a call, as dd).
  */
 #include <aio.h>
 #include <errno.h>
@@ -42,10 +45,13 @@
 static struct {
 	int procs, depth, ios, bs, wpct, mb, child, at;
 	uint32_t seed;
-	char mode; /* 0: verified; 'R', 'S': benchmark reads */
+	char mode; /* 0: verified; 'R', 'S': benchmark reads; 'W': writes */
 	const char *dev;
-	const char *key; /* -K: make compare's workload */
-} opt = {1, 4, 1000, 4096, 50, 8, -1, 0, 1, 0, NULL, NULL};
+	const char *key;   /* -K: make compare's workload */
+	const char *label; /* -L: a word after the bench line's name */
+} opt = {1, 4, 1000, 4096, 50, 8, -1, 0, 1, 0, NULL, NULL, NULL};
+
+static int buffered; /* DEV is a block device: through the cache */
 
 struct slot {
 	struct aiocb cb;
@@ -77,7 +83,8 @@ usage(void)
 	fprintf(stderr,
 		"usage: iotest [-p PROCS] [-q DEPTH] [-n IOS] [-b BS] "
 		"[-w PCT] [-r MB] [-o MB] [-s SEED] DEV\n"
-		"       iotest -R|-S [-q DEPTH] [-n IOS] [-b BS] [-K KEY] "
+		"       iotest -R|-S|-W [-q DEPTH] [-n IOS] [-b BS] [-K KEY] "
+		"[-L LABEL] "
 		"DEV\n");
 	return 2;
 }
@@ -140,14 +147,19 @@ run(int fd, uint64_t size)
 			die("malloc");
 	}
 	uint64_t t0 = now_ns(), c0 = rdtsc();
-	/* QD1 reads for the bench: pread, one system call each, as dd */
+	/* QD1 for the bench: pread or pwrite, one system call each, as dd;
+	 * the writes end with fsync, their time included */
 	for (; opt.mode && opt.depth == 1 && done < opt.ios; done++) {
-		uint32_t b = opt.mode == 'S' ? (uint32_t)done % nblocks
-					     : rand32(&rng) % nblocks;
-		if (pread(fd, s[0].buf, (size_t)opt.bs, (off_t)b * opt.bs) !=
-		    opt.bs)
-			die("pread");
+		uint32_t b = opt.mode == 'R' ? rand32(&rng) % nblocks
+					     : (uint32_t)done % nblocks;
+		off_t at = (off_t)b * opt.bs;
+		if ((opt.mode == 'W' ? pwrite(fd, s[0].buf, (size_t)opt.bs, at)
+				     : pread(fd, s[0].buf, (size_t)opt.bs,
+					     at)) != opt.bs)
+			die(opt.mode == 'W' ? "pwrite" : "pread");
 	}
+	if (opt.mode == 'W' && fsync(fd) < 0)
+		die("fsync");
 	while (done < opt.ios) {
 		int i = -1;
 		if (issued < opt.ios) {
@@ -234,9 +246,13 @@ run(int fd, uint64_t size)
 		ns = 1;
 	if (opt.mode) {
 		uint64_t iops = (uint64_t)opt.ios * 1000000000u / ns;
-		const char *name = opt.dev;
-		if (!strncmp(name, "/dev/r", 6))
-			name += 6; /* /dev/rsd0: sd0, as the kernel says */
+		const char *name = opt.dev, *what = opt.mode == 'S' ? "seq read"
+						    : opt.mode == 'W'
+							    ? "seq write"
+							    : "random read";
+		if (!strncmp(name, "/dev/", 5))
+			name += 5 + !buffered; /* /dev/rsd0: sd0, as the
+						  kernel says */
 		if (opt.key) {
 			printf("compare %s %s: %llu IOPS, %llu KiB/s, %llu "
 			       "cyc/io\n",
@@ -245,15 +261,23 @@ run(int fd, uint64_t size)
 						    1024),
 			       (unsigned long long)(cyc / (uint64_t)opt.ios));
 			printf("compare %s %s: %s bs=%d qd=%d n=%d\n", name,
-			       opt.key, opt.mode == 'S' ? "read" : "randread",
+			       opt.key,
+			       opt.mode == 'S'	 ? "read"
+			       : opt.mode == 'W' ? "write"
+						 : "randread",
 			       opt.bs, opt.depth, opt.ios);
 			return 0;
 		}
-		printf("bench %s process %d KiB %s QD%d: %llu IOPS, %llu MB/s, "
+		char size[16];
+		if (opt.bs % 1024)
+			snprintf(size, sizeof(size), "%d B", opt.bs);
+		else
+			snprintf(size, sizeof(size), "%d KiB", opt.bs / 1024);
+		printf("bench %s %s %s %s QD%d%s%s: %llu IOPS, %llu MB/s, "
 		       "%llu cyc/io\n",
-		       name, opt.bs / 1024,
-		       opt.mode == 'S' ? "seq read" : "random read", opt.depth,
-		       (unsigned long long)iops,
+		       name, buffered ? "buffered" : "process", size, what,
+		       opt.depth, opt.label ? " " : "",
+		       opt.label ? opt.label : "", (unsigned long long)iops,
 		       (unsigned long long)(iops * (uint64_t)opt.bs / 1000000),
 		       (unsigned long long)(cyc / (uint64_t)opt.ios));
 		return 0;
@@ -319,12 +343,12 @@ main(int argc, char **argv)
 
 	for (; i + 1 < argc && argv[i][0] == '-'; i++) {
 		char o = argv[i][1];
-		if (o == 'R' || o == 'S') {
+		if (o == 'R' || o == 'S' || o == 'W') {
 			opt.mode = o;
 			continue;
 		}
-		if (o == 'K') {
-			opt.key = argv[++i];
+		if (o == 'K' || o == 'L') {
+			*(o == 'K' ? &opt.key : &opt.label) = argv[++i];
 			continue;
 		}
 		int v = atoi(argv[++i]);
@@ -342,17 +366,25 @@ main(int argc, char **argv)
 		}
 	}
 	if (i != argc - 1 || opt.procs < 1 || opt.depth < 1 ||
-	    opt.depth > QD_MAX || opt.ios < 1 || opt.bs < 512 || opt.bs % 512 ||
+	    opt.depth > QD_MAX || opt.ios < 1 || opt.bs < 1 ||
 	    opt.bs > 1048576 || opt.wpct < 0 || opt.wpct > 100 || opt.mb < 1 ||
 	    opt.at < 0 || (opt.key && !opt.mode))
 		return usage();
 	opt.dev = argv[i];
-	int fd = open(opt.dev, opt.mode ? O_RDONLY : O_RDWR);
+	int fd = open(opt.dev, opt.mode == 'W' ? O_WRONLY
+			       : opt.mode      ? O_RDONLY
+					       : O_RDWR);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0)
 		die(opt.dev);
-	if (!S_ISCHR(st.st_mode)) {
-		fprintf(stderr, "iotest: %s is not a raw device (/dev/rNAME)\n",
+	buffered = S_ISBLK(st.st_mode);
+	if (buffered ? !opt.mode || opt.depth != 1
+		     : !S_ISCHR(st.st_mode) || opt.bs % 512 ||
+			       (opt.mode == 'W' && opt.depth != 1)) {
+		fprintf(stderr,
+			"iotest: %s: a raw device (/dev/rNAME) and a BS of "
+			"whole sectors, or a block device (/dev/NAME) with "
+			"-R, -S or -W at QD1\n",
 			opt.dev);
 		return 2;
 	}

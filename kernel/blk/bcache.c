@@ -1,14 +1,22 @@
 /*
  * bcache.c: the buffer cache over the block devices.
  *
- * A pool of buffer headers sized at boot from memory (an eighth of free
- * RAM at 4 KiB a buffer; `nbuf=N` on the command line overrides), each
- * with data memory allocated to the size its block needs (up to
- * MAXBSIZE).  Buffers are found by a hash on (dev, blkno), chained through
+ * The pool is sized by bytes of data: a quarter of the memory free at
+ * boot (`bcache=SIZE` on the command line, 256K to three quarters of
+ * it, says otherwise), with a header for every 2 KiB of it (`nbuf=N`
+ * sets the count).  Each buffer's memory is exactly the size of its
+ * block (512 bytes to MAXBSIZE), so a pool of 4 KiB blocks holds its
+ * whole size in data and one of 512-byte blocks runs out of headers
+ * first, never of memory.  When a new block would take the data past
+ * the budget, the least recently used clean buffers give up their
+ * memory (budget_room); only buffers held or dirty can keep it over.
+ * Buffers are found by a hash on (dev, blkno), chained through
  * b_forw/b_back, so a lookup costs the same with 100 or 100,000 buffers.
  * Buffers not held sit on an LRU free list (b_lrunext/b_lruprev); the
  * least recently released is reused first, except that a delayed write is
- * never dropped: it is written (asynchronously) and skipped.
+ * never dropped: it is written (asynchronously, with its dirty
+ * neighbours: cluster.c) and skipped.  Delayed writes go out in block
+ * order (bflush and the syncer sort them) and in clusters.
  *
  * Ownership: B_BUSY.  A thread that wants a held buffer sets B_WANTED and
  * sleeps; brelse wakes it.  All list and flag changes happen at splbio,
@@ -71,15 +79,19 @@
 #include "panic.h"
 #include "part.h"
 #include "pmem.h"
+#include "sort.h"
 #include "string.h"
 #include "thread.h"
 #include "trace.h"
 
-#define NBUF_MIN 16
+#define NBUF_MIN	 16
+#define BCACHE_MIN_BYTES (256 * 1024) /* the smallest bcache= */
+#define BYTES_PER_HDR	 2048	      /* a header for every 2 KiB of budget */
 
 static struct {
 	struct buf *hdr; /* the pool */
 	int nbuf;
+	uint64_t budget;   /* bytes of data the pool may hold */
 	struct buf **hash; /* bucket heads */
 	uint32_t hmask;
 	struct buf lru;	    /* free list sentinel: next = oldest */
@@ -180,6 +192,8 @@ lru_insert_head(struct buf *bp)
 	bc.lru.b_lrunext = bp;
 }
 
+static void flush_dirty(dev_t bottom, daddr_t lo, daddr_t hi, uint64_t born);
+
 static void
 syncer_loop(void *arg)
 {
@@ -187,20 +201,9 @@ syncer_loop(void *arg)
 	for (;;) {
 		tsleep(&bc.syncer, "syncer", BCACHE_SYNC_TICKS);
 		uint64_t now = clock_ticks();
-		for (int i = 0; i < bc.nbuf; i++) {
-			struct buf *bp = &bc.hdr[i];
-			int s = splbio();
-			if ((bp->b_flags & (B_DELWRI | B_BUSY)) != B_DELWRI ||
-			    bp->b_dirtied + BCACHE_AGE_TICKS > now) {
-				splx(s);
-				continue;
-			}
-			lru_remove(bp);
-			bp->b_flags |= B_BUSY;
-			splx(s);
-			bcache_stats.syncer_writes++;
-			bawrite(bp);
-		}
+		if (now > BCACHE_AGE_TICKS)
+			flush_dirty(NODEV, 0, INT64_MAX,
+				    now - BCACHE_AGE_TICKS);
 	}
 }
 
@@ -235,13 +238,24 @@ pool_create(int nbuf)
 void
 bcache_init(void)
 {
-	uint64_t n = (uint64_t)pmem_stats.free_pages / 8;
-	const char *opt = cmdline_opt("nbuf");
+	uint64_t avail = (uint64_t)pmem_stats.free_pages * PAGE_SIZE;
+	uint64_t budget = avail / 4, n;
+	const char *opt = cmdline_opt("bcache");
 
+	if (opt && (parse_size(opt, &budget) || budget < BCACHE_MIN_BYTES ||
+		    budget > avail / 4 * 3)) {
+		kprintf("bcache: bcache=%s: EINVAL: not 256K to %lluK (three "
+			"quarters of free memory)\n",
+			opt, (unsigned long long)(avail / 4 * 3 / 1024));
+		budget = avail / 4;
+	}
+	bc.budget = bcache_stats.budget = budget;
+	n = budget / BYTES_PER_HDR;
+	opt = cmdline_opt("nbuf");
 	if (opt && (parse_u64(opt, &n) || n < NBUF_MIN || n > 1000000)) {
 		kprintf("bcache: nbuf=%s: EINVAL: not %d to 1000000\n", opt,
 			NBUF_MIN);
-		n = (uint64_t)pmem_stats.free_pages / 8;
+		n = budget / BYTES_PER_HDR;
 	}
 	if (n < NBUF_MIN)
 		n = NBUF_MIN;
@@ -251,6 +265,15 @@ bcache_init(void)
 	bc.syncer = thread_create(syncer_loop, NULL, "syncer");
 	if (!bc.syncer)
 		panic("bcache_init: cannot start the syncer");
+}
+
+static void
+buf_free_mem(struct buf *bp)
+{
+	bcache_stats.data_bytes -= bp->b_bufsize;
+	kfree(bp->b_mem);
+	bp->b_un.b_addr = bp->b_mem = NULL;
+	bp->b_bufsize = bp->b_bcount = 0;
 }
 
 /*
@@ -278,32 +301,73 @@ bcache_resize(int nbuf)
 	splx(s);
 	if (err)
 		return err;
-	for (int i = 0; i < oldn; i++) {
-		bcache_stats.data_bytes -= old[i].b_bufsize;
-		kfree(old[i].b_mem);
-	}
+	for (int i = 0; i < oldn; i++)
+		buf_free_mem(&old[i]);
 	kfree(old);
 	kfree(oldhash);
 	return 0;
 }
 
-/* Give bp memory for `size` bytes; its old contents are gone. */
+/* bp, not held and clean, leaves the hash: its block is forgotten.  At
+ * splbio. */
+static void
+buf_forget(struct buf *bp)
+{
+	if (bp->b_flags & B_READAHEAD)
+		bcache_stats.ra_wasted++;
+	if (bp->b_flags & B_DONE)
+		bcache_stats.evictions++;
+	hash_remove(bp);
+	bp->b_dev = NODEV;
+	bp->b_flags = (bp->b_flags & B_BUSY) | B_INVAL;
+}
+
+/* Make room for `need` more bytes of data within the budget: the least
+ * recently used clean buffers give up their memory (their headers stay
+ * on the free list, empty).  Delayed writes keep theirs (buf_steal
+ * writes them when it meets them). */
+static void
+budget_room(uint32_t need)
+{
+	int s = splbio();
+
+	for (struct buf *bp = bc.lru.b_lrunext;
+	     bp != &bc.lru && bcache_stats.data_bytes + need > bc.budget;
+	     bp = bp->b_lrunext) {
+		if (!bp->b_bufsize || (bp->b_flags & B_DELWRI))
+			continue;
+		buf_forget(bp);
+		buf_free_mem(bp);
+	}
+	splx(s);
+}
+
+/* Change the pool's budget (tests, benchmarks): data past it is freed
+ * now, the least recently used first. */
+void
+bcache_set_budget(uint64_t bytes)
+{
+	bc.budget = bcache_stats.budget = bytes;
+	budget_room(0);
+}
+
+/* Give bp memory for exactly `size` bytes (whole pages from 4 KiB on:
+ * kmalloc's); its old contents are gone. */
 static int
 buf_size(struct buf *bp, uint32_t size)
 {
 	if (size / DEV_BSIZE > bc.maxblocks)
 		bc.maxblocks = size / DEV_BSIZE;
-	if (bp->b_bufsize >= size) {
-		bp->b_bcount = size;
-		return 0;
+	if (bp->b_bufsize != size) {
+		buf_free_mem(bp);
+		budget_room(size);
+		void *data = kmalloc(size);
+		if (!data)
+			return ENOMEM;
+		bcache_stats.data_bytes += size;
+		bp->b_un.b_addr = bp->b_mem = data;
+		bp->b_bufsize = size;
 	}
-	void *data = kmalloc(size);
-	if (!data)
-		return ENOMEM;
-	kfree(bp->b_mem);
-	bcache_stats.data_bytes += size - bp->b_bufsize;
-	bp->b_un.b_addr = bp->b_mem = data;
-	bp->b_bufsize = size;
 	bp->b_bcount = size;
 	return 0;
 }
@@ -317,18 +381,16 @@ buf_steal(void)
 
 	while (bp != &bc.lru) {
 		struct buf *next = bp->b_lrunext;
+		lru_remove(bp);
 		if (bp->b_flags & B_DELWRI) {
-			/* Never drop a delayed write: write it, look on. */
-			lru_remove(bp);
+			/* Never drop a delayed write: write it (with its
+			 * dirty neighbours), look on. */
 			bp->b_flags |= B_BUSY;
-			bawrite(bp);
+			cluster_write(bp);
+			next = bc.lru.b_lrunext; /* neighbours left the list */
 		} else {
-			lru_remove(bp);
-			if (bp->b_flags & B_READAHEAD)
-				bcache_stats.ra_wasted++;
-			if (bp->b_flags & B_DONE)
-				bcache_stats.evictions++;
-			hash_remove(bp);
+			bp->b_flags |= B_BUSY;
+			buf_forget(bp);
 			bp->b_flags = B_BUSY;
 			return bp;
 		}
@@ -413,6 +475,20 @@ cache_may_keep(dev_t dev, daddr_t blkno, uint32_t n)
 		    raw[i].lo < blkno + (daddr_t)n)
 			return 0;
 	return 1;
+}
+
+/* Before a read of blocks [blkno, blkno + n) of bottom device dev past
+ * the cache (a raw read, or a claimed leg's, which is never cached):
+ * the volumes holding them write their delayed writes first, so the
+ * read sees what was written through them.  Sleeps. */
+static void
+claimants_flush(dev_t dev, daddr_t blkno, uint32_t n)
+{
+	struct bdev *bd = bdev_nheld ? bdev_lookup(dev) : NULL;
+
+	for (struct bdev *v = bd ? bdev_claimant(bd, (uint64_t)blkno, n) : NULL;
+	     v; v = v->holder)
+		bflush(v->dev);
 }
 
 /*
@@ -518,6 +594,7 @@ bcache_raw_begin(dev_t dev, uint64_t off, uint64_t len, int write)
 		bcache_stats.raw_syncs++;
 		cache_sync_range(bottom->dev, lo, hi, write, -1);
 	}
+	claimants_flush(bottom->dev, lo, (uint32_t)(hi - lo));
 	return slot;
 }
 
@@ -643,11 +720,81 @@ getblk_at(dev_t dev, daddr_t blkno, uint32_t size, struct buf **bpp)
 			}
 			bp->b_flags &= ~B_DONE;
 			bp->b_flags |= B_NOCACHE;
+			splx(s);
+			claimants_flush(dev, blkno, n);
+			s = splbio();
 		}
 		splx(s);
 	}
 	*bpp = bp;
 	return 0;
+}
+
+/* Does a buffer of bottom device dev overlap blocks [blkno, blkno + n)?
+ * At splbio. */
+static int
+overlapped(dev_t dev, daddr_t blkno, uint32_t n)
+{
+	daddr_t b = blkno - (daddr_t)(bc.maxblocks ? bc.maxblocks - 1 : 0);
+
+	for (b = b < 0 ? 0 : b; b < blkno + (daddr_t)n; b++) {
+		struct buf *bp = hash_find(dev, b);
+		if (bp && b + (daddr_t)(bp->b_bcount / DEV_BSIZE) > blkno)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A new buffer for blocks [blkno, blkno + size) of bottom device dev,
+ * held, without sleeping (read-ahead, cluster.c): EEXIST if a buffer
+ * holds any of them already, EAGAIN if they may not be kept or no
+ * buffer or memory is free now.
+ */
+int
+getblk_nowait(dev_t dev, daddr_t blkno, uint32_t size, struct buf **bpp)
+{
+	uint32_t n = size / DEV_BSIZE;
+	int s = splbio();
+	int err = 0;
+	struct buf *bp = NULL;
+
+	*bpp = NULL;
+	if (hash_find(dev, blkno) || overlapped(dev, blkno, n))
+		err = EEXIST; /* (the first test: the common case, cheaply) */
+	else if (!cache_may_keep(dev, blkno, n) || !(bp = buf_steal()))
+		err = EAGAIN;
+	else if (buf_size(bp, size)) {
+		bp->b_flags |= B_INVAL;
+		brelse(bp);
+		err = EAGAIN;
+	} else {
+		bp->b_dev = dev;
+		bp->b_blkno = blkno;
+		hash_insert(bp);
+		*bpp = bp;
+	}
+	splx(s);
+	return err;
+}
+
+/* The delayed write at (bottom dev, blkno) of `size` bytes, taken (held,
+ * off the free list) for writing; NULL if there is none or it is held. */
+struct buf *
+bcache_take_delwri(dev_t dev, daddr_t blkno, uint32_t size)
+{
+	int s = splbio();
+	struct buf *bp = blkno < 0 ? NULL : hash_find(dev, blkno);
+
+	if (bp && ((bp->b_flags & (B_DELWRI | B_BUSY)) != B_DELWRI ||
+		   bp->b_bcount != size))
+		bp = NULL;
+	if (bp) {
+		lru_remove(bp);
+		bp->b_flags |= B_BUSY;
+	}
+	splx(s);
+	return bp;
 }
 
 struct buf *
@@ -700,18 +847,48 @@ bcache_peek(dev_t dev, daddr_t blkno)
 	return bp;
 }
 
-static void
-read_start(struct buf *bp, int async)
+void
+bcache_read_prep(struct buf *bp, int async)
 {
 	bp->b_flags |= B_READ;
 	bp->b_flags &= ~(B_DONE | B_ERROR | B_INVAL);
 	if (async)
 		bp->b_flags |= B_ASYNC;
+}
+
+static void
+read_start(struct buf *bp, int async)
+{
+	bcache_read_prep(bp, async);
 	bdev_strategy(bp);
 }
 
+/* Where a buffer of dev's blocks [lo, hi) would lie on the bottom
+ * device, as getblk put bp (dev's block blkno): the same distance on. */
+static void
+ra_bounds(dev_t dev, const struct buf *bp, daddr_t blkno, daddr_t *lo,
+	  daddr_t *hi)
+{
+	const struct bdev *bd = bdev_lookup(dev);
+	daddr_t end = bd ? (daddr_t)bd->nblocks : 0;
+
+	if (*hi > end)
+		*hi = end;
+	if (*lo < 0)
+		*lo = 0;
+	*lo += bp->b_blkno - blkno;
+	*hi += bp->b_blkno - blkno;
+}
+
+/*
+ * bread, and read blocks [ralo, rahi) of dev ahead, in clusters
+ * (cluster.c), those not cached: a miss that the read-ahead continues
+ * (ralo just after the block) is read in the same transfer.  ralo ==
+ * rahi: none; the read-ahead stops at the device's end.
+ */
 int
-bread(dev_t dev, daddr_t blkno, uint32_t size, struct buf **bpp)
+bread_ahead(dev_t dev, daddr_t blkno, uint32_t size, daddr_t ralo, daddr_t rahi,
+	    struct buf **bpp)
 {
 	struct buf *bp;
 	int err = getblk_at(dev, blkno, size, &bp);
@@ -719,6 +896,10 @@ bread(dev_t dev, daddr_t blkno, uint32_t size, struct buf **bpp)
 	*bpp = NULL;
 	if (err)
 		return err;
+	int ahead = ralo < rahi;
+	int joined = ralo == blkno + (daddr_t)(size / DEV_BSIZE);
+	if (ahead)
+		ra_bounds(dev, bp, blkno, &ralo, &rahi);
 	if (bp->b_flags & B_DONE) {
 		bcache_stats.hits++;
 		TRACE(TR_CACHE_HIT, bp, 0);
@@ -727,12 +908,21 @@ bread(dev_t dev, daddr_t blkno, uint32_t size, struct buf **bpp)
 			TRACE(TR_RA_USED, bp, 0);
 			bp->b_flags &= ~B_READAHEAD;
 		}
+		if (ahead)
+			cluster_read(NULL, bp->b_dev, ralo, rahi, size);
 		*bpp = bp;
 		return 0;
 	}
 	bcache_stats.misses++;
 	TRACE(TR_CACHE_MISS, bp, 0);
-	read_start(bp, 0);
+	if (ahead && joined && !(bp->b_flags & B_NOCACHE)) {
+		bcache_read_prep(bp, 0);
+		cluster_read(bp, bp->b_dev, bp->b_blkno, rahi, size);
+	} else {
+		read_start(bp, 0);
+		if (ahead)
+			cluster_read(NULL, bp->b_dev, ralo, rahi, size);
+	}
 	err = biowait(bp);
 	if (!err && bp->b_resid)
 		err = ENXIO; /* not all of the block is on the device */
@@ -743,6 +933,12 @@ bread(dev_t dev, daddr_t blkno, uint32_t size, struct buf **bpp)
 	}
 	*bpp = bp;
 	return 0;
+}
+
+int
+bread(dev_t dev, daddr_t blkno, uint32_t size, struct buf **bpp)
+{
+	return bread_ahead(dev, blkno, size, 0, 0, bpp);
 }
 
 int
@@ -767,8 +963,8 @@ breada(dev_t dev, daddr_t blkno, uint32_t size, daddr_t rablkno,
 	return bread(dev, blkno, size, bpp);
 }
 
-static void
-write_start(struct buf *bp, int async)
+void
+bcache_write_prep(struct buf *bp, int async)
 {
 	if (!(bp->b_flags & B_BUSY))
 		panic("bwrite: buf %p (dev %d,%d blk %lld) is not held",
@@ -782,6 +978,12 @@ write_start(struct buf *bp, int async)
 	}
 	splx(s);
 	bcache_stats.writes++;
+}
+
+static void
+write_start(struct buf *bp, int async)
+{
+	bcache_write_prep(bp, async);
 	bdev_strategy(bp);
 }
 
@@ -945,6 +1147,76 @@ in_range(const struct buf *bp, dev_t bottom, daddr_t lo, daddr_t hi)
 	       bp->b_blkno + (daddr_t)(bp->b_bcount / DEV_BSIZE) > lo;
 }
 
+static int
+block_order(const void *x, const void *y)
+{
+	const struct buf *a = *(struct buf *const *)x;
+	const struct buf *b = *(struct buf *const *)y;
+
+	return a->b_dev != b->b_dev ? a->b_dev < b->b_dev
+				    : a->b_blkno < b->b_blkno;
+}
+
+/* Is bp a delayed write of [lo, hi) of bottom (dev_range's), made dirty
+ * at tick `born` or before, and free to take?  At splbio. */
+static int
+dirty_in(const struct buf *bp, dev_t bottom, daddr_t lo, daddr_t hi,
+	 uint64_t born)
+{
+	return (bp->b_flags & (B_DELWRI | B_BUSY)) == B_DELWRI &&
+	       bp->b_dirtied <= born && in_range(bp, bottom, lo, hi);
+}
+
+/* Write bp with its dirty neighbours if it is still flush_dirty's to
+ * write: taken at splbio, issued below it (a device that completes at
+ * once then completes at base level, not deferred). */
+static void
+flush_one(struct buf *bp, dev_t bottom, daddr_t lo, daddr_t hi, uint64_t born)
+{
+	int s = splbio();
+
+	if (!dirty_in(bp, bottom, lo, hi, born)) {
+		splx(s);
+		return;
+	}
+	lru_remove(bp);
+	bp->b_flags |= B_BUSY;
+	splx(s);
+	if (born != UINT64_MAX)
+		bcache_stats.syncer_writes++;
+	cluster_write(bp);
+}
+
+/*
+ * Start writing the delayed writes of [lo, hi) of bottom device bottom
+ * (NODEV: every device's) dirtied at tick `born` or before: in block
+ * order, each with the dirty neighbours it continues (cluster_write),
+ * so a disk sees long sequential writes, not the free list's order.
+ */
+static void
+flush_dirty(dev_t bottom, daddr_t lo, daddr_t hi, uint64_t born)
+{
+	struct buf **list = kmalloc((size_t)bc.nbuf * sizeof(*list));
+	int n = 0;
+
+	for (int i = 0; i < bc.nbuf; i++) {
+		struct buf *bp = &bc.hdr[i];
+		if (list) {
+			int s = splbio();
+			if (dirty_in(bp, bottom, lo, hi, born))
+				list[n++] = bp;
+			splx(s);
+		} else { /* no memory to sort in: header order */
+			flush_one(bp, bottom, lo, hi, born);
+		}
+	}
+	if (list)
+		sort(list, (size_t)n, sizeof(*list), block_order);
+	for (int i = 0; i < n; i++)
+		flush_one(list[i], bottom, lo, hi, born);
+	kfree(list);
+}
+
 /* Write dev's delayed writes (NODEV: every device's; a partition's, the
  * ones on its disk within it) and wait for them: EIO if one of dev's
  * writes failed meanwhile (another device's failing then is no concern
@@ -958,19 +1230,7 @@ bflush(dev_t dev)
 
 	dev_range(dev, &bottom, &lo, &hi);
 	TRACE_EVENT(TR_CACHE_FLUSH, dev, 0, 0, 0, 0);
-	for (int i = 0; i < bc.nbuf; i++) {
-		struct buf *bp = &bc.hdr[i];
-		int s = splbio();
-		if ((bp->b_flags & (B_DELWRI | B_BUSY)) != B_DELWRI ||
-		    !in_range(bp, bottom, lo, hi)) {
-			splx(s);
-			continue;
-		}
-		lru_remove(bp);
-		bp->b_flags |= B_BUSY;
-		splx(s);
-		bawrite(bp);
-	}
+	flush_dirty(bottom, lo, hi, UINT64_MAX);
 	int s = splbio();
 	while (bc.async_writes)
 		tsleep(&bc.async_writes, "bflush", 0);
@@ -1029,10 +1289,7 @@ bcache_drop(void)
 		hash_remove(bp);
 		bp->b_dev = NODEV;
 		bp->b_flags &= ~(B_DONE | B_READAHEAD);
-		bcache_stats.data_bytes -= bp->b_bufsize;
-		kfree(bp->b_mem);
-		bp->b_un.b_addr = bp->b_mem = NULL;
-		bp->b_bufsize = bp->b_bcount = 0;
+		buf_free_mem(bp);
 	}
 	splx(s);
 	return err;

@@ -7,9 +7,15 @@
  *	bread(dev, blkno, size, &bp)   ... read from the device if need be
  *	breada(dev, blkno, size, rablkno, rasize, &bp)
  *	                           ... and start reading rablkno ahead
+ *	bread_ahead(dev, blkno, size, ralo, rahi, &bp)
+ *	                           ... and [ralo, rahi) ahead, in clusters
+ *	bread_seq(dev, blkno, size, &ra, &bp)
+ *	                           ... reading ahead as far as a sequential
+ *	                           reader needs (cluster.c)
  *	bwrite(bp)   write now, wait, release; returns the error
  *	bawrite(bp)  start the write, release when done
  *	bdwrite(bp)  mark dirty and release: written later (delayed write)
+ *	cluster_write(bp)  bawrite, with the delayed writes it continues
  *	brelse(bp)   release a held buffer
  *	geteblk(size)   a held buffer belonging to no device
  *	bflush(dev), binval(dev), bsync()
@@ -21,9 +27,11 @@
 
 #include "buf.h"
 
-#define MAXBSIZE	  (64 * 1024) /* the largest buffer */
-#define BCACHE_AGE_TICKS  (5 * HZ)    /* delayed writes older: syncer writes */
-#define BCACHE_SYNC_TICKS HZ	      /* how often the syncer looks */
+#define MAXBSIZE	  (64 * 1024)  /* the largest buffer */
+#define CLUSTER_MAX	  (256 * 1024) /* the longest read-ahead or write */
+#define RA_MAX		  (4 * CLUSTER_MAX) /* the largest read-ahead window */
+#define BCACHE_AGE_TICKS  (5 * HZ) /* delayed writes older: syncer writes */
+#define BCACHE_SYNC_TICKS HZ	   /* how often the syncer looks */
 
 void bcache_init(void);
 struct buf *getblk(dev_t dev, daddr_t blkno, uint32_t size);
@@ -41,12 +49,35 @@ int bsync(void);
 struct buf *bcache_peek(dev_t dev, daddr_t blkno);
 int bcache_owns(const struct buf *bp);
 int bcache_resize(int nbuf);
+void bcache_set_budget(uint64_t bytes);
 int bcache_drop(void);
 int bcache_raw_begin(dev_t dev, uint64_t off, uint64_t len, int write);
 void bcache_raw_end(int slot);
+int bread_ahead(dev_t dev, daddr_t blkno, uint32_t size, daddr_t ralo,
+		daddr_t rahi, struct buf **bpp);
+
+/* A sequential reader's read-ahead state (one per open file): where it
+ * reads next, how far ahead reads were started, the window (blocks). */
+struct readahead {
+	daddr_t next;
+	daddr_t end;
+	uint32_t window;
+};
+int bread_seq(dev_t dev, daddr_t blkno, uint32_t size, struct readahead *ra,
+	      struct buf **bpp);
+void cluster_write(struct buf *bp);
+
+/* for cluster.c: bottom devices' blocks, no sleeping */
+int getblk_nowait(dev_t dev, daddr_t blkno, uint32_t size, struct buf **bpp);
+struct buf *bcache_take_delwri(dev_t dev, daddr_t blkno, uint32_t size);
+void bcache_read_prep(struct buf *bp, int async);
+void bcache_write_prep(struct buf *bp, int async);
+void cluster_read(struct buf *bp, dev_t dev, daddr_t lo, daddr_t hi,
+		  uint32_t size);
 
 extern struct bcache_stats {
 	int nbuf;	    /* buffer headers in the pool */
+	uint64_t budget;    /* bytes of data it may hold (bcache=) */
 	uint64_t hits;	    /* bread found valid contents */
 	uint64_t misses;    /* bread had to read */
 	uint64_t ra_issued; /* read-aheads started */
@@ -61,6 +92,8 @@ extern struct bcache_stats {
 	uint64_t syncer_writes;
 	uint64_t data_bytes; /* kmalloc'd for the buffers' data */
 	uint64_t raw_syncs;  /* raw transfers that met cached blocks */
+	uint64_t cl_reads, cl_read_bytes;   /* clustered reads: transfers */
+	uint64_t cl_writes, cl_write_bytes; /* ... and writes */
 } bcache_stats;
 
 #endif

@@ -5,10 +5,12 @@
  * (4 KiB: a page, the block Linux's block devices use; the last block of
  * a device whose size is no multiple of it is what is left), as BSD's
  * spec_read and spec_write do: a read copies from bread's buffer, and
- * reads in order read the next block ahead (breada); a write that fills
- * a block starts it at once (bawrite), one that covers part of it reads
- * it first and leaves it dirty (bdwrite); fsync writes them all and
- * flushes the disk's cache.
+ * reads in order are read ahead in growing clusters (bread_seq,
+ * cluster.c); a write that covers part of a block reads it first; every
+ * block written is left dirty (bdwrite) but the one that completes a
+ * CLUSTER_MAX stretch, which is written at once with the dirty blocks
+ * before it (cluster_write: BSD's cluster_write, one transfer); fsync
+ * writes them all and flushes the disk's cache.
  * fsync also reports, once to each file open on the device, a cached
  * write that failed since the file was opened or its last fsync, though
  * the syncer or another file's fsync met the failure, and one that no
@@ -37,13 +39,16 @@
 #include "blk/uio.h"
 #include "blk/userdma.h"
 
-static struct file console_file = {FT_CONSOLE, O_RDWR, 1, 0, NULL,
-				   NULL,       0,      0, -1};
+static struct file console_file = {
+	.type = FT_CONSOLE, .flags = O_RDWR, .refs = 1, .ra = {.next = -1}};
 
 int
 file_open(const char *path, int flags, struct file **fp)
 {
-	struct file f = {FT_BLOCK, flags, 1, 0, NULL, NULL, 0, 0, -1};
+	struct file f = {.type = FT_BLOCK,
+			 .flags = flags,
+			 .refs = 1,
+			 .ra = {.next = -1}};
 
 	if (flags & ~O_ACCMODE || (flags & O_ACCMODE) == O_ACCMODE)
 		return EINVAL;
@@ -209,21 +214,6 @@ block_size(const struct bdev *bd, daddr_t blk, uint32_t bsize)
 	return left < bsize ? (uint32_t)left : bsize;
 }
 
-/* The block at blk for a read: the next one read ahead when the reads
- * go in order (a random read starts none, so it wastes nothing). */
-static int
-block_read(struct file *f, daddr_t blk, uint32_t size, struct buf **bpp)
-{
-	daddr_t next = blk + FILE_BSIZE / DEV_BSIZE;
-	int seq = blk == f->ra_next;
-
-	f->ra_next = next;
-	if (seq && (uint64_t)next < f->bd->nblocks)
-		return breada(f->bd->dev, blk, size, next,
-			      block_size(f->bd, next, FILE_BSIZE), bpp);
-	return bread(f->bd->dev, blk, size, bpp);
-}
-
 static int
 block_rw(struct file *f, char *ubuf, uint32_t n, uint64_t off, int write,
 	 uint32_t *moved)
@@ -248,7 +238,7 @@ block_rw(struct file *f, char *ubuf, uint32_t n, uint64_t off, int write,
 		if (write && k == size)
 			err = (bp = getblk(dev, blk, size)) ? 0 : ENOMEM;
 		else
-			err = block_read(f, blk, size, &bp);
+			err = bread_seq(dev, blk, size, &f->ra, &bp);
 		if (err == EIO && size > DEV_BSIZE) {
 			narrow = at / FILE_BSIZE;
 			err = 0;
@@ -259,10 +249,12 @@ block_rw(struct file *f, char *ubuf, uint32_t n, uint64_t off, int write,
 		char *data = (char *)bp->b_un.b_addr + boff;
 		err = write ? copyin(ubuf + *moved, data, k)
 			    : copyout(data, ubuf + *moved, k);
+		daddr_t end = blk + (daddr_t)(size / DEV_BSIZE);
 		if (err || !write)
 			brelse(bp);
-		else if (boff + k == size)
-			bawrite(bp);
+		else if (boff + k == size &&
+			 end % (CLUSTER_MAX / DEV_BSIZE) == 0)
+			cluster_write(bp);
 		else
 			bdwrite(bp);
 		if (!err)

@@ -16,6 +16,7 @@
 
 #include <stdint.h>
 
+#include "blk/bcache.h"
 #include "syscall.h"
 
 enum file_type { FT_CONSOLE, FT_BLOCK, FT_RAW, FT_PROG, FT_NULL, FT_ZERO };
@@ -30,8 +31,8 @@ struct file {
 	struct bdev *bd;
 	const uint8_t *data; /* a program's bytes */
 	uint32_t size;
-	uint32_t wb_seen; /* bd->wb_errors that fsync has reported */
-	int64_t ra_next;  /* the block a sequential read asks for next */
+	uint32_t wb_seen;    /* bd->wb_errors that fsync has reported */
+	struct readahead ra; /* a sequential reader's (bcache.h) */
 };
 
 /* 0 and *fp, or ENOENT (no such name), EINVAL (bad flags), EACCES

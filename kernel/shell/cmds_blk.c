@@ -288,10 +288,11 @@ SHELL_CMD(cache, "[drop [DEV]]",
 	if (argc != 1)
 		return shell_usage(argv[0]);
 	uint64_t lookups = s->hits + s->misses;
-	char mem[16];
-	kprintf("buffers     %d, %s of data (%llu bytes)\n", s->nbuf,
-		fmt_size(mem, sizeof(mem), s->data_bytes),
-		(unsigned long long)s->data_bytes);
+	char mem[16], pool[16], rd[16], wr[16];
+	kprintf("buffers     %d, %s of data (%llu bytes) in a pool of %s\n",
+		s->nbuf, fmt_size(mem, sizeof(mem), s->data_bytes),
+		(unsigned long long)s->data_bytes,
+		fmt_size(pool, sizeof(pool), s->budget));
 	kprintf("hits        %llu (%llu%%)\n", (unsigned long long)s->hits,
 		(unsigned long long)(lookups ? s->hits * 100 / lookups : 0));
 	kprintf("misses      %llu\n", (unsigned long long)s->misses);
@@ -299,6 +300,13 @@ SHELL_CMD(cache, "[drop [DEV]]",
 		(unsigned long long)s->ra_issued,
 		(unsigned long long)s->ra_used,
 		(unsigned long long)s->ra_wasted);
+	kprintf("clusters    %llu reads of %s on average, %llu writes of %s\n",
+		(unsigned long long)s->cl_reads,
+		fmt_size(rd, sizeof(rd),
+			 s->cl_reads ? s->cl_read_bytes / s->cl_reads : 0),
+		(unsigned long long)s->cl_writes,
+		fmt_size(wr, sizeof(wr),
+			 s->cl_writes ? s->cl_write_bytes / s->cl_writes : 0));
 	kprintf("delayed     %llu writes delayed, %llu by the syncer\n",
 		(unsigned long long)s->delwri,
 		(unsigned long long)s->syncer_writes);

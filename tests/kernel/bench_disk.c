@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "blk/bcache.h"
 #include "blk/bdev.h"
 #include "clock.h"
 #include "console.h"
@@ -449,23 +450,29 @@ BENCH(disk_trace_cost)
  * own line ("bench DEV process ..."), cycles from the TSC.
  */
 static int
-proc_run(const char *mode, uint32_t size, int qd, int n, const char *key)
+iotest(const char *path, const char *mode, uint32_t size, int qd, int n,
+       const char *key, const char *label)
 {
 	char dev[BDEV_NAMELEN + 8], bs[16], ios[16], depth[16];
-	char *argv[] = {"iotest", (char *)mode, "-q", depth, "-b", bs,
-			"-n",	  ios,		dev,  NULL,  NULL, NULL};
-	int status;
+	char *argv[16] = {"iotest", (char *)mode, "-q", depth,
+			  "-b",	    bs,		  "-n", ios};
+	int argc = 8, status;
 
-	snprintf(dev, sizeof(dev), "/dev/r%s", q.bd->name);
+	snprintf(dev, sizeof(dev), path, q.bd->name);
 	snprintf(bs, sizeof(bs), "%u", size);
 	snprintf(ios, sizeof(ios), "%d", n);
 	snprintf(depth, sizeof(depth), "%d", qd);
-	if (key) { /* -K KEY before the device */
-		argv[8] = "-K";
-		argv[9] = (char *)key;
-		argv[10] = dev;
+	if (key) {
+		argv[argc++] = "-K";
+		argv[argc++] = (char *)key;
 	}
-	int pid = proc_spawn("iotest", key ? 11 : 9, argv, NULL, 0);
+	if (label) {
+		argv[argc++] = "-L";
+		argv[argc++] = (char *)label;
+	}
+	argv[argc++] = dev;
+	argv[argc] = NULL;
+	int pid = proc_spawn("iotest", argc, argv, NULL, 0);
 	if (pid < 0) {
 		kprintf("%s %s process: iotest: %s\n",
 			key ? "compare" : "bench", q.bd->name,
@@ -473,6 +480,53 @@ proc_run(const char *mode, uint32_t size, int qd, int n, const char *key)
 		return 0;
 	}
 	return proc_wait(NULL, pid, &status, 0) == pid && status == 0;
+}
+
+/* The raw device, as a process reads it */
+static int
+proc_run(const char *mode, uint32_t size, int qd, int n, const char *key)
+{
+	return iotest("/dev/r%s", mode, size, qd, n, key, NULL);
+}
+
+/*
+ * Through the buffer cache: iotest on the block device (/dev/sd0), QD1;
+ * cold: the device's blocks written and dropped first, as `cache drop
+ * DEV` (Linux's side: drop_caches); warm: what the run before left.
+ */
+#define BUF_SEQ_IOS   (SEQ_MB * 1024 * 1024 / (64 * 1024))
+#define BUF_SMALL_IOS 16000 /* of 1000 bytes */
+
+static int
+buffered_run(const char *mode, uint32_t size, int n, int cold, const char *key)
+{
+	if (cold) {
+		bflush(q.bd->dev);
+		binval(q.bd->dev);
+	}
+	return iotest("/dev/%s", mode, size, 1, n, key,
+		      key    ? NULL
+		      : cold ? "cold"
+			     : "warm");
+}
+
+/* The five buffered rows, with make compare's keys or without. */
+static int
+buffered_rows(int keyed)
+{
+	int ok = 1;
+
+	ok &= buffered_run("-S", 65536, BUF_SEQ_IOS, 1,
+			   keyed ? "bufread-64k-cold" : NULL);
+	ok &= buffered_run("-S", 65536, BUF_SEQ_IOS, 0,
+			   keyed ? "bufread-64k-warm" : NULL);
+	ok &= buffered_run("-S", 1000, BUF_SMALL_IOS, 1,
+			   keyed ? "bufread-1000-cold" : NULL);
+	ok &= buffered_run("-W", 65536, BUF_SEQ_IOS, 1,
+			   keyed ? "bufwrite-64k-fsync" : NULL);
+	ok &= buffered_run("-R", 4096, RAND_IOS, 1,
+			   keyed ? "bufrandread-4k-qd1" : NULL);
+	return ok;
 }
 
 /*
@@ -504,6 +558,7 @@ BENCH(compare_disk)
 	ok &= proc_run("-R", 4096, 32, RAND_IOS, "randread-4k-qd32-process");
 	ok &= proc_run("-S", 128 * 1024, 4, SEQ_IOS,
 		       "seqread-128k-qd4-process");
+	ok &= buffered_rows(1);
 	kfree(q.mem);
 	CHECK(ok, "an I/O failed or did not finish");
 }
@@ -543,5 +598,26 @@ BENCH(proc_disk)
 	if ((q.bd = bdev_by_name("sd0")) || (q.bd = bdev_by_name("wd0")))
 		ok &= proc_bench();
 	kfree(q.mem);
+	CHECK(ok, "an I/O failed or did not finish");
+}
+
+/*
+ * make bench's buffered rows: through the cache (iotest on /dev/sd0 or
+ * /dev/wd0) beside the same reads of the raw device (/dev/rsd0), which
+ * tests/scenarios/bench.py sets against each other: sequential reads
+ * read ahead in clusters should come near the raw device's speed, and
+ * random ones should lose nothing to read-ahead.
+ */
+BENCH(buffered_disk)
+{
+	int ok = 1;
+
+	if (!(q.bd = bdev_by_name("sd0")) && !(q.bd = bdev_by_name("wd0"))) {
+		kprintf("bench buffered_disk: no sd0 or wd0\n");
+		return;
+	}
+	ok &= buffered_rows(0);
+	ok &= proc_run("-S", 65536, 1, BUF_SEQ_IOS, NULL);
+	ok &= proc_run("-R", 4096, 1, RAND_IOS, NULL);
 	CHECK(ok, "an I/O failed or did not finish");
 }

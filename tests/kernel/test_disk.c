@@ -12,6 +12,8 @@
  *   WD_CACHE_REGION  .. +256: pattern for disk N+100, through the cache
  *   WD_RAW_REGION    .. +512: pattern for disk N+200, raw (physio)
  *   WD_THREAD_REGION .. +WD_THREADS*256: pattern for N+50+t, thread t
+ *   WD_CLUSTER_REGION .. +WD_CLUSTER_BLOCKS: N+70, through the cache in
+ *                    clusters
  *   WD_STRESS_REGION .. +STRESS_THREADS*2048: N+60+t (stress, thread t)
  */
 #include <stddef.h>
@@ -46,8 +48,10 @@
 #define WD_THREAD_REGION 8192
 #define WD_THREADS	 4
 
-#define WD_STRESS_REGION 16384
-#define STRESS_THREADS	 4
+#define WD_CLUSTER_REGION 9216
+#define WD_CLUSTER_BLOCKS 768 /* 384 KiB: a cluster and a half */
+#define WD_STRESS_REGION  16384
+#define STRESS_THREADS	  4
 
 static void
 drop_interrupts(const struct bdev *bd, int n)
@@ -262,6 +266,83 @@ TEST(disk_writes_reach_the_disk)
 		CHECK(check_range(bd, buf, WD_RAW_REGION, n, id + 200) == -1,
 		      "%s: raw writes not on the disk", bd->name);
 		kfree(buf);
+	}
+}
+
+/* Requests queued to a disk, as the trace saw them (trace_queued). */
+static struct trace_rec queued[64];
+
+/*
+ * Through the cache in 4 KiB blocks: reads in order are read in
+ * clusters of up to 256 KiB, each one transfer of the buffers' frames
+ * (the window: scattered to the controller), and delayed writes go out
+ * in the same way, in block order; the data is the host's on the way
+ * in and in the image (checked by the host) on the way out.
+ */
+TEST(disk_cached_reads_and_writes_move_in_clusters)
+{
+	FOR_EACH_DISK(bd)
+	{
+		uint32_t id = disk_id(bd);
+		struct readahead ra = {.next = -1};
+		struct buf *bp;
+		CHECK_EQ(bsync(), 0);
+		binval(bd->dev);
+		uint64_t from = trace_fresh(bd->dev);
+		for (daddr_t b = WD_CLUSTER_REGION;
+		     b < WD_CLUSTER_REGION + WD_CLUSTER_BLOCKS; b += 8) {
+			CHECK_EQ(bread_seq(bd->dev, b, 4096, &ra, &bp), 0);
+			int bad = -1;
+			for (int i = 0; i < 8 && bad < 0; i++)
+				if (pattern_check((uint8_t *)bp->b_un.b_addr +
+							  i * DEV_BSIZE,
+						  id, (uint64_t)b + i) >= 0)
+					bad = i;
+			brelse(bp);
+			CHECK(bad < 0, "%s: block %lld read wrong", bd->name,
+			      b + bad);
+		}
+		trace_stop();
+		int n = trace_queued(bd->dev, from, queued, 64);
+		uint32_t most = 0;
+		for (int i = 0; i < n; i++)
+			if (queued[i].bytes > most)
+				most = queued[i].bytes;
+		CHECK(n <= 8 && most >= 128 * 1024,
+		      "%s: 384 KiB read in order in %d transfers of at most "
+		      "%u bytes",
+		      bd->name, n, most);
+		for (daddr_t b = WD_CLUSTER_REGION + WD_CLUSTER_BLOCKS - 8;
+		     b >= WD_CLUSTER_REGION; b -= 8) { /* dirtied backwards */
+			CHECK((bp = getblk(bd->dev, b, 4096)) != NULL,
+			      "getblk");
+			for (int i = 0; i < 8; i++)
+				pattern_fill((uint8_t *)bp->b_un.b_addr +
+						     i * DEV_BSIZE,
+					     id + 70, (uint64_t)b + i);
+			bdwrite(bp);
+		}
+		from = trace_fresh(bd->dev);
+		CHECK_EQ(bsync(), 0);
+		trace_stop();
+		n = trace_queued(bd->dev, from, queued, 64);
+		int writes = 0;
+		daddr_t last = -1;
+		for (int i = 0; i < n; i++) {
+			if (queued[i].flags & (TRF_READ | TRF_FLUSH))
+				continue;
+			CHECK((daddr_t)queued[i].blkno > last,
+			      "%s: a write at %llu after one at %lld", bd->name,
+			      (unsigned long long)queued[i].blkno, last);
+			last = (daddr_t)queued[i].blkno;
+			writes++;
+		}
+		CHECK_EQ(writes, 2); /* 256 KiB and 128 KiB */
+		binval(bd->dev);
+		static uint8_t check[WD_CLUSTER_BLOCKS * DEV_BSIZE];
+		CHECK(check_range(bd, check, WD_CLUSTER_REGION,
+				  WD_CLUSTER_BLOCKS, id + 70) == -1,
+		      "%s: the cached writes are not on the disk", bd->name);
 	}
 }
 
@@ -647,6 +728,51 @@ TEST(disk_a_lost_interrupt_is_recovered_by_the_watchdog)
  * of sector W on that disk; nothing else may fail.  The reads go down as
  * one chain of 32 bufs, so on AHCI they fill the NCQ queue around the bad
  * sector: that buf alone must fail. */
+/*
+ * Through the cache, in clusters: reads in order across the bad read
+ * sector rs fail only the 4 KiB block holding it; delayed writes across
+ * the bad write sector ws, written as clusters, fail only the block
+ * holding it, and the rest reach the disk.  The buffers hold what the
+ * host expects there (disk_image_expect: ws's neighbours within 10
+ * sectors written before, the disk's own pattern further out).
+ */
+static void
+cached_faults(struct bdev *bd, daddr_t rs, daddr_t ws)
+{
+	struct readahead ra = {.next = -1};
+	struct buf *bp;
+	uint32_t id = disk_id(bd);
+	uint64_t failed = bcache_stats.write_errors;
+
+	binval(bd->dev);
+	for (daddr_t b = (rs & ~7) - 256; b < (rs & ~7) + 256; b += 8) {
+		int err = bread_seq(bd->dev, b, 4096, &ra, &bp);
+		CHECK_EQ(err, rs >= b && rs < b + 8 ? EIO : 0);
+		if (err)
+			continue;
+		int ok = 1;
+		for (int i = 0; i < 8; i++)
+			ok &= pattern_check((uint8_t *)bp->b_un.b_addr +
+						    i * DEV_BSIZE,
+					    id, (uint64_t)b + i) < 0;
+		brelse(bp);
+		CHECK(ok, "%s: block %lld read wrong", bd->name, b);
+	}
+	for (daddr_t b = (ws & ~7) - 64; b < (ws & ~7) + 72; b += 8) {
+		CHECK((bp = getblk(bd->dev, b, 4096)) != NULL, "getblk");
+		for (int i = 0; i < 8; i++) {
+			daddr_t s = b + i;
+			pattern_fill((uint8_t *)bp->b_un.b_addr + i * DEV_BSIZE,
+				     s >= ws - 10 && s <= ws + 10 ? id + 100
+								  : id,
+				     (uint64_t)s);
+		}
+		bdwrite(bp);
+	}
+	CHECK_EQ(bflush(bd->dev), EIO);
+	CHECK_EQ(bcache_stats.write_errors - failed, 1);
+}
+
 TEST(disk_fault_injected_sectors_fail_alone_and_the_driver_goes_on)
 {
 	const char *opt = cmdline_opt("diskbad");
@@ -737,6 +863,7 @@ TEST(disk_fault_injected_sectors_fail_alone_and_the_driver_goes_on)
 			UIO_READ, &moved),
 		 0);
 	CHECK_EQ(moved, 4 * DEV_BSIZE);
+	cached_faults(bd, (daddr_t)rs, (daddr_t)ws);
 	/* and the driver keeps working */
 	CHECK(check_range(bd, big, 0, 16, disk_id(bd)) == -1,
 	      "%s: reads fail after the errors", bd->name);

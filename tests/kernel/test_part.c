@@ -139,6 +139,54 @@ TEST(part_a_request_is_remapped_onto_the_disk_once)
 	}
 }
 
+/* Reads in order through a partition's block device are read ahead
+ * in clusters on its disk, and never past the partition's end: every
+ * transfer the disk was asked for lies inside the partition, and every
+ * block read holds the disk's pattern there. */
+TEST(part_read_ahead_stops_at_the_partitions_end)
+{
+	static struct trace_rec q[128];
+
+	FOR_EACH_PART(bd)
+	{
+		struct bdev *disk;
+		uint64_t start;
+		struct readahead ra = {.next = -1};
+		CHECK_EQ(part_where(bd, &disk, &start), 0);
+		daddr_t end = (daddr_t)bd->nblocks;
+		daddr_t b = end > 1024 ? (end - 1024) & ~7 : 0;
+		binval(bd->dev);
+		uint64_t from = trace_fresh(NODEV);
+		for (; b + 8 <= end; b += 8) {
+			struct buf *bp;
+			CHECK_EQ(bread_seq(bd->dev, b, 4096, &ra, &bp), 0);
+			int bad = -1;
+			for (int i = 0; i < 8 && bad < 0; i++)
+				if (pattern_check((uint8_t *)bp->b_un.b_addr +
+							  i * DEV_BSIZE,
+						  disk->dev,
+						  start + (uint64_t)b + i) >= 0)
+					bad = i;
+			brelse(bp);
+			CHECK(bad < 0, "%s: block %lld read wrong", bd->name,
+			      b + bad);
+		}
+		trace_stop();
+		int n = trace_queued(disk->dev, from, q, 128);
+		CHECK(n > 0, "%s: nothing read from %s", bd->name, disk->name);
+		for (int i = 0; i < n; i++)
+			CHECK(q[i].blkno >= start &&
+				      q[i].blkno + q[i].bytes / DEV_BSIZE <=
+					      start + bd->nblocks,
+			      "%s: %u bytes read at %s's block %llu, outside "
+			      "its blocks %llu-%llu",
+			      bd->name, q[i].bytes, disk->name,
+			      (unsigned long long)q[i].blkno,
+			      (unsigned long long)start,
+			      (unsigned long long)(start + bd->nblocks - 1));
+	}
+}
+
 TEST(part_writes_land_at_the_partitions_offset)
 {
 	FOR_EACH_PART(bd)

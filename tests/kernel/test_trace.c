@@ -28,14 +28,6 @@ read_raw(struct buf *bp, const struct bdev *bd, daddr_t blkno, uint32_t bcount)
 	testio_run(bp);
 }
 
-static uint64_t
-trace_fresh(dev_t filter)
-{
-	trace_clear();
-	trace_start(filter);
-	return trace_written();
-}
-
 TEST(trace_rd1_shows_each_stage_in_order_deferred_to_intiodone)
 {
 	static struct buf b;

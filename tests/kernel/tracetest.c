@@ -43,3 +43,23 @@ trace_find(const struct trace_rec *r, int n, int act)
 			return &r[i];
 	return NULL;
 }
+
+uint64_t
+trace_fresh(dev_t filter)
+{
+	trace_clear();
+	trace_start(filter);
+	return trace_written();
+}
+
+int
+trace_queued(dev_t dev, uint64_t from, struct trace_rec *out, int max)
+{
+	int n = 0;
+
+	for (uint64_t i = from; i < trace_written() && n < max; i++)
+		if (trace_get(i, &out[n]) && out[n].act == TR_QUEUE &&
+		    out[n].dev == dev)
+			n++;
+	return n;
+}

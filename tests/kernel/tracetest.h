@@ -18,4 +18,11 @@ const char *trace_stages(const struct trace_rec *r, int n);
 /* The first of them of stage `act`, or NULL. */
 const struct trace_rec *trace_find(const struct trace_rec *r, int n, int act);
 
+/* Clear the ring and trace filter's requests (NODEV: all): the record
+ * number they start at. */
+uint64_t trace_fresh(dev_t filter);
+/* The requests queued to dev (TR_QUEUE) from record `from` on, at most
+ * max, in the order they were queued: how many. */
+int trace_queued(dev_t dev, uint64_t from, struct trace_rec *out, int max);
+
 #endif

@@ -71,6 +71,22 @@ def over_kernel(line, lines):
     return line
 
 
+def over_raw(line, lines):
+    """A buffered bench line (buffered_disk: "DEV buffered X QD1 cold"),
+    with the raw device's figure for the same I/O beside it ("DEV
+    process X QD1") as a ratio."""
+    m = re.match(r"(\S+) buffered (.*? QD\d+)( \w+)?: (\d+) IOPS", line)
+    if not m:
+        return line
+    for other in lines:
+        r = re.match(r"(\S+) process (.*?): (\d+) IOPS", other)
+        if r and r.group(1) == m.group(1) and r.group(2) == m.group(2) \
+                and int(r.group(3)):
+            return line + " (%.2fx the raw device's)" % (
+                int(m.group(4)) / int(r.group(3)))
+    return line
+
+
 def of_host(line, host):
     """A bench line, with its share of the host's IOPS where the host
     ran the same workload."""
@@ -86,8 +102,9 @@ def of_host(line, host):
 
 # The benchmarks that need -M q35's AHCI disks (the first also runs on
 # -M pc, on its IDE disk), and those that run on both
-Q35_BENCHES = ("disk_iops_and_throughput", "disk_trace_cost", "proc_disk")
-BOTH = ("disk_iops_and_throughput", "proc_disk")
+Q35_BENCHES = ("disk_iops_and_throughput", "disk_trace_cost", "proc_disk",
+               "buffered_disk")
+BOTH = ("disk_iops_and_throughput", "proc_disk", "buffered_disk")
 
 
 def bench_names():
@@ -146,7 +163,7 @@ def run_benchmarks(pattern, timeout=900):
         lines = [ln[len("bench "):] for ln in out.splitlines()
                  if ln.startswith("bench ")]
         for line in lines:
-            print(over_kernel(of_host(line, host), lines))
+            print(over_raw(over_kernel(of_host(line, host), lines), lines))
     for r in results:
         if not r.ok:
             print("FAIL %s: %s" % (r.name, r.reason))

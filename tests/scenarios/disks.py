@@ -15,6 +15,7 @@ from harness import (BUILD, Checks, Machine, boot_to_results, boot_to_shell,
 WD_CACHE_REGION, WD_RAW_REGION, WD_THREAD_REGION, WD_THREADS = \
     2048, 4096, 8192, 4
 WD_STRESS_REGION, STRESS_THREADS = 16384, 4   # as in test_disk.c
+WD_CLUSTER_REGION, WD_CLUSTER_BLOCKS = 9216, 768
 
 
 def make_image(path, disk, nblocks):
@@ -23,8 +24,12 @@ def make_image(path, disk, nblocks):
             f.write(pattern_sector(disk, lba))
 
 
-def disk_image_expect(disk, lba, wrote, stressed, fault=None):
+def disk_image_expect(disk, lba, wrote, stressed, fault=None,
+                      clustered=False):
     """The pattern id a sector of disk `disk` must hold after the tests."""
+    if clustered and \
+            WD_CLUSTER_REGION <= lba < WD_CLUSTER_REGION + WD_CLUSTER_BLOCKS:
+        return disk + 70
     if wrote:
         if WD_CACHE_REGION <= lba < WD_CACHE_REGION + 256:
             return disk + 100
@@ -43,14 +48,15 @@ def disk_image_expect(disk, lba, wrote, stressed, fault=None):
     return disk
 
 
-def check_images(c, images, wrote, stressed, fault=None):
+def check_images(c, images, wrote, stressed, fault=None, clustered=False):
     for disk, path, nblk, name in images:
         with c.test("%s_image_holds_what_the_kernel_wrote" % name):
             with open(path, "rb") as f:
                 data = f.read()
             assert len(data) == nblk * 512, "image size changed"
             for lba in range(nblk):
-                want_id = disk_image_expect(disk, lba, wrote, stressed, fault)
+                want_id = disk_image_expect(disk, lba, wrote, stressed, fault,
+                                            clustered)
                 got = data[lba * 512:(lba + 1) * 512]
                 assert got == pattern_sector(want_id, lba), \
                     "sector %d: expected the pattern of disk %d, found " \
@@ -172,7 +178,9 @@ def disk_scenario(name, kind, places, sizes, pattern, args="", cd="cdrom",
         wrote = selects(pattern, "disk_writes_reach_the_disk")
         stressed = selects(pattern,
                            "disk_stress_threads_random_sizes_every_byte_verified")
-        check_images(c, images, wrote, stressed, fault)
+        clustered = selects(pattern,
+                            "disk_cached_reads_and_writes_move_in_clusters")
+        check_images(c, images, wrote, stressed, fault, clustered)
         if trace:
             with c.test("qemu_trace_agrees_32_ncq_commands_in_flight"):
                 n = ncq_trace_max(tracefile)

@@ -331,17 +331,35 @@ def proc_scenario(name, kind, machine):
                 r = re.search(r"^read-ahead\s+(\d+) started, (\d+) used, "
                               r"(\d+) wasted", text, re.M)
                 return tuple(int(x) for x in r.groups())
+            def misses(text):
+                return int(re.search(r"^misses\s+(\d+)", text,
+                                     re.M).group(1))
+
+            def clusters(text):
+                r = re.search(r"^clusters\s+(\d+) reads of ([\d.]+) KiB",
+                              text, re.M)
+                return int(r.group(1)), float(r.group(2))
             run(m, "cache drop %s" % disk)
-            before = ra(run(m, "cache"))
+            text = run(m, "cache")
+            before, m0, c0 = ra(text), misses(text), clusters(text)
             out = run(m, "run dd if=/dev/%s of=/dev/null bs=64K count=4"
                       % disk, timeout=60)
-            after = ra(run(m, "cache"))
+            text = run(m, "cache")
+            after, c1 = ra(text), clusters(text)
             started, used = after[0] - before[0], after[1] - before[1]
-            # 64 blocks of 4 KiB read in order: every one after the
-            # first read ahead, and used but the last one
-            assert started >= 62 and used >= started - 1, \
-                "%d read-aheads started, %d used:\n%s" % (started, used,
-                                                          out)
+            # 64 blocks of 4 KiB read in order: the first read alone, the
+            # second with a first window (16 KiB) after it, and the other
+            # 62 read ahead in windows growing (to 1 MiB, in transfers
+            # of up to 256 KiB); what the reader stopped short of is at
+            # most the window and a half ahead of it
+            assert misses(text) - m0 == 2 and used >= 62 and \
+                started - used <= 96, \
+                "%d misses, %d read-aheads started, %d used:\n%s" % (
+                    misses(text) - m0, started, used, out)
+            n = c1[0] - c0[0]
+            kib = c1[0] * c1[1] - c0[0] * c0[1]  # (averages to 0.1 KiB)
+            assert 3 <= n <= 8 and kib / n >= 64, \
+                "%d clusters read, %.0f KiB: %s" % (n, kib, text)
             run(m, "run dd if=/dev/%s of=/dev/null bs=512 count=1 skip=%d"
                 % (disk, 3 * MiB // 512))
             lone = ra(run(m, "cache"))

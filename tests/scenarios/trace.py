@@ -241,7 +241,11 @@ SPLIT_WORKLOAD = [  # process I/O above the AHCI disk's largest transfer
     "run dd if=/dev/rd0 of=/dev/rsd0 bs=384K count=3 seek=10",
     "read sd0 7",
     "run dd if=/dev/rsd0 of=/dev/rd0 bs=260K count=1 skip=3",
+    # the disk's last MiB through the cache, 4 KiB a read: read ahead in
+    # clusters, and not past the end
+    "run dd if=/dev/sd0 of=/dev/null bs=4K count=256 skip=1792",
 ]
+CACHED_FROM = 1792 * 8  # its first sector
 
 
 @scenario("trace_split")
@@ -279,7 +283,8 @@ def trace_split():
             tot = blkparse_totals(lines)
             # (blkparse sums each record's KiB rounded down: the
             # one-block read adds 0 or its cache block's KiB)
-            for rw, kib in (("Reads", 2048 + 260), ("Writes", 3 * 384)):
+            for rw, kib in (("Reads", 2048 + 260 + 1024),
+                            ("Writes", 3 * 384)):
                 q, done = tot.get(rw + " Queued"), tot.get(rw + " Completed")
                 assert q == done and done is not None and \
                     kib <= done <= kib + 64, \
@@ -293,6 +298,16 @@ def trace_split():
                 ds = sorted(e.group(9).split(" [")[0] for e in events
                             if e.group(7) == "D")
                 assert got == ds, "%s: %s\nD: %s" % (a, got, ds)
+        with c.test("cached_reads_in_order_are_a_few_large_transfers"):
+            ds = [e.group(9).split(" [")[0].split(" + ") for e in events
+                  if e.group(7) == "D"]
+            ds = [(int(a), int(b)) for a, b in ds if int(a) >= CACHED_FROM]
+            # 256 reads of 4 KiB: windows of 16 KiB growing to 256 KiB
+            # (the disk splits those at its largest transfer)
+            assert 4 <= len(ds) <= 20 and \
+                sum(n for _, n in ds) == 2048 and \
+                max(a + n for a, n in ds) <= 16384, \
+                "%d D records for 1 MiB read in order: %s" % (len(ds), ds)
         with c.test("btt_d2c_counts_every_piece_and_agrees_with_lat"):
             n_d = len([e for e in events if e.group(7) == "D"])
             d2c_agrees_with_lat(binfile, outdir, lat, n_d)

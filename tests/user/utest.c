@@ -170,6 +170,22 @@ main(int argc, char **argv)
 		while (t.tv_sec - t0.tv_sec < atoi(argv[3]));
 		return 0;
 	}
+	if (!strcmp(c, "openloop")) {
+		/* DEV opened, 4 KiB read at a block further on each time,
+		 * and closed, N times: what it leaves behind is a leak */
+		static char buf[4096];
+		int n = atoi(argv[3]), i;
+		for (i = 0; i < n; i++) {
+			int fd = open(argv[2], O_RDONLY);
+			if (fd < 0 ||
+			    pread(fd, buf, sizeof(buf), (off_t)i * 4096) !=
+				    (ssize_t)sizeof(buf) ||
+			    close(fd) < 0)
+				break;
+		}
+		printf("openloop: %d of %d cycles\n", i, n);
+		return i == n ? 0 : 1;
+	}
 	if (!strcmp(c, "spin"))
 		for (;;)
 			; /* until ^C */
