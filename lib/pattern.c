@@ -34,3 +34,15 @@ pattern_check(const void *sector, uint32_t disk, uint64_t lba)
 			return i;
 	return -1;
 }
+
+/* n sectors from lba: -1 if all are right, else the index of the first
+ * wrong one. */
+int
+pattern_check_range(const void *data, uint32_t n, uint32_t disk, uint64_t lba)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (pattern_check((const uint8_t *)data + i * SECTOR, disk,
+				  lba + i) >= 0)
+			return (int)i;
+	return -1;
+}

@@ -17,5 +17,7 @@
 
 void pattern_fill(void *sector, uint32_t disk, uint64_t lba);
 int pattern_check(const void *sector, uint32_t disk, uint64_t lba);
+int pattern_check_range(const void *data, uint32_t n, uint32_t disk,
+			uint64_t lba);
 
 #endif

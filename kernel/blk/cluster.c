@@ -22,10 +22,12 @@
  * it is used, up to RA_MAX (four clusters); the next window is started
  * when the reader comes within half a window of what was read ahead
  * (Linux's asynchronous read-ahead mark), so transfers are always in
- * flight ahead of it, several at once for a disk that queues them.  A read out of order resets the window: random reads
- * read nothing ahead and waste nothing.  Read-ahead never crosses the
- * end of the device the reader named (a partition's end, not its
- * disk's: bread_ahead clips), and skips blocks already cached.
+ * flight ahead of it, several at once for a disk that queues them.  A
+ * read of the block read last (a reader in pieces smaller than a block)
+ * changes nothing; any other read out of order resets the window, so
+ * random reads read nothing ahead and waste nothing.  Read-ahead never
+ * crosses the end of the device the reader named (a partition's end,
+ * not its disk's: bread_ahead clips), and skips blocks already cached.
  *
  * Write-behind (cluster_write): a buffer about to be written takes the
  * delayed writes of the same size that continue it, before and after,
@@ -175,6 +177,8 @@ bread_seq(dev_t dev, daddr_t blkno, uint32_t size, struct readahead *ra,
 	daddr_t n = size / DEV_BSIZE, lo = 0, hi = 0;
 	int seq = blkno == ra->next;
 
+	if (blkno + n == ra->next) /* the same block again: reads smaller */
+		return bread(dev, blkno, size, bpp); /* than it, in order */
 	ra->next = blkno + n;
 	if (!seq || !clusterable(size)) {
 		ra->window = 0;

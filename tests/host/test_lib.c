@@ -358,10 +358,38 @@ strsplit_cuts_in_place_and_counts_overflow(void)
 	return 1;
 }
 
+/* memcpy copies in eight-word rounds when both ends are word aligned,
+ * and by rep movs otherwise and for the rest: every length from 0 to
+ * 300 at every alignment of either end, and not a byte around it. */
+static int
+memcpy_copies_every_length_at_every_alignment(void)
+{
+	static uint8_t src[320], dst[336], want[336];
+
+	for (size_t i = 0; i < sizeof(src); i++)
+		src[i] = (uint8_t)(i * 7 + 1);
+	for (size_t n = 0; n <= 300; n++)
+		for (size_t so = 0; so < 8; so++)
+			for (size_t doff = 0; doff < 8; doff++) {
+				memset(dst, 0xEE, sizeof(dst));
+				memset(want, 0xEE, sizeof(want));
+				for (size_t i = 0; i < n; i++)
+					want[8 + doff + i] = src[so + i];
+				CHECK(k_memcpy(dst + 8 + doff, src + so, n) ==
+					      dst + 8 + doff,
+				      "memcpy's value");
+				CHECK(!memcmp(dst, want, sizeof(dst)),
+				      "memcpy of %zu bytes, source +%zu, "
+				      "destination +%zu",
+				      n, so, doff);
+			}
+	return 1;
+}
+
 int
 main(void)
 {
-	printf("KTAP version 1\n1..14\n");
+	printf("KTAP version 1\n1..15\n");
 	run("printf_matches_libc_on_integers", printf_matches_libc_on_integers);
 	run("hexdump_in_pieces_prints_what_it_prints_at_once",
 	    hexdump_in_pieces_prints_what_it_prints_at_once);
@@ -381,6 +409,8 @@ main(void)
 	    crc32_matches_the_standard_check_values);
 	run("strsplit_cuts_in_place_and_counts_overflow",
 	    strsplit_cuts_in_place_and_counts_overflow);
+	run("memcpy_copies_every_length_at_every_alignment",
+	    memcpy_copies_every_length_at_every_alignment);
 	printf("%d passed, %d failed\n", npass, nfail);
 	return nfail ? 1 : 0;
 }

@@ -46,25 +46,19 @@ disk_fill(const struct bdev *bd, daddr_t blk, uint32_t n, uint32_t id)
 static daddr_t
 disk_check(const struct bdev *bd, daddr_t blk, uint32_t n, uint32_t id)
 {
-	const uint8_t *d = ramdisk_data(minor(bd->dev));
+	int bad = pattern_check_range(ramdisk_data(minor(bd->dev)) +
+					      blk * DEV_BSIZE,
+				      n, id, (uint64_t)blk);
 
-	for (uint32_t i = 0; i < n; i++)
-		if (pattern_check(d + (blk + i) * DEV_BSIZE, id,
-				  (uint64_t)blk + i) >= 0)
-			return blk + i;
-	return -1;
+	return bad < 0 ? -1 : blk + bad;
 }
 
 /* bp holds blocks from blk with the pattern of id */
 static int
 buf_holds(const struct buf *bp, daddr_t blk, uint32_t id)
 {
-	for (uint32_t i = 0; i < bp->b_bcount / DEV_BSIZE; i++)
-		if (pattern_check((const uint8_t *)bp->b_un.b_addr +
-					  i * DEV_BSIZE,
-				  id, (uint64_t)blk + i) >= 0)
-			return 0;
-	return 1;
+	return pattern_check_range(bp->b_un.b_addr, bp->b_bcount / DEV_BSIZE,
+				   id, (uint64_t)blk) < 0;
 }
 
 /* Wait (bounded) until no write of the cache's is in flight. */
@@ -119,6 +113,29 @@ TEST(cluster_sequential_reads_grow_to_one_256k_transfer_per_window)
 		      "%s: %llu read ahead, %llu used", bd->name,
 		      (unsigned long long)started,
 		      (unsigned long long)(bcache_stats.ra_used - used));
+	}
+}
+
+/* A reader in pieces smaller than a block (dd bs=1000) asks for each
+ * block several times in a row: still in order, read ahead as well. */
+TEST(cluster_reads_smaller_than_a_block_are_read_ahead_too)
+{
+	FOR_EACH_RD(bd)
+	{
+		struct readahead ra = {.next = -1};
+		binval(bd->dev);
+		uint64_t from = trace_fresh(bd->dev);
+		for (uint32_t off = 0; off < SEQ_BYTES; off += 1000) {
+			struct buf *bp;
+			daddr_t b = off / BS * BLKS;
+			CHECK_EQ(bread_seq(bd->dev, b, BS, &ra, &bp), 0);
+			brelse(bp);
+		}
+		trace_stop();
+		int n = trace_queued(bd->dev, from, q, MAXQ);
+		CHECK(n <= SEQ_BYTES / CLUSTER_MAX + 8,
+		      "%s: %d transfers for %d KiB read in 1000-byte pieces",
+		      bd->name, n, SEQ_BYTES / 1024);
 	}
 }
 

@@ -292,12 +292,8 @@ TEST(disk_cached_reads_and_writes_move_in_clusters)
 		for (daddr_t b = WD_CLUSTER_REGION;
 		     b < WD_CLUSTER_REGION + WD_CLUSTER_BLOCKS; b += 8) {
 			CHECK_EQ(bread_seq(bd->dev, b, 4096, &ra, &bp), 0);
-			int bad = -1;
-			for (int i = 0; i < 8 && bad < 0; i++)
-				if (pattern_check((uint8_t *)bp->b_un.b_addr +
-							  i * DEV_BSIZE,
-						  id, (uint64_t)b + i) >= 0)
-					bad = i;
+			int bad = pattern_check_range(bp->b_un.b_addr, 8, id,
+						      (uint64_t)b);
 			brelse(bp);
 			CHECK(bad < 0, "%s: block %lld read wrong", bd->name,
 			      b + bad);
@@ -750,11 +746,8 @@ cached_faults(struct bdev *bd, daddr_t rs, daddr_t ws)
 		CHECK_EQ(err, rs >= b && rs < b + 8 ? EIO : 0);
 		if (err)
 			continue;
-		int ok = 1;
-		for (int i = 0; i < 8; i++)
-			ok &= pattern_check((uint8_t *)bp->b_un.b_addr +
-						    i * DEV_BSIZE,
-					    id, (uint64_t)b + i) < 0;
+		int ok = pattern_check_range(bp->b_un.b_addr, 8, id,
+					     (uint64_t)b) < 0;
 		brelse(bp);
 		CHECK(ok, "%s: block %lld read wrong", bd->name, b);
 	}

@@ -160,13 +160,9 @@ TEST(part_read_ahead_stops_at_the_partitions_end)
 		for (; b + 8 <= end; b += 8) {
 			struct buf *bp;
 			CHECK_EQ(bread_seq(bd->dev, b, 4096, &ra, &bp), 0);
-			int bad = -1;
-			for (int i = 0; i < 8 && bad < 0; i++)
-				if (pattern_check((uint8_t *)bp->b_un.b_addr +
-							  i * DEV_BSIZE,
-						  disk->dev,
-						  start + (uint64_t)b + i) >= 0)
-					bad = i;
+			int bad = pattern_check_range(bp->b_un.b_addr, 8,
+						      disk->dev,
+						      start + (uint64_t)b);
 			brelse(bp);
 			CHECK(bad < 0, "%s: block %lld read wrong", bd->name,
 			      b + bad);
