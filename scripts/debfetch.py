@@ -253,7 +253,9 @@ def module_order(moddir, names=MODULES):
 # its JSON printed between markers the host looks for.  The disk stays
 # open (fd 3) from first to last, so its page cache outlives each fio
 # (Linux drops a block device's cache at its last close); a job with
-# --drop-caches (scripts/workloads.py) starts from an empty one.
+# --drop-caches (scripts/workloads.py) starts from an empty one; before
+# the first buffered job (--direct=0), WARMUP_MIB are read through the
+# cache and dropped, untimed (workloads.py says why).
 INIT = r"""#!/bin/busybox sh
 /bin/busybox --install -s /bin
 mkdir -p /proc /sys /dev /tmp
@@ -272,6 +274,13 @@ for job in $jobs; do
 	IFS=' '
 	echo "compare: fio $job"
 	args=$(echo "$job" | tr ',' ' ')
+	case " $args " in *" --direct=0 "*)
+		[ -n "$warm" ] || {
+			warm=1
+			dd if=/dev/sda of=/dev/null bs=1M count=@WARMUP_MIB@ 2>/dev/null
+			sync; echo 3 > /proc/sys/vm/drop_caches
+		};;
+	esac
 	case " $args " in *" --drop-caches "*)
 		sync; echo 3 > /proc/sys/vm/drop_caches
 		args=$(echo "$args" | sed 's/--drop-caches//');;
@@ -312,7 +321,9 @@ def initramfs(out):
         order.append(name)
     ents.append(("modules.order", stat.S_IFREG | 0o644,
                  ("\n".join(order) + "\n").encode()))
-    ents.append(("init", stat.S_IFREG | 0o755, INIT.encode()))
+    import workloads
+    init = INIT.replace("@WARMUP_MIB@", str(workloads.WARMUP_MIB))
+    ents.append(("init", stat.S_IFREG | 0o755, init.encode()))
     cpio_newc(ents, out + ".tmp")
     os.rename(out + ".tmp", out)
     return vmlinuz

@@ -29,7 +29,7 @@
 
 #define MAXBSIZE	  (64 * 1024)  /* the largest buffer */
 #define CLUSTER_MAX	  (256 * 1024) /* the longest read-ahead or write */
-#define RA_MAX		  (4 * CLUSTER_MAX) /* the largest read-ahead window */
+#define RA_MAX		  (8 * CLUSTER_MAX) /* the largest read-ahead window */
 #define BCACHE_AGE_TICKS  (5 * HZ) /* delayed writes older: syncer writes */
 #define BCACHE_SYNC_TICKS HZ	   /* how often the syncer looks */
 

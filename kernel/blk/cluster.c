@@ -25,7 +25,9 @@
  * flight ahead of it, several at once for a disk that queues them.  A
  * read of the block read last (a reader in pieces smaller than a block)
  * changes nothing; any other read out of order resets the window, so
- * random reads read nothing ahead and waste nothing.  Read-ahead never
+ * random reads read nothing ahead and waste nothing.  A block cached
+ * before, not by read-ahead, starts no window: a warm re-read looks for
+ * nothing to read.  Read-ahead never
  * crosses the end of the device the reader named (a partition's end,
  * not its disk's: bread_ahead clips), and skips blocks already cached.
  *
@@ -187,7 +189,14 @@ bread_seq(dev_t dev, daddr_t blkno, uint32_t size, struct readahead *ra,
 	}
 	if (ra->end < blkno + n)
 		ra->end = blkno + n; /* the reader overtook the read-ahead */
-	if (ra->end - (blkno + n) <= (daddr_t)ra->window / 2) {
+	/* near the end of what was read ahead: read on, unless this block
+	 * was cached before and not by read-ahead (a warm re-read, where
+	 * looking for blocks to read costs a lookup each and finds none;
+	 * Linux's PG_readahead marker works the same way) */
+	const struct buf *pk;
+	if (ra->end - (blkno + n) <= (daddr_t)ra->window / 2 &&
+	    (!(pk = bcache_peek(dev, blkno)) ||
+	     (pk->b_flags & (B_DONE | B_READAHEAD)) != B_DONE)) {
 		uint32_t w = ra->window ? ra->window * 2 : RA_FIRST / DEV_BSIZE;
 		ra->window = w < RA_MAX / DEV_BSIZE ? w : RA_MAX / DEV_BSIZE;
 		lo = ra->end;
