@@ -18,8 +18,12 @@
  * neighbours: cluster.c) and skipped.  Delayed writes go out in block
  * order (bflush and the syncer sort them) and in clusters.
  *
- * Ownership: B_BUSY.  A thread that wants a held buffer sets B_WANTED and
- * sleeps; brelse wakes it.  All list and flag changes happen at splbio,
+ * Ownership: B_BUSY, and b_owner, the thread holding it (none while an
+ * asynchronous transfer has it).  A thread that wants a held buffer
+ * sets B_WANTED and sleeps; brelse wakes it.  One that holds it already
+ * (a second getblk of its block, or of a block under it in another
+ * size; a binval of its device) would sleep for ever: that kernel bug
+ * panics by name (buf_wait).  All list and flag changes happen at splbio,
  * which holds off the IODONE level where asynchronous completions release
  * their buffers (bio.c).
  *
@@ -190,6 +194,31 @@ lru_insert_head(struct buf *bp)
 	bp->b_lrunext = bc.lru.b_lrunext;
 	bc.lru.b_lrunext->b_lruprev = bp;
 	bc.lru.b_lrunext = bp;
+}
+
+/* A thread takes bp (free, not held): off the free list, held, and
+ * its.  At splbio. */
+static void
+buf_take(struct buf *bp)
+{
+	lru_remove(bp);
+	bp->b_flags |= B_BUSY;
+	bp->b_owner = curthread;
+}
+
+/* Sleep until held bp is released (the caller looks again).  A thread
+ * that holds it already would sleep for ever: the kernel bug is named.
+ * At splbio. */
+static void
+buf_wait(struct buf *bp, const char *wmesg)
+{
+	if (bp->b_owner == curthread)
+		panic("%s: thread %s already holds buf %p (dev %d,%d blk %lld, "
+		      "%u bytes): waiting for it would never end",
+		      wmesg, curthread->name, (void *)bp, major(bp->b_dev),
+		      minor(bp->b_dev), bp->b_blkno, bp->b_bcount);
+	bp->b_flags |= B_WANTED;
+	tsleep(bp, wmesg, 0);
 }
 
 static void flush_dirty(dev_t bottom, daddr_t lo, daddr_t hi, uint64_t born);
@@ -381,15 +410,13 @@ buf_steal(void)
 
 	while (bp != &bc.lru) {
 		struct buf *next = bp->b_lrunext;
-		lru_remove(bp);
+		buf_take(bp);
 		if (bp->b_flags & B_DELWRI) {
 			/* Never drop a delayed write: write it (with its
 			 * dirty neighbours), look on. */
-			bp->b_flags |= B_BUSY;
 			cluster_write(bp);
 			next = bc.lru.b_lrunext; /* neighbours left the list */
 		} else {
-			bp->b_flags |= B_BUSY;
 			buf_forget(bp);
 			bp->b_flags = B_BUSY;
 			return bp;
@@ -518,14 +545,12 @@ cache_sync_range(dev_t dev, daddr_t lo, daddr_t hi, int forget, daddr_t skip)
 			continue;
 		}
 		if (bp->b_flags & B_BUSY) {
-			bp->b_flags |= B_WANTED;
-			tsleep(bp, "bcsync", 0);
+			buf_wait(bp, "getblk");
 			splx(s);
 			b--; /* look at this block again */
 			continue;
 		}
-		lru_remove(bp);
-		bp->b_flags |= B_BUSY;
+		buf_take(bp);
 		splx(s);
 		done++;
 		if (bp->b_flags & B_DELWRI) {
@@ -639,14 +664,12 @@ getblk_at(dev_t dev, daddr_t blkno, uint32_t size, struct buf **bpp)
 		bp = hash_find(dev, blkno);
 		if (bp) {
 			if (bp->b_flags & B_BUSY) {
-				bp->b_flags |= B_WANTED;
 				bcache_stats.waits++;
-				tsleep(bp, "getblk", 0);
+				buf_wait(bp, "getblk");
 				splx(s);
 				continue;
 			}
-			lru_remove(bp);
-			bp->b_flags |= B_BUSY;
+			buf_take(bp);
 			splx(s);
 			if (bp->b_bcount != size) {
 				/* Another size: write what is dirty, then
@@ -789,10 +812,8 @@ bcache_take_delwri(dev_t dev, daddr_t blkno, uint32_t size)
 	if (bp && ((bp->b_flags & (B_DELWRI | B_BUSY)) != B_DELWRI ||
 		   bp->b_bcount != size))
 		bp = NULL;
-	if (bp) {
-		lru_remove(bp);
-		bp->b_flags |= B_BUSY;
-	}
+	if (bp)
+		buf_take(bp);
 	splx(s);
 	return bp;
 }
@@ -852,8 +873,10 @@ bcache_read_prep(struct buf *bp, int async)
 {
 	bp->b_flags |= B_READ;
 	bp->b_flags &= ~(B_DONE | B_ERROR | B_INVAL);
-	if (async)
+	if (async) {
 		bp->b_flags |= B_ASYNC;
+		bp->b_owner = NULL; /* its I/O's now */
+	}
 }
 
 static void
@@ -974,6 +997,7 @@ bcache_write_prep(struct buf *bp, int async)
 	bp->b_flags &= ~(B_READ | B_DELWRI | B_DONE | B_ERROR);
 	if (async) {
 		bp->b_flags |= B_ASYNC;
+		bp->b_owner = NULL; /* its I/O's now */
 		bc.async_writes++;
 	}
 	splx(s);
@@ -1099,6 +1123,7 @@ brelse(struct buf *bp)
 		wakeup(&bc.want_any);
 	bp->b_flags &= ~(B_BUSY | B_WANTED | B_ASYNC | B_AGE | B_ERROR |
 			 B_READ | B_CACHE | B_NOCACHE);
+	bp->b_owner = NULL;
 	bp->b_error = 0;
 	splx(s);
 }
@@ -1179,8 +1204,7 @@ flush_one(struct buf *bp, dev_t bottom, daddr_t lo, daddr_t hi, uint64_t born)
 		splx(s);
 		return;
 	}
-	lru_remove(bp);
-	bp->b_flags |= B_BUSY;
+	buf_take(bp);
 	splx(s);
 	if (born != UINT64_MAX)
 		bcache_stats.syncer_writes++;
@@ -1252,13 +1276,11 @@ binval(dev_t dev)
 	for (int i = 0; i < bc.nbuf; i++) {
 		struct buf *bp = &bc.hdr[i];
 		int s = splbio();
-		while (in_range(bp, bottom, lo, hi) && (bp->b_flags & B_BUSY)) {
-			bp->b_flags |= B_WANTED;
-			tsleep(bp, "binval", 0);
-		}
+		while (in_range(bp, bottom, lo, hi) && (bp->b_flags & B_BUSY))
+			buf_wait(bp, "binval");
 		if (in_range(bp, bottom, lo, hi)) {
-			lru_remove(bp);
-			bp->b_flags |= B_BUSY | B_INVAL;
+			buf_take(bp);
+			bp->b_flags |= B_INVAL;
 			splx(s);
 			brelse(bp);
 			continue;

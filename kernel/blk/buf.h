@@ -90,7 +90,9 @@ struct buf {
 	struct buf *b_lrunext, *b_lruprev; /* the cache's free list */
 	uint32_t b_bufsize;		   /* bytes of memory at b_addr */
 	void *b_mem; /* the cache's memory for it: b_un.b_addr must stay it */
-	uint64_t b_dirtied; /* tick it became B_DELWRI */
+	uint64_t b_dirtied;	/* tick it became B_DELWRI */
+	struct thread *b_owner; /* the thread holding it; NULL while free
+				   or while an asynchronous transfer has it */
 	int b_iodepth;	   /* strategy calls not yet matched by biodone: 1 for a
 			  plain request, more while layers are stacked */
 	dev_t b_saved_dev; /* as handed to strategy, for the checks */

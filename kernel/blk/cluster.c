@@ -19,7 +19,7 @@
  *
  * Read-ahead (bread_seq): a reader whose reads follow each other is
  * read ahead in a window that starts at RA_FIRST and doubles each time
- * it is used, up to RA_MAX (four clusters); the next window is started
+ * it is used, up to RA_MAX (eight clusters); the next window is started
  * when the reader comes within half a window of what was read ahead
  * (Linux's asynchronous read-ahead mark), so transfers are always in
  * flight ahead of it, several at once for a disk that queues them.  A

@@ -278,12 +278,17 @@ static void __attribute__((noinline)) crash_block_bug(const char *which)
 		struct buf *bp = getblk(rd0->dev, 0, DEV_BSIZE);
 		brelse(bp);
 		brelse(bp); /* no longer held */
+	} else if (!strcmp(which, "holds") && rd0) {
+		/* a block under a buffer this thread holds: the cache
+		 * would wait for the buffer's release, for ever */
+		if (getblk(rd0->dev, 0, 4096))
+			getblk(rd0->dev, 1, DEV_BSIZE);
 	}
 }
 
 SHELL_CMD(crash,
 	  "divide|null|ud|panic|stack|biodone|brelse|blkno|dev|addr|forw|"
-	  "rawbuf|sleep|uaf|eblk",
+	  "rawbuf|sleep|uaf|eblk|holds",
 	  "fault on purpose, to see the report")
 {
 	if (argc != 2)
@@ -300,7 +305,8 @@ SHELL_CMD(crash,
 		 !strcmp(argv[1], "blkno") || !strcmp(argv[1], "dev") ||
 		 !strcmp(argv[1], "addr") || !strcmp(argv[1], "forw") ||
 		 !strcmp(argv[1], "rawbuf") || !strcmp(argv[1], "sleep") ||
-		 !strcmp(argv[1], "uaf") || !strcmp(argv[1], "eblk"))
+		 !strcmp(argv[1], "uaf") || !strcmp(argv[1], "eblk") ||
+		 !strcmp(argv[1], "holds"))
 		crash_block_bug(argv[1]);
 	else if (!strcmp(argv[1], "stack")) {
 		struct thread *t =

@@ -349,7 +349,7 @@ def proc_scenario(name, kind, machine):
             started, used = after[0] - before[0], after[1] - before[1]
             # 64 blocks of 4 KiB read in order: the first read alone, the
             # second with a first window (16 KiB) after it, and the other
-            # 62 read ahead in windows growing (to 1 MiB, in transfers
+            # 62 read ahead in windows growing (to 2 MiB, in transfers
             # of up to 256 KiB); what the reader stopped short of is at
             # most the window and a half ahead of it
             assert misses(text) - m0 == 2 and used >= 62 and \
