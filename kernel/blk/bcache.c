@@ -10,6 +10,8 @@
  * first, never of memory.  When a new block would take the data past
  * the budget, the least recently used clean buffers give up their
  * memory (budget_room); only buffers held or dirty can keep it over.
+ * Free headers without memory wait on a list of their own, so neither
+ * reuse nor the budget ever walks over them.
  * Buffers are found by a hash on (dev, blkno), chained through
  * b_forw/b_back, so a lookup costs the same with 100 or 100,000 buffers.
  * Buffers not held sit on an LRU free list (b_lrunext/b_lruprev); the
@@ -99,6 +101,7 @@ static struct {
 	struct buf **hash; /* bucket heads */
 	uint32_t hmask;
 	struct buf lru;	    /* free list sentinel: next = oldest */
+	struct buf empty;   /* free headers without memory (no block) */
 	int want_any;	    /* threads waiting for any free buffer */
 	int async_writes;   /* bawrite()s not yet released */
 	uint32_t maxblocks; /* the largest buffer made, in blocks: how far
@@ -178,22 +181,34 @@ lru_remove(struct buf *bp)
 	bp->b_lrunext = bp->b_lruprev = NULL;
 }
 
+/* A free header's list: the LRU if it holds memory, else the empty
+ * ones (so that neither reuse nor the budget walks over headers that
+ * have nothing to give). */
+static struct buf *
+free_list(const struct buf *bp)
+{
+	return bp->b_bufsize ? &bc.lru : &bc.empty;
+}
+
+static void
+lru_insert_after(struct buf *prev, struct buf *bp)
+{
+	bp->b_lruprev = prev;
+	bp->b_lrunext = prev->b_lrunext;
+	prev->b_lrunext->b_lruprev = bp;
+	prev->b_lrunext = bp;
+}
+
 static void
 lru_insert_tail(struct buf *bp)
 {
-	bp->b_lrunext = &bc.lru;
-	bp->b_lruprev = bc.lru.b_lruprev;
-	bc.lru.b_lruprev->b_lrunext = bp;
-	bc.lru.b_lruprev = bp;
+	lru_insert_after(free_list(bp)->b_lruprev, bp);
 }
 
 static void
 lru_insert_head(struct buf *bp)
 {
-	bp->b_lruprev = &bc.lru;
-	bp->b_lrunext = bc.lru.b_lrunext;
-	bc.lru.b_lrunext->b_lruprev = bp;
-	bc.lru.b_lrunext = bp;
+	lru_insert_after(free_list(bp), bp);
 }
 
 /* A thread takes bp (free, not held): off the free list, held, and
@@ -255,6 +270,7 @@ pool_create(int nbuf)
 	bc.hmask = nhash - 1;
 	bc.nbuf = nbuf;
 	bc.lru.b_lrunext = bc.lru.b_lruprev = &bc.lru;
+	bc.empty.b_lrunext = bc.empty.b_lruprev = &bc.empty;
 	for (int i = 0; i < nbuf; i++) {
 		hdr[i].b_dev = NODEV;
 		hdr[i].b_flags = B_INVAL;
@@ -351,22 +367,46 @@ buf_forget(struct buf *bp)
 	bp->b_flags = (bp->b_flags & B_BUSY) | B_INVAL;
 }
 
+/* The least recently used clean buffer with memory, taken, its block
+ * forgotten (B_BUSY alone), or NULL; a delayed write met on the way is
+ * never dropped: it is started (with its dirty neighbours: cluster.c),
+ * and looked at again once written.  At splbio. */
+static struct buf *
+lru_take_clean(void)
+{
+	struct buf *bp = bc.lru.b_lrunext;
+
+	while (bp != &bc.lru) {
+		bcache_stats.room_visits++;
+		buf_take(bp);
+		if (!(bp->b_flags & B_DELWRI)) {
+			buf_forget(bp);
+			bp->b_flags = B_BUSY;
+			return bp;
+		}
+		cluster_write(bp);
+		bp = bc.lru.b_lrunext; /* (its neighbours left the list too) */
+	}
+	return NULL;
+}
+
 /* Make room for `need` more bytes of data within the budget: the least
- * recently used clean buffers give up their memory (their headers stay
- * on the free list, empty).  Delayed writes keep theirs (buf_steal
- * writes them when it meets them). */
+ * recently used clean buffers give up their memory (their headers join
+ * the empty ones); a delayed write met on the way is started (with its
+ * dirty neighbours), and gives up its memory once written, when it is
+ * met again. */
 static void
 budget_room(uint32_t need)
 {
 	int s = splbio();
+	struct buf *bp;
 
-	for (struct buf *bp = bc.lru.b_lrunext;
-	     bp != &bc.lru && bcache_stats.data_bytes + need > bc.budget;
-	     bp = bp->b_lrunext) {
-		if (!bp->b_bufsize || (bp->b_flags & B_DELWRI))
-			continue;
-		buf_forget(bp);
+	while (bcache_stats.data_bytes + need > bc.budget &&
+	       (bp = lru_take_clean())) {
 		buf_free_mem(bp);
+		bp->b_flags = B_INVAL;
+		bp->b_owner = NULL;
+		lru_insert_head(bp); /* (the empty ones: no memory) */
 	}
 	splx(s);
 }
@@ -401,29 +441,26 @@ buf_size(struct buf *bp, uint32_t size)
 	return 0;
 }
 
-/* Take the least recently used free buffer; at splbio.  NULL: none free
- * now (the caller sleeps and tries again). */
+/* A free header for a new block of `size` bytes, taken; at splbio.  An
+ * empty one while the budget has room for the block, else the least
+ * recently used clean buffer (its memory reused); an empty one over the
+ * budget if every buffer with memory is dirty.  NULL: none free now
+ * (the caller sleeps and tries again). */
 static struct buf *
-buf_steal(void)
+buf_steal(uint32_t size)
 {
-	struct buf *bp = bc.lru.b_lrunext;
+	struct buf *bp = bc.empty.b_lrunext;
 
-	while (bp != &bc.lru) {
-		struct buf *next = bp->b_lrunext;
-		buf_take(bp);
-		if (bp->b_flags & B_DELWRI) {
-			/* Never drop a delayed write: write it (with its
-			 * dirty neighbours), look on. */
-			cluster_write(bp);
-			next = bc.lru.b_lrunext; /* neighbours left the list */
-		} else {
-			buf_forget(bp);
-			bp->b_flags = B_BUSY;
-			return bp;
-		}
-		bp = next;
+	if (bp == &bc.empty || bcache_stats.data_bytes + size > bc.budget) {
+		struct buf *clean = lru_take_clean();
+		if (clean)
+			return clean;
+		if ((bp = bc.empty.b_lrunext) == &bc.empty)
+			return NULL;
 	}
-	return NULL;
+	buf_take(bp);
+	bp->b_flags = B_BUSY;
+	return bp;
 }
 
 static int
@@ -703,7 +740,7 @@ getblk_at(dev_t dev, daddr_t blkno, uint32_t size, struct buf **bpp)
 			splx(s);
 			continue;
 		}
-		bp = buf_steal();
+		bp = buf_steal(size);
 		if (!bp) {
 			bc.want_any++;
 			bcache_stats.waits++;
@@ -785,7 +822,7 @@ getblk_nowait(dev_t dev, daddr_t blkno, uint32_t size, struct buf **bpp)
 	*bpp = NULL;
 	if (hash_find(dev, blkno) || overlapped(dev, blkno, n))
 		err = EEXIST; /* (the first test: the common case, cheaply) */
-	else if (!cache_may_keep(dev, blkno, n) || !(bp = buf_steal()))
+	else if (!cache_may_keep(dev, blkno, n) || !(bp = buf_steal(size)))
 		err = EAGAIN;
 	else if (buf_size(bp, size)) {
 		bp->b_flags |= B_INVAL;
@@ -835,7 +872,7 @@ geteblk(uint32_t size)
 		return NULL;
 	for (;;) {
 		int s = splbio();
-		struct buf *bp = buf_steal();
+		struct buf *bp = buf_steal(size);
 		if (!bp) {
 			bc.want_any++;
 			tsleep(&bc.want_any, "geteblk", 0);
@@ -1304,14 +1341,16 @@ bcache_drop(void)
 
 	for (int i = 0; i < bc.nbuf; i++) {
 		struct buf *bp = &bc.hdr[i];
-		if (bp->b_flags & (B_BUSY | B_DELWRI))
+		if (bp->b_flags & (B_BUSY | B_DELWRI) || !bp->b_bufsize)
 			continue;
 		if (bp->b_flags & B_READAHEAD)
 			bcache_stats.ra_wasted++;
 		hash_remove(bp);
 		bp->b_dev = NODEV;
 		bp->b_flags &= ~(B_DONE | B_READAHEAD);
+		lru_remove(bp);
 		buf_free_mem(bp);
+		lru_insert_tail(bp); /* (the empty ones) */
 	}
 	splx(s);
 	return err;

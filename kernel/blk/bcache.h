@@ -94,6 +94,7 @@ extern struct bcache_stats {
 	uint64_t raw_syncs;  /* raw transfers that met cached blocks */
 	uint64_t cl_reads, cl_read_bytes;   /* clustered reads: transfers */
 	uint64_t cl_writes, cl_write_bytes; /* ... and writes */
+	uint64_t room_visits; /* buffers looked at for memory to reuse */
 } bcache_stats;
 
 #endif

@@ -349,3 +349,32 @@ TEST(cluster_the_pool_keeps_its_data_within_its_budget)
 	CHECK(most <= BUDGET, "%llu bytes held with a budget of %d",
 	      (unsigned long long)most, BUDGET);
 }
+
+/* A pool at its budget makes room for each new block from the least
+ * recently used buffers that hold memory, never walking over the
+ * thousands of headers that hold none: a few buffers looked at per
+ * block read, whatever the pool's size. */
+TEST(cluster_a_full_pool_makes_room_without_walking_empty_headers)
+{
+	struct bdev *bd = bdev_by_name("rd0");
+	uint64_t saved = bcache_stats.budget;
+	struct readahead ra = {.next = -1};
+
+	CHECK_EQ(bsync(), 0);
+	bcache_set_budget(BUDGET);
+	binval(bd->dev);
+	uint64_t visits = bcache_stats.room_visits,
+		 blocks = bcache_stats.misses + bcache_stats.ra_issued;
+	for (daddr_t b = 0; b < 8192; b += BLKS) { /* 4 MiB, 8 budgets */
+		struct buf *bp;
+		CHECK_EQ(bread_seq(bd->dev, b, BS, &ra, &bp), 0);
+		brelse(bp);
+	}
+	bcache_set_budget(saved);
+	visits = bcache_stats.room_visits - visits;
+	blocks = bcache_stats.misses + bcache_stats.ra_issued - blocks;
+	CHECK(bcache_stats.nbuf > 1000 && visits <= 4 * blocks,
+	      "%llu buffers looked at for %llu blocks read (%d headers)",
+	      (unsigned long long)visits, (unsigned long long)blocks,
+	      bcache_stats.nbuf);
+}
