@@ -555,6 +555,16 @@ claimants_flush(dev_t dev, daddr_t blkno, uint32_t n)
 		bflush(v->dev);
 }
 
+/* The first block a buffer overlapping block lo can start at: the
+ * largest buffer made reaches maxblocks - 1 back. */
+static daddr_t
+overlap_from(daddr_t lo)
+{
+	daddr_t b = lo - (daddr_t)(bc.maxblocks ? bc.maxblocks - 1 : 0);
+
+	return b < 0 ? 0 : b;
+}
+
 /*
  * Make the cache agree with a transfer that goes past it, over blocks
  * [lo, hi) of bottom device dev: every buffer overlapping them that is
@@ -570,9 +580,7 @@ cache_sync_range(dev_t dev, daddr_t lo, daddr_t hi, int forget, daddr_t skip)
 
 	if (!bd || !bd->ncached)
 		return 0;
-	/* a buffer overlapping lo starts at most maxblocks - 1 before it */
-	daddr_t b = lo - (daddr_t)(bc.maxblocks ? bc.maxblocks - 1 : 0);
-	for (b = b < 0 ? 0 : b; b < hi; b++) {
+	for (daddr_t b = overlap_from(lo); b < hi; b++) {
 		int s = splbio();
 		struct buf *bp = hash_find(dev, b);
 		if (!bp || b == skip ||
@@ -795,9 +803,7 @@ getblk_at(dev_t dev, daddr_t blkno, uint32_t size, struct buf **bpp)
 static int
 overlapped(dev_t dev, daddr_t blkno, uint32_t n)
 {
-	daddr_t b = blkno - (daddr_t)(bc.maxblocks ? bc.maxblocks - 1 : 0);
-
-	for (b = b < 0 ? 0 : b; b < blkno + (daddr_t)n; b++) {
+	for (daddr_t b = overlap_from(blkno); b < blkno + (daddr_t)n; b++) {
 		struct buf *bp = hash_find(dev, b);
 		if (bp && b + (daddr_t)(bp->b_bcount / DEV_BSIZE) > blkno)
 			return 1;
@@ -1257,22 +1263,26 @@ flush_one(struct buf *bp, dev_t bottom, daddr_t lo, daddr_t hi, uint64_t born)
 static void
 flush_dirty(dev_t bottom, daddr_t lo, daddr_t hi, uint64_t born)
 {
-	struct buf **list = kmalloc((size_t)bc.nbuf * sizeof(*list));
-	int n = 0;
+	int want = 0, n = 0;
 
+	/* counted first: the syncer looks every second, mostly to find
+	 * nothing, and then allocates nothing */
+	for (int i = 0; i < bc.nbuf; i++)
+		want += dirty_in(&bc.hdr[i], bottom, lo, hi, born);
+	if (!want)
+		return;
+	struct buf **list = kmalloc((size_t)want * sizeof(*list));
 	for (int i = 0; i < bc.nbuf; i++) {
 		struct buf *bp = &bc.hdr[i];
-		if (list) {
-			int s = splbio();
-			if (dirty_in(bp, bottom, lo, hi, born))
-				list[n++] = bp;
-			splx(s);
-		} else { /* no memory to sort in: header order */
+		int s = splbio();
+		int dirty = dirty_in(bp, bottom, lo, hi, born);
+		splx(s);
+		if (dirty && list && n < want)
+			list[n++] = bp;
+		else if (dirty) /* no memory to sort in, or dirtied since */
 			flush_one(bp, bottom, lo, hi, born);
-		}
 	}
-	if (list)
-		sort(list, (size_t)n, sizeof(*list), block_order);
+	sort(list, (size_t)n, sizeof(*list), block_order);
 	for (int i = 0; i < n; i++)
 		flush_one(list[i], bottom, lo, hi, born);
 	kfree(list);
