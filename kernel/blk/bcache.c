@@ -353,18 +353,26 @@ bcache_resize(int nbuf)
 	return 0;
 }
 
-/* bp, not held and clean, leaves the hash: its block is forgotten.  At
- * splbio. */
+/* bp, clean, leaves the hash: its block is forgotten.  At splbio. */
 static void
 buf_forget(struct buf *bp)
 {
 	if (bp->b_flags & B_READAHEAD)
 		bcache_stats.ra_wasted++;
-	if (bp->b_flags & B_DONE)
-		bcache_stats.evictions++;
 	hash_remove(bp);
 	bp->b_dev = NODEV;
 	bp->b_flags = (bp->b_flags & B_BUSY) | B_INVAL;
+}
+
+/* bp, held and forgotten, gives up its memory and joins the free
+ * headers that have none.  At splbio. */
+static void
+buf_empty(struct buf *bp)
+{
+	buf_free_mem(bp);
+	bp->b_flags = B_INVAL;
+	bp->b_owner = NULL;
+	lru_insert_head(bp); /* (the empty ones: no memory) */
 }
 
 /* The least recently used clean buffer with memory, taken, its block
@@ -380,6 +388,8 @@ lru_take_clean(void)
 		bcache_stats.room_visits++;
 		buf_take(bp);
 		if (!(bp->b_flags & B_DELWRI)) {
+			if (bp->b_flags & B_DONE)
+				bcache_stats.evictions++;
 			buf_forget(bp);
 			bp->b_flags = B_BUSY;
 			return bp;
@@ -402,12 +412,8 @@ budget_room(uint32_t need)
 	struct buf *bp;
 
 	while (bcache_stats.data_bytes + need > bc.budget &&
-	       (bp = lru_take_clean())) {
-		buf_free_mem(bp);
-		bp->b_flags = B_INVAL;
-		bp->b_owner = NULL;
-		lru_insert_head(bp); /* (the empty ones: no memory) */
-	}
+	       (bp = lru_take_clean()))
+		buf_empty(bp);
 	splx(s);
 }
 
@@ -1353,14 +1359,9 @@ bcache_drop(void)
 		struct buf *bp = &bc.hdr[i];
 		if (bp->b_flags & (B_BUSY | B_DELWRI) || !bp->b_bufsize)
 			continue;
-		if (bp->b_flags & B_READAHEAD)
-			bcache_stats.ra_wasted++;
-		hash_remove(bp);
-		bp->b_dev = NODEV;
-		bp->b_flags &= ~(B_DONE | B_READAHEAD);
-		lru_remove(bp);
-		buf_free_mem(bp);
-		lru_insert_tail(bp); /* (the empty ones) */
+		buf_take(bp);
+		buf_forget(bp);
+		buf_empty(bp);
 	}
 	splx(s);
 	return err;
