@@ -14,7 +14,7 @@ B        := build
 # processes, shell/ the shell and its commands.  A file names the room
 # of a header it crosses into ("blk/bdev.h"): the rooms are not on the
 # include path, so the compiler holds every include to that.
-SRC_DIRS := arch/i386 kernel kernel/blk kernel/proc kernel/shell drivers lib \
+SRC_DIRS := arch/i386 kernel kernel/blk kernel/fs kernel/proc kernel/shell drivers lib \
 	tests/kernel
 INC_DIRS := arch/i386 kernel drivers lib tests/kernel
 
@@ -29,13 +29,15 @@ NASMFLAGS := -f elf32 -g -F dwarf -Werror
 
 # The kernel, object by object, folder by folder: the path of a request
 # reads drivers/ -> kernel/blk/ (the block layer) -> kernel/ (the core);
-# a program's, kernel/proc/ -> kernel/blk/.
+# a program's, kernel/proc/ -> kernel/fs/ (names, ext2) -> kernel/blk/.
 ARCH_OBJS := boot.o vectors.o swtch.o cpucheck.o desc.o trap.o pic.o vm.o power.o
 KERN_OBJS := main.o console.o panic.o ksym.o cmdline_opt.o pmem.o kmalloc.o \
 	intr.o clock.o thread.o ktest.o
 PROC_OBJS := proc.o syscall.o exec.o copy.o file.o binfs.o aio.o
+FS_OBJS   := vfs.o ext2_super.o ext2_inode.o ext2_bmap.o ext2_alloc.o \
+	ext2_dir.o ext2_rw.o
 SHELL_OBJS := shell.o cmds_sys.o cmds_blk.o cmds_dev.o cmds_trace.o \
-	cmds_lv.o cmds_proc.o
+	cmds_lv.o cmds_proc.o cmds_fs.o
 BLK_OBJS  := bio.o iodone.o bufq.o bdev.o bcache.o cluster.o physio.o userdma.o \
 	trace.o part.o lv.o
 DRV_OBJS  := uart.o rtc.o ramdisk.o pci.o dma.o attach.o ata.o ide.o ahci.o
@@ -45,7 +47,7 @@ TEST_OBJS := testio.o test_ktest.o test_lib.o test_trap.o test_ata.o test_trace.
 	test_spl.o test_thread.o test_bio.o test_bcache.o test_cluster.o test_physio.o test_disk.o disktest.o test_bigdisk.o bench_intr.o bench_bio.o bench_disk.o
 
 OBJS := $(addprefix $(B)/obj/,$(ARCH_OBJS) $(KERN_OBJS) $(BLK_OBJS) \
-	$(PROC_OBJS) $(SHELL_OBJS) $(DRV_OBJS) $(LIB_OBJS) $(TEST_OBJS))
+	$(FS_OBJS) $(PROC_OBJS) $(SHELL_OBJS) $(DRV_OBJS) $(LIB_OBJS) $(TEST_OBJS))
 vpath %.c $(SRC_DIRS)
 vpath %.asm arch/i386
 
@@ -110,10 +112,11 @@ $(B)/iodine.elf: $(OBJS) linker.ld
 # built again for them; /bin is a cpio archive of them, a GRUB module on
 # the ISO.  Their sources: iso/bin/ (the tools) and tests/user/ (the
 # tests' programs).
-PROGS     := dd cmp hexdump iotest utest hostile sysfuzz
+PROGS     := dd cmp hexdump iotest utest hostile sysfuzz \
+	ls cat cp mv rm mkdir rmdir touch ln df stat cksum fsx fstest
 USER_CFLAGS := $(filter-out -I%,$(CFLAGS)) -Ilib/user/include -Ilib
-ULIB_OBJS := $(addprefix $(B)/uobj/,crt0.o sys.o libc.o string.o printf.o \
-	blkread.o errno.o hexdump.o pattern.o ddnum.o)
+ULIB_OBJS := $(addprefix $(B)/uobj/,crt0.o sys.o libc.o dir.o string.o printf.o \
+	blkread.o errno.o hexdump.o pattern.o ddnum.o sort.o)
 $(B)/uobj/%.o: lib/user/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $< (user)"

@@ -12,6 +12,7 @@
 #include "errno.h"
 #include "intr.h"
 #include "pit_reg.h"
+#include "string.h"
 
 #define RTC_BASE_HZ 32768u
 
@@ -33,6 +34,52 @@ cmos_write(uint8_t reg, uint8_t v)
 {
 	outb(CMOS_ADDR, reg);
 	outb(CMOS_DATA, v);
+}
+
+static uint32_t
+cmos_digits(uint8_t v, int binary)
+{
+	return binary ? v : (v >> 4) * 10u + (v & 0x0F);
+}
+
+/* The date, read twice until both reads agree (an update may run
+ * between the registers); days from the civil date by Howard Hinnant's
+ * days_from_civil. */
+uint32_t
+rtc_unix_time(void)
+{
+	uint8_t r[6], again[6];
+	static const uint8_t reg[6] = {RTC_SECONDS, RTC_MINUTES, RTC_HOURS,
+				       RTC_DAY,	    RTC_MONTH,	 RTC_YEAR};
+
+	for (int tries = 0; tries < 100; tries++) {
+		/* an update takes under 2 ms: a bounded wait for its end */
+		for (int n = 0; n < 100000 && cmos_read(RTC_STATUS_A) & RTC_UIP;
+		     n++)
+			;
+		for (int i = 0; i < 6; i++)
+			r[i] = cmos_read(reg[i]);
+		for (int i = 0; i < 6; i++)
+			again[i] = cmos_read(reg[i]);
+		if (!memcmp(r, again, sizeof(r)))
+			break;
+	}
+	uint8_t b = cmos_read(RTC_STATUS_B);
+	int bin = b & RTC_BINARY;
+	uint32_t hour = cmos_digits(r[2] & 0x7F, bin);
+	if (!(b & RTC_24H) && (r[2] & 0x80))
+		hour = hour % 12 + 12;
+	else if (!(b & RTC_24H) && hour == 12)
+		hour = 0;
+	int y = 2000 + (int)cmos_digits(r[5], bin);
+	uint32_t m = cmos_digits(r[4], bin), d = cmos_digits(r[3], bin);
+	y -= m <= 2;
+	uint32_t era = (uint32_t)y / 400, yoe = (uint32_t)y - era * 400;
+	uint32_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	uint32_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	uint32_t days = era * 146097 + doe - 719468;
+	return days * 86400 + hour * 3600 + cmos_digits(r[1], bin) * 60 +
+	       cmos_digits(r[0], bin);
 }
 
 static int

@@ -21,6 +21,8 @@
  */
 #include "clock.h"
 
+#include "rtc.h"
+
 #include <stddef.h>
 
 #include "cpu.h"
@@ -40,7 +42,8 @@ static uint64_t tsc_per_tick;		  /* 0 until calibrated */
 static volatile uint64_t ticks_recovered; /* lost, then caught up */
 static struct timeout *timeouts;	  /* sorted by `when` */
 static uint64_t tsc_hz;
-static uint64_t tsc_boot; /* the TSC when the clock started */
+static uint64_t tsc_boot;  /* the TSC when the clock started */
+static uint32_t unix_boot; /* the date then (the RTC's), in seconds */
 static struct softint *softclock;
 
 static int
@@ -174,6 +177,7 @@ clock_init(void)
 
 	tsc_calibrate();
 	tsc_boot = rdtsc();
+	unix_boot = rtc_unix_time();
 	/* the PIT's true period: div / PIT_INPUT_HZ s (HZ=1000 is really
 	 * 1000.15 Hz), so the TSC's count and the PIT's agree; interrupts
 	 * are still off, so ticks is 0 */
@@ -230,6 +234,13 @@ uint64_t
 clock_uptime_ms(void)
 {
 	return clock_cycles_to_ns(rdtsc() - tsc_boot) / 1000000;
+}
+
+/* The date when the clock was set (clock_init), and the time since */
+uint32_t
+clock_unix_time(void)
+{
+	return unix_boot + (uint32_t)(clock_uptime_ms() / 1000);
 }
 
 uint64_t

@@ -27,6 +27,7 @@ uint64_t clock_ticks_recovered(void);
 uint64_t clock_ticks_due(void);
 uint64_t clock_uptime_ms(void);
 uint64_t clock_tsc_hz(void);
+uint32_t clock_unix_time(void); /* seconds since 1970 (UTC) */
 uint64_t clock_cycles_to_ns(uint64_t cycles);
 void clock_delay_ms(uint32_t ms);
 

@@ -8,6 +8,7 @@
 #include "blk/buf.h"
 #include "clock.h"
 #include "cmdline_opt.h"
+#include "fs/vfs.h"
 #include "console.h"
 #include "cpu.h"
 #include "cpucheck.h"
@@ -78,9 +79,10 @@ kmain(uint32_t magic, const struct multiboot_info *mbi)
 	ide_init();
 	ahci_init();
 	bcache_init();
-	part_scan_all(); /* every disk's partitions, once all attached */
-	lv_init();	 /* lv= volumes, on disks or partitions */
-	trace_init();	 /* after the disks: trace= may name one */
+	part_scan_all();  /* every disk's partitions, once all attached */
+	lv_init();	  /* lv= volumes, on disks or partitions */
+	trace_init();	  /* after the disks: trace= may name one */
+	vfs_mount_root(); /* root=DEV: after partitions and volumes */
 
 	char sz[16];
 	kprintf("iodine: %s RAM, %d Hz clock, TSC %llu MHz\n",

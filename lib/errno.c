@@ -38,6 +38,15 @@ static const struct {
 	{ENOSYS, "ENOSYS", "not implemented"},
 	{ETIMEDOUT, "ETIMEDOUT", "timed out"},
 	{EINPROGRESS, "EINPROGRESS", "in progress"},
+	{EXDEV, "EXDEV", "cross-device link"},
+	{ENOTDIR, "ENOTDIR", "not a directory"},
+	{EISDIR, "EISDIR", "is a directory"},
+	{ENFILE, "ENFILE", "too many open files in the system"},
+	{EFBIG, "EFBIG", "file too large"},
+	{EMLINK, "EMLINK", "too many links"},
+	{ENOTEMPTY, "ENOTEMPTY", "directory not empty"},
+	{ELOOP, "ELOOP", "too many levels of symbolic links"},
+	{EUCLEAN, "EUCLEAN", "file system needs cleaning"},
 };
 
 const char *

@@ -21,19 +21,28 @@
 #define EFAULT	     14
 #define EBUSY	     16
 #define EEXIST	     17
+#define EXDEV	     18
 #define ENODEV	     19
+#define ENOTDIR	     20
+#define EISDIR	     21
 #define EINVAL	     22
+#define ENFILE	     23
 #define EMFILE	     24
 #define ENOTTY	     25
+#define EFBIG	     27
 #define ENOSPC	     28
 #define ESPIPE	     29
 #define EROFS	     30
+#define EMLINK	     31
 #define ERANGE	     34
 #define ENAMETOOLONG 36
 #define ENOSYS	     38
+#define ENOTEMPTY    39
+#define ELOOP	     40
 #define EOVERFLOW    75
 #define ETIMEDOUT    110
 #define EINPROGRESS  115
+#define EUCLEAN	     117
 
 const char *errno_name(int e);
 const char *errno_msg(int e);

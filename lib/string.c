@@ -118,6 +118,18 @@ strncmp(const char *a, const char *b, size_t n)
 }
 
 char *
+strrchr(const char *s, int c)
+{
+	const char *last = NULL;
+
+	do {
+		if (*s == (char)c)
+			last = s;
+	} while (*s++);
+	return (char *)last;
+}
+
+char *
 strchr(const char *s, int c)
 {
 	for (;; s++) {

@@ -17,6 +17,7 @@ size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
+char *strrchr(const char *s, int c);
 int strsplit(char *s, int sep, char **out, int max);
 size_t strlcpy(char *d, const char *s, size_t n);
 

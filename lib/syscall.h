@@ -38,14 +38,37 @@ enum {
 	SYS_aio_error,	   /* (const struct aiocb *) */
 	SYS_aio_return,	   /* (struct aiocb *) */
 	SYS_nanosleep,	   /* (const struct timespec *, rem: unused) */
+	SYS_stat,	   /* (path, struct stat *) */
+	SYS_lstat,	   /* (path, struct stat *): a link itself */
+	SYS_unlink,	   /* (path) */
+	SYS_mkdir,	   /* (path, mode) */
+	SYS_rmdir,	   /* (path) */
+	SYS_rename,	   /* (from, to) */
+	SYS_link,	   /* (from, to) */
+	SYS_symlink,	   /* (target, path) */
+	SYS_readlink,	   /* (path, buf, n): bytes, no NUL */
+	SYS_getdents,	   /* (fd, struct dirent64 *, n): bytes */
+	SYS_ftruncate,	   /* (fd, len_lo, len_hi) */
+	SYS_chdir,	   /* (path) */
+	SYS_getcwd,	   /* (buf, n) */
+	SYS_statfs,	   /* (path, struct statfs *) */
+	SYS_sync,	   /* () */
 	SYS_NCALL
 };
 
 /* open's flags */
-#define O_RDONLY  0
-#define O_WRONLY  1
-#define O_RDWR	  2
-#define O_ACCMODE 3
+#define O_RDONLY    0
+#define O_WRONLY    1
+#define O_RDWR	    2
+#define O_ACCMODE   3
+#define O_CREAT	    0100    /* create it if it is not there */
+#define O_EXCL	    0200    /* with O_CREAT: EEXIST if it is */
+#define O_TRUNC	    01000   /* a file opened for writing: to 0 bytes */
+#define O_APPEND    02000   /* every write at the end */
+#define O_DIRECTORY 0200000 /* ENOTDIR if it is not one */
+#define O_NOFOLLOW  0400000 /* ELOOP if the last name is a link */
+#define O_OPEN_FLAGS                                                           \
+	(O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_DIRECTORY | O_NOFOLLOW)
 
 /* lseek's whence */
 #define SEEK_SET 0
@@ -53,20 +76,33 @@ enum {
 #define SEEK_END 2
 
 #define S_IFMT	   0170000
+#define S_IFIFO	   0010000
 #define S_IFCHR	   0020000 /* the console, a raw device */
+#define S_IFDIR	   0040000
 #define S_IFBLK	   0060000 /* a block device */
-#define S_IFREG	   0100000 /* a program in /bin */
+#define S_IFREG	   0100000 /* a file; a program in /bin */
+#define S_IFLNK	   0120000
+#define S_IFSOCK   0140000
 #define S_ISCHR(m) (((m)&S_IFMT) == S_IFCHR)
+#define S_ISDIR(m) (((m)&S_IFMT) == S_IFDIR)
 #define S_ISBLK(m) (((m)&S_IFMT) == S_IFBLK)
 #define S_ISREG(m) (((m)&S_IFMT) == S_IFREG)
+#define S_ISLNK(m) (((m)&S_IFMT) == S_IFLNK)
 
 struct stat {
+	uint32_t st_dev; /* the file system's device; 0: none */
+	uint32_t st_ino;
 	uint32_t st_mode;
+	uint32_t st_nlink;
+	uint32_t st_uid;
+	uint32_t st_gid;
 	uint32_t st_rdev;    /* a device's number: major << 8 | minor */
+	uint32_t st_blksize; /* the best size to move: a block */
 	uint64_t st_size;    /* bytes: a device's whole size */
-	uint32_t st_blksize; /* a device's block (sector) size */
-	uint32_t st_pad;
-	uint64_t st_blocks; /* 512-byte blocks */
+	uint64_t st_blocks;  /* 512-byte blocks */
+	int64_t st_atime;    /* seconds since 1970 (UTC) */
+	int64_t st_mtime;
+	int64_t st_ctime;
 };
 
 /* ioctl requests on a device (FreeBSD's names for the same things) */
@@ -115,6 +151,39 @@ struct aiocb {
 #define AIO_MAX 32 /* a process's transfers in flight at once */
 
 #define ARG_MAX	 4096 /* bytes of spawn's arguments, strings and all */
-#define PATH_MAX 64
+#define PATH_MAX 1024 /* bytes of a path, its NUL too */
+#define NAME_MAX 255  /* bytes of one name in it */
+
+/* getdents' entries, Linux's struct linux_dirent64: each d_reclen bytes
+ * long (a multiple of 8), d_name NUL-terminated */
+struct dirent64 {
+	uint64_t d_ino;
+	int64_t d_off; /* where the next entry is: lseek's, opaque */
+	uint16_t d_reclen;
+	uint8_t d_type; /* DT_* */
+	char d_name[];
+};
+#define DT_UNKNOWN 0
+#define DT_FIFO	   1
+#define DT_CHR	   2
+#define DT_DIR	   4
+#define DT_BLK	   6
+#define DT_REG	   8
+#define DT_LNK	   10
+#define DT_SOCK	   12
+
+struct statfs {
+	uint32_t f_type;   /* 0xEF53: ext2 */
+	uint32_t f_bsize;  /* bytes a block */
+	uint64_t f_blocks; /* blocks in all */
+	uint64_t f_bfree;  /* free */
+	uint64_t f_bavail; /* free to others than the superuser */
+	uint64_t f_files;  /* inodes in all */
+	uint64_t f_ffree;  /* free */
+	uint32_t f_namelen;
+	uint32_t f_flags; /* ST_RDONLY */
+	char f_dev[16];	  /* the device it is on */
+};
+#define ST_RDONLY 1
 
 #endif

@@ -50,6 +50,7 @@ import scenarios.makerun  # noqa: F401
 import scenarios.compare  # noqa: F401
 import scenarios.proc  # noqa: F401
 import scenarios.hostile  # noqa: F401
+import scenarios.ext2  # noqa: F401
 from scenarios.bench import run_benchmarks
 
 

@@ -25,11 +25,18 @@
 #define CMOS_ADDR	0x70	/* register select (bit 7: NMI disable) */
 #define CMOS_DATA	0x71	/* the selected register */
 #define  RTC_SECONDS	0x00	/*   current second */
+#define  RTC_MINUTES	0x02	/*   current minute */
+#define  RTC_HOURS	0x04	/*   current hour (bit 7: PM in 12-hour mode) */
+#define  RTC_DAY	0x07	/*   day of the month, 1..31 */
+#define  RTC_MONTH	0x08	/*   month, 1..12 */
+#define  RTC_YEAR	0x09	/*   year of the century, 0..99 */
 #define  RTC_STATUS_A	0x0A	/*   status A */
 #define   RTC_UIP	0x80	/*     an update is in progress */
 #define   RTC_RATE_MASK	0x0F	/*     periodic rate: 32768 >> (rate - 1) Hz */
 #define  RTC_STATUS_B	0x0B	/*   status B */
 #define   RTC_PIE	0x40	/*     periodic interrupt enable */
+#define   RTC_24H	0x02	/*     hours 0..23, not 1..12 and PM */
+#define   RTC_BINARY	0x04	/*     binary, not BCD, digits */
 #define  RTC_STATUS_C	0x0C	/*   status C: reading it acknowledges */
 #define   RTC_PF	0x40	/*     the periodic interrupt fired */
 #define RTC_IRQ		8

@@ -2,11 +2,13 @@
  * dd: copy blocks, as POSIX dd does, with GNU dd's report.
  *
  *	dd [if=FILE] [of=FILE] [bs=N] [count=N] [skip=N] [seek=N]
- *	   [conv=fsync]
+ *	   [conv=fsync,notrunc]
  *
  * Each read asks for bs bytes; a full one counts as a whole record, a
  * short one as a partial record ("+1"), and what was read is written as
- * it is.  N takes GNU's suffixes (lib/ddnum.h): c (1), w (2), b (512),
+ * it is.  A file of= names is made if it is not there, and cut to
+ * where the copy starts unless conv=notrunc (a device is never cut).
+ * N takes GNU's suffixes (lib/ddnum.h): c (1), w (2), b (512),
  * k or K (1024), kB or KB (1000), KiB, M, MB, MiB, and so on to E, and
  * NxM for a product.  The report, on stderr:
  *
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -123,6 +126,30 @@ fail(const char *what, const char *name)
 		errno_msg(e));
 }
 
+/* conv=fsync,notrunc (either, both): 1 if that is what v says */
+static int
+conv_parse(const char *v, int *fsync_, int *notrunc)
+{
+	char word[16];
+
+	while (*v) {
+		const char *comma = strchr(v, ',');
+		size_t n = comma ? (size_t)(comma - v) : strlen(v);
+		if (n >= sizeof(word))
+			return 0;
+		memcpy(word, v, n);
+		word[n] = 0;
+		if (!strcmp(word, "fsync"))
+			*fsync_ = 1;
+		else if (!strcmp(word, "notrunc"))
+			*notrunc = 1;
+		else
+			return 0;
+		v += n + (v[n] == ',');
+	}
+	return 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -131,7 +158,8 @@ main(int argc, char **argv)
 	/* N ending in B counts bytes, not blocks (GNU's count=, skip=,
 	 * seek=: count=2kB is 2000 bytes whatever bs is) */
 	int count_bytes = 0, skip_bytes = 0, seek_bytes = 0, ignored;
-	int conv_fsync = 0, ifd = STDIN_FILENO, ofd = STDOUT_FILENO;
+	int conv_fsync = 0, notrunc = 0, ifd = STDIN_FILENO,
+	    ofd = STDOUT_FILENO;
 
 	for (int i = 1; i < argc; i++) {
 		char *eq = strchr(argv[i], '=');
@@ -156,8 +184,9 @@ main(int argc, char **argv)
 			num = &skip, in_bytes = &skip_bytes;
 		else if (!strcmp(argv[i], "seek"))
 			num = &seek, in_bytes = &seek_bytes;
-		else if (!strcmp(argv[i], "conv") && !strcmp(v, "fsync"))
-			conv_fsync = 1;
+		else if (!strcmp(argv[i], "conv") &&
+			 conv_parse(v, &conv_fsync, &notrunc))
+			;
 		else {
 			fprintf(stderr, "dd: unrecognized operand '%s=%s'\n",
 				argv[i], v);
@@ -182,8 +211,14 @@ main(int argc, char **argv)
 		fail("failed to open", in);
 		return 1;
 	}
-	if (out && (ofd = open(out, O_WRONLY)) < 0) {
+	if (out && (ofd = open(out, O_WRONLY | O_CREAT, 0666)) < 0) {
 		fail("failed to open", out);
+		return 1;
+	}
+	struct stat st;
+	if (out && !notrunc && fstat(ofd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    ftruncate(ofd, (off_t)(seek_bytes ? seek : seek * bs)) < 0) {
+		fail("failed to truncate", out);
 		return 1;
 	}
 	if ((!skip_bytes && skip > INT64_MAX / bs) ||

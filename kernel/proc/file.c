@@ -42,51 +42,79 @@
 static struct file console_file = {
 	.type = FT_CONSOLE, .flags = O_RDWR, .refs = 1, .ra = {.next = -1}};
 
-int
-file_open(const char *path, int flags, struct file **fp)
+/* /dev/NAME: the console, null, zero, a block device or a raw one */
+static int
+dev_open(const char *name, struct file *f)
 {
+	int flags = f->flags;
+
+	if (!strcmp(name, "console")) {
+		f->type = FT_CONSOLE; /* one way only: a file of its own */
+		return 0;
+	}
+	if (!strcmp(name, "null") || !strcmp(name, "zero")) {
+		f->type = name[0] == 'n' ? FT_NULL : FT_ZERO;
+		return 0;
+	}
+	if (!(f->bd = bdev_by_name(name)) && name[0] == 'r') {
+		f->type = FT_RAW;
+		f->bd = bdev_by_name(name + 1);
+	}
+	if (!f->bd)
+		return ENOENT;
+	/* a volume's leg is written only through the volume (a disk with
+	 * a leg among its partitions opens, and its writes into the leg
+	 * fail: file_rw) */
+	if ((flags & O_ACCMODE) != O_RDONLY &&
+	    (f->bd->holder || (f->bd->parent && f->bd->parent->holder)))
+		return EBUSY;
+	return 0;
+}
+
+int
+file_open_at(const struct node *cwd, const char *path, int flags, uint32_t mode,
+	     struct file **fp)
+{
+	static const struct node root = {.kind = N_ROOT};
 	struct file f = {.type = FT_BLOCK,
-			 .flags = flags,
+			 .flags = flags & (O_ACCMODE | O_APPEND),
 			 .refs = 1,
 			 .ra = {.next = -1}};
+	struct node n;
+	int err;
 
-	if (flags & ~O_ACCMODE || (flags & O_ACCMODE) == O_ACCMODE)
+	if (flags & ~(O_ACCMODE | O_OPEN_FLAGS) ||
+	    (flags & O_ACCMODE) == O_ACCMODE)
 		return EINVAL;
-	if (!strcmp(path, "/dev/console")) {
-		if ((flags & O_ACCMODE) == O_RDWR) {
+	if ((err = vfs_open(cwd ? cwd : &root, path, flags, mode, &n)))
+		return err;
+	switch (n.kind) {
+	case N_DEV:
+		if (!strcmp(n.leaf, "console") &&
+		    (flags & O_ACCMODE) == O_RDWR) {
 			*fp = file_hold(&console_file);
 			return 0;
 		}
-		f.type = FT_CONSOLE; /* one way only: a file of its own */
-	} else if (!strcmp(path, "/dev/null")) {
-		f.type = FT_NULL;
-	} else if (!strcmp(path, "/dev/zero")) {
-		f.type = FT_ZERO;
-	} else if (!strncmp(path, "/dev/", 5)) {
-		const char *name = path + 5;
-		if (!(f.bd = bdev_by_name(name)) && name[0] == 'r') {
-			f.type = FT_RAW;
-			f.bd = bdev_by_name(name + 1);
-		}
-		if (!f.bd)
-			return ENOENT;
-		/* a volume's leg is written only through the volume (a
-		 * disk with a leg among its partitions opens, and its
-		 * writes into the leg fail: file_rw) */
-		if ((flags & O_ACCMODE) != O_RDONLY &&
-		    (f.bd->holder || (f.bd->parent && f.bd->parent->holder)))
-			return EBUSY;
-	} else if (!strncmp(path, "/bin/", 5)) {
+		err = dev_open(n.leaf, &f);
+		break;
+	case N_PROG:
 		f.type = FT_PROG;
-		if (binfs_find(path, &f.data, &f.size))
-			return ENOENT;
-		if ((flags & O_ACCMODE) != O_RDONLY)
-			return EACCES;
-	} else {
-		return ENOENT;
+		if (binfs_find(n.leaf, &f.data, &f.size))
+			err = ENOENT;
+		else if ((flags & O_ACCMODE) != O_RDONLY)
+			err = EACCES;
+		break;
+	default:
+		f.type = n.kind == N_INODE ? FT_INODE : FT_DIR;
+		f.node = n;
+		break;
 	}
-	if (!(*fp = kmalloc(sizeof(f))))
-		return ENOMEM;
+	if (!err && !(*fp = kmalloc(sizeof(f))))
+		err = ENOMEM;
+	if (err) {
+		node_put(&n);
+		return err;
+	}
 	**fp = f;
 	if (f.bd) {
 		uint32_t fl = irq_save();
@@ -96,6 +124,12 @@ file_open(const char *path, int flags, struct file **fp)
 		irq_restore(fl);
 	}
 	return 0;
+}
+
+int
+file_open(const char *path, int flags, struct file **fp)
+{
+	return file_open_at(NULL, path, flags, 0, fp);
 }
 
 /* (a parent and its children share files, and any may be preempted) */
@@ -118,6 +152,8 @@ file_close(struct file *f)
 	if (last && f->bd)
 		f->bd->opens--;
 	irq_restore(fl);
+	if (last && (f->type == FT_INODE || f->type == FT_DIR))
+		node_put(&f->node);
 	if (last)
 		kfree(f);
 }
@@ -129,6 +165,8 @@ file_size(const struct file *f, uint64_t *size)
 	case FT_BLOCK:
 	case FT_RAW: *size = f->bd->nblocks * DEV_BSIZE; return 0;
 	case FT_PROG: *size = f->size; return 0;
+	case FT_INODE: *size = vfs_size((struct node *)&f->node); return 0;
+	case FT_DIR: *size = 0; return 0;
 	default: return ESPIPE;
 	}
 }
@@ -326,6 +364,13 @@ file_rw(struct file *f, void *ubuf, uint32_t n, uint64_t off, int write,
 		return EFAULT;
 	if (f->type == FT_NULL || f->type == FT_ZERO)
 		return null_rw(f, ubuf, n, write, moved);
+	if (f->type == FT_DIR)
+		return EISDIR;
+	if (f->type == FT_INODE && !write)
+		return vfs_read(&f->node, ubuf, n, off, moved, &f->ra);
+	if (f->type == FT_INODE)
+		return vfs_write(&f->node, ubuf, n,
+				 f->flags & O_APPEND ? VFS_APPEND : off, moved);
 	file_size(f, &size);
 	if (off >= size) /* the end: no bytes to read, no room to write */
 		return write && n ? ENOSPC : 0;
@@ -350,6 +395,12 @@ file_stat(const struct file *f, struct stat *st)
 					S_IFCHR | 0666, S_IFCHR | 0666};
 	uint64_t size = 0;
 
+	if (f->type == FT_INODE || f->type == FT_DIR) {
+		mutex_enter(&vfs_lock);
+		node_stat(&f->node, st);
+		mutex_exit(&vfs_lock);
+		return;
+	}
 	memset(st, 0, sizeof(*st));
 	file_size(f, &size);
 	st->st_mode = mode[f->type];
@@ -381,6 +432,8 @@ file_ioctl(struct file *f, uint32_t request, void *uarg)
 int
 file_fsync(struct file *f)
 {
+	if (f->type == FT_INODE)
+		return vfs_fsync(&f->node);
 	if (f->type != FT_BLOCK && f->type != FT_RAW)
 		return 0;
 	bflush(f->bd->dev);
@@ -394,4 +447,14 @@ file_fsync(struct file *f)
 	}
 	irq_restore(fl);
 	return err ? err : ferr;
+}
+
+/* ftruncate: a file of the file system open for writing (else EINVAL,
+ * as Linux says) */
+int
+file_truncate(struct file *f, uint64_t size)
+{
+	if (f->type != FT_INODE || (f->flags & O_ACCMODE) == O_RDONLY)
+		return EINVAL;
+	return vfs_truncate(&f->node, size);
 }

@@ -10,6 +10,9 @@
  *	/dev/NAME	the block device NAME (lsblk's names: wd0, sd1p2, ...)
  *	/dev/rNAME	its raw device
  *	/bin/NAME	a program
+ *	/mnt/...	a file or a directory of the mounted file system
+ *	/, /dev, /bin	directories of names (getdents)
+ * vfs.h resolves the names.
  */
 #ifndef FILE_H
 #define FILE_H
@@ -17,15 +20,25 @@
 #include <stdint.h>
 
 #include "blk/bcache.h"
+#include "fs/vfs.h"
 #include "syscall.h"
 
-enum file_type { FT_CONSOLE, FT_BLOCK, FT_RAW, FT_PROG, FT_NULL, FT_ZERO };
+enum file_type {
+	FT_CONSOLE,
+	FT_BLOCK,
+	FT_RAW,
+	FT_PROG,
+	FT_NULL,
+	FT_ZERO,
+	FT_INODE, /* a file or directory of the mounted file system */
+	FT_DIR,	  /* a directory of the fixed tree: /, /dev, /bin */
+};
 
 struct bdev;
 
 struct file {
 	enum file_type type;
-	int flags; /* open's O_RDONLY, O_WRONLY, O_RDWR */
+	int flags; /* open's: O_RDONLY, O_WRONLY, O_RDWR, O_APPEND */
 	int refs;
 	uint64_t offset; /* read's and write's; pread's is their own */
 	struct bdev *bd;
@@ -33,10 +46,14 @@ struct file {
 	uint32_t size;
 	uint32_t wb_seen;    /* bd->wb_errors that fsync has reported */
 	struct readahead ra; /* a sequential reader's (bcache.h) */
+	struct node node;    /* FT_INODE's and FT_DIR's */
 };
 
 /* 0 and *fp, or ENOENT (no such name), EINVAL (bad flags), EACCES
- * (written, a program), ENOMEM. */
+ * (written, a program), ENOMEM, and what vfs_open says.  A relative
+ * path is from cwd (NULL: from /). */
+int file_open_at(const struct node *cwd, const char *path, int flags,
+		 uint32_t mode, struct file **fp);
 int file_open(const char *path, int flags, struct file **fp);
 struct file *file_hold(struct file *f);
 void file_close(struct file *f);
@@ -48,5 +65,6 @@ int file_size(const struct file *f, uint64_t *size); /* ESPIPE: none */
 void file_stat(const struct file *f, struct stat *st);
 int file_ioctl(struct file *f, uint32_t request, void *uarg);
 int file_fsync(struct file *f);
+int file_truncate(struct file *f, uint64_t size);
 
 #endif

@@ -87,6 +87,8 @@ basename(const char *path)
 	return path;
 }
 
+struct node proc_shell_cwd = {.kind = N_ROOT};
+
 static void
 close_files(struct proc *p)
 {
@@ -95,6 +97,7 @@ close_files(struct proc *p)
 			file_close(p->files[fd]);
 			p->files[fd] = NULL;
 		}
+	node_put(&p->cwd);
 }
 
 int
@@ -131,6 +134,7 @@ proc_spawn(const char *path, int argc, char *const argv[], struct proc *parent,
 	p->parent = parent;
 	p->foreground = parent ? parent->foreground : foreground;
 	strlcpy(p->name, basename(path), sizeof(p->name));
+	node_dup(parent ? &parent->cwd : &proc_shell_cwd, &p->cwd);
 	for (int fd = 0; fd < NOFILE; fd++) {
 		if (parent && parent->files[fd])
 			p->files[fd] = file_hold(parent->files[fd]);

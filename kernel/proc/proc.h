@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "fs/vfs.h"
 #include "trap.h"
 
 #define NPROC	  64
@@ -32,6 +33,7 @@ struct proc {
 	struct thread *thread;
 	struct vmspace *space;
 	struct file *files[NOFILE];
+	struct node cwd;     /* where relative names start (vfs.h) */
 	uint32_t entry;	     /* the program's first instruction */
 	uint32_t heap, brk;  /* sbrk's range: [heap, brk) mapped */
 	uint32_t ustack;     /* its first esp: argc, argv, ... */
@@ -55,6 +57,8 @@ int proc_kill(int pid, int sig);
 int proc_sleep(struct proc *p, uint64_t ticks);
 void proc_exit(int status) __attribute__((noreturn));
 struct proc *proc_by_pid(int pid);
+/* The shell's working directory (cd), its processes' first one */
+extern struct node proc_shell_cwd;
 struct proc *proc_at(int i);
 
 /* From trap(): a fault in ring 3 ends the process, not the kernel; and

@@ -15,6 +15,7 @@
 #include "copy.h"
 #include "cpu.h"
 #include "errno.h"
+#include "blk/bcache.h"
 #include "file.h"
 #include "kmalloc.h"
 #include "pmem.h"
@@ -44,7 +45,10 @@ sys_rw(struct proc *p, uint32_t fd, void *buf, uint32_t n, int write)
 	if (n > 0x7FFFFFFF)
 		return -EINVAL; /* the count must fit the result */
 	int err = file_rw(f, buf, n, f->offset, write, &moved);
-	if (f->type != FT_CONSOLE)
+	uint64_t size;
+	if (write && (f->flags & O_APPEND) && !file_size(f, &size))
+		f->offset = size; /* the write went to the end */
+	else if (f->type != FT_CONSOLE)
 		f->offset += moved;
 	return err ? -err : (int)moved;
 }
@@ -66,24 +70,145 @@ sys_prw(struct proc *p, uint32_t fd, void *buf, uint32_t n, uint64_t off,
 	return err ? -err : (int)moved;
 }
 
+/* A path from the process, in kernel memory (kfree it): 0 and *path,
+ * or EFAULT, ENAMETOOLONG (PATH_MAX with its NUL), ENOMEM. */
 static int
-sys_open(struct proc *p, const char *upath, int flags)
+path_in(const char *upath, char **path)
 {
-	char path[PATH_MAX];
+	if (!(*path = kmalloc(PATH_MAX)))
+		return ENOMEM;
+	int err = copyinstr(upath, *path, PATH_MAX);
+	if (err) {
+		kfree(*path);
+		*path = NULL;
+	}
+	return err;
+}
+
+static int
+sys_open(struct proc *p, const char *upath, int flags, uint32_t mode)
+{
+	char *path;
 	struct file *f;
-	int err = copyinstr(upath, path, sizeof(path));
+	int fd, err = path_in(upath, &path);
 
 	if (err)
 		return -err;
-	for (int fd = 0; fd < NOFILE; fd++) {
-		if (p->files[fd])
-			continue;
-		if ((err = file_open(path, flags, &f)))
-			return -err;
+	for (fd = 0; fd < NOFILE && p->files[fd]; fd++)
+		;
+	if (fd == NOFILE)
+		err = EMFILE;
+	else if (!(err = file_open_at(&p->cwd, path, flags, mode, &f)))
 		p->files[fd] = f;
-		return fd;
+	kfree(path);
+	return err ? -err : fd;
+}
+
+/* The calls on one name: stat, lstat, unlink, mkdir, rmdir, chdir,
+ * statfs */
+static int
+sys_name(struct proc *p, uint32_t call, const char *upath, uint32_t arg)
+{
+	char *path;
+	int err = path_in(upath, &path);
+	struct stat st;
+	struct statfs sf;
+
+	if (err)
+		return -err;
+	switch (call) {
+	case SYS_stat:
+	case SYS_lstat:
+		if (!(err = vfs_stat(&p->cwd, path, call == SYS_stat, &st)))
+			err = copyout(&st, (void *)arg, sizeof(st));
+		break;
+	case SYS_unlink: err = vfs_unlink(&p->cwd, path); break;
+	case SYS_mkdir: err = vfs_mkdir(&p->cwd, path, arg); break;
+	case SYS_rmdir: err = vfs_rmdir(&p->cwd, path); break;
+	case SYS_chdir: err = vfs_chdir(&p->cwd, path); break;
+	case SYS_statfs:
+		if (!(err = vfs_statfs(&p->cwd, path, &sf)))
+			err = copyout(&sf, (void *)arg, sizeof(sf));
+		break;
+	default: err = ENOSYS; break;
 	}
-	return -EMFILE;
+	kfree(path);
+	return -err;
+}
+
+/* The calls on two: rename, link, symlink (its target first) */
+static int
+sys_names(struct proc *p, uint32_t call, const char *ua, const char *ub)
+{
+	char *a, *b;
+	int err = path_in(ua, &a);
+
+	if (err)
+		return -err;
+	if ((err = path_in(ub, &b))) {
+		kfree(a);
+		return -err;
+	}
+	switch (call) {
+	case SYS_rename: err = vfs_rename(&p->cwd, a, b); break;
+	case SYS_link: err = vfs_link(&p->cwd, a, b); break;
+	default: err = vfs_symlink(&p->cwd, a, b); break;
+	}
+	kfree(a);
+	kfree(b);
+	return -err;
+}
+
+static int
+sys_readlink(struct proc *p, const char *upath, char *ubuf, uint32_t n)
+{
+	char *path;
+	uint32_t len = 0;
+	int err = path_in(upath, &path);
+
+	if (err)
+		return -err;
+	if (!useracc(ubuf, n, 1))
+		err = EFAULT;
+	else
+		err = vfs_readlink(&p->cwd, path, ubuf, n, &len);
+	kfree(path);
+	return err ? -err : (int)len;
+}
+
+static int
+sys_getdents(struct proc *p, uint32_t fd, void *ubuf, uint32_t n)
+{
+	struct file *f = fd_file(p, fd);
+
+	if (!f)
+		return -EBADF;
+	if (f->type != FT_INODE && f->type != FT_DIR)
+		return -ENOTDIR;
+	if (!useracc(ubuf, n, 1))
+		return -EFAULT;
+	return vfs_getdents(&f->node, &f->offset, ubuf, n);
+}
+
+static int
+sys_getcwd(struct proc *p, char *ubuf, uint32_t n)
+{
+	if (!useracc(ubuf, n, 1))
+		return -EFAULT;
+	int err = vfs_getcwd(&p->cwd, ubuf, n);
+	return err ? -err : 0;
+}
+
+static int
+sys_ftruncate(struct proc *p, uint32_t fd, uint64_t len)
+{
+	struct file *f = fd_file(p, fd);
+
+	if (!f)
+		return -EBADF;
+	if ((int64_t)len < 0)
+		return -EINVAL;
+	return -file_truncate(f, len);
 }
 
 static int
@@ -279,7 +404,7 @@ syscall(struct trapframe *tf)
 	case SYS_exit: proc_exit((int)(a & 0xFF) << 8);
 	case SYS_read: r = sys_rw(p, a, (void *)b, c, 0); break;
 	case SYS_write: r = sys_rw(p, a, (void *)b, c, 1); break;
-	case SYS_open: r = sys_open(p, (const char *)a, (int)b); break;
+	case SYS_open: r = sys_open(p, (const char *)a, (int)b, c); break;
 	case SYS_close: r = sys_close(p, a); break;
 	case SYS_pread: r = sys_prw(p, a, (void *)b, c, OFF(d, e), 0); break;
 	case SYS_pwrite: r = sys_prw(p, a, (void *)b, c, OFF(d, e), 1); break;
@@ -314,6 +439,28 @@ syscall(struct trapframe *tf)
 	case SYS_aio_return: r = aio_return(p, (const struct aiocb *)a); break;
 	case SYS_nanosleep:
 		r = sys_nanosleep(p, (const struct timespec *)a);
+		break;
+	case SYS_stat:
+	case SYS_lstat:
+	case SYS_unlink:
+	case SYS_mkdir:
+	case SYS_rmdir:
+	case SYS_chdir:
+	case SYS_statfs: r = sys_name(p, tf->eax, (const char *)a, b); break;
+	case SYS_rename:
+	case SYS_link:
+	case SYS_symlink:
+		r = sys_names(p, tf->eax, (const char *)a, (const char *)b);
+		break;
+	case SYS_readlink:
+		r = sys_readlink(p, (const char *)a, (char *)b, c);
+		break;
+	case SYS_getdents: r = sys_getdents(p, a, (void *)b, c); break;
+	case SYS_ftruncate: r = sys_ftruncate(p, a, OFF(b, c)); break;
+	case SYS_getcwd: r = sys_getcwd(p, (char *)a, b); break;
+	case SYS_sync:
+		r = -vfs_sync();
+		bsync();
 		break;
 	default: r = -ENOSYS; break;
 	}

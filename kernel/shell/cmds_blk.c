@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "blk/bcache.h"
+#include "fs/vfs.h"
 #include "blk/bdev.h"
 #include "console.h"
 #include "errno.h"
@@ -327,7 +328,9 @@ SHELL_CMD(sync, "", "write every delayed write, then flush device caches")
 	if (argc != 1)
 		return shell_usage(argv[0]);
 	uint64_t before = bcache_stats.writes;
-	int err = bsync();
+	int err = vfs_sync(); /* the file system's counts to its buffers */
+	int e = bsync();
+	err = err ? err : e;
 	if (err) {
 		kprintf("sync: %s: %s\n", errno_name(err), errno_msg(err));
 		return 1;

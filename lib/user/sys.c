@@ -3,13 +3,16 @@
  * kernel's negative errno into -1 and errno, as POSIX says.
  */
 #include <aio.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -80,7 +83,105 @@ lseek(int fd, off_t off, int whence)
 int
 open(const char *path, int flags, ...)
 {
-	return SC(SYS_open, path, flags, 0, 0, 0);
+	uint32_t mode = 0;
+
+	if (flags & O_CREAT) {
+		va_list ap;
+		va_start(ap, flags);
+		mode = va_arg(ap, uint32_t);
+		va_end(ap);
+	}
+	return SC(SYS_open, path, flags, mode, 0, 0);
+}
+
+int
+stat(const char *path, struct stat *st)
+{
+	return SC(SYS_stat, path, st, 0, 0, 0);
+}
+
+int
+lstat(const char *path, struct stat *st)
+{
+	return SC(SYS_lstat, path, st, 0, 0, 0);
+}
+
+int
+mkdir(const char *path, uint32_t mode)
+{
+	return SC(SYS_mkdir, path, mode, 0, 0, 0);
+}
+
+int
+unlink(const char *path)
+{
+	return SC(SYS_unlink, path, 0, 0, 0, 0);
+}
+
+int
+rmdir(const char *path)
+{
+	return SC(SYS_rmdir, path, 0, 0, 0, 0);
+}
+
+int
+rename(const char *from, const char *to)
+{
+	return SC(SYS_rename, from, to, 0, 0, 0);
+}
+
+int
+link(const char *from, const char *to)
+{
+	return SC(SYS_link, from, to, 0, 0, 0);
+}
+
+int
+symlink(const char *target, const char *path)
+{
+	return SC(SYS_symlink, target, path, 0, 0, 0);
+}
+
+ssize_t
+readlink(const char *path, char *buf, size_t n)
+{
+	return SC(SYS_readlink, path, buf, n, 0, 0);
+}
+
+int
+getdents(int fd, void *buf, size_t n)
+{
+	return SC(SYS_getdents, fd, buf, n, 0, 0);
+}
+
+int
+ftruncate(int fd, off_t len)
+{
+	return SC(SYS_ftruncate, fd, (uint64_t)len, (uint64_t)len >> 32, 0, 0);
+}
+
+int
+chdir(const char *path)
+{
+	return SC(SYS_chdir, path, 0, 0, 0, 0);
+}
+
+char *
+getcwd(char *buf, size_t n)
+{
+	return SC(SYS_getcwd, buf, n, 0, 0, 0) < 0 ? NULL : buf;
+}
+
+int
+statfs(const char *path, struct statfs *sf)
+{
+	return SC(SYS_statfs, path, sf, 0, 0, 0);
+}
+
+void
+sync(void)
+{
+	syscall(SYS_sync, 0, 0, 0, 0, 0);
 }
 
 int

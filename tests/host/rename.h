@@ -11,6 +11,7 @@
 #define strcmp	  k_strcmp
 #define strncmp	  k_strncmp
 #define strchr	  k_strchr
+#define strrchr	  k_strrchr
 #define strlcpy	  k_strlcpy
 #define snprintf  k_snprintf
 #define vsnprintf k_vsnprintf

@@ -20,4 +20,5 @@ int fputs(const char *s, FILE *f);
 int fflush(FILE *f);
 void perror(const char *s);
 char *strerror(int e);
+int rename(const char *from, const char *to);
 #endif

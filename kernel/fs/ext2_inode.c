@@ -1,0 +1,295 @@
+/*
+ * ext2_inode.c: inodes in memory (xv6's icache, one table for every
+ * mounted file system): ext2_iget finds or reads one and holds it,
+ * ext2_iput lets it go, and frees the inode and its blocks on the disk
+ * when the last link and the last reference are gone.
+ *
+ * Everything here runs under the vfs_lock (ext2.h).  An inode
+ * changed in memory goes to its table block with ext2_iupdate, a
+ * delayed write (bdwrite: a file written twice a second touches its
+ * inode twice, and the table block is written once).  Order that keeps
+ * the file system repairable (BSD's rules) is kept by the callers, with
+ * synchronous writes where it matters (ext2_ops.c says which).
+ */
+#include "ext2.h"
+
+#include "blk/bcache.h"
+#include "blk/bdev.h"
+#include "clock.h"
+#include "console.h"
+#include "errno.h"
+#include "string.h"
+#include "syscall.h"
+
+static struct inode icache[EXT2_NINODE];
+
+int
+ext2_ftype(uint16_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG: return EXT2_FT_REG_FILE;
+	case S_IFDIR: return EXT2_FT_DIR;
+	case S_IFCHR: return EXT2_FT_CHRDEV;
+	case S_IFBLK: return EXT2_FT_BLKDEV;
+	case S_IFIFO: return EXT2_FT_FIFO;
+	case S_IFSOCK: return EXT2_FT_SOCK;
+	case S_IFLNK: return EXT2_FT_SYMLINK;
+	default: return EXT2_FT_UNKNOWN;
+	}
+}
+
+uint64_t
+ext2_isize(const struct inode *ip)
+{
+	uint64_t hi = S_ISREG(ip->d.i_mode) ? ip->d.i_size_high : 0;
+
+	return hi << 32 | ip->d.i_size;
+}
+
+/* A size past 2 GiB sets large_file in the superblock, as Linux does. */
+void
+ext2_set_isize(struct inode *ip, uint64_t size)
+{
+	struct ext2_fs *fs = ip->fs;
+
+	ip->d.i_size = (uint32_t)size;
+	ip->d.i_size_high = (uint32_t)(size >> 32);
+	if (size > 0x7FFFFFFFu &&
+	    !(fs->sb.s_feature_ro_compat & EXT2_RO_COMPAT_LARGE_FILE)) {
+		if (!fs->sb.s_rev_level) /* revision 0 has no features */
+			return;
+		fs->sb.s_feature_ro_compat |= EXT2_RO_COMPAT_LARGE_FILE;
+		ext2_super_write(fs, 1);
+	}
+}
+
+/* Where inode ino lies: its table block and its offset in it. */
+static int
+inode_where(struct ext2_fs *fs, uint32_t ino, uint32_t *blk, uint32_t *off)
+{
+	if (ino < 1 || ino > fs->sb.s_inodes_count)
+		return ext2_error(fs, "inode %u out of range", ino);
+	uint32_t g = (ino - 1) / fs->sb.s_inodes_per_group;
+	uint32_t i = (ino - 1) % fs->sb.s_inodes_per_group;
+	*blk = fs->gd[g].bg_inode_table + i / fs->ipb;
+	*off = i % fs->ipb * fs->isize;
+	return 0;
+}
+
+/* What a read inode must be before anything follows its numbers. */
+static int
+inode_check(struct inode *ip)
+{
+	struct ext2_fs *fs = ip->fs;
+	const struct ext2_inode *d = &ip->d;
+
+	if (!d->i_links_count && d->i_mode)
+		return 0; /* deleted, or being: nothing follows its blocks */
+	if (d->i_flags & (EXT4_EXTENTS_FL | EXT4_INLINE_FL))
+		return ext2_error(fs,
+				  "inode %u: extents or inline data in "
+				  "an ext2 inode",
+				  ip->ino);
+	if (S_ISDIR(d->i_mode) && d->i_size % fs->bsize)
+		return ext2_error(fs,
+				  "inode %u: directory size %u is no "
+				  "multiple of the block",
+				  ip->ino, d->i_size);
+	return 0;
+}
+
+/* Inode ino of fs, held (*ipp), read from its table if it was not in
+ * memory: 0, or EIO / EUCLEAN / ENFILE (the table is full). */
+int
+ext2_iget(struct ext2_fs *fs, uint32_t ino, struct inode **ipp)
+{
+	struct inode *ip, *empty = NULL;
+
+	for (ip = icache; ip < &icache[EXT2_NINODE]; ip++) {
+		if (ip->refs && ip->fs == fs && ip->ino == ino) {
+			ip->refs++;
+			*ipp = ip;
+			return 0;
+		}
+		if (!empty && !ip->refs)
+			empty = ip;
+	}
+	if (!empty) {
+		kprintf("ext2: %s: all %d inodes in memory are in use\n",
+			fs->bd->name, EXT2_NINODE);
+		return ENFILE;
+	}
+	ip = empty;
+	uint32_t blk, off;
+	struct buf *bp;
+	int err = inode_where(fs, ino, &blk, &off);
+	if (err || (err = ext2_bread(fs, blk, &bp)))
+		return err;
+	memset(ip, 0, sizeof(*ip));
+	uint32_t n = fs->isize < sizeof(ip->d) ? fs->isize : sizeof(ip->d);
+	memcpy(&ip->d, (char *)bp->b_un.b_addr + off, n);
+	brelse(bp);
+	ip->fs = fs;
+	ip->ino = ino;
+	ip->refs = 1;
+	ip->valid = 1;
+	if ((err = inode_check(ip))) {
+		ip->refs = 0;
+		return err;
+	}
+	*ipp = ip;
+	return 0;
+}
+
+struct inode *
+ext2_idup(struct inode *ip)
+{
+	ip->refs++;
+	return ip;
+}
+
+int
+ext2_inodes_held(const struct ext2_fs *fs)
+{
+	int n = 0;
+
+	for (const struct inode *ip = icache; ip < &icache[EXT2_NINODE]; ip++)
+		if (ip->refs && ip->fs == fs)
+			n += ip->refs;
+	return n;
+}
+
+/* ip's inode into its table block: a delayed write. */
+int
+ext2_iupdate(struct inode *ip)
+{
+	struct ext2_fs *fs = ip->fs;
+	uint32_t blk, off;
+	struct buf *bp;
+	int err = inode_where(fs, ip->ino, &blk, &off);
+
+	if (err || (err = ext2_bread(fs, blk, &bp)))
+		return err;
+	char *at = (char *)bp->b_un.b_addr + off;
+	memcpy(at, &ip->d, EXT2_INODE_CORE);
+	if (fs->isize > EXT2_INODE_CORE && !ip->d.i_extra_isize) {
+		/* a large inode's extra room, as Linux's ext4 lays it */
+		memset(at + EXT2_INODE_CORE, 0, fs->isize - EXT2_INODE_CORE);
+		*(uint16_t *)(at + EXT2_INODE_CORE) = EXT2_EXTRA_ISIZE;
+		ip->d.i_extra_isize = EXT2_EXTRA_ISIZE;
+	}
+	bdwrite(bp);
+	ip->dirty = 0;
+	return 0;
+}
+
+/*
+ * Let ip go.  The last reference to an inode with no links left frees
+ * it: its blocks first, then the inode itself with its deletion time,
+ * then its bit (BSD's order: nothing points at a block that is free).
+ */
+void
+ext2_iput(struct inode *ip)
+{
+	struct ext2_fs *fs = ip->fs;
+
+	if (ip->refs == 1 && ip->valid && !ip->d.i_links_count &&
+	    ip->d.i_mode && !fs->ro) {
+		int dir = S_ISDIR(ip->d.i_mode);
+		if (!ext2_itrunc(ip, 0)) {
+			ip->d.i_dtime = clock_unix_time();
+			ip->d.i_mode = 0;
+			ext2_iupdate(ip);
+			ext2_ifree_bit(fs, ip->ino, dir);
+		}
+	} else if (ip->dirty && !fs->ro) {
+		ext2_iupdate(ip);
+	}
+	ip->refs--;
+}
+
+/*
+ * Make ip's file size bytes long: blocks wholly past it freed, the part
+ * of its last block past it zeroed (so that a later extension reads
+ * zeros, as POSIX says), the size and times set.
+ */
+int
+ext2_itrunc(struct inode *ip, uint64_t size)
+{
+	struct ext2_fs *fs = ip->fs;
+	uint64_t old = ext2_isize(ip);
+	int err = 0;
+
+	if (S_ISLNK(ip->d.i_mode) && !ip->d.i_blocks) {
+		memset(ip->d.i_block, 0, sizeof(ip->d.i_block)); /* fast */
+	} else if (size < old) {
+		uint32_t keep = (uint32_t)((size + fs->bsize - 1) / fs->bsize);
+		uint32_t part = (uint32_t)(size % fs->bsize);
+		uint32_t pbn;
+		if (part && !ext2_bmap(ip, keep - 1, 0, &pbn) && pbn) {
+			struct buf *bp;
+			if (!(err = ext2_bread(fs, pbn, &bp))) {
+				memset((char *)bp->b_un.b_addr + part, 0,
+				       fs->bsize - part);
+				bdwrite(bp);
+			}
+		}
+		/* the smaller size first: a block freed is never inside
+		 * the file's size on the disk */
+		ext2_set_isize(ip, size);
+		ext2_iupdate(ip);
+		if (!err)
+			err = ext2_bfree_all(ip, keep);
+	}
+	ext2_set_isize(ip, size);
+	ip->d.i_mtime = ip->d.i_ctime = clock_unix_time();
+	ext2_iupdate(ip);
+	return err;
+}
+
+/*
+ * A new inode for a file of mode in directory dp (held *ipp, one link
+ * to come from the caller's directory entry): a directory goes to a
+ * group with room and few directories, a file to its directory's group
+ * (Linux's Orlov, simplified; BSD's ffs_dirpref).  Written
+ * synchronously before any entry names it.
+ */
+int
+ext2_ialloc(struct inode *dp, uint16_t mode, struct inode **ipp)
+{
+	struct ext2_fs *fs = dp->fs;
+	uint32_t ino, g = (dp->ino - 1) / fs->sb.s_inodes_per_group;
+	int err = ext2_ialloc_bit(fs, g, S_ISDIR(mode), &ino);
+
+	if (err)
+		return err;
+	if ((err = ext2_iget(fs, ino, ipp))) {
+		ext2_ifree_bit(fs, ino, S_ISDIR(mode));
+		return err;
+	}
+	struct inode *ip = *ipp;
+	if (ip->d.i_mode && ip->d.i_links_count) {
+		ext2_iput(ip);
+		return ext2_error(fs,
+				  "inode %u is free in its bitmap but "
+				  "in use",
+				  ino);
+	}
+	uint32_t now = clock_unix_time(), gen = ip->d.i_generation + 1;
+	memset(&ip->d, 0, sizeof(ip->d));
+	ip->d.i_mode = mode;
+	ip->d.i_atime = ip->d.i_ctime = ip->d.i_mtime = now;
+	ip->d.i_generation = gen;
+	if (fs->isize > EXT2_INODE_CORE)
+		ip->d.i_extra_isize = 0; /* iupdate lays the extra room */
+	/* synchronously: the entry that names it may reach the disk first
+	 * otherwise, naming an inode that e2fsck finds unused */
+	uint32_t blk, off;
+	struct buf *bp;
+	if ((err = ext2_iupdate(ip)) ||
+	    (err = inode_where(fs, ino, &blk, &off)))
+		return err;
+	if (!(err = ext2_bread(fs, blk, &bp)))
+		err = bwrite(bp);
+	return err;
+}

@@ -1,0 +1,169 @@
+/*
+ * ext2_rw.c: a file's bytes through the buffer cache, BSD's ffs_read
+ * and ffs_write: a block at a time, a hole read as zeros, a read in
+ * order read ahead in clusters (bread_seq: the file's blocks lie in a
+ * row on the disk as the allocator puts them), a write of a whole block
+ * taking a buffer without reading it, a partial one reading it first
+ * (or zeroing it, if the block is new), every block left dirty
+ * (bdwrite) but the one that completes a CLUSTER_MAX stretch of the
+ * disk, which goes out at once with the dirty blocks before it
+ * (cluster_write).  Under vfs_lock.
+ */
+#include "ext2.h"
+
+#include "blk/bcache.h"
+#include "clock.h"
+#include "proc/copy.h"
+#include "errno.h"
+#include "proc/proc.h"
+#include "string.h"
+#include "syscall.h"
+
+/* Bytes from kernel or process memory, the way the caller says. */
+static int
+move(void *to, const void *from, uint32_t n, int user, int out)
+{
+	if (!user) {
+		memcpy(to, from, n);
+		return 0;
+	}
+	return out ? copyout(from, to, n) : copyin(from, to, n);
+}
+
+/* A long transfer stops between blocks for a kill (the count so far
+ * is returned). */
+static int
+killed(uint32_t moved)
+{
+	return moved && curthread->proc && curthread->proc->killed;
+}
+
+static const char zeros[EXT2_MAX_BLOCK];
+
+int
+ext2_read(struct inode *ip, char *buf, uint32_t n, uint64_t off,
+	  uint32_t *moved, int user, struct readahead *ra)
+{
+	struct ext2_fs *fs = ip->fs;
+	uint64_t size = ext2_isize(ip);
+	int err = 0;
+
+	*moved = 0;
+	if (off >= size)
+		return 0;
+	if (n > size - off)
+		n = (uint32_t)(size - off);
+	while (*moved < n && !err && !killed(*moved)) {
+		uint64_t at = off + *moved;
+		uint32_t lbn = (uint32_t)(at / fs->bsize);
+		uint32_t boff = (uint32_t)(at % fs->bsize);
+		uint32_t k = fs->bsize - boff < n - *moved ? fs->bsize - boff
+							   : n - *moved;
+		uint32_t pbn;
+		struct buf *bp;
+		if ((err = ext2_bmap(ip, lbn, 0, &pbn)))
+			break;
+		if (!pbn) {
+			err = move(buf + *moved, zeros, k, user, 1);
+		} else {
+			if (ra)
+				err = bread_seq(fs->dev, (daddr_t)pbn * fs->spb,
+						fs->bsize, ra, &bp);
+			else
+				err = ext2_bread(fs, pbn, &bp);
+			if (err) {
+				err = EIO;
+				break;
+			}
+			err = move(buf + *moved, (char *)bp->b_un.b_addr + boff,
+				   k, user, 1);
+			brelse(bp);
+		}
+		if (!err)
+			*moved += k;
+	}
+	return *moved ? 0 : err;
+}
+
+/* The largest size a file may have: what three levels of indirect
+ * blocks map, and 2 GiB on a revision 0 file system (no large_file). */
+static uint64_t
+size_max(const struct ext2_fs *fs)
+{
+	uint64_t apb = fs->apb;
+	uint64_t blocks = EXT2_NDIR_BLOCKS + apb + apb * apb + apb * apb * apb;
+	uint64_t max = blocks * fs->bsize;
+
+	/* i_blocks counts 512-byte units in 32 bits */
+	if (max > (1ull << 41) - (1ull << 32))
+		max = (1ull << 41) - (1ull << 32);
+	return fs->sb.s_rev_level ? max : 0x7FFFFFFFu;
+}
+
+int
+ext2_write(struct inode *ip, const char *buf, uint32_t n, uint64_t off,
+	   uint32_t *moved, int user)
+{
+	struct ext2_fs *fs = ip->fs;
+	int err = 0;
+
+	*moved = 0;
+	if (fs->ro)
+		return EROFS;
+	if (off >= size_max(fs))
+		return n ? EFBIG : 0;
+	if (n > size_max(fs) - off)
+		n = (uint32_t)(size_max(fs) - off);
+	while (*moved < n && !err && !killed(*moved)) {
+		uint64_t at = off + *moved;
+		uint32_t lbn = (uint32_t)(at / fs->bsize);
+		uint32_t boff = (uint32_t)(at % fs->bsize);
+		uint32_t k = fs->bsize - boff < n - *moved ? fs->bsize - boff
+							   : n - *moved;
+		uint32_t pbn;
+		struct buf *bp;
+		if ((err = ext2_bmap(ip, lbn, 0, &pbn)))
+			break;
+		int fresh = !pbn;
+		if (fresh && (err = ext2_bmap(ip, lbn, 1, &pbn)))
+			break;
+		if (fresh || k == fs->bsize) {
+			if (!(bp = ext2_getblk(fs, pbn))) {
+				err = ENOMEM;
+				break;
+			}
+			if (k < fs->bsize)
+				memset(bp->b_un.b_addr, 0, fs->bsize);
+		} else if ((err = ext2_bread(fs, pbn, &bp))) {
+			break;
+		}
+		if ((err = move((char *)bp->b_un.b_addr + boff, buf + *moved, k,
+				user, 0))) {
+			if (fresh) {
+				memset(bp->b_un.b_addr, 0, fs->bsize);
+				bdwrite(bp); /* the file's now: zeros */
+			} else {
+				if (k == fs->bsize) /* taken unread */
+					bp->b_flags |= B_INVAL;
+				brelse(bp);
+			}
+			break;
+		}
+		daddr_t end = (daddr_t)(pbn + 1) * fs->spb;
+		if (boff + k == fs->bsize &&
+		    end % (CLUSTER_MAX / DEV_BSIZE) == 0)
+			cluster_write(bp);
+		else
+			bdwrite(bp);
+		*moved += k;
+		if (at + k > ext2_isize(ip))
+			ext2_set_isize(ip, at + k);
+	}
+	if (*moved) {
+		ip->d.i_mtime = ip->d.i_ctime = clock_unix_time();
+		ip->dirty = 1;
+	}
+	if (ip->dirty)
+		ext2_iupdate(ip);
+	return *moved ? 0 : err;
+}

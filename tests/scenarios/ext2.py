@@ -1,0 +1,430 @@
+"""tests/scenarios/ext2.py: the ext2 file system, from outside.
+
+Images are made by the host's mke2fs (with -d: a tree of files the host
+knows the checksums of), on whole disks, partitions (sfdisk, sgdisk)
+and a volume the host splits across two disks; block sizes of 1, 2 and
+4 KiB.  The guest reads them (cksum, ls, stat), writes through every
+call (tests/user/fstest.c), and unmounts; then the host's e2fsck -fn
+must find nothing at all, and its debugfs must read back exactly the
+bytes the guest wrote."""
+
+import os
+import re
+import shutil
+import subprocess
+
+from harness import BUILD, Checks, boot_to_shell, scenario
+
+MKE2FS = "/sbin/mke2fs"
+E2FSCK = "/sbin/e2fsck"
+DEBUGFS = "/sbin/debugfs"
+
+
+def sh(*cmd):
+    return subprocess.run(list(cmd), stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT,
+                          check=True).stdout.decode()
+
+
+def mkfs(img, mib, bsize, tree=None, opts=(), size_bytes=None):
+    if os.path.exists(img):
+        os.remove(img)
+    with open(img, "wb") as f:
+        f.truncate(size_bytes or mib << 20)
+    cmd = [MKE2FS, "-q", "-F", "-t", "ext2", "-b", str(bsize)] + list(opts)
+    if tree:
+        cmd += ["-d", tree]
+    sh(*(cmd + [img]))
+
+
+def fsck(img):
+    """e2fsck -fn's verdict: (clean, its output)."""
+    p = subprocess.run([E2FSCK, "-fn", img], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT)
+    return p.returncode == 0, p.stdout.decode()
+
+
+def dump(img, path):
+    """A file's bytes as the host's debugfs reads them."""
+    out = img + ".dump"
+    if os.path.exists(out):
+        os.remove(out)
+    sh(DEBUGFS, "-R", "dump %s %s" % (path, out), img)
+    with open(out, "rb") as f:
+        data = f.read()
+    os.remove(out)
+    return data
+
+
+def names(img, path):
+    out = sh(DEBUGFS, "-R", "ls -p %s" % path, img)
+    return {line.split("/")[5] for line in out.splitlines()
+            if line.startswith("/") and len(line.split("/")) > 6}
+
+
+def cksums(root, files):
+    """POSIX cksum lines of the host's own files, as the guest prints
+    them for the same names under /mnt."""
+    out = subprocess.run(["cksum"] + files, cwd=root, stdout=subprocess.PIPE,
+                         check=True).stdout.decode()
+    return out.split("\n")[:-1]
+
+
+def part_extract(disk, start_sector, sectors, out):
+    with open(disk, "rb") as f, open(out, "wb") as o:
+        f.seek(start_sector * 512)
+        left = sectors * 512
+        while left:
+            b = f.read(min(left, 1 << 20))
+            o.write(b)
+            left -= len(b)
+
+
+def part_insert(disk, start_sector, img):
+    with open(disk, "r+b") as f, open(img, "rb") as i:
+        f.seek(start_sector * 512)
+        shutil.copyfileobj(i, f)
+
+
+def host_tree(d):
+    """Files of every kind the guest must read back: sizes around the
+    block boundaries, a sparse one, links short and long, a directory
+    of 2,000 names, nested directories."""
+    if os.path.exists(d):
+        shutil.rmtree(d)
+    os.makedirs(os.path.join(d, "many"))
+    os.makedirs(os.path.join(d, "a", "b", "c"))
+    files = []
+    for size in (0, 1, 4095, 4096, 4097, 49152, 49153, 1 << 20, 4 << 20):
+        name = "s%d" % size
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(bytes((i * 31 + size) & 0xFF for i in range(size))
+                    if size < 65536 else os.urandom(size))
+        files.append(name)
+    with open(os.path.join(d, "sparse"), "wb") as f:
+        f.seek(30 << 20)
+        f.write(b"after a hole of 30 MiB")
+    files.append("sparse")
+    with open(os.path.join(d, "a", "b", "c", "deep"), "wb") as f:
+        f.write(b"deep\n" * 1000)
+    files.append("a/b/c/deep")
+    for i in range(2000):
+        with open(os.path.join(d, "many", "n%04d" % i), "w") as f:
+            f.write("%d\n" % i)
+    os.symlink("s4097", os.path.join(d, "short"))
+    os.symlink("a/b/../b/c/" + "/" * 80 + "deep", os.path.join(d, "long"))
+    return files
+
+
+FSTEST_GONE = {"one", "r1", "rd", "empty", "big", "d", "loop3"}
+FSTEST_THERE = {"f", "rw", "two", "sl", "slong", "victim", "v2", "full",
+                "host", "dd", "dlink", "loop1", "loop2"}
+FSTEST_SIZES = (0, 1, 1023, 1024, 12288, 12289, 65536, 274432, 275457,
+                300000)
+
+
+def fstest_files_ok(img, top):
+    """What fstest left, as the host's debugfs reads it: the names, and
+    every byte of the files it wrote for the host."""
+    got = names(img, top)
+    assert FSTEST_THERE <= got and not (FSTEST_GONE & got), \
+        "names in %s: %s" % (top, sorted(got))
+    for size in FSTEST_SIZES:
+        want = bytes((i * 13 + size) & 0xFF for i in range(size))
+        data = dump(img, "%s/host/s%d" % (top, size))
+        assert data == want, "%s/host/s%d: %d bytes, %s" % (
+            top, size, len(data),
+            "differs at %d" % next((i for i in range(min(len(data), size))
+                                    if data[i] != want[i]), -1))
+
+
+def fstest_run(m, where):
+    out = m.cmd("run fstest %s" % where, timeout=300)
+    bad = [line for line in out.splitlines() if line.startswith("not ok")]
+    assert not bad and re.search(r"fstest: (\d+) of \1$", out, re.M), \
+        "\n".join(bad) or out[-1500:]
+
+
+@scenario("ext2_host_files")
+def ext2_host_files():
+    """Files the host made read back in the guest, byte for byte, on a
+    GPT partition (4 KiB blocks), a whole disk with a sparse 5 GiB file
+    (1 KiB blocks: triple indirect) and an MBR partition mounted
+    read-only (2 KiB)."""
+    c = Checks("ext2_host_files")
+    d = os.path.join(BUILD, "scenarios", "ext2_host_files")
+    os.makedirs(d, exist_ok=True)
+    tree = os.path.join(d, "tree")
+    files = host_tree(tree)
+    want = cksums(tree, files)
+    # sd0: GPT, partition 1 at 1 MiB, ext2 with 4 KiB blocks
+    gpt, part = os.path.join(d, "gpt.img"), os.path.join(d, "p1.img")
+    with open(gpt, "wb") as f:
+        f.truncate(100 << 20)
+    sh("sgdisk", "-n", "1:2048:+96M", "-t", "1:8300", gpt)
+    mkfs(part, 96, 4096, tree)
+    part_insert(gpt, 2048, part)
+    # sd1: a whole disk of 6 GiB, 1 KiB blocks, files far out
+    big = os.path.join(d, "big.img")
+    bigtree = os.path.join(d, "bigtree")
+    if os.path.exists(bigtree):
+        shutil.rmtree(bigtree)
+    os.makedirs(bigtree)
+    with open(os.path.join(bigtree, "far"), "wb") as f:
+        f.seek(100 << 20)  # past the double indirect blocks of 1 KiB
+        f.write(os.urandom(300000))
+    with open(os.path.join(bigtree, "large"), "wb") as f:
+        f.seek((4 << 30) + 12345)  # past 4 GiB: large_file
+        f.write(b"the end of a 4 GiB file")
+    mkfs(big, 0, 1024, bigtree, size_bytes=6 << 30)
+    want_big = cksums(bigtree, ["far"])
+    # sd2: MBR, partition 1, 2 KiB blocks, mounted read-only
+    mbr, p2 = os.path.join(d, "mbr.img"), os.path.join(d, "p2.img")
+    with open(mbr, "wb") as f:
+        f.truncate(40 << 20)
+    subprocess.run(["sfdisk", "-q", mbr], input=b"start=4096, type=83\n",
+                   check=True)
+    mkfs(p2, 0, 2048, tree, size_bytes=(40 << 20) - 4096 * 512,
+         opts=("-N", "2100"))
+    part_insert(mbr, 4096, p2)
+    with open(mbr, "rb") as f:
+        before_ro = f.read()
+    extra = []
+    for i, img in enumerate((gpt, big, mbr)):
+        extra += ["-drive", "file=%s,format=raw,if=none,id=d%d" % (img, i),
+                  "-device", "ide-hd,drive=d%d,bus=ide.%d" % (i, i)]
+    m = boot_to_shell("ext2_host_files", machine="q35", cd="scsi",
+                      extra=extra)
+    try:
+        with c.test("a_gpt_partition_mounts_with_4k_blocks"):
+            out = m.cmd("mount sd0p1")
+            assert "mount: sd0p1 on /mnt: ext2, 96 MiB, 4 KiB blocks, " \
+                "read-write" in out, out
+        with c.test("every_file_reads_back_as_the_host_wrote_it"):
+            out = m.cmd("cd /mnt", timeout=10)
+            out = m.cmd("run cksum " + " ".join(files), timeout=300)
+            got = [line for line in out.splitlines() if line[:1].isdigit()]
+            assert got == want, "guest:\n%s\nhost:\n%s" % (
+                "\n".join(got), "\n".join(want))
+        with c.test("a_directory_of_2000_names_lists_them_all_once"):
+            out = m.cmd("run ls many", timeout=120)
+            got = [x for x in out.splitlines() if x.startswith("n")]
+            assert got == ["n%04d" % i for i in range(2000)], \
+                "%d names" % len(got)
+        with c.test("links_short_and_long_are_followed"):
+            out = m.cmd("run cksum short long")
+            w = cksums(tree, ["short", "long"])
+            assert [x for x in out.splitlines() if x[:1].isdigit()] == w, \
+                out
+            out = m.cmd("run ls -l short")
+            assert "short -> s4097" in out, out
+        with c.test("umount_is_refused_while_the_shell_is_in_it"):
+            out = m.cmd("umount")
+            assert "EBUSY" in out, out
+            m.cmd("cd /")
+            out = m.cmd("umount")
+            assert "umount: sd0p1 unmounted" in out, out
+        with c.test("a_whole_disk_with_1k_blocks_reads_past_4_gib"):
+            out = m.cmd("mount sd1")
+            assert "1 KiB blocks" in out, out
+            out = m.cmd("run cksum /mnt/far", timeout=300)
+            got = [x.replace("/mnt/", "") for x in out.splitlines()
+                   if x[:1].isdigit()]
+            assert got == want_big, "guest %s host %s" % (got, want_big)
+            # the end of the 4 GiB file: what is past 4 GiB and the hole
+            # before it
+            at = (4 << 30) + 12345 - 40
+            out = m.cmd("run hexdump -C -s %d /mnt/large" % at, timeout=60)
+            host = subprocess.run(
+                ["hexdump", "-C", "-s", str(at),
+                 os.path.join(bigtree, "large")], stdout=subprocess.PIPE,
+                check=True).stdout.decode()
+            assert out.strip() == host.strip(), \
+                "guest:\n%s\nhost:\n%s" % (out, host)
+            out = m.cmd("umount")
+            assert "unmounted" in out, out
+        with c.test("a_read_only_mount_reads_and_refuses_writes"):
+            out = m.cmd("mount sd2p1 ro")
+            assert "2 KiB blocks, read-only" in out, out
+            out = m.cmd("run cksum /mnt/s4097 /mnt/a/b/c/deep")
+            got = [x.replace("/mnt/", "") for x in out.splitlines()
+                   if x[:1].isdigit()]
+            assert got == cksums(tree, ["s4097", "a/b/c/deep"]), out
+            out = m.cmd("run touch /mnt/new")
+            assert "touch: /mnt/new: EROFS: read-only" in out, out
+            out = m.cmd("run rm /mnt/s1")
+            assert "rm: /mnt/s1: EROFS: read-only" in out, out
+            out = m.cmd("umount")
+            assert "unmounted" in out, out
+    finally:
+        m.close()
+    with c.test("e2fsck_finds_every_file_system_clean"):
+        part_extract(gpt, 2048, 96 << 11, part)
+        for img in (part, big):
+            ok, out = fsck(img)
+            assert ok, "%s:\n%s" % (img, out)
+    with c.test("the_read_only_mount_wrote_nothing"):
+        with open(mbr, "rb") as f:
+            assert f.read() == before_ro, "the image changed"
+    return c.results
+
+
+@scenario("ext2_guest_writes")
+def ext2_guest_writes():
+    """fstest's rules on a whole disk (1 KiB blocks), an MBR partition
+    (4 KiB) and a concatenation of two disks (2 KiB, its block groups
+    across both); e2fsck clean and debugfs reading back every byte."""
+    c = Checks("ext2_guest_writes")
+    d = os.path.join(BUILD, "scenarios", "ext2_guest_writes")
+    os.makedirs(d, exist_ok=True)
+    disk, mbr, p1 = (os.path.join(d, n) for n in
+                     ("disk.img", "mbr.img", "p1.img"))
+    mkfs(disk, 64, 1024)
+    with open(mbr, "wb") as f:
+        f.truncate(80 << 20)
+    subprocess.run(["sfdisk", "-q", mbr], input=b"start=2048, type=83\n",
+                   check=True)
+    mkfs(p1, 0, 4096, size_bytes=(80 << 20) - 2048 * 512)
+    part_insert(mbr, 2048, p1)
+    # the volume: one file system cut in two, each half a disk
+    vol = os.path.join(d, "vol.img")
+    mkfs(vol, 96, 2048)
+    halves = [os.path.join(d, "leg%d.img" % i) for i in (0, 1)]
+    with open(vol, "rb") as f:
+        for h in halves:
+            with open(h, "wb") as o:
+                o.write(f.read(48 << 20))
+    extra = []
+    for i, img in enumerate([disk, mbr] + halves):
+        extra += ["-drive", "file=%s,format=raw,if=none,id=d%d" % (img, i),
+                  "-device", "ide-hd,drive=d%d,bus=ide.%d" % (i, i)]
+    m = boot_to_shell("ext2_guest_writes", machine="q35", cd="scsi",
+                      args="root=sd0", extra=extra)
+    try:
+        with c.test("root_mounts_the_disk_at_boot"):
+            assert "root: sd0 mounted on /mnt (ext2, 1 KiB blocks, " \
+                "read-write)" in m.buf, m.buf[-2000:]
+        with c.test("fstest_on_a_whole_disk_with_1k_blocks"):
+            fstest_run(m, "/mnt/t")
+            out = m.cmd("umount")
+            assert "unmounted" in out, out
+        with c.test("fsx_four_processes_side_by_side"):
+            m.cmd("mount sd0")
+            out = m.cmd("run fsx -p 4 -n 80 /mnt/fsx", timeout=300)
+            assert "fsx: 4 processes: every byte verified, every file " \
+                "gone" in out, out
+            out = m.cmd("umount")
+            assert "unmounted" in out, out
+        with c.test("fstest_on_a_partition_with_4k_blocks"):
+            out = m.cmd("mount sd1p1")
+            assert "4 KiB blocks" in out, out
+            fstest_run(m, "/mnt/t")
+            out = m.cmd("df")
+            assert re.search(r"^sd1p1 .* /mnt$", out, re.M), out
+            out = m.cmd("umount")
+            assert "unmounted" in out, out
+        with c.test("fstest_on_a_volume_across_two_disks"):
+            out = m.cmd("lv create c0 concat sd2,sd3")
+            assert "c0" in out, out
+            out = m.cmd("mount c0")
+            assert "2 KiB blocks" in out, out
+            fstest_run(m, "/mnt/t")
+            m.cmd("cd /mnt/t")
+            out = m.cmd("run dd if=/dev/zero of=zeros bs=64K count=700",
+                        timeout=300)
+            assert "45875200 bytes" in out, out
+            m.cmd("cd /")
+            out = m.cmd("mount sd0")
+            assert "EBUSY" in out, out
+            out = m.cmd("umount")
+            assert "unmounted" in out, out
+    finally:
+        m.close()
+    with c.test("e2fsck_finds_them_clean"):
+        part_extract(mbr, 2048, (80 << 11) - 2048, p1)
+        with open(vol, "wb") as o:
+            for h in halves:
+                with open(h, "rb") as f:
+                    shutil.copyfileobj(f, o)
+        for img in (disk, p1, vol):
+            ok, out = fsck(img)
+            assert ok, "%s:\n%s" % (img, out)
+    with c.test("debugfs_reads_back_what_the_guest_wrote"):
+        for img in (disk, p1, vol):
+            fstest_files_ok(img, "/t")
+        big = dump(vol, "/t/zeros")
+        assert big == bytes(700 * 65536), "%d bytes" % len(big)
+    return c.results
+
+
+@scenario("ext2_refusals_and_full")
+def ext2_refusals_and_full():
+    """What cannot be mounted is refused with its reason (ext4's
+    features by name, no file system at all), what cannot be written is
+    mounted read-only; a full file system and one out of inodes give
+    ENOSPC and stay clean for e2fsck."""
+    c = Checks("ext2_refusals_and_full")
+    d = os.path.join(BUILD, "scenarios", "ext2_refusals_and_full")
+    os.makedirs(d, exist_ok=True)
+    ext4, huge, small, blank = (os.path.join(d, n) for n in (
+        "ext4.img", "huge.img", "small.img", "blank.img"))
+    if os.path.exists(ext4):
+        os.remove(ext4)
+    with open(ext4, "wb") as f:
+        f.truncate(32 << 20)
+    sh(MKE2FS, "-q", "-F", "-t", "ext4", ext4)
+    mkfs(huge, 16, 1024, opts=("-O", "huge_file"))
+    mkfs(small, 4, 1024, opts=("-N", "32", "-m", "0"))
+    with open(blank, "wb") as f:
+        f.truncate(8 << 20)
+    extra = []
+    for i, img in enumerate((ext4, huge, small, blank)):
+        extra += ["-drive", "file=%s,format=raw,if=none,id=d%d" % (img, i),
+                  "-device", "ide-hd,drive=d%d,bus=ide.%d" % (i, i)]
+    m = boot_to_shell("ext2_refusals_and_full", machine="q35", cd="scsi",
+                      extra=extra)
+    try:
+        with c.test("ext4_is_refused_naming_its_features"):
+            out = m.cmd("mount sd0")
+            assert "mount: sd0: EINVAL: ext4 features not supported: " \
+                "has_journal, extents, 64bit, flex_bg" in out, out
+            out = m.cmd("mount")
+            assert "nothing mounted" in out, out
+        with c.test("a_disk_without_a_file_system_is_refused"):
+            out = m.cmd("mount sd3")
+            assert "mount: sd3: EINVAL: no ext2 file system (bad magic " \
+                "number)" in out, out
+        with c.test("a_feature_it_cannot_write_mounts_read_only"):
+            out = m.cmd("mount sd1")
+            assert "read-only: cannot write with features huge_file" \
+                in out and "1 KiB blocks, read-only" in out, out
+            out = m.cmd("run mkdir /mnt/x")
+            assert "EROFS" in out, out
+            out = m.cmd("umount")
+            assert "unmounted" in out, out
+        with c.test("running_out_of_inodes_says_enospc"):
+            m.cmd("mount sd2")
+            out = m.cmd("run mkdir /mnt/d")
+            out = "".join(m.cmd("run touch " + " ".join(
+                "/mnt/d/f%d" % i for i in range(k, k + 10)))
+                for k in (0, 10, 20))
+            assert re.search(r"touch: /mnt/d/f\d+: ENOSPC: no space left",
+                             out), out
+            m.cmd("run rm /mnt/d/f0")  # an inode for the next test
+        with c.test("a_full_file_system_says_enospc"):
+            out = m.cmd("run dd if=/dev/zero of=/mnt/fill bs=64K", timeout=120)
+            assert "dd: error writing '/mnt/fill': ENOSPC" in out, out
+            out = m.cmd("run df /mnt")
+            assert re.search(r"^sd2 .* 100%", out, re.M), out
+        with c.test("what_was_taken_comes_back"):
+            m.cmd("run rm -r /mnt/d /mnt/fill")
+            out = m.cmd("run df /mnt")
+            assert re.search(r"^sd2 .*  [0-9]%", out, re.M), out
+            out = m.cmd("umount")
+            assert "unmounted" in out, out
+    finally:
+        m.close()
+    with c.test("e2fsck_finds_the_full_one_clean"):
+        ok, out = fsck(small)
+        assert ok, out
+    return c.results
