@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 
 from harness import BUILD, Checks, boot_to_shell, scenario
 
@@ -427,4 +428,110 @@ def ext2_refusals_and_full():
     with c.test("e2fsck_finds_the_full_one_clean"):
         ok, out = fsck(small)
         assert ok, out
+    return c.results
+
+
+M32 = 0xFFFFFFFF
+CHUNK_TABLE = [bytes((b + j * 131) & 0xFF for j in range(4096))
+               for b in range(256)]
+
+
+def mix(x):
+    """fsx's mix (iso/bin/fsx.c)"""
+    x &= M32
+    x ^= x >> 16
+    x = (x * 0x7FEB352D) & M32
+    x ^= x >> 15
+    x = (x * 0x846CA68B) & M32
+    return x ^ (x >> 16)
+
+
+def fsx_bytes(seed, size):
+    """The bytes fsx writes in a file of pattern seed"""
+    return b"".join(CHUNK_TABLE[mix(seed + k) & 0xFF]
+                    for k in range((size + 4095) // 4096))[:size]
+
+
+def fsx_bench_files(top, files, dirs):
+    """{path: bytes} of what fsx -b create leaves under top"""
+    return {"%s/d%02d/f%04d" % (top, i % dirs, i):
+            fsx_bytes(i, 1024 + mix(i) % (63 * 1024 + 1))
+            for i in range(files)}
+
+
+def rdump_check(img, top, want, where):
+    """Every file of want as the host's debugfs reads it from img."""
+    out = os.path.join(where, "rdump")
+    if os.path.exists(out):
+        shutil.rmtree(out)
+    os.makedirs(out)
+    sh(DEBUGFS, "-R", "rdump %s %s" % (top, out), img)
+    base = os.path.dirname(top.rstrip("/"))
+    bad = []
+    for path, data in want.items():
+        local = os.path.join(out, os.path.relpath(path, base))
+        try:
+            with open(local, "rb") as f:
+                got = f.read()
+        except OSError as e:
+            bad.append("%s: %s" % (path, e))
+            continue
+        if got != data:
+            bad.append("%s: %d bytes, meant %d" % (path, len(got),
+                                                     len(data)))
+    assert not bad, "%d of %d files differ: %s" % (len(bad), len(want),
+                                                    "; ".join(bad[:5]))
+
+
+@scenario("ext2_crash")
+def ext2_crash():
+    """QEMU killed: after sync nothing synced is lost and e2fsck -fn
+    finds nothing; in the middle of writes e2fsck -fy repairs what was
+    in flight and what was synced before is intact."""
+    c = Checks("ext2_crash")
+    d = os.path.join(BUILD, "scenarios", "ext2_crash")
+    os.makedirs(d, exist_ok=True)
+    img = os.path.join(d, "disk.img")
+    mkfs(img, 128, 4096)
+    want = fsx_bench_files("/synced", 300, 10)
+    drive = ["-drive", "file=%s,format=raw,if=none,id=d0" % img,
+             "-device", "ide-hd,drive=d0,bus=ide.0"]
+    m = boot_to_shell("ext2_crash", machine="q35", cd="scsi", extra=drive,
+                      args="root=sd0")
+    try:
+        with c.test("files_written_and_synced"):
+            out = m.cmd("run fsx -b create -n 300 -d 10 /mnt/synced",
+                        timeout=300)
+            assert "fsx: create: 300 files" in out, out
+    finally:
+        m.close()  # SIGKILL: no unmount, nothing more written
+    with c.test("after_sync_and_a_kill_e2fsck_finds_nothing"):
+        ok, out = fsck(img)
+        assert ok, out
+    with c.test("after_sync_and_a_kill_every_file_is_there"):
+        rdump_check(img, "/synced", want, d)
+    m = boot_to_shell("ext2_crash_busy", machine="q35", cd="scsi",
+                      extra=drive, args="root=sd0")
+    try:
+        with c.test("a_mount_after_a_crash_says_so"):
+            assert "not cleanly unmounted" in m.buf, m.buf[-1500:]
+        with c.test("writes_under_way_when_killed"):
+            # three writers with some 25 s of work; killed two seconds
+            # in (what state they are in does not matter: whatever it is,
+            # e2fsck must repair it and the synced files must be there)
+            out = m.cmd("run fsx -p 3 -n 3000 -s 16384 /mnt/busy &")
+            assert "[" in out, out
+            time.sleep(2)
+    finally:
+        m.close()
+    with c.test("e2fsck_fy_repairs_what_was_in_flight"):
+        p = subprocess.run([E2FSCK, "-fy", img], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT)
+        out = p.stdout.decode()
+        assert p.returncode in (0, 1), "e2fsck -fy: %d\n%s" % (
+            p.returncode, out)
+        ok, out = fsck(img)
+        assert ok, "after the repair:\n" + out
+    with c.test("what_was_synced_before_is_intact"):
+        rdump_check(img, "/synced", want, d)
     return c.results
