@@ -44,7 +44,7 @@ DRV_OBJS  := uart.o rtc.o ramdisk.o pci.o dma.o attach.o ata.o ide.o ahci.o
 LIB_OBJS  := string.o printf.o errno.o cmdline.o sort.o hexdump.o \
 	pattern.o crc32.o ddnum.o
 TEST_OBJS := testio.o test_ktest.o test_lib.o test_trap.o test_ata.o test_trace.o tracetest.o test_part.o test_lv.o test_clock.o test_intr.o test_mem.o test_ksym.o \
-	test_spl.o test_thread.o test_bio.o test_bcache.o test_cluster.o test_physio.o test_disk.o disktest.o test_bigdisk.o bench_intr.o bench_bio.o bench_disk.o
+	test_spl.o test_thread.o test_bio.o test_bcache.o test_cluster.o test_physio.o test_disk.o disktest.o test_bigdisk.o bench_intr.o bench_bio.o bench_disk.o bench_fs.o
 
 OBJS := $(addprefix $(B)/obj/,$(ARCH_OBJS) $(KERN_OBJS) $(BLK_OBJS) \
 	$(FS_OBJS) $(PROC_OBJS) $(SHELL_OBJS) $(DRV_OBJS) $(LIB_OBJS) $(TEST_OBJS))
@@ -113,7 +113,7 @@ $(B)/iodine.elf: $(OBJS) linker.ld
 # the ISO.  Their sources: iso/bin/ (the tools) and tests/user/ (the
 # tests' programs).
 PROGS     := dd cmp hexdump iotest utest hostile sysfuzz \
-	ls cat cp mv rm mkdir rmdir touch ln df stat cksum fsx fstest
+	ls cat cp mv rm mkdir rmdir touch ln df stat cksum fsx fstest fswalk
 USER_CFLAGS := $(filter-out -I%,$(CFLAGS)) -Ilib/user/include -Ilib
 ULIB_OBJS := $(addprefix $(B)/uobj/,crt0.o sys.o libc.o dir.o string.o printf.o \
 	blkread.o errno.o hexdump.o pattern.o ddnum.o sort.o)

@@ -47,10 +47,15 @@ struct ext2_fs {
 struct inode {
 	struct ext2_fs *fs;
 	uint32_t ino;
-	int refs;	     /* references: files, working directories */
-	int valid;	     /* d holds the inode as on the disk */
-	int dirty;	     /* d is newer than its table block */
-	uint32_t goal;	     /* where its next block would continue it */
+	int refs;      /* references: files, working directories */
+	int valid;     /* d holds the inode as on the disk */
+	int dirty;     /* d is newer than its table block */
+	uint32_t goal; /* where its next block would continue it */
+	/* blocks taken in a row for the write under way, not mapped yet
+	 * (ext2_rw.c gives back what it did not use before it returns) */
+	uint32_t run_next, run_left;
+	uint32_t want; /* blocks the write under way still needs */
+	int fresh;     /* ext2_bmap allocated the data block it returned */
 	struct ext2_inode d; /* its first EXT2_INODE_CORE bytes and more */
 };
 
@@ -74,15 +79,18 @@ int ext2_iupdate(struct inode *ip);
 uint64_t ext2_isize(const struct inode *ip);
 void ext2_set_isize(struct inode *ip, uint64_t size);
 int ext2_itrunc(struct inode *ip, uint64_t size);
-int ext2_ialloc(struct inode *dp, uint16_t mode, struct inode **ipp);
+int ext2_ialloc(struct inode *dp, uint16_t mode, uint16_t nlink,
+		struct inode **ipp);
 int ext2_inodes_held(const struct ext2_fs *fs);
 
 /* ext2_bmap.c: the disk block of a file's block lbn; 0 a hole */
 int ext2_bmap(struct inode *ip, uint32_t lbn, int alloc, uint32_t *pbn);
 int ext2_bfree_all(struct inode *ip, uint32_t from);
+void ext2_run_return(struct inode *ip);
 
 /* ext2_alloc.c */
-int ext2_balloc(struct ext2_fs *fs, uint32_t near, uint32_t *bn);
+int ext2_balloc(struct ext2_fs *fs, uint32_t goal, uint32_t want, uint32_t *bn,
+		uint32_t *got);
 int ext2_bfree(struct ext2_fs *fs, uint32_t bn);
 int ext2_ialloc_bit(struct ext2_fs *fs, uint32_t near_group, int dir,
 		    uint32_t *ino);

@@ -74,10 +74,12 @@ bit_change(struct ext2_fs *fs, uint32_t bmblk, uint32_t bit, int on,
 	return 0;
 }
 
-/* A free block in group g at or after bit from: 0 and *bn (marked in
+/* Free blocks in group g from the first clear bit at or after bit
+ * `from` on, up to want of them in a row: 0 and *bn, *got (marked in
  * use), or ENOSPC for this group. */
 static int
-group_balloc(struct ext2_fs *fs, uint32_t g, uint32_t from, uint32_t *bn)
+group_balloc(struct ext2_fs *fs, uint32_t g, uint32_t from, uint32_t want,
+	     uint32_t *bn, uint32_t *got)
 {
 	struct ext2_group_desc *d = &fs->gd[g];
 	uint32_t n = group_blocks(fs, g);
@@ -99,16 +101,32 @@ group_balloc(struct ext2_fs *fs, uint32_t g, uint32_t from, uint32_t *bn)
 				  "bitmap none",
 				  g, d->bg_free_blocks_count);
 	}
-	map[bit / 32] |= 1u << (bit % 32);
+	if (want > d->bg_free_blocks_count)
+		want = d->bg_free_blocks_count;
+	*got = 0;
+	do {
+		map[bit / 32] |= 1u << (bit % 32);
+		bit++;
+		++*got;
+	} while (*got < want && bit < n &&
+		 !(map[bit / 32] & (1u << (bit % 32))));
 	bdwrite(bp);
-	d->bg_free_blocks_count--;
-	fs->sb.s_free_blocks_count--;
-	*bn = group_first(fs, g) + bit;
+	d->bg_free_blocks_count -= (uint16_t)*got;
+	fs->sb.s_free_blocks_count -= *got;
+	*bn = group_first(fs, g) + bit - *got;
 	return ext2_gd_write(fs, g);
 }
 
+/*
+ * Up to want free blocks in a row, the first at goal or the nearest
+ * after it (in its group, then the groups after): 0 and *bn, *got, or
+ * ENOSPC.  One bitmap block and one descriptor change for the run: a
+ * file written in large pieces costs one of each per piece, not per
+ * block (ext2_rw.c).
+ */
 int
-ext2_balloc(struct ext2_fs *fs, uint32_t goal, uint32_t *bn)
+ext2_balloc(struct ext2_fs *fs, uint32_t goal, uint32_t want, uint32_t *bn,
+	    uint32_t *got)
 {
 	if (fs->ro)
 		return EROFS;
@@ -120,7 +138,8 @@ ext2_balloc(struct ext2_fs *fs, uint32_t goal, uint32_t *bn)
 
 	for (uint32_t i = 0; i < fs->ngroups; i++) {
 		uint32_t g = (g0 + i) % fs->ngroups;
-		int err = group_balloc(fs, g, i ? 0 : from, bn);
+		int err = group_balloc(fs, g, i ? 0 : from, want ? want : 1, bn,
+				       got);
 		if (err != ENOSPC)
 			return err;
 	}

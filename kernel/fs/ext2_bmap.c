@@ -29,23 +29,43 @@ bad_block(struct inode *ip, uint32_t bn)
 			  bn);
 }
 
-/* A fresh block for ip near goal, counted in its i_blocks; *bn. */
+/* A fresh block for ip, counted in its i_blocks (*bn): the next of the
+ * run taken for the write under way, or a new run as long as the write
+ * still needs, at the goal: where the file's last block was, or its
+ * inode's group. */
 static int
 block_new(struct inode *ip, uint32_t *bn)
 {
 	struct ext2_fs *fs = ip->fs;
-	uint32_t g = (ip->ino - 1) / fs->sb.s_inodes_per_group;
-	uint32_t goal = ip->goal ? ip->goal
-				 : fs->sb.s_first_data_block +
-					   g * fs->sb.s_blocks_per_group;
-	int err = ext2_balloc(fs, goal, bn);
 
-	if (err)
-		return err;
+	if (!ip->run_left) {
+		uint32_t g = (ip->ino - 1) / fs->sb.s_inodes_per_group;
+		uint32_t goal = ip->goal
+					? ip->goal
+					: fs->sb.s_first_data_block +
+						  g * fs->sb.s_blocks_per_group;
+		int err = ext2_balloc(fs, goal, ip->want, &ip->run_next,
+				      &ip->run_left);
+		if (err)
+			return err;
+	}
+	*bn = ip->run_next++;
+	ip->run_left--;
 	ip->d.i_blocks += fs->spb;
 	ip->dirty = 1;
 	ip->goal = *bn + 1;
 	return 0;
+}
+
+/* The blocks of the run not used: free again. */
+void
+ext2_run_return(struct inode *ip)
+{
+	while (ip->run_left) {
+		ext2_bfree(ip->fs, ip->run_next++);
+		ip->run_left--;
+	}
+	ip->want = 0;
 }
 
 /* A new indirect block of zeros on the disk (*bn). */
@@ -71,6 +91,7 @@ ext2_bmap(struct inode *ip, uint32_t lbn, int alloc, uint32_t *pbn)
 	int level, err;
 
 	*pbn = 0;
+	ip->fresh = 0;
 	if (lbn < EXT2_NDIR_BLOCKS) {
 		slot = &ip->d.i_block[lbn];
 		if (*slot && (err = bad_block(ip, *slot)))
@@ -78,7 +99,7 @@ ext2_bmap(struct inode *ip, uint32_t lbn, int alloc, uint32_t *pbn)
 		if (!*slot && alloc) {
 			if ((err = block_new(ip, slot)))
 				return err;
-			ip->dirty = 1;
+			ip->fresh = 1;
 		}
 		*pbn = *slot;
 		return 0;
@@ -133,6 +154,7 @@ ext2_bmap(struct inode *ip, uint32_t lbn, int alloc, uint32_t *pbn)
 				return err;
 			}
 			*a = nb;
+			ip->fresh = i + 1 == level;
 			bdwrite(bp);
 		} else {
 			brelse(bp);

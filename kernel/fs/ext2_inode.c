@@ -248,14 +248,15 @@ ext2_itrunc(struct inode *ip, uint64_t size)
 }
 
 /*
- * A new inode for a file of mode in directory dp (held *ipp, one link
- * to come from the caller's directory entry): a directory goes to a
- * group with room and few directories, a file to its directory's group
- * (Linux's Orlov, simplified; BSD's ffs_dirpref).  Written
- * synchronously before any entry names it.
+ * A new inode for a file of mode in directory dp, with nlink links to
+ * come (held *ipp): a directory goes to a group with room and few
+ * directories, a file to its directory's group (Linux's Orlov,
+ * simplified; BSD's ffs_dirpref).  Its table block is a delayed write:
+ * the caller writes it synchronously once the inode is whole, before
+ * any entry names it (vfs.c).
  */
 int
-ext2_ialloc(struct inode *dp, uint16_t mode, struct inode **ipp)
+ext2_ialloc(struct inode *dp, uint16_t mode, uint16_t nlink, struct inode **ipp)
 {
 	struct ext2_fs *fs = dp->fs;
 	uint32_t ino, g = (dp->ino - 1) / fs->sb.s_inodes_per_group;
@@ -278,18 +279,9 @@ ext2_ialloc(struct inode *dp, uint16_t mode, struct inode **ipp)
 	uint32_t now = clock_unix_time(), gen = ip->d.i_generation + 1;
 	memset(&ip->d, 0, sizeof(ip->d));
 	ip->d.i_mode = mode;
+	ip->d.i_links_count = nlink;
 	ip->d.i_atime = ip->d.i_ctime = ip->d.i_mtime = now;
 	ip->d.i_generation = gen;
-	if (fs->isize > EXT2_INODE_CORE)
-		ip->d.i_extra_isize = 0; /* iupdate lays the extra room */
-	/* synchronously: the entry that names it may reach the disk first
-	 * otherwise, naming an inode that e2fsck finds unused */
-	uint32_t blk, off;
-	struct buf *bp;
-	if ((err = ext2_iupdate(ip)) ||
-	    (err = inode_where(fs, ino, &blk, &off)))
-		return err;
-	if (!(err = ext2_bread(fs, blk, &bp)))
-		err = bwrite(bp);
-	return err;
+	ip->goal = 0;
+	return ext2_iupdate(ip); /* lays a large inode's extra room */
 }

@@ -40,6 +40,8 @@ killed(uint32_t moved)
 
 static const char zeros[EXT2_MAX_BLOCK];
 
+#define WRITE_RUN 256 /* blocks taken in a row at most: 1 MiB of 4 KiB */
+
 int
 ext2_read(struct inode *ip, char *buf, uint32_t n, uint64_t off,
 	  uint32_t *moved, int user, struct readahead *ra)
@@ -122,11 +124,14 @@ ext2_write(struct inode *ip, const char *buf, uint32_t n, uint64_t off,
 							   : n - *moved;
 		uint32_t pbn;
 		struct buf *bp;
-		if ((err = ext2_bmap(ip, lbn, 0, &pbn)))
+		/* blocks this write still needs: one run of them */
+		ip->want =
+			(uint32_t)((off + n - at + fs->bsize - 1) / fs->bsize);
+		if (ip->want > WRITE_RUN)
+			ip->want = WRITE_RUN;
+		if ((err = ext2_bmap(ip, lbn, 1, &pbn)))
 			break;
-		int fresh = !pbn;
-		if (fresh && (err = ext2_bmap(ip, lbn, 1, &pbn)))
-			break;
+		int fresh = ip->fresh;
 		if (fresh || k == fs->bsize) {
 			if (!(bp = ext2_getblk(fs, pbn))) {
 				err = ENOMEM;
@@ -159,6 +164,7 @@ ext2_write(struct inode *ip, const char *buf, uint32_t n, uint64_t off,
 		if (at + k > ext2_isize(ip))
 			ext2_set_isize(ip, at + k);
 	}
+	ext2_run_return(ip); /* what an error or a kill left unused */
 	if (*moved) {
 		ip->d.i_mtime = ip->d.i_ctime = clock_unix_time();
 		ip->dirty = 1;

@@ -7,7 +7,7 @@
  * The order of writes keeps a crash repairable by e2fsck (BSD's rules,
  * as ufs_vnops.c keeps them without soft updates):
  *  - a new inode (its links, its first directory block) is written
- *    synchronously before the entry that names it (ext2_ialloc,
+ *    synchronously before the entry that names it (create,
  *    inode_sync);
  *  - a link count goes up, synchronously, before a new entry names the
  *    inode (link, rename), and down after the entry is gone;
@@ -383,7 +383,9 @@ inode_sync(struct inode *ip)
 	return bwrite(bp);
 }
 
-/* A new inode of mode in dir, named name there: *ipp held. */
+/* A new inode of mode in dir, named name there: *ipp held.  The
+ * inode, whole, and a directory's first block are on the disk before
+ * the entry names it (one synchronous write each). */
 static int
 create(struct inode *dp, const char *name, uint16_t mode, const char *symlink,
        struct inode **ipp)
@@ -393,14 +395,11 @@ create(struct inode *dp, const char *name, uint16_t mode, const char *symlink,
 
 	if (dp->d.i_links_count == 0)
 		return ENOENT; /* a directory removed while it was cwd */
-	if ((err = ext2_ialloc(dp, mode, &ip)))
+	if (S_ISDIR(mode) && dp->d.i_links_count >= 32000)
+		return EMLINK;
+	if ((err = ext2_ialloc(dp, mode, S_ISDIR(mode) ? 2 : 1, &ip)))
 		return err;
-	ip->d.i_links_count = S_ISDIR(mode) ? 2 : 1;
 	if (S_ISDIR(mode)) {
-		if (dp->d.i_links_count >= 32000) {
-			err = EMLINK;
-			goto undo;
-		}
 		err = ext2_dirinit(ip, dp);
 	} else if (symlink && strlen(symlink) < EXT2_FAST_SYMLINK_MAX) {
 		memcpy(ip->d.i_block, symlink, strlen(symlink));

@@ -141,8 +141,16 @@ def run_benchmarks(pattern, timeout=900):
              and not n.startswith("compare_")]
     q35 = [n for n in names if n in Q35_BENCHES]
     pc = [n for n in names if n not in Q35_BENCHES or n in BOTH]
+    # -M pc: wd1 for fs_files (tests/kernel/bench_fs.c), a fresh ext2
+    # over its first 256 MiB, the rest for the raw device's figures
+    fsimg = bench_disk_image("bench-ext2.img", 320)
+    subprocess.run(["/sbin/mke2fs", "-q", "-F", "-t", "ext2", "-b", "4096",
+                    fsimg, str(256 * 256)], check=True)
+    fsdrive = ["-drive", "file=%s,format=raw,if=none,id=e0,cache=none"
+               % fsimg, "-device", "ide-hd,drive=e0,bus=ide.0,unit=1"]
     runs = [("bench_pc", "pc", ["-drive", drive, "-device",
-                                "ide-hd,drive=d0,bus=ide.0,unit=0"], pc),
+                                "ide-hd,drive=d0,bus=ide.0,unit=0"]
+             + fsdrive, pc),
             ("bench_q35", "q35", ["-drive", drive, "-device",
                                   "ide-hd,drive=d0,bus=ide.0"] + legs, q35)]
     results, outs = [], []
