@@ -13,8 +13,11 @@ Everything comes from this machine's apt sources by `apt-get download`
                machine's apt has no i386 packages, so make compare runs
                both guests in qemu-system-x86_64) and its modules;
   initramfs()  a newc cpio of busybox-static, fio with its libraries,
-               the modules for AHCI and PIIX disks in load order, and
-               the /init that runs the workloads the command line names.
+               the modules for AHCI and PIIX disks and for ext2 (ext4's
+               driver) in load order, iodine's own fsx built for Linux
+               (fsx_linux: the same source, the host's compiler, static),
+               and the /init that runs the workloads the command line
+               names.
 
 Fetching fails with the apt error and the package it was for.
 """
@@ -35,8 +38,9 @@ DEBS = os.path.join(CACHE, "debs")
 TREES = os.path.join(CACHE, "root")
 
 # The disk drivers Linux loads for make bench's machines: libata's AHCI
-# (q35) and PIIX (pc), and the SCSI disk above both.
-MODULES = ("ahci", "ata_piix", "sd_mod")
+# (q35) and PIIX (pc), and the SCSI disk above both; ext4, which Debian's
+# kernel mounts ext2 with (CONFIG_EXT4_USE_FOR_EXT2).
+MODULES = ("ahci", "ata_piix", "sd_mod", "ext4")
 
 
 class FetchError(Exception):
@@ -290,9 +294,45 @@ for job in $jobs; do
 	echo "compare-result-end $?"
 	IFS=';'
 done
+# compare.fs=FILES,DIRS: the disk is an ext2 file system; fsx's
+# untar-like phases on it, the caches dropped before the read
+fs=$(sed -n 's/.*compare\.fs=\([^ ]*\).*/\1/p' /proc/cmdline)
+if [ -n "$fs" ]; then
+	n=${fs%,*}; d=${fs#*,}
+	mkdir -p /mnt
+	mount -t ext2 /dev/sda /mnt || echo "compare: mount failed"
+	/bin/fsx -b create -n $n -d $d /mnt/untar
+	sync; echo 3 > /proc/sys/vm/drop_caches
+	/bin/fsx -b read -n $n -d $d /mnt/untar
+	/bin/fsx -b delete -n $n -d $d /mnt/untar
+	umount /mnt
+fi
 echo "compare: done"
 poweroff -f
 """
+
+
+# What fsx.c takes from iodine's C library, from glibc's
+FSX_SHIM = b"""#define _GNU_SOURCE
+#include <limits.h>
+#include <stdint.h>
+#include <string.h>
+#define errno_name(e) (strerrorname_np(e) ? strerrorname_np(e) : "E?")
+#define errno_msg(e) strerror(e)
+"""
+
+
+def fsx_linux(out):
+    """iso/bin/fsx.c for the Linux guest: the host's C compiler, static
+    (the guest has no C library of its own but fio's)."""
+    shim = out + ".shim.h"
+    with open(shim, "wb") as f:
+        f.write(FSX_SHIM)
+    r = run(["cc", "-static", "-O2", "-include", shim, "-o", out,
+             os.path.join(ROOT, "iso", "bin", "fsx.c")])
+    if r.returncode:
+        raise FetchError("fsx for Linux: %s" % r.stderr.strip())
+    return out
 
 
 def initramfs(out):
@@ -310,6 +350,7 @@ def initramfs(out):
             ents.append((name, stat.S_IFREG | mode, f.read()))
     file("bin/busybox", busybox)
     file("bin/fio", binary)
+    file("bin/fsx", fsx_linux(out + ".fsx"))
     for soname, path in sorted(libs.items()):
         file("lib/x86_64-linux-gnu/" + soname, os.path.realpath(path))
     ents.append(("lib64/ld-linux-x86-64.so.2", stat.S_IFLNK | 0o777,

@@ -91,7 +91,7 @@ void ext2_run_return(struct inode *ip);
 /* ext2_alloc.c */
 int ext2_balloc(struct ext2_fs *fs, uint32_t goal, uint32_t want, uint32_t *bn,
 		uint32_t *got);
-int ext2_bfree(struct ext2_fs *fs, uint32_t bn);
+int ext2_bfree(struct ext2_fs *fs, uint32_t bn, uint32_t n);
 int ext2_ialloc_bit(struct ext2_fs *fs, uint32_t near_group, int dir,
 		    uint32_t *ino);
 int ext2_ifree_bit(struct ext2_fs *fs, uint32_t ino, int dir);

@@ -146,19 +146,40 @@ ext2_balloc(struct ext2_fs *fs, uint32_t goal, uint32_t want, uint32_t *bn,
 	return ENOSPC;
 }
 
+/* Blocks [bn, bn + n) free again, all in one group (one bitmap block
+ * and one descriptor change); one that was free already is an
+ * inconsistency. */
 int
-ext2_bfree(struct ext2_fs *fs, uint32_t bn)
+ext2_bfree(struct ext2_fs *fs, uint32_t bn, uint32_t n)
 {
-	if (bn < fs->sb.s_first_data_block || bn >= fs->sb.s_blocks_count)
-		return ext2_error(fs, "freeing block %u out of range", bn);
+	if (bn < fs->sb.s_first_data_block || n > fs->sb.s_blocks_count ||
+	    bn > fs->sb.s_blocks_count - n)
+		return ext2_error(fs, "freeing blocks %u to %u: out of range",
+				  bn, bn + n - 1);
 	uint32_t g =
 		(bn - fs->sb.s_first_data_block) / fs->sb.s_blocks_per_group;
-	int err = bit_change(fs, fs->gd[g].bg_block_bitmap,
-			     bn - group_first(fs, g), 0, "block", bn);
+	uint32_t bit = bn - group_first(fs, g);
+	struct buf *bp;
+	if (bit + n > group_blocks(fs, g))
+		return ext2_error(fs, "freeing blocks %u to %u: across groups",
+				  bn, bn + n - 1);
+	int err = ext2_bread(fs, fs->gd[g].bg_block_bitmap, &bp);
 	if (err)
 		return err;
-	fs->gd[g].bg_free_blocks_count++;
-	fs->sb.s_free_blocks_count++;
+	uint32_t *map = (uint32_t *)bp->b_un.b_addr;
+	for (uint32_t i = bit; i < bit + n; i++)
+		if (!(map[i / 32] & (1u << (i % 32)))) {
+			brelse(bp);
+			return ext2_error(fs,
+					  "block %u is already free in its "
+					  "bitmap",
+					  group_first(fs, g) + i);
+		}
+	for (uint32_t i = bit; i < bit + n; i++)
+		map[i / 32] &= ~(1u << (i % 32));
+	bdwrite(bp);
+	fs->gd[g].bg_free_blocks_count += (uint16_t)n;
+	fs->sb.s_free_blocks_count += n;
 	return ext2_gd_write(fs, g);
 }
 

@@ -61,9 +61,9 @@ block_new(struct inode *ip, uint32_t *bn)
 void
 ext2_run_return(struct inode *ip)
 {
-	while (ip->run_left) {
-		ext2_bfree(ip->fs, ip->run_next++);
-		ip->run_left--;
+	if (ip->run_left) {
+		ext2_bfree(ip->fs, ip->run_next, ip->run_left);
+		ip->run_left = 0;
 	}
 	ip->want = 0;
 }
@@ -165,12 +165,45 @@ ext2_bmap(struct inode *ip, uint32_t lbn, int alloc, uint32_t *pbn)
 	return 0;
 }
 
+/* Blocks being freed, gathered into runs in a row: one bitmap change
+ * a run. */
+struct frees {
+	uint32_t start, n;
+};
+
+static int
+frees_flush(struct inode *ip, struct frees *f)
+{
+	int err = f->n ? ext2_bfree(ip->fs, f->start, f->n) : 0;
+
+	f->n = 0;
+	return err;
+}
+
+static int
+frees_add(struct inode *ip, struct frees *f, uint32_t bn)
+{
+	struct ext2_fs *fs = ip->fs;
+	uint32_t bpg = fs->sb.s_blocks_per_group,
+		 first = fs->sb.s_first_data_block;
+
+	if (f->n && bn == f->start + f->n &&
+	    (bn - first) / bpg == (f->start - first) / bpg) {
+		f->n++;
+		return 0;
+	}
+	int err = frees_flush(ip, f);
+	f->start = bn;
+	f->n = 1;
+	return err;
+}
+
 /* Free the data blocks from file block `from` on under bn, a block of
  * `level` levels (0: data) covering the file's blocks from `start`;
  * 1 in *gone if bn itself is gone. */
 static int
-tree_free(struct inode *ip, uint32_t bn, int level, uint64_t start,
-	  uint64_t from, int *gone)
+tree_free(struct inode *ip, struct frees *fr, uint32_t bn, int level,
+	  uint64_t start, uint64_t from, int *gone)
 {
 	struct ext2_fs *fs = ip->fs;
 	int err = 0;
@@ -194,7 +227,7 @@ tree_free(struct inode *ip, uint32_t bn, int level, uint64_t start,
 			int g;
 			if (s + span <= from || !a[i])
 				continue;
-			err = tree_free(ip, a[i], level - 1, s, from, &g);
+			err = tree_free(ip, fr, a[i], level - 1, s, from, &g);
 			if (g) {
 				a[i] = 0;
 				changed = 1;
@@ -209,7 +242,7 @@ tree_free(struct inode *ip, uint32_t bn, int level, uint64_t start,
 	}
 	if (start < from)
 		return 0;
-	if ((err = ext2_bfree(fs, bn)))
+	if ((err = frees_add(ip, fr, bn)))
 		return err;
 	ip->d.i_blocks -= ip->d.i_blocks >= fs->spb ? fs->spb : 0;
 	ip->dirty = 1;
@@ -223,23 +256,26 @@ int
 ext2_bfree_all(struct inode *ip, uint32_t from)
 {
 	uint64_t start = EXT2_NDIR_BLOCKS, span = ip->fs->apb;
+	struct frees fr = {0, 0};
 	int err = 0, gone;
 
 	for (uint32_t i = from; i < EXT2_NDIR_BLOCKS && !err; i++) {
-		err = tree_free(ip, ip->d.i_block[i], 0, i, from, &gone);
+		err = tree_free(ip, &fr, ip->d.i_block[i], 0, i, from, &gone);
 		if (gone)
 			ip->d.i_block[i] = 0;
 	}
 	for (int level = 1; level <= 3 && !err; level++) {
 		uint32_t *slot = &ip->d.i_block[EXT2_NDIR_BLOCKS + level - 1];
 		if (start + span > from) {
-			err = tree_free(ip, *slot, level, start, from, &gone);
+			err = tree_free(ip, &fr, *slot, level, start, from,
+					&gone);
 			if (gone)
 				*slot = 0;
 		}
 		start += span;
 		span *= ip->fs->apb;
 	}
+	int e = frees_flush(ip, &fr);
 	ip->goal = 0;
-	return err;
+	return err ? err : e;
 }

@@ -18,8 +18,11 @@
 #include "clock.h"
 #include "console.h"
 #include "errno.h"
+#include "pmem.h"
 #include "string.h"
 #include "syscall.h"
+
+#define ITABLE_AHEAD 8 /* inode table blocks read in a row, at most */
 
 static struct inode icache[EXT2_NINODE];
 
@@ -76,6 +79,30 @@ inode_where(struct ext2_fs *fs, uint32_t ino, uint32_t *blk, uint32_t *off)
 	return 0;
 }
 
+/* Inode ino's table block blk, with the blocks after it in its group's
+ * table read ahead (ext4's inode_readahead_blks): a directory's files
+ * lie in a row there, and a walk of them reads the next ones soon. */
+static int
+itable_read(struct ext2_fs *fs, uint32_t ino, uint32_t blk, struct buf **bpp)
+{
+	uint32_t g = (ino - 1) / fs->sb.s_inodes_per_group;
+	uint32_t end =
+		fs->gd[g].bg_inode_table + fs->sb.s_inodes_per_group / fs->ipb;
+
+	if (fs->bsize % PAGE_SIZE || end > fs->sb.s_blocks_count ||
+	    bcache_peek(fs->dev, (daddr_t)blk * fs->spb))
+		return ext2_bread(fs, blk, bpp); /* cached: nothing to start */
+	if (end > blk + ITABLE_AHEAD)
+		end = blk + ITABLE_AHEAD;
+	int err = bread_ahead(fs->dev, (daddr_t)blk * fs->spb, fs->bsize,
+			      (daddr_t)(blk + 1) * fs->spb,
+			      (daddr_t)end * fs->spb, bpp);
+	if (err)
+		kprintf("ext2: %s: block %u: %s reading it\n", fs->bd->name,
+			blk, errno_name(err));
+	return err ? EIO : 0;
+}
+
 /* What a read inode must be before anything follows its numbers. */
 static int
 inode_check(struct inode *ip)
@@ -123,7 +150,7 @@ ext2_iget(struct ext2_fs *fs, uint32_t ino, struct inode **ipp)
 	uint32_t blk, off;
 	struct buf *bp;
 	int err = inode_where(fs, ino, &blk, &off);
-	if (err || (err = ext2_bread(fs, blk, &bp)))
+	if (err || (err = itable_read(fs, ino, blk, &bp)))
 		return err;
 	memset(ip, 0, sizeof(*ip));
 	uint32_t n = fs->isize < sizeof(ip->d) ? fs->isize : sizeof(ip->d);

@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "proc/copy.h"
 #include "errno.h"
+#include "pmem.h"
 #include "proc/proc.h"
 #include "string.h"
 #include "syscall.h"
@@ -41,6 +42,33 @@ killed(uint32_t moved)
 static const char zeros[EXT2_MAX_BLOCK];
 
 #define WRITE_RUN 256 /* blocks taken in a row at most: 1 MiB of 4 KiB */
+#define RA_OPEN	  (128 * 1024) /* a file's first read-ahead, at most */
+
+/*
+ * A file's first read: the block, and the blocks after it in a row on
+ * the disk as far as the file goes, up to RA_OPEN, in the same transfer
+ * (Linux's initial read-ahead, sized by the file: a small file is one
+ * request); ra then goes on from there as bread_seq's window.
+ */
+static int
+read_first(struct inode *ip, uint32_t lbn, uint32_t pbn, struct readahead *ra,
+	   struct buf **bpp)
+{
+	struct ext2_fs *fs = ip->fs;
+	uint64_t left = (ext2_isize(ip) + fs->bsize - 1) / fs->bsize - lbn;
+	uint32_t most = RA_OPEN / fs->bsize, n = 1, next;
+
+	if (fs->bsize % PAGE_SIZE) /* clusters are of whole pages */
+		return ext2_bread(fs, pbn, bpp);
+	while (n < most && n < left && !ext2_bmap(ip, lbn + n, 0, &next) &&
+	       next == pbn + n)
+		n++;
+	daddr_t blk = (daddr_t)pbn * fs->spb, end = blk + (daddr_t)n * fs->spb;
+	ra->next = blk + fs->spb;
+	ra->end = end;
+	ra->window = (uint32_t)(end - blk);
+	return bread_ahead(fs->dev, blk, fs->bsize, ra->next, end, bpp);
+}
 
 int
 ext2_read(struct inode *ip, char *buf, uint32_t n, uint64_t off,
@@ -68,7 +96,9 @@ ext2_read(struct inode *ip, char *buf, uint32_t n, uint64_t off,
 		if (!pbn) {
 			err = move(buf + *moved, zeros, k, user, 1);
 		} else {
-			if (ra)
+			if (ra && ra->next < 0)
+				err = read_first(ip, lbn, pbn, ra, &bp);
+			else if (ra)
 				err = bread_seq(fs->dev, (daddr_t)pbn * fs->spb,
 						fs->bsize, ra, &bp);
 			else

@@ -152,3 +152,29 @@ BENCH(fs_files)
 	err = vfs_umount();
 	CHECK(ok && !err, "a program failed, or umount: %s", errno_name(err));
 }
+
+/*
+ * make compare's side of iodine (scripts/compare): the untar-like phases
+ * on the disk (sd0 or wd0, a fresh ext2 of the host's mke2fs), as
+ * Linux's guest runs them with the same fsx built for it: the blocks
+ * dropped before the read as its drop_caches does.  fsx prints the
+ * figures ("fsx: create: 1000 files, ... N files/s").
+ */
+BENCH(compare_fs)
+{
+	struct bdev *bd = bdev_by_name("sd0");
+	char why[120];
+	uint64_t rate;
+	int ok = 1;
+
+	if (!bd)
+		bd = bdev_by_name("wd0");
+	CHECK(bd, "no sd0 or wd0");
+	int err = vfs_mount(bd->name, 0, why, sizeof(why));
+	CHECK(!err, "mount %s: %s", bd->name, why);
+	ok &= phase(bd, "create", &rate);
+	ok &= phase(bd, "read", &rate);
+	ok &= phase(bd, "delete", &rate);
+	err = vfs_umount();
+	CHECK(ok && !err, "fsx failed, or umount: %s", errno_name(err));
+}
