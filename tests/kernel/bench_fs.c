@@ -169,7 +169,10 @@ BENCH(compare_fs)
 
 	if (!bd)
 		bd = bdev_by_name("wd0");
-	CHECK(bd, "no sd0 or wd0");
+	if (!bd) {
+		kprintf("bench compare_fs: no sd0 or wd0\n");
+		return;
+	}
 	int err = vfs_mount(bd->name, 0, why, sizeof(why));
 	CHECK(!err, "mount %s: %s", bd->name, why);
 	ok &= phase(bd, "create", &rate);

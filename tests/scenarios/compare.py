@@ -112,7 +112,9 @@ def compare_scenario():
             deps = {"ahci": "libahci,libata", "libahci": "libata",
                     "libata": "scsi_mod", "scsi_mod": "scsi_common",
                     "scsi_common": "", "ata_piix": "libata",
-                    "sd_mod": "scsi_mod,t10-pi", "t10-pi": ""}
+                    "sd_mod": "scsi_mod,t10-pi", "t10-pi": "",
+                    "ext4": "mbcache,jbd2,crc16", "mbcache": "",
+                    "jbd2": "", "crc16": ""}
             for mod, dep in deps.items():
                 with open(os.path.join(kd, mod + ".ko"), "wb") as f:
                     f.write(b"\x7fELF junk\0license=GPL\0depends=%s\0"
