@@ -958,9 +958,9 @@ ra_bounds(dev_t dev, const struct buf *bp, daddr_t blkno, daddr_t *lo,
  * (ralo just after the block) is read in the same transfer.  ralo ==
  * rahi: none; the read-ahead stops at the device's end.
  */
-int
-bread_ahead(dev_t dev, daddr_t blkno, uint32_t size, daddr_t ralo, daddr_t rahi,
-	    struct buf **bpp)
+static int
+bread_mark(dev_t dev, daddr_t blkno, uint32_t size, daddr_t ralo, daddr_t rahi,
+	   uint32_t mark, struct buf **bpp)
 {
 	struct buf *bp;
 	int err = getblk_at(dev, blkno, size, &bp);
@@ -968,6 +968,7 @@ bread_ahead(dev_t dev, daddr_t blkno, uint32_t size, daddr_t ralo, daddr_t rahi,
 	*bpp = NULL;
 	if (err)
 		return err;
+	bp->b_flags = (bp->b_flags & ~B_META) | mark;
 	int ahead = ralo < rahi;
 	int joined = ralo == blkno + (daddr_t)(size / DEV_BSIZE);
 	if (ahead)
@@ -1005,6 +1006,22 @@ bread_ahead(dev_t dev, daddr_t blkno, uint32_t size, daddr_t ralo, daddr_t rahi,
 	}
 	*bpp = bp;
 	return 0;
+}
+
+int
+bread_ahead(dev_t dev, daddr_t blkno, uint32_t size, daddr_t ralo, daddr_t rahi,
+	    struct buf **bpp)
+{
+	return bread_mark(dev, blkno, size, ralo, rahi, 0, bpp);
+}
+
+/* bread_ahead of a file system's own block (its map, its inodes, its
+ * directories): the buffer says so (B_META), and the trace (M). */
+int
+bread_meta(dev_t dev, daddr_t blkno, uint32_t size, daddr_t ralo, daddr_t rahi,
+	   struct buf **bpp)
+{
+	return bread_mark(dev, blkno, size, ralo, rahi, B_META, bpp);
 }
 
 int

@@ -55,6 +55,8 @@ int bcache_raw_begin(dev_t dev, uint64_t off, uint64_t len, int write);
 void bcache_raw_end(int slot);
 int bread_ahead(dev_t dev, daddr_t blkno, uint32_t size, daddr_t ralo,
 		daddr_t rahi, struct buf **bpp);
+int bread_meta(dev_t dev, daddr_t blkno, uint32_t size, daddr_t ralo,
+	       daddr_t rahi, struct buf **bpp);
 
 /* A sequential reader's read-ahead state (one per open file): where it
  * reads next, how far ahead reads were started, the window (blocks). */

@@ -65,6 +65,7 @@ typedef int64_t daddr_t;
 #define B_READAHEAD 0x0800 /* read ahead, not asked for yet */
 #define B_FLUSH	    0x1000 /* no data: flush the device's write cache */
 #define B_NOCACHE   0x2000 /* the cache drops it at brelse (bcache.c) */
+#define B_META	    0x4000 /* a file system's own block: the trace's M */
 
 struct buf {
 	uint32_t b_flags;

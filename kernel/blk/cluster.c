@@ -97,7 +97,10 @@ cluster_issue(struct buf *first, uint32_t bytes)
 		return;
 	}
 	int read = first->b_flags & B_READ;
-	cbp->b_flags |= read ? B_READ : B_WRITE;
+	/* what the trace says of it is what its first member is (b_iodone
+	 * ends it, whatever B_ASYNC says) */
+	cbp->b_flags |=
+		first->b_flags & (B_READ | B_ASYNC | B_META | B_READAHEAD);
 	cbp->b_dev = first->b_dev;
 	cbp->b_blkno = first->b_blkno;
 	cbp->b_bcount = bytes;

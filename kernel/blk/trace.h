@@ -75,6 +75,7 @@ enum trace_act {
 #define TRF_RAW	      B_RAW /* a raw buf (getrbuf), not the cache's */
 #define TRF_READAHEAD B_READAHEAD
 #define TRF_FLUSH     B_FLUSH
+#define TRF_META      B_META
 
 /* trace_rec.ctx: a thread's id, or INTR_CTX_IRQ | the IRQ,
  * INTR_CTX_SOFT | the soft interrupt's index (intr_who, intr.h) */

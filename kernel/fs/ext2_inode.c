@@ -94,9 +94,9 @@ itable_read(struct ext2_fs *fs, uint32_t ino, uint32_t blk, struct buf **bpp)
 		return ext2_bread(fs, blk, bpp); /* cached: nothing to start */
 	if (end > blk + ITABLE_AHEAD)
 		end = blk + ITABLE_AHEAD;
-	int err = bread_ahead(fs->dev, (daddr_t)blk * fs->spb, fs->bsize,
-			      (daddr_t)(blk + 1) * fs->spb,
-			      (daddr_t)end * fs->spb, bpp);
+	int err = bread_meta(fs->dev, (daddr_t)blk * fs->spb, fs->bsize,
+			     (daddr_t)(blk + 1) * fs->spb,
+			     (daddr_t)end * fs->spb, bpp);
 	if (err)
 		kprintf("ext2: %s: block %u: %s reading it\n", fs->bd->name,
 			blk, errno_name(err));

@@ -31,6 +31,26 @@ move(void *to, const void *from, uint32_t n, int user, int out)
 	return out ? copyout(from, to, n) : copyin(from, to, n);
 }
 
+/* A data block, read (its number checked as every number is), and one
+ * taken to be written whole: not the file system's own (no B_META). */
+static int
+data_bread(struct ext2_fs *fs, uint32_t pbn, struct buf **bpp)
+{
+	if (pbn < fs->sb.s_first_data_block || pbn >= fs->sb.s_blocks_count)
+		return ext2_error(fs, "block %u out of range", pbn);
+	return bread(fs->dev, (daddr_t)pbn * fs->spb, fs->bsize, bpp) ? EIO : 0;
+}
+
+static struct buf *
+data_getblk(struct ext2_fs *fs, uint32_t pbn)
+{
+	struct buf *bp = getblk(fs->dev, (daddr_t)pbn * fs->spb, fs->bsize);
+
+	if (bp)
+		bp->b_flags &= ~B_META;
+	return bp;
+}
+
 /* A long transfer stops between blocks for a kill (the count so far
  * is returned). */
 static int
@@ -59,7 +79,7 @@ read_first(struct inode *ip, uint32_t lbn, uint32_t pbn, struct readahead *ra,
 	uint32_t most = RA_OPEN / fs->bsize, n = 1, next;
 
 	if (fs->bsize % PAGE_SIZE) /* clusters are of whole pages */
-		return ext2_bread(fs, pbn, bpp);
+		return data_bread(fs, pbn, bpp);
 	while (n < most && n < left && !ext2_bmap(ip, lbn + n, 0, &next) &&
 	       next == pbn + n)
 		n++;
@@ -102,7 +122,7 @@ ext2_read(struct inode *ip, char *buf, uint32_t n, uint64_t off,
 				err = bread_seq(fs->dev, (daddr_t)pbn * fs->spb,
 						fs->bsize, ra, &bp);
 			else
-				err = ext2_bread(fs, pbn, &bp);
+				err = data_bread(fs, pbn, &bp);
 			if (err) {
 				err = EIO;
 				break;
@@ -163,13 +183,13 @@ ext2_write(struct inode *ip, const char *buf, uint32_t n, uint64_t off,
 			break;
 		int fresh = ip->fresh;
 		if (fresh || k == fs->bsize) {
-			if (!(bp = ext2_getblk(fs, pbn))) {
+			if (!(bp = data_getblk(fs, pbn))) {
 				err = ENOMEM;
 				break;
 			}
 			if (k < fs->bsize)
 				memset(bp->b_un.b_addr, 0, fs->bsize);
-		} else if ((err = ext2_bread(fs, pbn, &bp))) {
+		} else if ((err = data_bread(fs, pbn, &bp))) {
 			break;
 		}
 		if ((err = move((char *)bp->b_un.b_addr + boff, buf + *moved, k,

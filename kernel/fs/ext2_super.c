@@ -106,7 +106,8 @@ ext2_bread(struct ext2_fs *fs, uint32_t blk, struct buf **bpp)
 {
 	if (blk < fs->sb.s_first_data_block || blk >= fs->sb.s_blocks_count)
 		return ext2_error(fs, "block %u out of range", blk);
-	int err = bread(fs->dev, (daddr_t)blk * fs->spb, fs->bsize, bpp);
+	int err = bread_meta(fs->dev, (daddr_t)blk * fs->spb, fs->bsize, 0, 0,
+			     bpp);
 	if (err)
 		kprintf("ext2: %s: block %u: %s reading it\n", fs->bd->name,
 			blk, errno_name(err));
@@ -118,7 +119,11 @@ ext2_bread(struct ext2_fs *fs, uint32_t blk, struct buf **bpp)
 struct buf *
 ext2_getblk(struct ext2_fs *fs, uint32_t blk)
 {
-	return getblk(fs->dev, (daddr_t)blk * fs->spb, fs->bsize);
+	struct buf *bp = getblk(fs->dev, (daddr_t)blk * fs->spb, fs->bsize);
+
+	if (bp)
+		bp->b_flags |= B_META;
+	return bp;
 }
 
 /*
@@ -155,7 +160,8 @@ ext2_super_write(struct ext2_fs *fs, int sync)
 	uint32_t blk = fs->bsize == 1024 ? 1 : 0;
 	uint32_t off = fs->bsize == 1024 ? 0 : EXT2_SUPER_OFFSET;
 	struct buf *bp;
-	int err = bread(fs->dev, (daddr_t)blk * fs->spb, fs->bsize, &bp);
+	int err = bread_meta(fs->dev, (daddr_t)blk * fs->spb, fs->bsize, 0, 0,
+			     &bp);
 
 	if (err)
 		return err;

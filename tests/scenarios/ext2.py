@@ -119,6 +119,8 @@ def host_tree(d):
     return files
 
 
+FAR_KIB = 9 << 19  # 4.5 GiB in KiB
+
 FSTEST_GONE = {"one", "r1", "rd", "empty", "big", "d", "loop3"}
 FSTEST_THERE = {"f", "rw", "two", "sl", "slong", "victim", "v2", "full",
                 "host", "dd", "dlink", "loop1", "loop2"}
@@ -309,6 +311,14 @@ def ext2_guest_writes():
                 "read-write)" in m.buf, m.buf[-2000:]
         with c.test("fstest_on_a_whole_disk_with_1k_blocks"):
             fstest_run(m, "/mnt/t")
+        with c.test("a_file_written_past_4_gib_with_1k_blocks"):
+            # 4.5 GiB in: triple indirect blocks, large_file; a hole
+            # before it
+            out = m.cmd("run dd if=/bin/ls of=/mnt/far bs=1K count=3 "
+                        "seek=%d" % FAR_KIB, timeout=60)
+            assert "3072 bytes" in out, out
+            out = m.cmd("run stat /mnt/far")
+            assert "Size: %d " % ((FAR_KIB + 3) << 10) in out, out
             out = m.cmd("umount")
             assert "unmounted" in out, out
         with c.test("fsx_four_processes_side_by_side"):
@@ -357,6 +367,23 @@ def ext2_guest_writes():
             fstest_files_ok(img, "/t")
         big = dump(vol, "/t/zeros")
         assert big == bytes(700 * 65536), "%d bytes" % len(big)
+        # /far through debugfs's map of it: its size, its hole, and the
+        # three blocks where the map says they are (a dump would write
+        # 4.5 GiB)
+        st = sh(DEBUGFS, "-R", "stat /far", disk)
+        assert re.search(r"Size: %d\b" % ((FAR_KIB + 3) << 10), st), st
+        with open(os.path.join(BUILD, "bin", "ls"), "rb") as f:
+            want = f.read(3072)
+        got = b""
+        with open(disk, "rb") as f:
+            for i in range(3):
+                pbn = int(sh(DEBUGFS, "-R", "bmap /far %d" % (FAR_KIB + i),
+                             disk).split()[-1])
+                f.seek(pbn << 10)
+                got += f.read(1024)
+        assert got == want, "/far's last 3 KiB differ from /bin/ls's first"
+        hole = sh(DEBUGFS, "-R", "bmap /far 1000", disk).split()[-1]
+        assert hole == "0", "block 1000 of /far is mapped: %s" % hole
     return c.results
 
 
