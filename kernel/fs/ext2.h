@@ -21,7 +21,8 @@
 
 #include "ext2_fs.h"
 
-#define EXT2_NINODE 512 /* inodes in memory at once (open, cwd, in use) */
+#define EXT2_NINODE 1024 /* inodes in memory at once (open, cwd, in use) */
+#define EXT2_DOOMED 256 /* unlinks whose inodes wait for their names' removal */
 
 struct bdev;
 struct buf;
@@ -41,7 +42,14 @@ struct ext2_fs {
 	int ro;		   /* read-only: asked, features, or an error */
 	int errors;	   /* inconsistencies met since mount */
 	struct inode *root;
-	uint32_t last_group; /* where the last block was found */
+	uint32_t last_dirblk; /* the directory block read last */
+	/* unlink's names removed in directory blocks not yet written, and
+	 * their inodes (held), whose link counts drop once those blocks
+	 * are on the disk (ext2_reap) */
+	uint32_t rmblk[EXT2_DOOMED];
+	int nrmblk;
+	struct inode *doomed[EXT2_DOOMED];
+	int ndoomed;
 };
 
 struct inode {
@@ -54,8 +62,9 @@ struct inode {
 	/* blocks taken in a row for the write under way, not mapped yet
 	 * (ext2_rw.c gives back what it did not use before it returns) */
 	uint32_t run_next, run_left;
-	uint32_t want; /* blocks the write under way still needs */
-	int fresh;     /* ext2_bmap allocated the data block it returned */
+	uint32_t want;	   /* blocks the write under way still needs */
+	int fresh;	   /* ext2_bmap allocated the data block it returned */
+	uint16_t unlinked; /* names removed, their removal not on the disk */
 	struct ext2_inode d; /* its first EXT2_INODE_CORE bytes and more */
 };
 
@@ -82,6 +91,9 @@ int ext2_itrunc(struct inode *ip, uint64_t size);
 int ext2_ialloc(struct inode *dp, uint16_t mode, uint16_t nlink,
 		struct inode **ipp);
 int ext2_inodes_held(const struct ext2_fs *fs);
+uint32_t ext2_nlink(const struct inode *ip);
+int ext2_unlink_later(struct inode *dp, struct inode *ip, const char *name);
+int ext2_reap(struct ext2_fs *fs);
 
 /* ext2_bmap.c: the disk block of a file's block lbn; 0 a hole */
 int ext2_bmap(struct inode *ip, uint32_t lbn, int alloc, uint32_t *pbn);
@@ -101,7 +113,8 @@ int ext2_dirlookup(struct inode *dp, const char *name, uint32_t len,
 		   uint32_t *ino);
 int ext2_direnter(struct inode *dp, const char *name, uint32_t len,
 		  uint32_t ino, int type);
-int ext2_dirremove(struct inode *dp, const char *name, uint32_t len);
+int ext2_dirremove(struct inode *dp, const char *name, uint32_t len,
+		   uint32_t *blk);
 int ext2_dirretarget(struct inode *dp, const char *name, uint32_t len,
 		     uint32_t ino, int type);
 int ext2_dirempty(struct inode *dp);

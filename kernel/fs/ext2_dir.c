@@ -12,8 +12,10 @@
  * An htree index (dir_index) is not kept: a directory changed here
  * loses EXT2_INDEX_FL, and e2fsck -D may index it again.
  *
- * Removing an entry is written synchronously: the inode it named may be
- * freed next, and must not be while the entry names it on the disk.
+ * Removing an entry is written synchronously (rmdir, rename), or its
+ * block is named to the caller (unlink, ext2_unlink_later): the inode
+ * it named may be freed next, and must not be while the entry names it
+ * on the disk.
  */
 #include "ext2.h"
 
@@ -23,12 +25,15 @@
 #include "string.h"
 #include "syscall.h"
 
-/* Block lbn of directory dp, read: 0 and *bpp, or an errno. */
+/* Block lbn of directory dp, read: 0 and *bpp, or an errno; where it
+ * is in dp->fs->last_dirblk. */
 static int
 dir_block(struct inode *dp, uint32_t lbn, struct buf **bpp)
 {
 	uint32_t pbn;
 	int err = ext2_bmap(dp, lbn, 0, &pbn);
+
+	dp->fs->last_dirblk = pbn;
 
 	if (err)
 		return err;
@@ -240,8 +245,10 @@ ext2_direnter(struct inode *dp, const char *name, uint32_t len, uint32_t ino,
 	return 0;
 }
 
+/* Remove name's entry from dp: written now, or (blk not NULL) left a
+ * delayed write whose block's number goes to *blk. */
 int
-ext2_dirremove(struct inode *dp, const char *name, uint32_t len)
+ext2_dirremove(struct inode *dp, const char *name, uint32_t len, uint32_t *blk)
 {
 	struct buf *bp;
 	uint32_t off, prev;
@@ -256,7 +263,11 @@ ext2_dirremove(struct inode *dp, const char *name, uint32_t len)
 	else
 		de->inode = 0;
 	dir_touched(dp);
-	return bwrite(bp);
+	if (!blk)
+		return bwrite(bp);
+	*blk = dp->fs->last_dirblk; /* entry_find's last dir_block */
+	bdwrite(bp);
+	return 0;
 }
 
 int

@@ -312,3 +312,76 @@ ext2_ialloc(struct inode *dp, uint16_t mode, uint16_t nlink, struct inode **ipp)
 	ip->goal = 0;
 	return ext2_iupdate(ip); /* lays a large inode's extra room */
 }
+
+/* ip's links as the calls see them: less the names whose removal is
+ * still on its way to the disk */
+uint32_t
+ext2_nlink(const struct inode *ip)
+{
+	return ip->d.i_links_count - ip->unlinked;
+}
+
+/*
+ * unlink's half of BSD's order without a synchronous write per name:
+ * name is gone from dp (a delayed write of its block), and ip's link
+ * count drops, and ip may be freed, only once that block is on the disk
+ * (ext2_reap, when EXT2_DOOMED unlinks are waiting, at sync, statfs,
+ * unmount, or when space runs short).  A crash before then leaves the
+ * inode with its old count: named still, or (if the block went out)
+ * unnamed and whole, for e2fsck to put in lost+found; never a name of
+ * a freed inode.  One synchronous write a directory block per reap,
+ * not one a name.
+ */
+int
+ext2_unlink_later(struct inode *dp, struct inode *ip, const char *name)
+{
+	struct ext2_fs *fs = dp->fs;
+	uint32_t blk;
+	int err;
+
+	if ((fs->ndoomed == EXT2_DOOMED || fs->nrmblk == EXT2_DOOMED) &&
+	    (err = ext2_reap(fs)))
+		return err;
+	if ((err = ext2_dirremove(dp, name, (uint32_t)strlen(name), &blk)))
+		return err;
+	int i;
+	for (i = 0; i < fs->nrmblk && fs->rmblk[i] != blk; i++)
+		;
+	if (i == fs->nrmblk)
+		fs->rmblk[fs->nrmblk++] = blk;
+	if (!ip->unlinked++)
+		fs->doomed[fs->ndoomed++] = ext2_idup(ip);
+	ip->d.i_ctime = clock_unix_time();
+	return 0;
+}
+
+/* The directory blocks of the waiting unlinks on the disk, then their
+ * inodes' counts down (and the inodes freed, if nothing holds them). */
+int
+ext2_reap(struct ext2_fs *fs)
+{
+	int err = 0;
+
+	for (int i = 0; i < fs->nrmblk; i++) {
+		struct buf *bp;
+		int e = ext2_bread(fs, fs->rmblk[i], &bp);
+		if (!e && (bp->b_flags & B_DELWRI))
+			e = bwrite(bp);
+		else if (!e)
+			brelse(bp); /* written already (the syncer) */
+		if (e && !err)
+			err = e;
+	}
+	fs->nrmblk = 0;
+	if (err) /* the names may be on the disk still: keep the inodes */
+		return err;
+	for (int i = 0; i < fs->ndoomed; i++) {
+		struct inode *ip = fs->doomed[i];
+		ip->d.i_links_count -= ip->unlinked;
+		ip->unlinked = 0;
+		ip->dirty = 1;
+		ext2_iput(ip);
+	}
+	fs->ndoomed = 0;
+	return 0;
+}

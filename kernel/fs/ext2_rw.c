@@ -166,6 +166,8 @@ ext2_write(struct inode *ip, const char *buf, uint32_t n, uint64_t off,
 		return n ? EFBIG : 0;
 	if (n > size_max(fs) - off)
 		n = (uint32_t)(size_max(fs) - off);
+	if (fs->ndoomed && fs->sb.s_free_blocks_count < n / fs->bsize + 256)
+		ext2_reap(fs); /* space the waiting unlinks hold */
 	while (*moved < n && !err && !killed(*moved)) {
 		uint64_t at = off + *moved;
 		uint32_t lbn = (uint32_t)(at / fs->bsize);

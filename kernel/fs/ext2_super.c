@@ -402,9 +402,9 @@ ext2_mount(struct bdev *bd, int ro, struct ext2_fs **fsp, char *why, size_t n)
 int
 ext2_sync(struct ext2_fs *fs)
 {
-	int err = 0;
+	int err = ext2_reap(fs);
 
-	if (!fs->ro)
+	if (!fs->ro && !err)
 		err = ext2_super_write(fs, 0);
 	int e = bflush(fs->dev);
 	if (!err)
@@ -417,6 +417,7 @@ ext2_sync(struct ext2_fs *fs)
 int
 ext2_umount(struct ext2_fs *fs)
 {
+	ext2_reap(fs); /* the waiting unlinks hold their inodes */
 	if (ext2_inodes_held(fs) > 1)
 		return EBUSY;
 	int err = ext2_sync(fs);

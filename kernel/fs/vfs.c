@@ -11,8 +11,10 @@
  *    inode_sync);
  *  - a link count goes up, synchronously, before a new entry names the
  *    inode (link, rename), and down after the entry is gone;
- *  - an entry is removed synchronously before its inode may be freed
- *    (ext2_dirremove).
+ *  - an entry's removal is on the disk before its inode's count drops
+ *    and it may be freed: synchronously (rmdir, rename), or for unlink
+ *    in batches (ext2_unlink_later: one write a directory block, not
+ *    one a name).
  * Everything else is a delayed write, gathered by the syncer: bitmaps,
  * group descriptors, data, the times.  Access times are not kept
  * (noatime).
@@ -397,6 +399,10 @@ create(struct inode *dp, const char *name, uint16_t mode, const char *symlink,
 		return ENOENT; /* a directory removed while it was cwd */
 	if (S_ISDIR(mode) && dp->d.i_links_count >= 32000)
 		return EMLINK;
+	struct ext2_fs *fs = dp->fs;
+	if (fs->ndoomed && (fs->sb.s_free_inodes_count < 16 ||
+			    fs->sb.s_free_blocks_count < 256))
+		ext2_reap(fs); /* inodes and space the waiting unlinks hold */
 	if ((err = ext2_ialloc(dp, mode, S_ISDIR(mode) ? 2 : 1, &ip)))
 		return err;
 	if (S_ISDIR(mode)) {
@@ -512,7 +518,7 @@ node_stat(const struct node *n, struct stat *st)
 	st->st_dev = ip->fs->dev;
 	st->st_ino = ip->ino;
 	st->st_mode = d->i_mode;
-	st->st_nlink = d->i_links_count;
+	st->st_nlink = ext2_nlink(ip);
 	st->st_uid = d->i_uid | (uint32_t)d->i_uid_high << 16;
 	st->st_gid = d->i_gid | (uint32_t)d->i_gid_high << 16;
 	st->st_size = ext2_isize(ip);
@@ -574,12 +580,8 @@ vfs_unlink(const struct node *cwd, const char *path)
 		err = EISDIR; /* Linux's answer; POSIX allows EPERM */
 	else if (slash)
 		err = ENOTDIR;
-	else if (!(err = ext2_dirremove(dir.ip, name, strlen(name)))) {
-		n.ip->d.i_links_count--;
-		n.ip->d.i_ctime = clock_unix_time();
-		n.ip->dirty = 1;
+	else if (!(err = ext2_unlink_later(dir.ip, n.ip, name)))
 		ext2_iupdate(dir.ip);
-	}
 	node_put(&n);
 	node_put(&dir);
 out:
@@ -608,7 +610,7 @@ vfs_rmdir(const struct node *cwd, const char *path)
 		err = EBUSY;
 	else if (!ext2_dirempty(n.ip))
 		err = ENOTEMPTY;
-	else if (!(err = ext2_dirremove(dir.ip, name, strlen(name)))) {
+	else if (!(err = ext2_dirremove(dir.ip, name, strlen(name), NULL))) {
 		n.ip->d.i_links_count = 0;
 		n.ip->dirty = 1;
 		if (dir.ip->d.i_links_count > 2)
@@ -717,8 +719,8 @@ vfs_link(const struct node *cwd, const char *from, const char *to)
 			err = EPERM;
 		else if (ip->d.i_links_count >= 32000)
 			err = EMLINK;
-		else if (!ip->d.i_links_count)
-			err = ENOENT;
+		else if (!ext2_nlink(ip))
+			err = ENOENT; /* unlinked, open still */
 		if (!err) {
 			/* the count first, on the disk, then the name */
 			ip->d.i_links_count++;
@@ -847,7 +849,7 @@ vfs_rename(const struct node *cwd, const char *from, const char *to)
 		ext2_iupdate(ip);
 	}
 	ext2_iupdate(nd.ip);
-	err = ext2_dirremove(od.ip, oname, strlen(oname));
+	err = ext2_dirremove(od.ip, oname, strlen(oname), NULL);
 	ext2_iupdate(od.ip);
 undo_count:
 	ip->d.i_links_count--;
@@ -985,6 +987,8 @@ vfs_statfs(const struct node *cwd, const char *path, struct statfs *sf)
 	mutex_enter(&vfs_lock);
 	int err = walk(cwd, path, 1, 0, &n);
 	memset(sf, 0, sizeof(*sf));
+	if (!err && n.kind == N_INODE)
+		ext2_reap(n.ip->fs); /* the counts as they will be */
 	if (!err && n.kind == N_INODE) {
 		const struct ext2_fs *fs = n.ip->fs;
 		const struct ext2_super *sb = &fs->sb;

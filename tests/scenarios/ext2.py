@@ -559,6 +559,9 @@ def ext2_crash():
         out = p.stdout.decode()
         assert p.returncode in (0, 1), "e2fsck -fy: %d\n%s" % (
             p.returncode, out)
+        # BSD's order: never a name of a freed inode, never an inode
+        # written after the name that names it
+        assert "deleted/unused inode" not in out, out
         ok, out = fsck(img)
         assert ok, "after the repair:\n" + out
     with c.test("what_was_synced_before_is_intact"):
