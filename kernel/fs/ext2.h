@@ -40,6 +40,7 @@ struct ext2_fs {
 	uint32_t apb;	   /* block numbers an indirect block holds */
 	uint32_t gdblocks; /* blocks of group descriptors */
 	int ro;		   /* read-only: asked, features, or an error */
+	int held;	   /* references to its inodes (umount: EBUSY) */
 	int errors;	   /* inconsistencies met since mount */
 	struct inode *root;
 	uint32_t last_dirblk; /* the directory block read last */
@@ -65,6 +66,7 @@ struct inode {
 	uint32_t want;	   /* blocks the write under way still needs */
 	int fresh;	   /* ext2_bmap allocated the data block it returned */
 	uint16_t unlinked; /* names removed, their removal not on the disk */
+	struct inode *hnext; /* its hash chain, or the free slots' list */
 	struct ext2_inode d; /* its first EXT2_INODE_CORE bytes and more */
 };
 

@@ -1,6 +1,6 @@
 /*
  * ext2_inode.c: inodes in memory (xv6's icache, one table for every
- * mounted file system): ext2_iget finds or reads one and holds it,
+ * mounted file system, the held ones hashed by number): ext2_iget finds or reads one and holds it,
  * ext2_iput lets it go, and frees the inode and its blocks on the disk
  * when the last link and the last reference are gone.
  *
@@ -125,45 +125,84 @@ inode_check(struct inode *ip)
 	return 0;
 }
 
+/* The held inodes by (file system, number), and the slots not held */
+#define IHASH 256
+static struct inode *ihash[IHASH];
+static struct inode *ifree;
+
+static struct inode **
+ihash_head(const struct ext2_fs *fs, uint32_t ino)
+{
+	return &ihash[(ino ^ (uint32_t)fs >> 6) % IHASH];
+}
+
+static struct inode *
+slot_take(void)
+{
+	static int ready;
+
+	if (!ready) {
+		for (int i = EXT2_NINODE - 1; i >= 0; i--) {
+			icache[i].hnext = ifree;
+			ifree = &icache[i];
+		}
+		ready = 1;
+	}
+	struct inode *ip = ifree;
+	if (ip)
+		ifree = ip->hnext;
+	return ip;
+}
+
+static void
+slot_give(struct inode *ip)
+{
+	ip->refs = 0;
+	ip->hnext = ifree;
+	ifree = ip;
+}
+
 /* Inode ino of fs, held (*ipp), read from its table if it was not in
  * memory: 0, or EIO / EUCLEAN / ENFILE (the table is full). */
 int
 ext2_iget(struct ext2_fs *fs, uint32_t ino, struct inode **ipp)
 {
-	struct inode *ip, *empty = NULL;
+	struct inode **head = ihash_head(fs, ino), *ip;
 
-	for (ip = icache; ip < &icache[EXT2_NINODE]; ip++) {
-		if (ip->refs && ip->fs == fs && ip->ino == ino) {
+	for (ip = *head; ip; ip = ip->hnext)
+		if (ip->fs == fs && ip->ino == ino) {
 			ip->refs++;
+			fs->held++;
 			*ipp = ip;
 			return 0;
 		}
-		if (!empty && !ip->refs)
-			empty = ip;
-	}
-	if (!empty) {
+	if (!(ip = slot_take())) {
 		kprintf("ext2: %s: all %d inodes in memory are in use\n",
 			fs->bd->name, EXT2_NINODE);
 		return ENFILE;
 	}
-	ip = empty;
 	uint32_t blk, off;
 	struct buf *bp;
 	int err = inode_where(fs, ino, &blk, &off);
-	if (err || (err = itable_read(fs, ino, blk, &bp)))
+	if (err || (err = itable_read(fs, ino, blk, &bp))) {
+		slot_give(ip);
 		return err;
+	}
 	memset(ip, 0, sizeof(*ip));
 	uint32_t n = fs->isize < sizeof(ip->d) ? fs->isize : sizeof(ip->d);
 	memcpy(&ip->d, (char *)bp->b_un.b_addr + off, n);
 	brelse(bp);
 	ip->fs = fs;
 	ip->ino = ino;
-	ip->refs = 1;
 	ip->valid = 1;
 	if ((err = inode_check(ip))) {
-		ip->refs = 0;
+		slot_give(ip);
 		return err;
 	}
+	ip->refs = 1;
+	fs->held++;
+	ip->hnext = *head;
+	*head = ip;
 	*ipp = ip;
 	return 0;
 }
@@ -172,18 +211,14 @@ struct inode *
 ext2_idup(struct inode *ip)
 {
 	ip->refs++;
+	ip->fs->held++;
 	return ip;
 }
 
 int
 ext2_inodes_held(const struct ext2_fs *fs)
 {
-	int n = 0;
-
-	for (const struct inode *ip = icache; ip < &icache[EXT2_NINODE]; ip++)
-		if (ip->refs && ip->fs == fs)
-			n += ip->refs;
-	return n;
+	return fs->held;
 }
 
 /* ip's inode into its table block: a delayed write. */
@@ -232,7 +267,14 @@ ext2_iput(struct inode *ip)
 	} else if (ip->dirty && !fs->ro) {
 		ext2_iupdate(ip);
 	}
-	ip->refs--;
+	fs->held--;
+	if (--ip->refs)
+		return;
+	struct inode **pp = ihash_head(fs, ip->ino);
+	while (*pp != ip)
+		pp = &(*pp)->hnext;
+	*pp = ip->hnext;
+	slot_give(ip);
 }
 
 /*
