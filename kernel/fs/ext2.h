@@ -42,6 +42,7 @@ struct ext2_fs {
 	int ro;		   /* read-only: asked, features, or an error */
 	int held;	   /* references to its inodes (umount: EBUSY) */
 	int errors;	   /* inconsistencies met since mount */
+	int error_pending; /* EXT2_ERROR_FS still to be written */
 	struct inode *root;
 	uint32_t last_dirblk; /* the directory block read last */
 	/* unlink's names removed in directory blocks not yet written, and
@@ -78,7 +79,9 @@ int ext2_sync(struct ext2_fs *fs);
 int ext2_error(struct ext2_fs *fs, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int ext2_bread(struct ext2_fs *fs, uint32_t blk, struct buf **bpp);
-struct buf *ext2_getblk(struct ext2_fs *fs, uint32_t blk);
+int ext2_getblk(struct ext2_fs *fs, uint32_t blk, struct buf **bpp);
+int ext2_held(struct ext2_fs *fs, uint32_t blk);
+void ext2_error_flush(struct ext2_fs *fs);
 int ext2_gd_write(struct ext2_fs *fs, uint32_t g);
 int ext2_super_write(struct ext2_fs *fs, int sync);
 

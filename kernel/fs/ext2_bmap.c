@@ -77,8 +77,8 @@ indirect_new(struct inode *ip, uint32_t *bn)
 
 	if (err)
 		return err;
-	if (!(bp = ext2_getblk(ip->fs, *bn)))
-		return ENOMEM;
+	if ((err = ext2_getblk(ip->fs, *bn, &bp)))
+		return err;
 	memset(bp->b_un.b_addr, 0, ip->fs->bsize);
 	return bwrite(bp);
 }

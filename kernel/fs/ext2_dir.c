@@ -233,8 +233,8 @@ ext2_direnter(struct inode *dp, const char *name, uint32_t len, uint32_t ino,
 	uint32_t pbn;
 	if ((err = ext2_bmap(dp, lbn, 1, &pbn)))
 		return err;
-	if (!(bp = ext2_getblk(fs, pbn)))
-		return ENOMEM;
+	if ((err = ext2_getblk(fs, pbn, &bp)))
+		return err;
 	memset(bp->b_un.b_addr, 0, fs->bsize);
 	struct ext2_dirent *de = bp->b_un.b_addr;
 	de->rec_len = (uint16_t)fs->bsize;
@@ -318,8 +318,8 @@ ext2_dirinit(struct inode *dp, struct inode *parent)
 
 	if (err)
 		return err;
-	if (!(bp = ext2_getblk(fs, pbn)))
-		return ENOMEM;
+	if ((err = ext2_getblk(fs, pbn, &bp)))
+		return err;
 	memset(bp->b_un.b_addr, 0, fs->bsize);
 	struct ext2_dirent *dot = bp->b_un.b_addr;
 	dot->rec_len = 12;

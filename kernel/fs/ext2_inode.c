@@ -91,7 +91,8 @@ itable_read(struct ext2_fs *fs, uint32_t ino, uint32_t blk, struct buf **bpp)
 
 	if (fs->bsize % PAGE_SIZE || end > fs->sb.s_blocks_count ||
 	    bcache_peek(fs->dev, (daddr_t)blk * fs->spb))
-		return ext2_bread(fs, blk, bpp); /* cached: nothing to start */
+		return ext2_bread(fs, blk, bpp); /* cached: nothing to start,
+						    and held is checked */
 	if (end > blk + ITABLE_AHEAD)
 		end = blk + ITABLE_AHEAD;
 	int err = bread_meta(fs->dev, (daddr_t)blk * fs->spb, fs->bsize,

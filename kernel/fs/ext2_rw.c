@@ -38,17 +38,20 @@ data_bread(struct ext2_fs *fs, uint32_t pbn, struct buf **bpp)
 {
 	if (pbn < fs->sb.s_first_data_block || pbn >= fs->sb.s_blocks_count)
 		return ext2_error(fs, "block %u out of range", pbn);
+	if (ext2_held(fs, pbn))
+		return ext2_error(fs, "block %u is in two places at once", pbn);
 	return bread(fs->dev, (daddr_t)pbn * fs->spb, fs->bsize, bpp) ? EIO : 0;
 }
 
-static struct buf *
-data_getblk(struct ext2_fs *fs, uint32_t pbn)
+static int
+data_getblk(struct ext2_fs *fs, uint32_t pbn, struct buf **bpp)
 {
-	struct buf *bp = getblk(fs->dev, (daddr_t)pbn * fs->spb, fs->bsize);
-
-	if (bp)
-		bp->b_flags &= ~B_META;
-	return bp;
+	if (ext2_held(fs, pbn))
+		return ext2_error(fs, "block %u is in two places at once", pbn);
+	if (!(*bpp = getblk(fs->dev, (daddr_t)pbn * fs->spb, fs->bsize)))
+		return ENOMEM;
+	(*bpp)->b_flags &= ~B_META;
+	return 0;
 }
 
 /* A long transfer stops between blocks for a kill (the count so far
@@ -185,10 +188,8 @@ ext2_write(struct inode *ip, const char *buf, uint32_t n, uint64_t off,
 			break;
 		int fresh = ip->fresh;
 		if (fresh || k == fs->bsize) {
-			if (!(bp = data_getblk(fs, pbn))) {
-				err = ENOMEM;
+			if ((err = data_getblk(fs, pbn, &bp)))
 				break;
-			}
 			if (k < fs->bsize)
 				memset(bp->b_un.b_addr, 0, fs->bsize);
 		} else if ((err = data_bread(fs, pbn, &bp))) {

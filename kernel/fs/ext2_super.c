@@ -25,6 +25,7 @@
 #include "printf.h"
 #include "string.h"
 #include "syscall.h"
+#include "thread.h"
 
 const struct ext2_feature ext2_features[] = {
 	{0, EXT2_COMPAT_DIR_PREALLOC, "dir_prealloc"},
@@ -99,13 +100,27 @@ feature_names(char *buf, size_t n, const uint32_t masks[3])
 	}
 }
 
+/* Block blk held by this thread already (a damaged map naming one block
+ * twice: an indirect block that points at itself, a directory block
+ * that is the superblock's): taking it again would wait for ever. */
+int
+ext2_held(struct ext2_fs *fs, uint32_t blk)
+{
+	const struct buf *bp = bcache_peek(fs->dev, (daddr_t)blk * fs->spb);
+
+	return bp && (bp->b_flags & B_BUSY) && bp->b_owner == curthread;
+}
+
 /* Block blk of the file system, read (0 and *bpp held), or EIO; a block
- * past the file system is an inconsistency (EUCLEAN). */
+ * past the file system, or one this call holds already, is an
+ * inconsistency (EUCLEAN). */
 int
 ext2_bread(struct ext2_fs *fs, uint32_t blk, struct buf **bpp)
 {
 	if (blk < fs->sb.s_first_data_block || blk >= fs->sb.s_blocks_count)
 		return ext2_error(fs, "block %u out of range", blk);
+	if (ext2_held(fs, blk))
+		return ext2_error(fs, "block %u is in two places at once", blk);
 	int err = bread_meta(fs->dev, (daddr_t)blk * fs->spb, fs->bsize, 0, 0,
 			     bpp);
 	if (err)
@@ -114,16 +129,17 @@ ext2_bread(struct ext2_fs *fs, uint32_t blk, struct buf **bpp)
 	return err ? EIO : 0;
 }
 
-/* Block blk held, its contents whatever the cache had: for a block that
- * is about to be written whole (NULL: no memory). */
-struct buf *
-ext2_getblk(struct ext2_fs *fs, uint32_t blk)
+/* Block blk held (*bpp), its contents whatever the cache had: for a
+ * block about to be written whole.  ENOMEM, or EUCLEAN as ext2_bread. */
+int
+ext2_getblk(struct ext2_fs *fs, uint32_t blk, struct buf **bpp)
 {
-	struct buf *bp = getblk(fs->dev, (daddr_t)blk * fs->spb, fs->bsize);
-
-	if (bp)
-		bp->b_flags |= B_META;
-	return bp;
+	if (ext2_held(fs, blk))
+		return ext2_error(fs, "block %u is in two places at once", blk);
+	if (!(*bpp = getblk(fs->dev, (daddr_t)blk * fs->spb, fs->bsize)))
+		return ENOMEM;
+	(*bpp)->b_flags |= B_META;
+	return 0;
 }
 
 /*
@@ -146,10 +162,23 @@ ext2_error(struct ext2_fs *fs, const char *fmt, ...)
 			"run e2fsck\n",
 			fs->bd->name);
 		fs->sb.s_state |= EXT2_ERROR_FS;
-		ext2_super_write(fs, 1);
+		/* written when the call ends (ext2_error_flush): the caller
+		 * may hold buffers, the superblock's among them */
+		fs->error_pending = 1;
 		fs->ro = 1;
 	}
 	return EUCLEAN;
+}
+
+/* The error state ext2_error recorded, into the superblock on the
+ * disk: at the end of a call, holding no buffer. */
+void
+ext2_error_flush(struct ext2_fs *fs)
+{
+	if (fs->error_pending) {
+		fs->error_pending = 0;
+		ext2_super_write(fs, 1);
+	}
 }
 
 /* The superblock's copy in the primary superblock's block, written:
@@ -404,6 +433,7 @@ ext2_sync(struct ext2_fs *fs)
 {
 	int err = ext2_reap(fs);
 
+	ext2_error_flush(fs);
 	if (!fs->ro && !err)
 		err = ext2_super_write(fs, 0);
 	int e = bflush(fs->dev);

@@ -45,6 +45,16 @@ vfs_mounted(void)
 	return mnt;
 }
 
+/* The end of a call: an error it met recorded on the disk, now that it
+ * holds no buffer (ext2_error), and the lock let go. */
+static void
+vfs_unlock(void)
+{
+	if (mnt)
+		ext2_error_flush(mnt);
+	mutex_exit(&vfs_lock);
+}
+
 /* vfs_lock, unless the caller holds it: 1 if taken here */
 static int
 lock_in(void)
@@ -59,7 +69,7 @@ static void
 lock_out(int taken)
 {
 	if (taken)
-		mutex_exit(&vfs_lock);
+		vfs_unlock();
 }
 
 void
@@ -490,7 +500,7 @@ vfs_open(const struct node *cwd, const char *path, int flags, uint32_t mode,
 	else
 		*out = n;
 out:
-	mutex_exit(&vfs_lock);
+	vfs_unlock();
 	return err;
 }
 
@@ -540,7 +550,7 @@ vfs_stat(const struct node *cwd, const char *path, int follow, struct stat *st)
 		node_stat(&n, st);
 		node_put(&n);
 	}
-	mutex_exit(&vfs_lock);
+	vfs_unlock();
 	return err;
 }
 
@@ -585,7 +595,7 @@ vfs_unlink(const struct node *cwd, const char *path)
 	node_put(&n);
 	node_put(&dir);
 out:
-	mutex_exit(&vfs_lock);
+	vfs_unlock();
 	return err;
 }
 
@@ -620,7 +630,7 @@ vfs_rmdir(const struct node *cwd, const char *path)
 	node_put(&n);
 	node_put(&dir);
 out:
-	mutex_exit(&vfs_lock);
+	vfs_unlock();
 	return err;
 }
 
@@ -650,7 +660,7 @@ make(const struct node *cwd, const char *path, uint16_t mode,
 	}
 	node_put(&dir);
 out:
-	mutex_exit(&vfs_lock);
+	vfs_unlock();
 	return err;
 }
 
@@ -689,7 +699,7 @@ vfs_readlink(const struct node *cwd, const char *path, char *ubuf, uint32_t n,
 		}
 		node_put(&ln);
 	}
-	mutex_exit(&vfs_lock);
+	vfs_unlock();
 	kfree(text);
 	return err;
 }
@@ -740,7 +750,7 @@ vfs_link(const struct node *cwd, const char *from, const char *to)
 put_old:
 	node_put(&old);
 out:
-	mutex_exit(&vfs_lock);
+	vfs_unlock();
 	return err;
 }
 
@@ -863,7 +873,7 @@ put_old:
 	node_put(&on);
 	node_put(&od);
 out:
-	mutex_exit(&vfs_lock);
+	vfs_unlock();
 	return err;
 }
 
@@ -882,7 +892,7 @@ vfs_chdir(struct node *cwd, const char *path)
 		node_put(cwd);
 		*cwd = n;
 	}
-	mutex_exit(&vfs_lock);
+	vfs_unlock();
 	return err;
 }
 
@@ -974,7 +984,7 @@ getcwd_to(const struct node *cwd, char *to, uint32_t n, int user)
 		err = copyout(buf + at, to, len);
 	else if (!err)
 		memcpy(to, buf + at, len);
-	mutex_exit(&vfs_lock);
+	vfs_unlock();
 	kfree(buf);
 	return err;
 }
@@ -1013,7 +1023,7 @@ vfs_statfs(const struct node *cwd, const char *path, struct statfs *sf)
 	}
 	if (!err)
 		node_put(&n);
-	mutex_exit(&vfs_lock);
+	vfs_unlock();
 	return err;
 }
 
@@ -1025,7 +1035,7 @@ vfs_read(struct node *n, void *ubuf, uint32_t len, uint64_t off,
 		return EISDIR;
 	mutex_enter(&vfs_lock);
 	int err = ext2_read(n->ip, ubuf, len, off, moved, 1, ra);
-	mutex_exit(&vfs_lock);
+	vfs_unlock();
 	return err;
 }
 
@@ -1039,7 +1049,7 @@ vfs_write(struct node *n, const void *ubuf, uint32_t len, uint64_t off,
 	if (off == VFS_APPEND)
 		off = ext2_isize(n->ip);
 	int err = ext2_write(n->ip, ubuf, len, off, moved, 1);
-	mutex_exit(&vfs_lock);
+	vfs_unlock();
 	return err;
 }
 
@@ -1060,7 +1070,7 @@ vfs_truncate(struct node *n, uint64_t size)
 	 * block past the old end is zeros already: ext2_itrunc, ext2_write) */
 	if (!err && size != ext2_isize(n->ip))
 		err = ext2_itrunc(n->ip, size);
-	mutex_exit(&vfs_lock);
+	vfs_unlock();
 	return err;
 }
 
@@ -1074,7 +1084,7 @@ vfs_fsync(struct node *n)
 	if (n->ip->dirty)
 		err = ext2_iupdate(n->ip);
 	int e = ext2_sync(n->ip->fs);
-	mutex_exit(&vfs_lock);
+	vfs_unlock();
 	return err ? err : e;
 }
 
@@ -1174,7 +1184,7 @@ vfs_getdents(struct node *n, uint64_t *off, void *ubuf, uint32_t len)
 		filled += rl;
 		*off = next;
 	}
-	mutex_exit(&vfs_lock);
+	vfs_unlock();
 	return filled ? (int)filled : -err;
 }
 
@@ -1201,7 +1211,7 @@ vfs_mount(const char *devname, int ro, char *why, size_t n)
 		strlcpy(why, errno_msg(err), n);
 	if (!err)
 		bd->opens++; /* a volume under a mount is not removed */
-	mutex_exit(&vfs_lock);
+	vfs_unlock();
 	return err;
 }
 
@@ -1217,7 +1227,7 @@ vfs_umount(void)
 		mnt = NULL;
 		bd->opens--;
 	}
-	mutex_exit(&vfs_lock);
+	vfs_unlock();
 	return err;
 }
 
@@ -1226,7 +1236,7 @@ vfs_sync(void)
 {
 	mutex_enter(&vfs_lock);
 	int err = mnt ? ext2_sync(mnt) : 0;
-	mutex_exit(&vfs_lock);
+	vfs_unlock();
 	return err;
 }
 

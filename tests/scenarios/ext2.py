@@ -580,8 +580,8 @@ def fuzz_base(d):
     for i in range(60):
         with open(os.path.join(tree, "many", "name-%02d" % i), "w") as f:
             f.write("x" * i)
-    with open(os.path.join(tree, "big"), "wb") as f:
-        f.write(bytes(i & 0xFF for i in range(80 * 1024)))  # indirect
+    with open(os.path.join(tree, "big"), "wb") as f:  # double indirect
+        f.write(bytes(i & 0xFF for i in range(300 * 1024)))
     with open(os.path.join(tree, "dir", "sub", "small"), "w") as f:
         f.write("small\n")
     os.symlink("dir/sub/small", os.path.join(tree, "link"))
@@ -602,6 +602,26 @@ def fuzz_base(d):
     ind = re.search(r"\(IND\):(\d+)", sh(DEBUGFS, "-R", "stat /big", base))
     regions.append(("indirect block", int(ind.group(1)) * 1024, 1024))
     return base, regions
+
+
+def fuzz_directed(base, d):
+    """Damage that names one block in two places, which a call would
+    take twice (the long fuzz found the first: a panic): a directory
+    whose block is the superblock's, a double indirect block that names
+    itself (freed by fswalk's truncation).  [(what, bytes)]"""
+    out = []
+    img = os.path.join(d, "directed.img")
+    shutil.copyfile(base, img)
+    sh(DEBUGFS, "-w", "-R", "set_inode_field /dir block[0] 1", img)
+    with open(img, "rb") as f:
+        out.append(("a directory on the superblock's block", f.read()))
+    dind = int(re.search(r"\(DIND\):(\d+)",
+                         sh(DEBUGFS, "-R", "stat /big", base)).group(1))
+    with open(base, "rb") as f:
+        data = bytearray(f.read())
+    data[dind * 1024:dind * 1024 + 4] = dind.to_bytes(4, "little")
+    out.append(("a double indirect block naming itself", bytes(data)))
+    return out
 
 
 def fuzz_image(base, regions, seed):
@@ -636,10 +656,13 @@ def fuzz_boot(c, name, d, base, regions, seed0, counts, bad):
         args += ["-n", "%d:%d:+1M" % (p, 2048 * p)]
     sh("sgdisk", *args, img)
     what = {}
+    directed = fuzz_directed(base, d) if seed0 == 1 else []
     with open(img, "r+b") as f:
         for p in range(1, FUZZ_PARTS + 1):
             if p == 1:
                 data, what[p] = sound, "nothing"
+            elif p - 2 < len(directed):
+                what[p], data = directed[p - 2]
             else:
                 data, what[p] = fuzz_image(base, regions, seed0 + p)
             f.seek(2048 * p * 512)

@@ -1,8 +1,9 @@
 /*
  * fswalk: everything a program can do to a file system, done to a
  * damaged one (tests/scenarios/ext2.py's fuzz): every name walked,
- * stat'ed and read to its end, every link read, then a directory, a
- * file, a rename and the removals.  It only counts: the kernel must
+ * stat'ed and read to its end, every file cut to half and written at
+ * its end, every link read, then a directory, a file, a rename and the
+ * removals.  It only counts: the kernel must
  * neither panic nor hang, and name what it found.
  *
  *	fswalk DIR
@@ -30,6 +31,13 @@ count(void)
 		eio++;
 	else
 		other++;
+}
+
+static void
+try(int r)
+{
+	if (r < 0)
+		count();
 }
 
 static void
@@ -79,16 +87,17 @@ walk(const char *dir, int depth)
 			bytes += got;
 			if (fd >= 0)
 				close(fd);
+			/* cut to half and grown again: a damaged map freed
+			 * and extended (EROFS once the mount went read-only) */
+			fd = open(path, O_RDWR);
+			if (fd >= 0) {
+				try(ftruncate(fd, st.st_size / 2));
+				try((int)pwrite(fd, "tail", 4, st.st_size / 2));
+				close(fd);
+			}
 		}
 	}
 	closedir(d);
-}
-
-static void
-try(int r)
-{
-	if (r < 0)
-		count();
 }
 
 int
