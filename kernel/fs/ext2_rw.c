@@ -54,6 +54,18 @@ data_getblk(struct ext2_fs *fs, uint32_t pbn, struct buf **bpp)
 	return 0;
 }
 
+/* The piece of a transfer at byte `at` with `left` bytes to go: its
+ * block (*lbn), where in it (*boff), and its length, to the block's end
+ * at most. */
+static uint32_t
+piece(const struct ext2_fs *fs, uint64_t at, uint32_t left, uint32_t *lbn,
+      uint32_t *boff)
+{
+	*lbn = (uint32_t)(at / fs->bsize);
+	*boff = (uint32_t)(at % fs->bsize);
+	return fs->bsize - *boff < left ? fs->bsize - *boff : left;
+}
+
 /* A long transfer stops between blocks for a kill (the count so far
  * is returned). */
 static int
@@ -108,10 +120,7 @@ ext2_read(struct inode *ip, char *buf, uint32_t n, uint64_t off,
 		n = (uint32_t)(size - off);
 	while (*moved < n && !err && !killed(*moved)) {
 		uint64_t at = off + *moved;
-		uint32_t lbn = (uint32_t)(at / fs->bsize);
-		uint32_t boff = (uint32_t)(at % fs->bsize);
-		uint32_t k = fs->bsize - boff < n - *moved ? fs->bsize - boff
-							   : n - *moved;
+		uint32_t lbn, boff, k = piece(fs, at, n - *moved, &lbn, &boff);
 		uint32_t pbn;
 		struct buf *bp;
 		if ((err = ext2_bmap(ip, lbn, 0, &pbn)))
@@ -173,10 +182,7 @@ ext2_write(struct inode *ip, const char *buf, uint32_t n, uint64_t off,
 		ext2_reap(fs); /* space the waiting unlinks hold */
 	while (*moved < n && !err && !killed(*moved)) {
 		uint64_t at = off + *moved;
-		uint32_t lbn = (uint32_t)(at / fs->bsize);
-		uint32_t boff = (uint32_t)(at % fs->bsize);
-		uint32_t k = fs->bsize - boff < n - *moved ? fs->bsize - boff
-							   : n - *moved;
+		uint32_t lbn, boff, k = piece(fs, at, n - *moved, &lbn, &boff);
 		uint32_t pbn;
 		struct buf *bp;
 		/* blocks this write still needs: one run of them */

@@ -40,6 +40,15 @@ def mkfs(img, mib, bsize, tree=None, opts=(), size_bytes=None):
     sh(*(cmd + [img]))
 
 
+def drives(*imgs):
+    """QEMU's arguments for imgs as q35's AHCI disks sd0, sd1, ..."""
+    extra = []
+    for i, img in enumerate(imgs):
+        extra += ["-drive", "file=%s,format=raw,if=none,id=d%d" % (img, i),
+                  "-device", "ide-hd,drive=d%d,bus=ide.%d" % (i, i)]
+    return extra
+
+
 def fsck(img):
     """e2fsck -fn's verdict: (clean, its output)."""
     p = subprocess.run([E2FSCK, "-fn", img], stdout=subprocess.PIPE,
@@ -194,10 +203,7 @@ def ext2_host_files():
     part_insert(mbr, 4096, p2)
     with open(mbr, "rb") as f:
         before_ro = f.read()
-    extra = []
-    for i, img in enumerate((gpt, big, mbr)):
-        extra += ["-drive", "file=%s,format=raw,if=none,id=d%d" % (img, i),
-                  "-device", "ide-hd,drive=d%d,bus=ide.%d" % (i, i)]
+    extra = drives(gpt, big, mbr)
     m = boot_to_shell("ext2_host_files", machine="q35", cd="scsi",
                       extra=extra)
     try:
@@ -299,10 +305,7 @@ def ext2_guest_writes():
         for h in halves:
             with open(h, "wb") as o:
                 o.write(f.read(48 << 20))
-    extra = []
-    for i, img in enumerate([disk, mbr] + halves):
-        extra += ["-drive", "file=%s,format=raw,if=none,id=d%d" % (img, i),
-                  "-device", "ide-hd,drive=d%d,bus=ide.%d" % (i, i)]
+    extra = drives(disk, mbr, *halves)
     m = boot_to_shell("ext2_guest_writes", machine="q35", cd="scsi",
                       args="root=sd0", extra=extra)
     try:
@@ -407,10 +410,7 @@ def ext2_refusals_and_full():
     mkfs(small, 4, 1024, opts=("-N", "32", "-m", "0"))
     with open(blank, "wb") as f:
         f.truncate(8 << 20)
-    extra = []
-    for i, img in enumerate((ext4, huge, small, blank)):
-        extra += ["-drive", "file=%s,format=raw,if=none,id=d%d" % (img, i),
-                  "-device", "ide-hd,drive=d%d,bus=ide.%d" % (i, i)]
+    extra = drives(ext4, huge, small, blank)
     m = boot_to_shell("ext2_refusals_and_full", machine="q35", cd="scsi",
                       extra=extra)
     try:
@@ -523,8 +523,7 @@ def ext2_crash():
     img = os.path.join(d, "disk.img")
     mkfs(img, 128, 4096)
     want = fsx_bench_files("/synced", 300, 10)
-    drive = ["-drive", "file=%s,format=raw,if=none,id=d0" % img,
-             "-device", "ide-hd,drive=d0,bus=ide.0"]
+    drive = drives(img)
     m = boot_to_shell("ext2_crash", machine="q35", cd="scsi", extra=drive,
                       args="root=sd0")
     try:
@@ -667,9 +666,7 @@ def fuzz_boot(c, name, d, base, regions, seed0, counts, bad):
                 data, what[p] = fuzz_image(base, regions, seed0 + p)
             f.seek(2048 * p * 512)
             f.write(data)
-    m = boot_to_shell(name, machine="q35", cd="scsi",
-                      extra=["-drive", "file=%s,format=raw,if=none,id=d0"
-                             % img, "-device", "ide-hd,drive=d0,bus=ide.0"])
+    m = boot_to_shell(name, machine="q35", cd="scsi", extra=drives(img))
     try:
         for p, w in sorted(what.items()):
             dev = "sd0p%d" % p
