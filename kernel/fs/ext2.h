@@ -78,8 +78,10 @@ int ext2_umount(struct ext2_fs *fs);
 int ext2_sync(struct ext2_fs *fs);
 int ext2_error(struct ext2_fs *fs, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+#define EXT2_READ 1 /* ext2_block: read it, not only take it */
+#define EXT2_META 2 /* ... the file system's own block, not data */
+int ext2_block(struct ext2_fs *fs, uint32_t blk, int how, struct buf **bpp);
 int ext2_bread(struct ext2_fs *fs, uint32_t blk, struct buf **bpp);
-int ext2_getblk(struct ext2_fs *fs, uint32_t blk, struct buf **bpp);
 int ext2_held(struct ext2_fs *fs, uint32_t blk);
 void ext2_error_flush(struct ext2_fs *fs);
 int ext2_gd_write(struct ext2_fs *fs, uint32_t g);
@@ -90,6 +92,7 @@ int ext2_iget(struct ext2_fs *fs, uint32_t ino, struct inode **ipp);
 struct inode *ext2_idup(struct inode *ip);
 void ext2_iput(struct inode *ip);
 int ext2_iupdate(struct inode *ip);
+int ext2_isync(struct inode *ip);
 uint64_t ext2_isize(const struct inode *ip);
 void ext2_set_isize(struct inode *ip, uint64_t size);
 int ext2_itrunc(struct inode *ip, uint64_t size);

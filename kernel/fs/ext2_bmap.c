@@ -77,7 +77,7 @@ indirect_new(struct inode *ip, uint32_t *bn)
 
 	if (err)
 		return err;
-	if ((err = ext2_getblk(ip->fs, *bn, &bp)))
+	if ((err = ext2_block(ip->fs, *bn, EXT2_META, &bp)))
 		return err;
 	memset(bp->b_un.b_addr, 0, ip->fs->bsize);
 	return bwrite(bp);

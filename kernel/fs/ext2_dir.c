@@ -233,7 +233,7 @@ ext2_direnter(struct inode *dp, const char *name, uint32_t len, uint32_t ino,
 	uint32_t pbn;
 	if ((err = ext2_bmap(dp, lbn, 1, &pbn)))
 		return err;
-	if ((err = ext2_getblk(fs, pbn, &bp)))
+	if ((err = ext2_block(fs, pbn, EXT2_META, &bp)))
 		return err;
 	memset(bp->b_un.b_addr, 0, fs->bsize);
 	struct ext2_dirent *de = bp->b_un.b_addr;
@@ -318,7 +318,7 @@ ext2_dirinit(struct inode *dp, struct inode *parent)
 
 	if (err)
 		return err;
-	if ((err = ext2_getblk(fs, pbn, &bp)))
+	if ((err = ext2_block(fs, pbn, EXT2_META, &bp)))
 		return err;
 	memset(bp->b_un.b_addr, 0, fs->bsize);
 	struct ext2_dirent *dot = bp->b_un.b_addr;

@@ -246,6 +246,21 @@ ext2_iupdate(struct inode *ip)
 	return 0;
 }
 
+/* ip's inode and its table block on the disk now, for the write order
+ * (vfs.c): an inode before the name that names it. */
+int
+ext2_isync(struct inode *ip)
+{
+	uint32_t blk, off;
+	struct buf *bp;
+	int err = ext2_iupdate(ip);
+
+	if (err || (err = inode_where(ip->fs, ip->ino, &blk, &off)) ||
+	    (err = ext2_bread(ip->fs, blk, &bp)))
+		return err;
+	return bwrite(bp);
+}
+
 /*
  * Let ip go.  The last reference to an inode with no links left frees
  * it: its blocks first, then the inode itself with its deletion time,

@@ -31,29 +31,6 @@ move(void *to, const void *from, uint32_t n, int user, int out)
 	return out ? copyout(from, to, n) : copyin(from, to, n);
 }
 
-/* A data block, read (its number checked as every number is), and one
- * taken to be written whole: not the file system's own (no B_META). */
-static int
-data_bread(struct ext2_fs *fs, uint32_t pbn, struct buf **bpp)
-{
-	if (pbn < fs->sb.s_first_data_block || pbn >= fs->sb.s_blocks_count)
-		return ext2_error(fs, "block %u out of range", pbn);
-	if (ext2_held(fs, pbn))
-		return ext2_error(fs, "block %u is in two places at once", pbn);
-	return bread(fs->dev, (daddr_t)pbn * fs->spb, fs->bsize, bpp) ? EIO : 0;
-}
-
-static int
-data_getblk(struct ext2_fs *fs, uint32_t pbn, struct buf **bpp)
-{
-	if (ext2_held(fs, pbn))
-		return ext2_error(fs, "block %u is in two places at once", pbn);
-	if (!(*bpp = getblk(fs->dev, (daddr_t)pbn * fs->spb, fs->bsize)))
-		return ENOMEM;
-	(*bpp)->b_flags &= ~B_META;
-	return 0;
-}
-
 /* The piece of a transfer at byte `at` with `left` bytes to go: its
  * block (*lbn), where in it (*boff), and its length, to the block's end
  * at most. */
@@ -64,14 +41,6 @@ piece(const struct ext2_fs *fs, uint64_t at, uint32_t left, uint32_t *lbn,
 	*lbn = (uint32_t)(at / fs->bsize);
 	*boff = (uint32_t)(at % fs->bsize);
 	return fs->bsize - *boff < left ? fs->bsize - *boff : left;
-}
-
-/* A long transfer stops between blocks for a kill (the count so far
- * is returned). */
-static int
-killed(uint32_t moved)
-{
-	return moved && curthread->proc && curthread->proc->killed;
 }
 
 static const char zeros[EXT2_MAX_BLOCK];
@@ -94,7 +63,7 @@ read_first(struct inode *ip, uint32_t lbn, uint32_t pbn, struct readahead *ra,
 	uint32_t most = RA_OPEN / fs->bsize, n = 1, next;
 
 	if (fs->bsize % PAGE_SIZE) /* clusters are of whole pages */
-		return data_bread(fs, pbn, bpp);
+		return ext2_block(fs, pbn, EXT2_READ, bpp);
 	while (n < most && n < left && !ext2_bmap(ip, lbn + n, 0, &next) &&
 	       next == pbn + n)
 		n++;
@@ -118,7 +87,7 @@ ext2_read(struct inode *ip, char *buf, uint32_t n, uint64_t off,
 		return 0;
 	if (n > size - off)
 		n = (uint32_t)(size - off);
-	while (*moved < n && !err && !killed(*moved)) {
+	while (*moved < n && !err && !proc_stop_midway(*moved)) {
 		uint64_t at = off + *moved;
 		uint32_t lbn, boff, k = piece(fs, at, n - *moved, &lbn, &boff);
 		uint32_t pbn;
@@ -134,7 +103,7 @@ ext2_read(struct inode *ip, char *buf, uint32_t n, uint64_t off,
 				err = bread_seq(fs->dev, (daddr_t)pbn * fs->spb,
 						fs->bsize, ra, &bp);
 			else
-				err = data_bread(fs, pbn, &bp);
+				err = ext2_block(fs, pbn, EXT2_READ, &bp);
 			if (err) {
 				err = EIO;
 				break;
@@ -180,7 +149,7 @@ ext2_write(struct inode *ip, const char *buf, uint32_t n, uint64_t off,
 		n = (uint32_t)(size_max(fs) - off);
 	if (fs->ndoomed && fs->sb.s_free_blocks_count < n / fs->bsize + 256)
 		ext2_reap(fs); /* space the waiting unlinks hold */
-	while (*moved < n && !err && !killed(*moved)) {
+	while (*moved < n && !err && !proc_stop_midway(*moved)) {
 		uint64_t at = off + *moved;
 		uint32_t lbn, boff, k = piece(fs, at, n - *moved, &lbn, &boff);
 		uint32_t pbn;
@@ -194,11 +163,11 @@ ext2_write(struct inode *ip, const char *buf, uint32_t n, uint64_t off,
 			break;
 		int fresh = ip->fresh;
 		if (fresh || k == fs->bsize) {
-			if ((err = data_getblk(fs, pbn, &bp)))
+			if ((err = ext2_block(fs, pbn, 0, &bp)))
 				break;
 			if (k < fs->bsize)
 				memset(bp->b_un.b_addr, 0, fs->bsize);
-		} else if ((err = data_bread(fs, pbn, &bp))) {
+		} else if ((err = ext2_block(fs, pbn, EXT2_READ, &bp))) {
 			break;
 		}
 		if ((err = move((char *)bp->b_un.b_addr + boff, buf + *moved, k,

@@ -111,35 +111,42 @@ ext2_held(struct ext2_fs *fs, uint32_t blk)
 	return bp && (bp->b_flags & B_BUSY) && bp->b_owner == curthread;
 }
 
-/* Block blk of the file system, read (0 and *bpp held), or EIO; a block
- * past the file system, or one this call holds already, is an
- * inconsistency (EUCLEAN). */
+/*
+ * Block blk of the file system held (*bpp): read (EXT2_READ) or as the
+ * cache has it, for a block about to be written whole; the file
+ * system's own (EXT2_META: B_META, the trace's M) or a file's data.  A
+ * block past the file system, or one this call holds already, is an
+ * inconsistency (EUCLEAN); else EIO, ENOMEM.
+ */
 int
-ext2_bread(struct ext2_fs *fs, uint32_t blk, struct buf **bpp)
+ext2_block(struct ext2_fs *fs, uint32_t blk, int how, struct buf **bpp)
 {
+	daddr_t at = (daddr_t)blk * fs->spb;
+	int err;
+
 	if (blk < fs->sb.s_first_data_block || blk >= fs->sb.s_blocks_count)
 		return ext2_error(fs, "block %u out of range", blk);
 	if (ext2_held(fs, blk))
 		return ext2_error(fs, "block %u is in two places at once", blk);
-	int err = bread_meta(fs->dev, (daddr_t)blk * fs->spb, fs->bsize, 0, 0,
-			     bpp);
+	if (!(how & EXT2_READ)) {
+		if (!(*bpp = getblk(fs->dev, at, fs->bsize)))
+			return ENOMEM;
+		(*bpp)->b_flags = ((*bpp)->b_flags & ~B_META) |
+				  (how & EXT2_META ? B_META : 0);
+		return 0;
+	}
+	err = how & EXT2_META ? bread_meta(fs->dev, at, fs->bsize, 0, 0, bpp)
+			      : bread(fs->dev, at, fs->bsize, bpp);
 	if (err)
 		kprintf("ext2: %s: block %u: %s reading it\n", fs->bd->name,
 			blk, errno_name(err));
 	return err ? EIO : 0;
 }
 
-/* Block blk held (*bpp), its contents whatever the cache had: for a
- * block about to be written whole.  ENOMEM, or EUCLEAN as ext2_bread. */
 int
-ext2_getblk(struct ext2_fs *fs, uint32_t blk, struct buf **bpp)
+ext2_bread(struct ext2_fs *fs, uint32_t blk, struct buf **bpp)
 {
-	if (ext2_held(fs, blk))
-		return ext2_error(fs, "block %u is in two places at once", blk);
-	if (!(*bpp = getblk(fs->dev, (daddr_t)blk * fs->spb, fs->bsize)))
-		return ENOMEM;
-	(*bpp)->b_flags |= B_META;
-	return 0;
+	return ext2_block(fs, blk, EXT2_READ | EXT2_META, bpp);
 }
 
 /*

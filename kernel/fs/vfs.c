@@ -8,7 +8,7 @@
  * as ufs_vnops.c keeps them without soft updates):
  *  - a new inode (its links, its first directory block) is written
  *    synchronously before the entry that names it (create,
- *    inode_sync);
+ *    ext2_isync);
  *  - a link count goes up, synchronously, before a new entry names the
  *    inode (link, rename), and down after the entry is gone;
  *  - an entry's removal is on the disk before its inode's count drops
@@ -378,23 +378,6 @@ dotname(const char *name)
 	return !strcmp(name, ".") || !strcmp(name, "..");
 }
 
-/* ip's inode and its table block on the disk now, for the order rules */
-static int
-inode_sync(struct inode *ip)
-{
-	int err = ext2_iupdate(ip);
-
-	if (err)
-		return err;
-	struct ext2_fs *fs = ip->fs;
-	uint32_t i = (ip->ino - 1) % fs->sb.s_inodes_per_group;
-	uint32_t g = (ip->ino - 1) / fs->sb.s_inodes_per_group;
-	struct buf *bp;
-	if ((err = ext2_bread(fs, fs->gd[g].bg_inode_table + i / fs->ipb, &bp)))
-		return err;
-	return bwrite(bp);
-}
-
 /* A new inode of mode in dir, named name there: *ipp held.  The
  * inode, whole, and a directory's first block are on the disk before
  * the entry names it (one synchronous write each). */
@@ -425,7 +408,7 @@ create(struct inode *dp, const char *name, uint16_t mode, const char *symlink,
 		err = ext2_write(ip, symlink, (uint32_t)strlen(symlink), 0,
 				 &moved, 0);
 	}
-	if (err || (err = inode_sync(ip)))
+	if (err || (err = ext2_isync(ip)))
 		goto undo;
 	if ((err = ext2_direnter(dp, name, (uint32_t)strlen(name), ip->ino,
 				 ext2_ftype(mode))))
@@ -735,7 +718,7 @@ vfs_link(const struct node *cwd, const char *from, const char *to)
 			/* the count first, on the disk, then the name */
 			ip->d.i_links_count++;
 			ip->d.i_ctime = clock_unix_time();
-			if ((err = inode_sync(ip)) ||
+			if ((err = ext2_isync(ip)) ||
 			    (err = ext2_direnter(dir.ip, name, strlen(name),
 						 ip->ino,
 						 ext2_ftype(ip->d.i_mode)))) {
@@ -828,7 +811,7 @@ vfs_rename(const struct node *cwd, const char *from, const char *to)
 	/* the moved inode's count up on the disk while it has two names */
 	ip->d.i_links_count++;
 	ip->d.i_ctime = clock_unix_time();
-	if ((err = inode_sync(ip)))
+	if ((err = ext2_isync(ip)))
 		goto undo_count;
 	if (have_new) {
 		err = ext2_dirretarget(nd.ip, nname, strlen(nname), ip->ino,

@@ -234,14 +234,6 @@ console_rw(char *ubuf, uint32_t n, int write, uint32_t *moved)
 	return 0;
 }
 
-/* A long transfer stops between pieces for a kill (the count so far is
- * returned, and the process ends at its return to ring 3). */
-static int
-killed(uint32_t moved)
-{
-	return moved && curthread->proc && curthread->proc->killed;
-}
-
 /* The cache block a block device moves in: FILE_BSIZE bytes from a
  * multiple of it, or what is left of the device at its end. */
 static uint32_t
@@ -260,7 +252,7 @@ block_rw(struct file *f, char *ubuf, uint32_t n, uint64_t off, int write,
 	int err = 0;
 	uint64_t narrow = ~0ull; /* the block that failed to read */
 
-	for (*moved = 0; *moved < n && !err && !killed(*moved);) {
+	for (*moved = 0; *moved < n && !err && !proc_stop_midway(*moved);) {
 		uint64_t at = off + *moved;
 		/* a block that failed to read is taken a sector at a time,
 		 * so that what can be read of it is (the drivers name the
@@ -310,7 +302,7 @@ raw_rw(struct file *f, char *ubuf, uint32_t n, uint64_t off, int write,
 	/* the BSDs' raw devices: whole sectors, or EINVAL */
 	if (off % DEV_BSIZE || n % DEV_BSIZE || (uint32_t)ubuf & 1)
 		return EINVAL;
-	for (*moved = 0; *moved < n && !err && !killed(*moved);) {
+	for (*moved = 0; *moved < n && !err && !proc_stop_midway(*moved);) {
 		uint32_t k = n - *moved < UDMA_MAX ? n - *moved : UDMA_MAX;
 		struct udma u;
 		size_t m = 0;
@@ -339,7 +331,7 @@ null_rw(const struct file *f, char *ubuf, uint32_t n, int write,
 		*moved = write ? n : 0;
 		return 0;
 	}
-	while (*moved < n && !err && !killed(*moved)) {
+	while (*moved < n && !err && !proc_stop_midway(*moved)) {
 		uint32_t k =
 			n - *moved < sizeof(zeros) ? n - *moved : sizeof(zeros);
 		if (!(err = copyout(zeros, ubuf + *moved, k)))

@@ -251,6 +251,12 @@ proc_kill(int pid, int sig)
 }
 
 int
+proc_stop_midway(uint32_t moved)
+{
+	return moved && curthread->proc && curthread->proc->killed;
+}
+
+int
 proc_sleep(struct proc *p, uint64_t ticks)
 {
 	uint64_t end = clock_ticks() + ticks;

@@ -55,6 +55,10 @@ int proc_wait(struct proc *parent, int pid, int *status, int options);
 int proc_kill(int pid, int sig);
 /* Sleep ticks in p's thread: 0, or EINTR if p is killed meanwhile */
 int proc_sleep(struct proc *p, uint64_t ticks);
+/* A long transfer (a file's bytes, a device's) stops between pieces
+ * once some moved if its process is killed: the count so far is
+ * returned, and the process ends at its return to ring 3. */
+int proc_stop_midway(uint32_t moved);
 void proc_exit(int status) __attribute__((noreturn));
 struct proc *proc_by_pid(int pid);
 /* The shell's working directory (cd), its processes' first one */
