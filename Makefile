@@ -32,19 +32,19 @@ NASMFLAGS := -f elf32 -g -F dwarf -Werror
 # a program's, kernel/proc/ -> kernel/fs/ (names, ext2) -> kernel/blk/.
 ARCH_OBJS := boot.o vectors.o swtch.o cpucheck.o desc.o trap.o pic.o vm.o power.o
 KERN_OBJS := main.o console.o panic.o ksym.o cmdline_opt.o pmem.o kmalloc.o \
-	intr.o clock.o thread.o ktest.o
+	intr.o clock.o thread.o ktest.o prof.o
 PROC_OBJS := proc.o syscall.o exec.o copy.o file.o binfs.o aio.o
 FS_OBJS   := vfs.o ext2_super.o ext2_inode.o ext2_bmap.o ext2_alloc.o \
 	ext2_dir.o ext2_rw.o
 SHELL_OBJS := shell.o cmds_sys.o cmds_blk.o cmds_dev.o cmds_trace.o \
 	cmds_lv.o cmds_proc.o cmds_fs.o
-BLK_OBJS  := bio.o iodone.o bufq.o bdev.o bcache.o cluster.o physio.o userdma.o \
+BLK_OBJS  := bio.o iodone.o bufq.o bdev.o bcache.o bdep.o cluster.o physio.o userdma.o \
 	trace.o part.o lv.o
 DRV_OBJS  := uart.o rtc.o ramdisk.o pci.o dma.o attach.o ata.o ide.o ahci.o
 LIB_OBJS  := string.o printf.o errno.o cmdline.o sort.o hexdump.o \
 	pattern.o crc32.o ddnum.o
 TEST_OBJS := testio.o test_ktest.o test_lib.o test_trap.o test_ata.o test_trace.o tracetest.o test_part.o test_lv.o test_clock.o test_intr.o test_mem.o test_ksym.o \
-	test_spl.o test_thread.o test_bio.o test_bcache.o test_cluster.o test_physio.o test_disk.o disktest.o test_bigdisk.o bench_intr.o bench_bio.o bench_disk.o bench_fs.o
+	test_spl.o test_thread.o test_bio.o test_bcache.o test_bdep.o test_cluster.o test_physio.o test_disk.o disktest.o test_bigdisk.o bench_intr.o bench_bio.o bench_disk.o bench_fs.o
 
 OBJS := $(addprefix $(B)/obj/,$(ARCH_OBJS) $(KERN_OBJS) $(BLK_OBJS) \
 	$(FS_OBJS) $(PROC_OBJS) $(SHELL_OBJS) $(DRV_OBJS) $(LIB_OBJS) $(TEST_OBJS))

@@ -10,6 +10,8 @@
 #include "cpu.h"
 #include "intr.h"
 #include "panic.h"
+#include "pit_reg.h"
+#include "prof.h"
 #include "printf.h"
 #include "proc/proc.h"
 #include "thread.h"
@@ -54,6 +56,8 @@ void
 trap(struct trapframe *tf)
 {
 	if (tf->vector >= T_IRQ0 && tf->vector < T_IRQ0 + T_NIRQ) {
+		if (tf->vector == T_IRQ0 + PIT_IRQ)
+			prof_tick(tf);
 		intr_dispatch(tf->vector - T_IRQ0);
 		sched_preempt_check();
 	} else if (tf->vector == T_DEBUG && !TF_USER(tf) &&

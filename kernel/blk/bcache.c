@@ -73,6 +73,8 @@
  */
 #include "bcache.h"
 
+#include "bdep.h"
+
 #include <stddef.h>
 
 #include "bdev.h"
@@ -236,7 +238,14 @@ buf_wait(struct buf *bp, const char *wmesg)
 	tsleep(bp, wmesg, 0);
 }
 
-static void flush_dirty(dev_t bottom, daddr_t lo, daddr_t hi, uint64_t born);
+/* buf_wait for bdep.c: bp is held by another thread, or written */
+void
+bcache_wait_for(struct buf *bp)
+{
+	buf_wait(bp, "bdep");
+}
+
+static int flush_dirty(dev_t bottom, daddr_t lo, daddr_t hi, uint64_t born);
 
 static void
 syncer_loop(void *arg)
@@ -360,6 +369,7 @@ buf_forget(struct buf *bp)
 	if (bp->b_flags & B_READAHEAD)
 		bcache_stats.ra_wasted++;
 	hash_remove(bp);
+	bdep_forget(bp);
 	bp->b_dev = NODEV;
 	bp->b_flags = (bp->b_flags & B_BUSY) | B_INVAL;
 }
@@ -386,6 +396,12 @@ lru_take_clean(void)
 
 	while (bp != &bc.lru) {
 		bcache_stats.room_visits++;
+		if (bp->b_dep && !bdep_ready(bp)) {
+			/* waits for others' writes: start them, pass by */
+			bdep_start(bp);
+			bp = bp->b_lrunext;
+			continue;
+		}
 		buf_take(bp);
 		if (!(bp->b_flags & B_DELWRI)) {
 			if (bp->b_flags & B_DONE)
@@ -1060,7 +1076,13 @@ bcache_write_prep(struct buf *bp, int async)
 		      (void *)bp, major(bp->b_dev), minor(bp->b_dev),
 		      bp->b_blkno);
 	int s = splbio();
+	if (bp->b_dep && !bdep_ready(bp))
+		panic("bwrite: buf %p (dev %d,%d blk %lld) written before a "
+		      "block it waits for (bdep)",
+		      (void *)bp, major(bp->b_dev), minor(bp->b_dev),
+		      bp->b_blkno);
 	bp->b_flags &= ~(B_READ | B_DELWRI | B_DONE | B_ERROR);
+	bp->b_flags |= B_WRITING;
 	if (async) {
 		bp->b_flags |= B_ASYNC;
 		bp->b_owner = NULL; /* its I/O's now */
@@ -1073,6 +1095,8 @@ bcache_write_prep(struct buf *bp, int async)
 static void
 write_start(struct buf *bp, int async)
 {
+	if (bp->b_dep)
+		bdep_wait(bp);
 	bcache_write_prep(bp, async);
 	bdev_strategy(bp);
 }
@@ -1175,6 +1199,7 @@ brelse(struct buf *bp)
 		if (bp->b_flags & B_READAHEAD)
 			bcache_stats.ra_wasted++;
 		hash_remove(bp);
+		bdep_forget(bp);
 		bp->b_dev = NODEV;
 		bp->b_flags &= ~(B_DONE | B_DELWRI | B_READAHEAD);
 		lru_insert_head(bp);
@@ -1188,7 +1213,7 @@ brelse(struct buf *bp)
 	if (bc.want_any)
 		wakeup(&bc.want_any);
 	bp->b_flags &= ~(B_BUSY | B_WANTED | B_ASYNC | B_AGE | B_ERROR |
-			 B_READ | B_CACHE | B_NOCACHE);
+			 B_READ | B_CACHE | B_NOCACHE | B_WRITING);
 	bp->b_owner = NULL;
 	bp->b_error = 0;
 	splx(s);
@@ -1261,20 +1286,27 @@ dirty_in(const struct buf *bp, dev_t bottom, daddr_t lo, daddr_t hi,
 /* Write bp with its dirty neighbours if it is still flush_dirty's to
  * write: taken at splbio, issued below it (a device that completes at
  * once then completes at base level, not deferred). */
-static void
+static int
 flush_one(struct buf *bp, dev_t bottom, daddr_t lo, daddr_t hi, uint64_t born)
 {
 	int s = splbio();
 
 	if (!dirty_in(bp, bottom, lo, hi, born)) {
 		splx(s);
-		return;
+		return 0;
+	}
+	if (bp->b_dep && !bdep_ready(bp)) {
+		/* its dependencies go now, it in a later round */
+		bdep_start(bp);
+		splx(s);
+		return 1;
 	}
 	buf_take(bp);
 	splx(s);
 	if (born != UINT64_MAX)
 		bcache_stats.syncer_writes++;
 	cluster_write(bp);
+	return 0;
 }
 
 /*
@@ -1283,17 +1315,17 @@ flush_one(struct buf *bp, dev_t bottom, daddr_t lo, daddr_t hi, uint64_t born)
  * order, each with the dirty neighbours it continues (cluster_write),
  * so a disk sees long sequential writes, not the free list's order.
  */
-static void
+static int
 flush_dirty(dev_t bottom, daddr_t lo, daddr_t hi, uint64_t born)
 {
-	int want = 0, n = 0;
+	int want = 0, n = 0, waiting = 0;
 
 	/* counted first: the syncer looks every second, mostly to find
 	 * nothing, and then allocates nothing */
 	for (int i = 0; i < bc.nbuf; i++)
 		want += dirty_in(&bc.hdr[i], bottom, lo, hi, born);
 	if (!want)
-		return;
+		return 0;
 	struct buf **list = kmalloc((size_t)want * sizeof(*list));
 	for (int i = 0; i < bc.nbuf; i++) {
 		struct buf *bp = &bc.hdr[i];
@@ -1303,12 +1335,13 @@ flush_dirty(dev_t bottom, daddr_t lo, daddr_t hi, uint64_t born)
 		if (dirty && list && n < want)
 			list[n++] = bp;
 		else if (dirty) /* no memory to sort in, or dirtied since */
-			flush_one(bp, bottom, lo, hi, born);
+			waiting += flush_one(bp, bottom, lo, hi, born);
 	}
 	sort(list, (size_t)n, sizeof(*list), block_order);
 	for (int i = 0; i < n; i++)
-		flush_one(list[i], bottom, lo, hi, born);
+		waiting += flush_one(list[i], bottom, lo, hi, born);
 	kfree(list);
+	return waiting;
 }
 
 /* Write dev's delayed writes (NODEV: every device's; a partition's, the
@@ -1324,11 +1357,16 @@ bflush(dev_t dev)
 
 	dev_range(dev, &bottom, &lo, &hi);
 	TRACE_EVENT(TR_CACHE_FLUSH, dev, 0, 0, 0, 0);
-	flush_dirty(bottom, lo, hi, UINT64_MAX);
-	int s = splbio();
-	while (bc.async_writes)
-		tsleep(&bc.async_writes, "bflush", 0);
-	splx(s);
+	/* rounds: a buffer that waits for others' writes (bdep.c) goes
+	 * once they are done; each round writes at least the ones that
+	 * wait for nothing, so chains end */
+	for (int waiting = 1; waiting;) {
+		waiting = flush_dirty(bottom, lo, hi, UINT64_MAX);
+		int s = splbio();
+		while (bc.async_writes)
+			tsleep(&bc.async_writes, "bflush", 0);
+		splx(s);
+	}
 	return write_errors_of(dev) != errors ? EIO : 0;
 }
 

@@ -72,6 +72,7 @@ void cluster_write(struct buf *bp);
 /* for cluster.c: bottom devices' blocks, no sleeping */
 int getblk_nowait(dev_t dev, daddr_t blkno, uint32_t size, struct buf **bpp);
 struct buf *bcache_take_delwri(dev_t dev, daddr_t blkno, uint32_t size);
+void bcache_wait_for(struct buf *bp);
 void bcache_read_prep(struct buf *bp, int async);
 void bcache_write_prep(struct buf *bp, int async);
 void cluster_read(struct buf *bp, dev_t dev, daddr_t lo, daddr_t hi,

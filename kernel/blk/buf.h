@@ -32,6 +32,8 @@
 
 #include "thread.h"
 
+struct bdep;
+
 typedef uint32_t dev_t;
 /* A block number in 512-byte units: 64 bits, so a disk of any size ATA
  * can address (2^48 sectors, 128 PiB) has none that wraps, and signed, so
@@ -66,6 +68,7 @@ typedef int64_t daddr_t;
 #define B_FLUSH	    0x1000 /* no data: flush the device's write cache */
 #define B_NOCACHE   0x2000 /* the cache drops it at brelse (bcache.c) */
 #define B_META	    0x4000 /* a file system's own block: the trace's M */
+#define B_WRITING   0x8000 /* the cache is writing it (bdep.c) */
 
 struct buf {
 	uint32_t b_flags;
@@ -92,6 +95,7 @@ struct buf {
 	uint32_t b_bufsize;		   /* bytes of memory at b_addr */
 	void *b_mem; /* the cache's memory for it: b_un.b_addr must stay it */
 	uint64_t b_dirtied;	/* tick it became B_DELWRI */
+	struct bdep *b_dep;	/* blocks to be written before it (bdep.c) */
 	struct thread *b_owner; /* the thread holding it; NULL while free
 				   or while an asynchronous transfer has it */
 	int b_iodepth;	   /* strategy calls not yet matched by biodone: 1 for a

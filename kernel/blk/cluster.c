@@ -41,6 +41,7 @@
 
 #include <stddef.h>
 
+#include "bdep.h"
 #include "bdev.h"
 #include "errno.h"
 #include "pmem.h"
@@ -222,6 +223,13 @@ cluster_write(struct buf *bp)
 	struct buf *first = bp, *last = bp, *m;
 	uint32_t bytes = size;
 
+	if (bp->b_dep && !bdep_ready(bp)) {
+		/* it waits for other blocks' writes (bdep.c): those are
+		 * started, it stays a delayed write */
+		bdep_start(bp);
+		brelse(bp);
+		return;
+	}
 	bcache_write_prep(bp, 1);
 	if (!clusterable(size) || !bdev_lookup(bp->b_dev)) {
 		bdev_strategy(bp);
@@ -231,6 +239,10 @@ cluster_write(struct buf *bp)
 	 * buffer the free list or the sort met first */
 	while (bytes + size <= CLUSTER_MAX &&
 	       (m = bcache_take_delwri(bp->b_dev, last->b_blkno + n, size))) {
+		if (m->b_dep && !bdep_ready(m)) {
+			brelse(m); /* waits for another write: not now */
+			break;
+		}
 		bcache_write_prep(m, 1);
 		last->av_forw = m;
 		last = m;
@@ -238,6 +250,10 @@ cluster_write(struct buf *bp)
 	}
 	while (bytes + size <= CLUSTER_MAX &&
 	       (m = bcache_take_delwri(bp->b_dev, first->b_blkno - n, size))) {
+		if (m->b_dep && !bdep_ready(m)) {
+			brelse(m);
+			break;
+		}
 		bcache_write_prep(m, 1);
 		m->av_forw = first;
 		first = m;

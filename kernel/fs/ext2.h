@@ -93,6 +93,7 @@ struct inode *ext2_idup(struct inode *ip);
 void ext2_iput(struct inode *ip);
 int ext2_iupdate(struct inode *ip);
 int ext2_isync(struct inode *ip);
+int ext2_after_inode(struct ext2_fs *fs, struct buf *bp, uint32_t ino);
 uint64_t ext2_isize(const struct inode *ip);
 void ext2_set_isize(struct inode *ip, uint64_t size);
 int ext2_itrunc(struct inode *ip, uint64_t size);
@@ -122,7 +123,7 @@ int ext2_dirlookup(struct inode *dp, const char *name, uint32_t len,
 int ext2_direnter(struct inode *dp, const char *name, uint32_t len,
 		  uint32_t ino, int type);
 int ext2_dirremove(struct inode *dp, const char *name, uint32_t len,
-		   uint32_t *blk);
+		   uint32_t *blk, uint32_t after);
 int ext2_dirretarget(struct inode *dp, const char *name, uint32_t len,
 		     uint32_t ino, int type);
 int ext2_dirempty(struct inode *dp);

@@ -20,6 +20,7 @@
 #include "ext2.h"
 
 #include "blk/bcache.h"
+#include "blk/bdep.h"
 #include "clock.h"
 #include "errno.h"
 #include "string.h"
@@ -212,6 +213,10 @@ ext2_direnter(struct inode *dp, const char *name, uint32_t len, uint32_t ino,
 			uint32_t used =
 				de->inode ? EXT2_DIRENT_SIZE(de->name_len) : 0;
 			if (de->rec_len - used >= need) {
+				if ((err = ext2_after_inode(fs, bp, ino))) {
+					brelse(bp);
+					return err;
+				}
 				if (used) { /* split: the rest is the new one */
 					struct ext2_dirent *n =
 						(void *)((char *)de + used);
@@ -235,27 +240,39 @@ ext2_direnter(struct inode *dp, const char *name, uint32_t len, uint32_t ino,
 		return err;
 	if ((err = ext2_block(fs, pbn, EXT2_META, &bp)))
 		return err;
+	if ((err = ext2_after_inode(fs, bp, ino))) {
+		brelse(bp);
+		return err;
+	}
 	memset(bp->b_un.b_addr, 0, fs->bsize);
 	struct ext2_dirent *de = bp->b_un.b_addr;
 	de->rec_len = (uint16_t)fs->bsize;
 	entry_fill(dp, de, name, len, ino, type);
 	bdwrite(bp);
+	fs->last_dirblk = pbn; /* (rename orders the old name's after it) */
 	dp->d.i_size += fs->bsize;
 	dir_touched(dp);
 	return 0;
 }
 
 /* Remove name's entry from dp: written now, or (blk not NULL) left a
- * delayed write whose block's number goes to *blk. */
+ * delayed write whose block's number goes to *blk.  after: a block
+ * that reaches the disk first (rename's new name), or 0. */
 int
-ext2_dirremove(struct inode *dp, const char *name, uint32_t len, uint32_t *blk)
+ext2_dirremove(struct inode *dp, const char *name, uint32_t len, uint32_t *blk,
+	       uint32_t after)
 {
+	struct ext2_fs *fs = dp->fs;
 	struct buf *bp;
 	uint32_t off, prev;
 	int err = entry_find(dp, name, len, &bp, &off, &prev);
 
 	if (err)
 		return err;
+	if (after && (err = bdep(bp, fs->dev, (daddr_t)after * fs->spb))) {
+		brelse(bp);
+		return err;
+	}
 	char *b = bp->b_un.b_addr;
 	struct ext2_dirent *de = (void *)(b + off);
 	if (prev != ~0u)
@@ -265,7 +282,7 @@ ext2_dirremove(struct inode *dp, const char *name, uint32_t len, uint32_t *blk)
 	dir_touched(dp);
 	if (!blk)
 		return bwrite(bp);
-	*blk = dp->fs->last_dirblk; /* entry_find's last dir_block */
+	*blk = fs->last_dirblk; /* entry_find's last dir_block */
 	bdwrite(bp);
 	return 0;
 }
@@ -280,6 +297,10 @@ ext2_dirretarget(struct inode *dp, const char *name, uint32_t len, uint32_t ino,
 
 	if (err)
 		return err;
+	if ((err = ext2_after_inode(dp->fs, bp, ino))) {
+		brelse(bp);
+		return err;
+	}
 	struct ext2_dirent *de = (void *)((char *)bp->b_un.b_addr + off);
 	entry_fill(dp, de, name, len, ino, type);
 	dir_touched(dp);
@@ -329,6 +350,12 @@ ext2_dirinit(struct inode *dp, struct inode *parent)
 	entry_fill(dp, dotdot, "..", 2, parent->ino, EXT2_FT_DIR);
 	dp->d.i_size = fs->bsize;
 	dp->dirty = 1;
+	/* ".." names the parent: after the parent's inode (bwrite writes
+	 * its table block first if need be) */
+	if ((err = ext2_after_inode(fs, bp, parent->ino))) {
+		brelse(bp);
+		return err;
+	}
 	/* before the entry that names the directory: e2fsck would find a
 	 * directory with no . otherwise */
 	return bwrite(bp);

@@ -14,6 +14,7 @@
 #include "ext2.h"
 
 #include "blk/bcache.h"
+#include "blk/bdep.h"
 #include "blk/bdev.h"
 #include "clock.h"
 #include "console.h"
@@ -246,8 +247,19 @@ ext2_iupdate(struct inode *ip)
 	return 0;
 }
 
-/* ip's inode and its table block on the disk now, for the write order
- * (vfs.c): an inode before the name that names it. */
+/* bp (a directory block, held, about to name inode ino) reaches the
+ * disk after ino's table block as it is now: BSD's order for a new
+ * name (vfs.c), kept by the cache (bdep.c) with no write waited for. */
+int
+ext2_after_inode(struct ext2_fs *fs, struct buf *bp, uint32_t ino)
+{
+	uint32_t blk, off;
+	int err = inode_where(fs, ino, &blk, &off);
+
+	return err ? err : bdep(bp, fs->dev, (daddr_t)blk * fs->spb);
+}
+
+/* ip's inode and its table block on the disk now. */
 int
 ext2_isync(struct inode *ip)
 {
@@ -400,7 +412,7 @@ ext2_unlink_later(struct inode *dp, struct inode *ip, const char *name)
 	if ((fs->ndoomed == EXT2_DOOMED || fs->nrmblk == EXT2_DOOMED) &&
 	    (err = ext2_reap(fs)))
 		return err;
-	if ((err = ext2_dirremove(dp, name, (uint32_t)strlen(name), &blk)))
+	if ((err = ext2_dirremove(dp, name, (uint32_t)strlen(name), &blk, 0)))
 		return err;
 	int i;
 	for (i = 0; i < fs->nrmblk && fs->rmblk[i] != blk; i++)

@@ -5,12 +5,17 @@
  * chdir, getcwd, getdents.
  *
  * The order of writes keeps a crash repairable by e2fsck (BSD's rules,
- * as ufs_vnops.c keeps them without soft updates):
- *  - a new inode (its links, its first directory block) is written
- *    synchronously before the entry that names it (create,
- *    ext2_isync);
- *  - a link count goes up, synchronously, before a new entry names the
- *    inode (link, rename), and down after the entry is gone;
+ * as ufs_vnops.c keeps them without soft updates), most of it without
+ * waiting: a directory block that names an inode is a delayed write the
+ * cache holds back until the inode's table block is on the disk
+ * (ext2_after_inode, bdep.c: the ordering half of soft updates):
+ *  - a new inode, whole, reaches the disk before the entry that names
+ *    it (create); a directory's first block is written synchronously
+ *    before its entry;
+ *  - a link count goes up before a new entry names the inode (link,
+ *    rename), and down after the entry is gone;
+ *  - rename's new name reaches the disk before the old one is removed
+ *    (the old name's block waits for the new one's, then is written);
  *  - an entry's removal is on the disk before its inode's count drops
  *    and it may be freed: synchronously (rmdir, rename), or for unlink
  *    in batches (ext2_unlink_later: one write a directory block, not
@@ -379,8 +384,9 @@ dotname(const char *name)
 }
 
 /* A new inode of mode in dir, named name there: *ipp held.  The
- * inode, whole, and a directory's first block are on the disk before
- * the entry names it (one synchronous write each). */
+ * inode, whole, reaches the disk before the entry that names it (the
+ * entry's block waits for its table block: ext2_direnter), and a
+ * directory's first block before it too (written now: ext2_dirinit). */
 static int
 create(struct inode *dp, const char *name, uint16_t mode, const char *symlink,
        struct inode **ipp)
@@ -408,7 +414,7 @@ create(struct inode *dp, const char *name, uint16_t mode, const char *symlink,
 		err = ext2_write(ip, symlink, (uint32_t)strlen(symlink), 0,
 				 &moved, 0);
 	}
-	if (err || (err = ext2_isync(ip)))
+	if (err || (err = ext2_iupdate(ip)))
 		goto undo;
 	if ((err = ext2_direnter(dp, name, (uint32_t)strlen(name), ip->ino,
 				 ext2_ftype(mode))))
@@ -603,7 +609,7 @@ vfs_rmdir(const struct node *cwd, const char *path)
 		err = EBUSY;
 	else if (!ext2_dirempty(n.ip))
 		err = ENOTEMPTY;
-	else if (!(err = ext2_dirremove(dir.ip, name, strlen(name), NULL))) {
+	else if (!(err = ext2_dirremove(dir.ip, name, strlen(name), NULL, 0))) {
 		n.ip->d.i_links_count = 0;
 		n.ip->dirty = 1;
 		if (dir.ip->d.i_links_count > 2)
@@ -718,7 +724,7 @@ vfs_link(const struct node *cwd, const char *from, const char *to)
 			/* the count first, on the disk, then the name */
 			ip->d.i_links_count++;
 			ip->d.i_ctime = clock_unix_time();
-			if ((err = ext2_isync(ip)) ||
+			if ((err = ext2_iupdate(ip)) ||
 			    (err = ext2_direnter(dir.ip, name, strlen(name),
 						 ip->ino,
 						 ext2_ftype(ip->d.i_mode)))) {
@@ -811,7 +817,7 @@ vfs_rename(const struct node *cwd, const char *from, const char *to)
 	/* the moved inode's count up on the disk while it has two names */
 	ip->d.i_links_count++;
 	ip->d.i_ctime = clock_unix_time();
-	if ((err = ext2_isync(ip)))
+	if ((err = ext2_iupdate(ip)))
 		goto undo_count;
 	if (have_new) {
 		err = ext2_dirretarget(nd.ip, nname, strlen(nname), ip->ino,
@@ -834,15 +840,18 @@ vfs_rename(const struct node *cwd, const char *from, const char *to)
 	}
 	if (err)
 		goto undo_count;
+	uint32_t newblk = ip->fs->last_dirblk; /* the new name's block */
 	if (dir && od.ip != nd.ip) {
-		/* its ".." to the new parent, and the parents' counts */
-		ext2_dirretarget(ip, "..", 2, nd.ip->ino, EXT2_FT_DIR);
+		/* its ".." to the new parent, after the parent's count */
 		nd.ip->d.i_links_count++;
+		ext2_iupdate(nd.ip);
+		ext2_dirretarget(ip, "..", 2, nd.ip->ino, EXT2_FT_DIR);
 		od.ip->d.i_links_count--;
 		ext2_iupdate(ip);
 	}
 	ext2_iupdate(nd.ip);
-	err = ext2_dirremove(od.ip, oname, strlen(oname), NULL);
+	/* the old name goes after the new one is on the disk */
+	err = ext2_dirremove(od.ip, oname, strlen(oname), NULL, newblk);
 	ext2_iupdate(od.ip);
 undo_count:
 	ip->d.i_links_count--;

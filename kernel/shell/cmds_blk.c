@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "blk/bcache.h"
+#include "blk/bdep.h"
 #include "fs/vfs.h"
 #include "blk/bdev.h"
 #include "console.h"
@@ -320,6 +321,14 @@ SHELL_CMD(cache, "[drop [DEV]]",
 		(unsigned long long)s->dev_flushes);
 	kprintf("raw         %llu raw transfers met cached blocks\n",
 		(unsigned long long)s->raw_syncs);
+	kprintf("order       %llu writes ordered after others (bdep), %llu "
+		"waited, %llu started early, %llu written at once, %llu "
+		"loops broken\n",
+		(unsigned long long)bdep_stats.added,
+		(unsigned long long)bdep_stats.waited,
+		(unsigned long long)bdep_stats.started,
+		(unsigned long long)bdep_stats.sync,
+		(unsigned long long)bdep_stats.broken);
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #include "pic.h"
 #include "pmem.h"
 #include "power.h"
+#include "prof.h"
 #include "shell.h"
 #include "string.h"
 #include "thread.h"
@@ -109,6 +110,35 @@ SHELL_CMD(uptime, "", "time since boot")
 		(unsigned long long)(ms / 1000),
 		(unsigned long long)(ms % 1000),
 		(unsigned long long)clock_ticks(), HZ);
+	return 0;
+}
+
+SHELL_CMD(prof, "[on|off|TOP]",
+	  "sample where the CPU is at each clock tick; TOP: the busiest "
+	  "places (default 25)")
+{
+	if (argc == 2 && !strcmp(argv[1], "on")) {
+		prof_start();
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "off")) {
+		prof_stop();
+		return 0;
+	}
+	int top = 25;
+	if (argc == 2) {
+		uint64_t n;
+		if (parse_u64(argv[1], &n) || n == 0 || n > 512) {
+			kprintf("prof: %s: EINVAL: expected on, off or a count "
+				"of 1 to 512\n",
+				argv[1]);
+			return 1;
+		}
+		top = (int)n;
+	} else if (argc > 2) {
+		return shell_usage(argv[0]);
+	}
+	prof_report(top);
 	return 0;
 }
 

@@ -236,6 +236,21 @@ def shell_tests():
             assert h2 - h1 - 0.002 <= guest <= h3 - h0 + 0.002, \
                 "guest says %.3f s passed, the host between %.3f and " \
                 "%.3f s" % (guest, h2 - h1, h3 - h0)
+        with c.test("prof_samples_where_the_cpu_is"):
+            assert m.cmd("prof on") == "", "prof on said something"
+            time.sleep(1)  # the shell waits: the CPU idles
+            assert m.cmd("prof off") == "", "prof off said something"
+            out = m.cmd("prof 3")
+            head = re.match(r"(\d+) samples at 1000 Hz\n", out)
+            assert head and int(head.group(1)) >= 50, out
+            rows = re.findall(r"^\s+(\d+)\s+(\d+)\.(\d)%  (\S+)$", out, re.M)
+            assert 1 <= len(rows) <= 3, out
+            assert rows[0][3] == "idle_loop", "busiest is not idle:\n" + out
+            assert int(rows[0][0]) <= int(head.group(1)), out
+            out = m.cmd("prof 0")
+            assert out == "prof: 0: EINVAL: expected on, off or a count of " \
+                "1 to 512", repr(out)
+            assert m.cmd("prof on now").startswith("usage: prof"), "usage"
         with c.test("mem_reports_sizes_with_units"):
             out = m.cmd("mem")
             assert re.search(r"RAM\s+\d+(\.\d)? MiB usable, \d+(\.\d)? MiB "

@@ -568,6 +568,144 @@ def ext2_crash():
     return c.results
 
 
+def ext2_layout(img):
+    """(block size, inode size, inodes per group, each group's inode
+    table's first block), as dumpe2fs says."""
+    info = sh("/sbin/dumpe2fs", img)
+    bsize = int(re.search(r"^Block size:\s+(\d+)", info, re.M).group(1))
+    isize = int(re.search(r"^Inode size:\s+(\d+)", info, re.M).group(1))
+    ipg = int(re.search(r"^Inodes per group:\s+(\d+)", info, re.M).group(1))
+    tables = [int(t) for t in re.findall(r"Inode table at (\d+)-", info)]
+    return bsize, isize, ipg, tables
+
+
+def dir_blocks(img, path):
+    """{block: [(inode, name)]}: a directory's blocks, each with the
+    entries it holds in the image."""
+    ino = int(sh(DEBUGFS, "-R", "stat %s" % path, img).split(
+        "Inode: ")[1].split()[0])
+    blocks = [int(b) for b in sh(DEBUGFS, "-R", "blocks <%d>" % ino,
+                                  img).split()]
+    bsize = ext2_layout(img)[0]
+    out = {}
+    with open(img, "rb") as f:
+        for b in blocks:
+            f.seek(b * bsize)
+            data, off, names = f.read(bsize), 0, []
+            while off + 8 <= bsize:
+                n, rec, nlen = (int.from_bytes(data[off:off + 4], "little"),
+                                int.from_bytes(data[off + 4:off + 6],
+                                               "little"), data[off + 6])
+                if n:
+                    names.append((n, data[off + 8:off + 8 + nlen].decode()))
+                if rec < 8:
+                    break
+                off += rec
+            out[b] = names
+    return out
+
+
+def ide_writes(log):
+    """The writes QEMU's IDE disk executed, in order: [(sector, count)]
+    (-trace ide_dma_cb: one line a command, or a piece of one)."""
+    w = []
+    with open(log) as f:
+        for line in f:
+            m = re.search(r"sector_num=(\d+) n=(\d+) cmd=DMA WRITE", line)
+            if m and int(m.group(2)):
+                w.append((int(m.group(1)), int(m.group(2))))
+    return w
+
+
+def writes_of(writes, block, bsize):
+    """Indexes of the writes that covered a file system block."""
+    lo, hi = block * bsize // 512, (block + 1) * bsize // 512
+    return [i for i, (s, n) in enumerate(writes) if s < hi and s + n > lo]
+
+
+@scenario("ext2_write_order")
+def ext2_write_order():
+    """BSD's order as the disk saw it (QEMU's own trace of IDE writes):
+    every directory block's last write comes after a write of the inode
+    table block of each inode it names ("..": the parent's too), and
+    rename's new name is on the
+    disk before the old name's block is written without it.  A 1 KiB
+    file system of eight groups, so names cross groups: a flush in block
+    order alone would write some directory blocks first."""
+    c = Checks("ext2_write_order")
+    d = os.path.join(BUILD, "scenarios", "ext2_write_order")
+    os.makedirs(d, exist_ok=True)
+    img, log = os.path.join(d, "disk.img"), os.path.join(d, "ide.log")
+    mkfs(img, 64, 1024)
+    if os.path.exists(log):
+        os.remove(log)
+    m = boot_to_shell("ext2_write_order", machine="pc", extra=[
+        "-drive", "file=%s,format=raw,if=none,id=d0" % img, "-device",
+        "ide-hd,drive=d0,bus=ide.0,unit=1", "-trace", "ide_dma_cb",
+        "-D", log])
+    try:
+        with c.test("create_rename_and_unmount"):
+            out = m.cmd("mount wd1")
+            assert "read-write" in out, out
+            out = m.cmd("run fsx -b create -n 120 -d 8 /mnt/t", timeout=300)
+            assert "fsx: create: 120 files" in out, out
+            out = m.cmd("run mv /mnt/t/d00/f0000 /mnt/t/d05/moved")
+            assert out.strip() == "", out
+            out = m.cmd("umount")
+            assert "unmounted" in out, out
+    finally:
+        m.close()
+    with c.test("e2fsck_finds_nothing"):
+        ok, out = fsck(img)
+        assert ok, out
+    bsize, isize, ipg, tables = ext2_layout(img)
+    writes = ide_writes(log)
+
+    def itable_block(ino):
+        g, i = divmod(ino - 1, ipg)
+        return tables[g] + i * isize // bsize
+
+    with c.test("every_name_reaches_the_disk_after_its_inode"):
+        late, checked = [], 0
+        for path in ["/t"] + ["/t/d%02d" % k for k in range(8)]:
+            for blk, names in dir_blocks(img, path).items():
+                last = max(writes_of(writes, blk, bsize), default=-1)
+                assert last >= 0, "%s block %d never written" % (path, blk)
+                for ino, name in names:
+                    # (".": the directory's own first block; the root's
+                    # inode was on the disk before)
+                    if name == "." or ino < 11:
+                        continue
+                    t = writes_of(writes, itable_block(ino), bsize)
+                    checked += 1
+                    # ".." is there from the block's first write on
+                    at = min(writes_of(writes, blk, bsize)) \
+                        if name == ".." else last
+                    if not t or t[0] >= at:
+                        late.append("%s/%s (inode %d, table block %d, "
+                                    "first written %s) in block %d, "
+                                    "written %d" % (path, name, ino,
+                                                    itable_block(ino),
+                                                    t[0] if t else "never",
+                                                    blk, at))
+        assert checked >= 120, "only %d names checked" % checked
+        assert not late, "%d names before their inodes:\n%s" % (
+            len(late), "\n".join(late[:10]))
+    with c.test("rename_writes_the_new_name_before_removing_the_old"):
+        new = [b for b, names in dir_blocks(img, "/t/d05").items()
+               if any(n == "moved" for _, n in names)]
+        old = list(dir_blocks(img, "/t/d00"))
+        assert new and old, (new, old)
+        # the old name's block is last written without the name; the
+        # new name's block must have been written before that
+        last_old = max(writes_of(writes, old[0], bsize))
+        new_w = writes_of(writes, new[0], bsize)
+        assert new_w and new_w[-1] < last_old, (
+            "d05's block %d last written at %s, d00's block %d at %d" % (
+                new[0], new_w[-1:] or "never", old[0], last_old))
+    return c.results
+
+
 def fuzz_base(d):
     """A small file system with every kind of metadata, and where each
     lies: [(what, first byte, bytes)]."""

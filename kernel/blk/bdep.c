@@ -1,0 +1,217 @@
+/*
+ * bdep.c: write order without waiting.  A file system that needs one
+ * block on the disk before another (BSD's rule: an inode before the
+ * directory entry that names it) can write the first synchronously, as
+ * ufs does without soft updates, and wait a disk write each time; or it
+ * records the order on the cached buffer with bdep() and goes on.  The
+ * cache then never starts the dependent buffer's write until every
+ * block it depends on has been written, whichever path writes it: a
+ * flush or the syncer skips it and starts its dependencies (bflush goes
+ * round again until none is left), the free list passes it by, a
+ * cluster leaves it out, and bwrite waits.  This is the ordering half
+ * of soft updates (McKusick and Ganger, 1999) without its roll-back: a
+ * dependent block waits, it is never written in an older state.
+ *
+ * A dependency is satisfied when the block it names holds no delayed
+ * write and no write under way (B_DELWRI, B_WRITING): the contents it
+ * had when the dependency was made are on the disk, or came to it with
+ * a later write.  A buffer reused for another block was written first,
+ * so a record whose buffer names another block is satisfied too.
+ *
+ * No loop can form: a dependency is only ever made on a block that
+ * waits for nothing itself (one that does is written at once instead),
+ * and records only ever go away.  A damaged file system can still ask
+ * for one (a directory block that is an inode table block); bdep_wait
+ * breaks it with a console line rather than sleep on its own buffer.
+ */
+#include "bdep.h"
+
+#include <stddef.h>
+
+#include "bcache.h"
+#include "console.h"
+#include "intr.h"
+#include "thread.h"
+
+#define BDEP_RECORDS 2048 /* more at once: written synchronously */
+
+struct bdep {
+	struct bdep *next; /* the buffer's next, or the free list's */
+	struct buf *first; /* the buffer that must be written first */
+	dev_t dev;	   /* ... while it holds this block (bottom dev) */
+	daddr_t blkno;
+};
+
+static struct bdep records[BDEP_RECORDS];
+static struct bdep *free_records;
+static int ready_once;
+struct bdep_stats bdep_stats;
+
+static void
+records_init(void)
+{
+	for (int i = 0; i < BDEP_RECORDS; i++) {
+		records[i].next = free_records;
+		free_records = &records[i];
+	}
+	ready_once = 1;
+}
+
+/* Does r's block still hold something unwritten?  At splbio. */
+static int
+pending(const struct bdep *r)
+{
+	const struct buf *t = r->first;
+
+	return t->b_dev == r->dev && t->b_blkno == r->blkno &&
+	       (t->b_flags & (B_DELWRI | B_WRITING));
+}
+
+int
+bdep_ready(struct buf *bp)
+{
+	struct bdep **rp = &bp->b_dep;
+
+	while (*rp) {
+		struct bdep *r = *rp;
+		if (pending(r)) {
+			rp = &r->next;
+			continue;
+		}
+		*rp = r->next;
+		r->next = free_records;
+		free_records = r;
+	}
+	return bp->b_dep == NULL;
+}
+
+void
+bdep_forget(struct buf *bp)
+{
+	while (bp->b_dep) {
+		struct bdep *r = bp->b_dep;
+		bp->b_dep = r->next;
+		r->next = free_records;
+		free_records = r;
+	}
+}
+
+/* (Never sleeps: the free list's walk calls it.  A dependency's own
+ * dependencies are cluster_write's to start, one level at a time, so a
+ * chain cannot recurse deeper than it is long; `depth` stops a loop a
+ * damaged file system might still make.) */
+void
+bdep_start(struct buf *bp)
+{
+	static int depth;
+
+	if (depth > 4)
+		return;
+	depth++;
+	for (struct bdep *r = bp->b_dep; r; r = r->next) {
+		struct buf *t = pending(r)
+					? bcache_take_delwri(r->dev, r->blkno,
+							     r->first->b_bcount)
+					: NULL;
+		if (t) {
+			bdep_stats.started++;
+			cluster_write(t); /* (leaves it, if it waits itself) */
+		}
+	}
+	depth--;
+}
+
+void
+bdep_wait(struct buf *bp)
+{
+	int s = splbio();
+
+	while (!bdep_ready(bp)) {
+		struct bdep *r = bp->b_dep;
+		while (!pending(r))
+			r = r->next;
+		struct buf *t = r->first;
+		bdep_stats.waited++;
+		if (t->b_owner == curthread) {
+			/* this thread holds it: a loop, which only a damaged
+			 * file system makes (one block in two roles) */
+			bdep_stats.broken++;
+			kprintf("bcache: dev %d,%d block %lld is written "
+				"before "
+				"block %lld, which it should follow: a loop\n",
+				major(bp->b_dev), minor(bp->b_dev), bp->b_blkno,
+				r->blkno);
+			r->dev = NODEV; /* satisfied from now on */
+			continue;
+		}
+		struct buf *w =
+			bcache_take_delwri(r->dev, r->blkno, t->b_bcount);
+		if (w) {
+			splx(s);
+			bwrite(w); /* (its failure is its own to report) */
+			s = splbio();
+		} else {
+			bcache_wait_for(t); /* under way, or held a moment */
+		}
+	}
+	splx(s);
+}
+
+int
+bdep(struct buf *bp, dev_t dev, daddr_t blkno)
+{
+	struct buf *t = bcache_peek(dev, blkno);
+	int s = splbio();
+
+	if (!ready_once)
+		records_init();
+	/* (peeked before splbio: the test below is at it) */
+	if (!t || t == bp || t->b_dev == NODEV ||
+	    !(t->b_flags & (B_DELWRI | B_WRITING))) {
+		splx(s);
+		return 0; /* on the disk already */
+	}
+	for (struct bdep *r = bp->b_dep; r; r = r->next)
+		if (r->first == t && r->dev == t->b_dev &&
+		    r->blkno == t->b_blkno) {
+			splx(s);
+			return 0; /* recorded already */
+		}
+	if (free_records && !(t->b_dep && !bdep_ready(t))) {
+		struct bdep *r = free_records;
+		free_records = r->next;
+		r->first = t;
+		r->dev = t->b_dev;
+		r->blkno = t->b_blkno;
+		r->next = bp->b_dep;
+		bp->b_dep = r;
+		bdep_stats.added++;
+		splx(s);
+		return 0;
+	}
+	/* no record, or the block waits itself (no loop may form): it is
+	 * written now, as it would be without dependencies */
+	bdep_stats.sync++;
+	dev_t bottom = t->b_dev;
+	daddr_t at = t->b_blkno;
+	int err = 0;
+	for (;;) {
+		if (t->b_dev != bottom || t->b_blkno != at ||
+		    !(t->b_flags & (B_DELWRI | B_WRITING)))
+			break;
+		if (t->b_owner == curthread) {
+			bdep_stats.broken++;
+			break; /* held here: see bdep_wait */
+		}
+		struct buf *w = bcache_take_delwri(bottom, at, t->b_bcount);
+		if (w) {
+			splx(s);
+			err = bwrite(w);
+			s = splbio();
+		} else {
+			bcache_wait_for(t);
+		}
+	}
+	splx(s);
+	return err;
+}

@@ -1,0 +1,134 @@
+/*
+ * prof.c: a sampling profiler.  While it runs, every clock interrupt
+ * (HZ a second) records where it found the CPU: a kernel function (the
+ * idle loop's `hlt` is idle_loop: the CPU waited for a device), or the
+ * process that ran in ring 3.  The report counts samples per place, the
+ * busiest first, so a developer sees where a workload spends its time
+ * without a debugger stopping the machine (gdb's or the monitor's stops
+ * bias the samples toward the places where QEMU lets the vCPU stop: port
+ * and MMIO accesses, system call entries).  A second's run is a thousand
+ * samples: enough to find what takes a tenth of the time, not what takes
+ * a hundredth; run the workload longer for finer figures.
+ */
+#include "prof.h"
+
+#include <stddef.h>
+
+#include "clock.h"
+#include "console.h"
+#include "ksym.h"
+#include "printf.h"
+#include "proc/proc.h"
+#include "sort.h"
+#include "string.h"
+#include "thread.h"
+#include "trap.h"
+
+#define PROF_PLACES 512 /* distinct places a report tells apart */
+
+/* A place: a kernel function's start, or a process (by its name) */
+struct place {
+	uint32_t addr; /* kernel: function start; 0: a process */
+	char proc[PROC_NAME];
+	uint32_t samples;
+};
+
+static struct place places[PROF_PLACES];
+static int nplaces;
+static uint32_t total, lost; /* samples, and those past PROF_PLACES */
+static volatile int running;
+
+void
+prof_start(void)
+{
+	running = 0;
+	nplaces = 0;
+	total = lost = 0;
+	running = 1;
+}
+
+void
+prof_stop(void)
+{
+	running = 0;
+}
+
+static struct place *
+place_of(uint32_t addr, const char *proc)
+{
+	for (int i = 0; i < nplaces; i++)
+		if (places[i].addr == addr &&
+		    (addr || !strcmp(places[i].proc, proc)))
+			return &places[i];
+	if (nplaces == PROF_PLACES)
+		return NULL;
+	struct place *p = &places[nplaces++];
+	p->addr = addr;
+	strlcpy(p->proc, proc, sizeof(p->proc));
+	p->samples = 0;
+	return p;
+}
+
+/* At interrupt level (IPL_CLOCK's IRQ, before its handler): the linear
+ * search is short, a few dozen places in a workload's hot set. */
+void
+prof_tick(const struct trapframe *tf)
+{
+	if (!running)
+		return;
+	uint32_t addr = 0, off;
+	const char *proc = "";
+
+	if (TF_USER(tf)) {
+		const struct proc *p = curthread ? curthread->proc : NULL;
+		proc = p ? p->name : "?";
+	} else if (ksym_lookup(tf->eip, &off)) {
+		addr = tf->eip - off;
+	} else {
+		addr = tf->eip; /* no symbol: the address itself */
+	}
+	struct place *p = place_of(addr, proc);
+	total++;
+	if (p)
+		p->samples++;
+	else
+		lost++;
+}
+
+static int
+busier(const void *a, const void *b)
+{
+	return ((const struct place *)a)->samples >
+	       ((const struct place *)b)->samples;
+}
+
+void
+prof_report(int top)
+{
+	int was = running;
+
+	running = 0; /* the table is sorted under the tick's feet otherwise */
+	sort(places, nplaces, sizeof(places[0]), busier);
+	kprintf("%u samples at %d Hz%s\n", total, HZ,
+		was ? " (profiling goes on)" : "");
+	for (int i = 0; i < nplaces && i < top; i++) {
+		const struct place *p = &places[i];
+		uint32_t off;
+		const char *name = p->addr ? ksym_lookup(p->addr, &off) : NULL;
+		char what[48];
+
+		if (!p->addr)
+			snprintf(what, sizeof(what), "[user] %s", p->proc);
+		else if (name)
+			snprintf(what, sizeof(what), "%s", name);
+		else
+			snprintf(what, sizeof(what), "%#x", p->addr);
+		kprintf("  %5u %3u.%u%%  %s\n", p->samples,
+			p->samples * 100 / (total ? total : 1),
+			p->samples * 1000 / (total ? total : 1) % 10, what);
+	}
+	if (lost)
+		kprintf("  %5u in places past the first %d\n", lost,
+			PROF_PLACES);
+	running = was;
+}
