@@ -2,7 +2,9 @@
  * prof.c: a sampling profiler.  While it runs, every clock interrupt
  * (HZ a second) records where it found the CPU: a kernel function (the
  * idle loop's `hlt` is idle_loop: the CPU waited for a device), or the
- * process that ran in ring 3.  The report counts samples per place, the
+ * process that ran in ring 3; an idle tick while a process sleeps
+ * counts under what it sleeps for (biowait, getblk: the disk's time a
+ * process waited for).  The report counts samples per place, the
  * busiest first, so a developer sees where a workload spends its time
  * without a debugger stopping the machine (gdb's or the monitor's stops
  * bias the samples toward the places where QEMU lets the vCPU stop: port
@@ -26,10 +28,11 @@
 
 #define PROF_PLACES 512 /* distinct places a report tells apart */
 
-/* A place: a kernel function's start, or a process (by its name) */
+/* A place: a kernel function's start, or a process (by its name), or
+ * the idle loop with why a process sleeps */
 struct place {
-	uint32_t addr; /* kernel: function start; 0: a process */
-	char proc[PROC_NAME];
+	uint32_t addr; /* kernel: function start; 0: a process or idle */
+	char proc[PROC_NAME + 8];
 	uint32_t samples;
 };
 
@@ -79,9 +82,15 @@ prof_tick(const struct trapframe *tf)
 	uint32_t addr = 0, off;
 	const char *proc = "";
 
+	const char *why = thread_idle_because();
+	char idle[PROC_NAME + 8];
+
 	if (TF_USER(tf)) {
 		const struct proc *p = curthread ? curthread->proc : NULL;
 		proc = p ? p->name : "?";
+	} else if (why) {
+		snprintf(idle, sizeof(idle), "\1%s", why);
+		proc = idle;
 	} else if (ksym_lookup(tf->eip, &off)) {
 		addr = tf->eip - off;
 	} else {
@@ -115,9 +124,12 @@ prof_report(int top)
 		const struct place *p = &places[i];
 		uint32_t off;
 		const char *name = p->addr ? ksym_lookup(p->addr, &off) : NULL;
-		char what[48];
+		char what[64];
 
-		if (!p->addr)
+		if (!p->addr && p->proc[0] == '\1')
+			snprintf(what, sizeof(what),
+				 "[idle] a process waits: %s", p->proc + 1);
+		else if (!p->addr)
 			snprintf(what, sizeof(what), "[user] %s", p->proc);
 		else if (name)
 			snprintf(what, sizeof(what), "%s", name);

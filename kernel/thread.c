@@ -397,6 +397,19 @@ sleep_timed_out(void *arg)
  * Returns 0 when woken, ETIMEDOUT when the time ran out.  Must not be
  * called from an interrupt handler.
  */
+/* For the profiler, while the CPU idles: why a process's thread sleeps
+ * (the first found; ps lists them all), or NULL if none does. */
+const char *
+thread_idle_because(void)
+{
+	if (curthread != idle_thread)
+		return NULL;
+	for (const struct thread *t = all_threads; t; t = t->all_next)
+		if (t->proc && t->state == T_SLEEPING && t->wmesg)
+			return t->wmesg;
+	return NULL;
+}
+
 int
 tsleep(const void *chan, const char *wmesg, uint32_t timo)
 {

@@ -57,6 +57,7 @@ struct thread {
 extern struct thread *curthread;
 
 void thread_init(void);
+const char *thread_idle_because(void);
 struct thread *thread_create(void (*fn)(void *), void *arg, const char *name);
 void thread_exit(void) __attribute__((noreturn));
 void thread_join(struct thread *t);

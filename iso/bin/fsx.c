@@ -59,12 +59,14 @@ pattern(uint32_t seed, uint32_t off)
 	return (char)(mix(seed + off / 4096) + off * 131);
 }
 
-/* The pattern from off on.  Within a 4 KiB piece a byte is the piece's
- * base plus its offset times 131, which repeats every 256 bytes: one mix
- * and 256 bytes' arithmetic a piece, the rest copies (the benchmark
- * measures the file system, not this). */
-static void
-fill(char *p, uint32_t seed, uint32_t off, uint32_t n)
+/* The pattern from off on, n bytes: written to p (check 0), or
+ * compared with p (check 1): the first byte that differs, or -1.
+ * Within a 4 KiB piece a byte is the piece's base plus its offset times
+ * 131, which repeats every 256 bytes: one mix and 256 bytes' arithmetic
+ * a piece, the rest copies or compares of a word at a time (the
+ * benchmark measures the file system, not this). */
+static long
+pattern_run(char *p, uint32_t seed, uint32_t off, uint32_t n, int check)
 {
 	char row[256];
 
@@ -79,10 +81,22 @@ fill(char *p, uint32_t seed, uint32_t off, uint32_t n)
 			uint32_t j = (off + i) % 256, k = 256 - j;
 			if (k > end - i)
 				k = end - i;
-			memcpy(p + i, row + j, k);
+			if (!check)
+				memcpy(p + i, row + j, k);
+			else if (memcmp(p + i, row + j, k))
+				for (uint32_t x = 0;; x++)
+					if (p[i + x] != row[j + x])
+						return (long)(i + x);
 			i += k;
 		}
 	}
+	return -1;
+}
+
+static void
+fill(char *p, uint32_t seed, uint32_t off, uint32_t n)
+{
+	pattern_run(p, seed, off, n, 0);
 }
 
 /* name, size bytes of pattern seed, in writes of 1 to CHUNK bytes */
@@ -125,15 +139,13 @@ check_file(const char *name, uint32_t size, uint32_t seed)
 			die("read", name);
 		if (n == 0)
 			break;
-		fill(buf, seed, at, (uint32_t)n);
-		if (memcmp(back, buf, (size_t)n)) {
-			ssize_t i = 0;
-			while (back[i] == buf[i])
-				i++;
+		long bad = pattern_run(back, seed, at, (uint32_t)n, 1);
+		if (bad >= 0) {
+			uint32_t where = at + (uint32_t)bad;
 			fprintf(stderr,
 				"fsx: %s: byte %u is %02x, meant %02x\n", name,
-				at + (uint32_t)i, back[i] & 0xFF,
-				buf[i] & 0xFF);
+				where, back[bad] & 0xFF,
+				pattern(seed, where) & 0xFF);
 			exit(1);
 		}
 		at += (uint32_t)n;

@@ -137,12 +137,68 @@ ncached_add(dev_t dev, int n)
 		bd->ncached += (uint32_t)n;
 }
 
+/*
+ * The grid.  A miss must find any buffer of another size or place that
+ * overlaps its blocks (getblk's rule), which is a lookup for every
+ * block a buffer of the largest size could start at.  Most devices hold
+ * buffers of one size at one alignment (a file system's blocks): the
+ * first buffer a device gets sets its grid, and while every buffer is on
+ * it, a buffer on it can only overlap one that starts where it does.
+ */
+static int
+on_grid(const struct bdev *bd, daddr_t blkno, uint32_t blocks)
+{
+	return bd->grid_blocks == blocks &&
+	       ((uint32_t)blkno & (blocks - 1)) == bd->grid_phase;
+}
+
+/* bp (hashed under its device, sized) counted on or off the grid */
+static void
+grid_enter(struct buf *bp)
+{
+	struct bdev *bd = bdev_lookup(bp->b_dev);
+	uint32_t blocks = bp->b_bufsize / DEV_BSIZE;
+
+	if (!bd)
+		return;
+	if (bd->ncached == 1 && blocks && !(blocks & (blocks - 1))) {
+		bd->grid_blocks = blocks; /* the first sets it */
+		bd->grid_phase = (uint32_t)bp->b_blkno & (blocks - 1);
+		bd->offgrid = 0;
+	}
+	bp->b_offgrid = !on_grid(bd, bp->b_blkno, blocks);
+	bd->offgrid += (uint32_t)bp->b_offgrid;
+}
+
+static void
+grid_leave(struct buf *bp)
+{
+	struct bdev *bd = bdev_lookup(bp->b_dev);
+
+	if (bd && bp->b_offgrid)
+		bd->offgrid--;
+	bp->b_offgrid = 0;
+}
+
+/* Can a buffer overlapping [blkno, blkno + blocks) of bottom device dev
+ * only be one that starts at blkno? */
+static int
+grid_alone(dev_t dev, daddr_t blkno, uint32_t blocks)
+{
+	const struct bdev *bd = bdev_lookup(dev);
+
+	return bd && !bd->offgrid && on_grid(bd, blkno, blocks);
+}
+
 static void
 hash_insert(struct buf *bp)
 {
 	struct buf **head = &bc.hash[hash_of(bp->b_dev, bp->b_blkno)];
 
 	ncached_add(bp->b_dev, 1);
+	grid_enter(bp);
+	bp->b_hdev = bp->b_dev;
+	bp->b_hblkno = bp->b_blkno;
 
 	bp->b_back = NULL;
 	bp->b_forw = *head;
@@ -156,6 +212,7 @@ hash_remove(struct buf *bp)
 {
 	if (bp->b_dev == NODEV)
 		return; /* not hashed */
+	grid_leave(bp);
 	ncached_add(bp->b_dev, -1);
 	if (bp->b_back)
 		bp->b_back->b_forw = bp->b_forw;
@@ -602,7 +659,10 @@ cache_sync_range(dev_t dev, daddr_t lo, daddr_t hi, int forget, daddr_t skip)
 
 	if (!bd || !bd->ncached)
 		return 0;
-	for (daddr_t b = overlap_from(lo); b < hi; b++) {
+	daddr_t from = grid_alone(dev, lo, (uint32_t)(hi - lo))
+			       ? lo
+			       : overlap_from(lo);
+	for (daddr_t b = from; b < hi; b++) {
 		int s = splbio();
 		struct buf *bp = hash_find(dev, b);
 		if (!bp || b == skip ||
@@ -758,6 +818,8 @@ getblk_at(dev_t dev, daddr_t blkno, uint32_t size, struct buf **bpp)
 					brelse(bp);
 					return ENOMEM;
 				}
+				grid_leave(bp); /* (its size changed) */
+				grid_enter(bp);
 			}
 			break;
 		}
@@ -825,6 +887,8 @@ getblk_at(dev_t dev, daddr_t blkno, uint32_t size, struct buf **bpp)
 static int
 overlapped(dev_t dev, daddr_t blkno, uint32_t n)
 {
+	if (grid_alone(dev, blkno, n))
+		return hash_find(dev, blkno) != NULL;
 	for (daddr_t b = overlap_from(blkno); b < blkno + (daddr_t)n; b++) {
 		struct buf *bp = hash_find(dev, b);
 		if (bp && b + (daddr_t)(bp->b_bcount / DEV_BSIZE) > blkno)
@@ -1112,6 +1176,26 @@ bwrite(struct buf *bp)
 	return err;
 }
 
+/* bwrite of n held buffers at once: all started, then all waited for
+ * (a disk that queues them writes them together).  The first error. */
+int
+bwrite_all(struct buf **bps, int n)
+{
+	int err = 0;
+
+	for (int i = 0; i < n; i++)
+		write_start(bps[i], 0);
+	for (int i = 0; i < n; i++) {
+		int e = biowait(bps[i]);
+		if (!e && bps[i]->b_resid)
+			e = ENXIO;
+		brelse(bps[i]);
+		if (e && !err)
+			err = e;
+	}
+	return err;
+}
+
 void
 bawrite(struct buf *bp)
 {
@@ -1169,7 +1253,8 @@ brelse(struct buf *bp)
 		      "(%p, %u bytes; the cache's: %p, %u bytes)",
 		      (void *)bp, bp->b_un.b_addr, bp->b_bcount, bp->b_mem,
 		      bp->b_bufsize);
-	if (bp->b_dev != NODEV && hash_find(bp->b_dev, bp->b_blkno) != bp)
+	if (bp->b_dev != NODEV &&
+	    (bp->b_dev != bp->b_hdev || bp->b_blkno != bp->b_hblkno))
 		panic("brelse: the holder of buf %p changed b_dev or b_blkno "
 		      "(now dev %d,%d blk %lld): not where the cache keeps it",
 		      (void *)bp, major(bp->b_dev), minor(bp->b_dev),
@@ -1344,6 +1429,28 @@ flush_dirty(dev_t bottom, daddr_t lo, daddr_t hi, uint64_t born)
 	return waiting;
 }
 
+/* Chains of dependencies end within BDEP_ROUNDS of bflush's rounds;
+ * buffers still waiting then wait in a loop (bdep.c): they are written
+ * without their order, and said so. */
+static void
+break_waits(dev_t bottom, daddr_t lo, daddr_t hi)
+{
+	for (int i = 0; i < bc.nbuf; i++) {
+		struct buf *bp = &bc.hdr[i];
+		int s = splbio();
+		if (bp->b_dep && (bp->b_flags & B_DELWRI) &&
+		    in_range(bp, bottom, lo, hi) && !bdep_ready(bp)) {
+			kprintf("bcache: dev %d,%d block %lld waits in a loop "
+				"of write order: written without it\n",
+				major(bp->b_dev), minor(bp->b_dev),
+				bp->b_blkno);
+			bdep_stats.broken++;
+			bdep_forget(bp);
+		}
+		splx(s);
+	}
+}
+
 /* Write dev's delayed writes (NODEV: every device's; a partition's, the
  * ones on its disk within it) and wait for them: EIO if one of dev's
  * writes failed meanwhile (another device's failing then is no concern
@@ -1360,7 +1467,9 @@ bflush(dev_t dev)
 	/* rounds: a buffer that waits for others' writes (bdep.c) goes
 	 * once they are done; each round writes at least the ones that
 	 * wait for nothing, so chains end */
-	for (int waiting = 1; waiting;) {
+	for (int waiting = 1, round = 0; waiting; round++) {
+		if (round == BDEP_ROUNDS)
+			break_waits(bottom, lo, hi); /* a loop: see bdep.c */
 		waiting = flush_dirty(bottom, lo, hi, UINT64_MAX);
 		int s = splbio();
 		while (bc.async_writes)

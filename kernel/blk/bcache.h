@@ -13,6 +13,7 @@
  *	                           ... reading ahead as far as a sequential
  *	                           reader needs (cluster.c)
  *	bwrite(bp)   write now, wait, release; returns the error
+ *	bwrite_all(bps, n)   bwrite of n at once: started, then waited for
  *	bawrite(bp)  start the write, release when done
  *	bdwrite(bp)  mark dirty and release: written later (delayed write)
  *	cluster_write(bp)  bawrite, with the delayed writes it continues
@@ -40,6 +41,7 @@ int bread(dev_t dev, daddr_t blkno, uint32_t size, struct buf **bpp);
 int breada(dev_t dev, daddr_t blkno, uint32_t size, daddr_t rablkno,
 	   uint32_t rasize, struct buf **bpp);
 int bwrite(struct buf *bp);
+int bwrite_all(struct buf **bps, int n);
 void bawrite(struct buf *bp);
 void bdwrite(struct buf *bp);
 void brelse(struct buf *bp);

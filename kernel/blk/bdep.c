@@ -18,11 +18,15 @@
  * a later write.  A buffer reused for another block was written first,
  * so a record whose buffer names another block is satisfied too.
  *
- * No loop can form: a dependency is only ever made on a block that
- * waits for nothing itself (one that does is written at once instead),
- * and records only ever go away.  A damaged file system can still ask
- * for one (a directory block that is an inode table block); bdep_wait
- * breaks it with a console line rather than sleep on its own buffer.
+ * Chains are allowed (a directory block waits for an inode table block
+ * that waits for a new indirect block), loops are not: a dependency
+ * that would close one (the block waits, through others, for the
+ * buffer that is to wait for it) is not recorded, and the block is
+ * written at once instead, as it would be without dependencies.  A
+ * chain deeper than BDEP_DEPTH is treated the same way.  Should a loop
+ * still form (records are per block, and a damaged file system can give
+ * one block two roles), bdep_wait breaks it with a console line rather
+ * than sleep on its own buffer, and bflush after BDEP_ROUNDS rounds.
  */
 #include "bdep.h"
 
@@ -34,6 +38,7 @@
 #include "thread.h"
 
 #define BDEP_RECORDS 2048 /* more at once: written synchronously */
+#define BDEP_DEPTH   8	  /* a longer chain: written synchronously */
 
 struct bdep {
 	struct bdep *next; /* the buffer's next, or the free list's */
@@ -157,6 +162,20 @@ bdep_wait(struct buf *bp)
 	splx(s);
 }
 
+/* Does `from` wait, through its dependencies, for `to`?  (Or is the
+ * chain too deep to tell.)  At splbio. */
+static int
+reaches(const struct buf *from, const struct buf *to, int depth)
+{
+	if (depth > BDEP_DEPTH)
+		return 1;
+	for (const struct bdep *r = from->b_dep; r; r = r->next)
+		if (pending(r) &&
+		    (r->first == to || reaches(r->first, to, depth + 1)))
+			return 1;
+	return 0;
+}
+
 int
 bdep(struct buf *bp, dev_t dev, daddr_t blkno)
 {
@@ -177,7 +196,7 @@ bdep(struct buf *bp, dev_t dev, daddr_t blkno)
 			splx(s);
 			return 0; /* recorded already */
 		}
-	if (free_records && !(t->b_dep && !bdep_ready(t))) {
+	if (free_records && !reaches(t, bp, 0)) {
 		struct bdep *r = free_records;
 		free_records = r->next;
 		r->first = t;
@@ -189,8 +208,8 @@ bdep(struct buf *bp, dev_t dev, daddr_t blkno)
 		splx(s);
 		return 0;
 	}
-	/* no record, or the block waits itself (no loop may form): it is
-	 * written now, as it would be without dependencies */
+	/* no record, or a loop would form: the block is written now, as
+	 * it would be without dependencies */
 	bdep_stats.sync++;
 	dev_t bottom = t->b_dev;
 	daddr_t at = t->b_blkno;

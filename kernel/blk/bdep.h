@@ -11,6 +11,8 @@
 
 struct bdep;
 
+#define BDEP_ROUNDS 32 /* bflush's rounds before it breaks a loop */
+
 int bdep(struct buf *bp, dev_t dev, daddr_t blkno);
 
 /* for the cache (bcache.c, cluster.c), at splbio */

@@ -64,7 +64,10 @@ struct bdev {
 	uint64_t offset;	    /* a partition's first block on its disk */
 	struct bdev *holder;	    /* the volume built on it (lv.c), or NULL */
 	uint32_t ncached;	    /* cache buffers kept under it (bcache.c) */
-	int opens;		    /* files of processes open on it (file.c) */
+	/* the grid its buffers lie on: grid_blocks, a power of two, at
+	 * blocks grid_phase modulo it; offgrid: those that do not */
+	uint32_t grid_blocks, grid_phase, offgrid;
+	int opens; /* files of processes open on it (file.c) */
 	/* Cached writes that failed after their writer went on (bawrite,
 	 * bdwrite): how many, the last one's errno, and whether an fsync
 	 * has reported it yet.  fsync reports to each file what came since

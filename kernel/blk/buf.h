@@ -96,6 +96,9 @@ struct buf {
 	void *b_mem; /* the cache's memory for it: b_un.b_addr must stay it */
 	uint64_t b_dirtied;	/* tick it became B_DELWRI */
 	struct bdep *b_dep;	/* blocks to be written before it (bdep.c) */
+	int b_offgrid;		/* not on its device's grid (bcache.c) */
+	dev_t b_hdev;		/* where the cache hashed it: brelse's check */
+	daddr_t b_hblkno;	/* that nobody moved it */
 	struct thread *b_owner; /* the thread holding it; NULL while free
 				   or while an asynchronous transfer has it */
 	int b_iodepth;	   /* strategy calls not yet matched by biodone: 1 for a

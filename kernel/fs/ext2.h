@@ -21,8 +21,9 @@
 
 #include "ext2_fs.h"
 
-#define EXT2_NINODE 1024 /* inodes in memory at once (open, cwd, in use) */
-#define EXT2_DOOMED 256 /* unlinks whose inodes wait for their names' removal */
+#define EXT2_NINODE  1024 /* inodes in memory at once (open, cwd, in use) */
+#define EXT2_STREAMS 16	  /* disk-order readers of many files followed */
+#define EXT2_DOOMED  256 /* unlinks whose inodes wait for their names' removal */
 
 struct bdev;
 struct buf;
@@ -45,6 +46,13 @@ struct ext2_fs {
 	int error_pending; /* EXT2_ERROR_FS still to be written */
 	struct inode *root;
 	uint32_t last_dirblk; /* the directory block read last */
+	/* files read from the start one after another where they lie one
+	 * after another on the disk (ext2_rw.c: read_first) */
+	struct ext2_stream {
+		uint64_t next;	/* the disk sector after the last one read */
+		uint64_t raend; /* ... and after what was read ahead */
+	} stream[EXT2_STREAMS];
+	int stream_hand; /* the slot a new stream takes */
 	/* unlink's names removed in directory blocks not yet written, and
 	 * their inodes (held), whose link counts drop once those blocks
 	 * are on the disk (ext2_reap) */

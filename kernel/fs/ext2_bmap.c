@@ -13,6 +13,7 @@
 #include "ext2.h"
 
 #include "blk/bcache.h"
+#include "blk/bdep.h"
 #include "errno.h"
 #include "string.h"
 
@@ -68,7 +69,10 @@ ext2_run_return(struct inode *ip)
 	ip->want = 0;
 }
 
-/* A new indirect block of zeros on the disk (*bn). */
+/* A new indirect block of zeros (*bn), a delayed write: what points
+ * to it waits for it (BSD's rule, a block initialized before a pointer
+ * to it: the inode's table block in ext2_iupdate, a parent indirect
+ * block here, by bdep). */
 static int
 indirect_new(struct inode *ip, uint32_t *bn)
 {
@@ -80,7 +84,8 @@ indirect_new(struct inode *ip, uint32_t *bn)
 	if ((err = ext2_block(ip->fs, *bn, EXT2_META, &bp)))
 		return err;
 	memset(bp->b_un.b_addr, 0, ip->fs->bsize);
-	return bwrite(bp);
+	bdwrite(bp);
+	return 0;
 }
 
 int
@@ -149,6 +154,8 @@ ext2_bmap(struct inode *ip, uint32_t lbn, int alloc, uint32_t *pbn)
 			uint32_t nb;
 			err = i + 1 < level ? indirect_new(ip, &nb)
 					    : block_new(ip, &nb);
+			if (!err && i + 1 < level)
+				err = bdep(bp, fs->dev, (daddr_t)nb * fs->spb);
 			if (err) {
 				brelse(bp);
 				return err;
@@ -223,9 +230,11 @@ tree_free(struct inode *ip, struct frees *fr, uint32_t bn, int level,
 		uint32_t *a = (uint32_t *)bp->b_un.b_addr;
 		int changed = 0;
 		for (uint32_t i = 0; i < fs->apb && !err; i++) {
+			if (!a[i])
+				continue; /* (most: a short file's block) */
 			uint64_t s = start + i * span;
 			int g;
-			if (s + span <= from || !a[i])
+			if (s + span <= from)
 				continue;
 			err = tree_free(ip, fr, a[i], level - 1, s, from, &g);
 			if (g) {

@@ -236,6 +236,13 @@ ext2_iupdate(struct inode *ip)
 		return err;
 	char *at = (char *)bp->b_un.b_addr + off;
 	memcpy(at, &ip->d, EXT2_INODE_CORE);
+	/* its indirect blocks first, if they are new (indirect_new); a
+	 * fast symlink's i_block is its text */
+	int map = !S_ISLNK(ip->d.i_mode) || ip->d.i_blocks;
+	for (int i = EXT2_NDIR_BLOCKS; map && i < EXT2_N_BLOCKS && !err; i++)
+		if (ip->d.i_block[i])
+			err = bdep(bp, fs->dev,
+				   (daddr_t)ip->d.i_block[i] * fs->spb);
 	if (fs->isize > EXT2_INODE_CORE && !ip->d.i_extra_isize) {
 		/* a large inode's extra room, as Linux's ext4 lays it */
 		memset(at + EXT2_INODE_CORE, 0, fs->isize - EXT2_INODE_CORE);
@@ -244,7 +251,7 @@ ext2_iupdate(struct inode *ip)
 	}
 	bdwrite(bp);
 	ip->dirty = 0;
-	return 0;
+	return err;
 }
 
 /* bp (a directory block, held, about to name inode ino) reaches the
@@ -430,18 +437,22 @@ ext2_unlink_later(struct inode *dp, struct inode *ip, const char *name)
 int
 ext2_reap(struct ext2_fs *fs)
 {
-	int err = 0;
+	static struct buf *w[EXT2_DOOMED]; /* (under vfs_lock) */
+	int err = 0, n = 0;
 
 	for (int i = 0; i < fs->nrmblk; i++) {
 		struct buf *bp;
 		int e = ext2_bread(fs, fs->rmblk[i], &bp);
 		if (!e && (bp->b_flags & B_DELWRI))
-			e = bwrite(bp);
+			w[n++] = bp;
 		else if (!e)
 			brelse(bp); /* written already (the syncer) */
 		if (e && !err)
 			err = e;
 	}
+	int e = bwrite_all(w, n); /* together: one wait, not one a block */
+	if (e && !err)
+		err = e;
 	fs->nrmblk = 0;
 	if (err) /* the names may be on the disk still: keep the inodes */
 		return err;

@@ -48,11 +48,47 @@ static const char zeros[EXT2_MAX_BLOCK];
 #define WRITE_RUN 256 /* blocks taken in a row at most: 1 MiB of 4 KiB */
 #define RA_OPEN	  (128 * 1024) /* a file's first read-ahead, at most */
 
+#define RA_STREAM (1024 * 1024) /* read ahead past a file in a stream */
+#define STREAM_GAP                                                             \
+	64 /* sectors a stream may skip (an indirect
+				   block between two files' data) */
+
+/*
+ * Files read one after another in the order they lie on the disk (an
+ * untar's files read back, a backup, a `cat *`): each file is small,
+ * so its own read-ahead ends where it does and every file waits for the
+ * disk.  A file whose first block lies where an earlier file's read
+ * ended, or inside what was read ahead after it, continues a stream:
+ * the read goes on RA_STREAM past the file, so the next files are in
+ * the cache when they are opened.  What is read ahead is the disk's
+ * next blocks, whoever's they are (the cache keeps them by disk block:
+ * a file system's later read of them finds them).  Where the read of
+ * [blk, end) should end.
+ */
+static uint64_t
+stream_end(struct ext2_fs *fs, uint64_t blk, uint64_t end)
+{
+	for (int i = 0; i < EXT2_STREAMS; i++) {
+		struct ext2_stream *s = &fs->stream[i];
+		if (blk < s->next || blk > s->raend + STREAM_GAP)
+			continue;
+		s->next = end;
+		if (s->raend >= end + RA_STREAM / DEV_BSIZE / 2)
+			return end; /* enough is under way */
+		s->raend = end + RA_STREAM / DEV_BSIZE;
+		return s->raend;
+	}
+	struct ext2_stream *s = &fs->stream[fs->stream_hand++ % EXT2_STREAMS];
+	s->next = s->raend = end;
+	return end;
+}
+
 /*
  * A file's first read: the block, and the blocks after it in a row on
  * the disk as far as the file goes, up to RA_OPEN, in the same transfer
  * (Linux's initial read-ahead, sized by the file: a small file is one
- * request); ra then goes on from there as bread_seq's window.
+ * request), and on past it if it continues a stream; ra then goes on
+ * from there as bread_seq's window.
  */
 static int
 read_first(struct inode *ip, uint32_t lbn, uint32_t pbn, struct readahead *ra,
@@ -71,7 +107,10 @@ read_first(struct inode *ip, uint32_t lbn, uint32_t pbn, struct readahead *ra,
 	ra->next = blk + fs->spb;
 	ra->end = end;
 	ra->window = (uint32_t)(end - blk);
-	return bread_ahead(fs->dev, blk, fs->bsize, ra->next, end, bpp);
+	daddr_t to =
+		lbn ? end
+		    : (daddr_t)stream_end(fs, (uint64_t)blk, (uint64_t)end);
+	return bread_ahead(fs->dev, blk, fs->bsize, ra->next, to, bpp);
 }
 
 int

@@ -362,6 +362,8 @@ ext2_mount(struct bdev *bd, int ro, struct ext2_fs **fsp, char *why, size_t n)
 		return EIO;
 	}
 	memcpy(&fs->sb, bp->b_un.b_addr, sizeof(fs->sb));
+	bp->b_flags |= B_INVAL; /* not kept in a size no later read uses:
+				   the cache's grid is the file system's */
 	brelse(bp);
 	struct ext2_super *sb = &fs->sb;
 	fs->bsize = EXT2_MIN_BLOCK << (sb->s_log_block_size & 3);

@@ -308,6 +308,10 @@ static void __attribute__((noinline)) crash_block_bug(const char *which)
 		struct buf *bp = getblk(rd0->dev, 0, DEV_BSIZE);
 		brelse(bp);
 		brelse(bp); /* no longer held */
+	} else if (!strcmp(which, "moved") && rd0) {
+		struct buf *bp = getblk(rd0->dev, 0, DEV_BSIZE);
+		bp->b_blkno = 7; /* the cache's key, moved by its holder */
+		brelse(bp);
 	} else if (!strcmp(which, "holds") && rd0) {
 		/* a block under a buffer this thread holds: the cache
 		 * would wait for the buffer's release, for ever */
@@ -318,7 +322,7 @@ static void __attribute__((noinline)) crash_block_bug(const char *which)
 
 SHELL_CMD(crash,
 	  "divide|null|ud|panic|stack|biodone|brelse|blkno|dev|addr|forw|"
-	  "rawbuf|sleep|uaf|eblk|holds",
+	  "rawbuf|sleep|uaf|eblk|holds|moved",
 	  "fault on purpose, to see the report")
 {
 	if (argc != 2)
@@ -336,7 +340,7 @@ SHELL_CMD(crash,
 		 !strcmp(argv[1], "addr") || !strcmp(argv[1], "forw") ||
 		 !strcmp(argv[1], "rawbuf") || !strcmp(argv[1], "sleep") ||
 		 !strcmp(argv[1], "uaf") || !strcmp(argv[1], "eblk") ||
-		 !strcmp(argv[1], "holds"))
+		 !strcmp(argv[1], "holds") || !strcmp(argv[1], "moved"))
 		crash_block_bug(argv[1]);
 	else if (!strcmp(argv[1], "stack")) {
 		struct thread *t =

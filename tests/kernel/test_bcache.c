@@ -538,3 +538,49 @@ TEST(bcache_buffers_of_different_sizes_never_show_stale_data)
 		      bd->name);
 	}
 }
+
+/* The grid (bcache.c): once a buffer lies off its device's grid of
+ * 4 KiB buffers, a buffer on the grid looks for it again. */
+TEST(bcache_buffers_of_one_size_off_the_grid_never_show_stale_data)
+{
+	FOR_EACH_RD(bd)
+	{
+		struct buf *bp;
+		uint32_t id = minor(bd->dev), n = 8 * DEV_BSIZE;
+		CHECK_EQ(bsync(), 0);
+		binval(bd->dev); /* nothing cached: the next buffer sets it */
+		CHECK_EQ(bread(bd->dev, 800, n, &bp), 0); /* the grid */
+		for (int i = 0; i < 8; i++)
+			pattern_fill((char *)bp->b_un.b_addr + i * DEV_BSIZE,
+				     id + 70, 800 + (uint64_t)i);
+		bdwrite(bp);
+		CHECK_EQ(bread(bd->dev, 896, n, &bp), 0); /* keeps the grid */
+		brelse(bp);
+		CHECK_EQ(bread(bd->dev, 804, n, &bp), 0); /* off it */
+		int ok = pattern_check_range(bp->b_un.b_addr, 4, id + 70, 804) <
+			 0;
+		for (int i = 0; i < 8; i++)
+			pattern_fill((char *)bp->b_un.b_addr + i * DEV_BSIZE,
+				     id + 80, 804 + (uint64_t)i);
+		bdwrite(bp);
+		CHECK(ok, "%s: the buffer off the grid missed a write",
+		      bd->name);
+		/* on the grid, over the second half of the one off it */
+		CHECK_EQ(bread(bd->dev, 808, n, &bp), 0);
+		ok = pattern_check_range(bp->b_un.b_addr, 4, id + 80, 808) < 0;
+		brelse(bp);
+		CHECK(ok,
+		      "%s: blocks 808-811 are stale: the buffer off the "
+		      "grid was not found",
+		      bd->name);
+		CHECK_EQ(bread(bd->dev, 800, n, &bp), 0);
+		ok = pattern_check_range(bp->b_un.b_addr, 4, id + 70, 800) <
+			     0 &&
+		     pattern_check_range((char *)bp->b_un.b_addr +
+						 4 * DEV_BSIZE,
+					 4, id + 80, 804) < 0;
+		brelse(bp);
+		CHECK(ok, "%s: blocks 800-807 are stale", bd->name);
+		CHECK_EQ(bsync(), 0);
+	}
+}

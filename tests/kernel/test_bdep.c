@@ -191,3 +191,29 @@ TEST(bdep_a_loop_is_broken_with_a_message_not_slept_on)
 	CHECK_EQ(bflush(bd->dev), 0);
 	CHECK(on_disk(bd, 1900) && on_disk(bd, 1910), "not both written");
 }
+
+TEST(bcache_bwrite_all_starts_every_write_before_it_waits)
+{
+	struct bdev *bd = bdev_by_name("rd1");
+	struct buf *w[3];
+
+	CHECK_EQ(bflush(bd->dev), 0);
+	for (int i = 0; i < 3; i++) {
+		w[i] = dirty(bd, 2100 + i * 100, 1);
+		CHECK(w[i] != NULL, "getblk failed");
+	}
+	uint64_t from = trace_fresh(bd->dev);
+	CHECK_EQ(bwrite_all(w, 3), 0);
+	trace_stop();
+	uint64_t first_done = when(bd->dev, from, 2100, TR_COMPLETE);
+	uint64_t last_queued = when(bd->dev, from, 2300, TR_QUEUE);
+	CHECK(last_queued != UINT64_MAX && first_done != UINT64_MAX,
+	      "a write is missing from the trace");
+	CHECK(last_queued < first_done,
+	      "the third write was queued (record %llu) after the first "
+	      "completed (record %llu): one at a time",
+	      (unsigned long long)last_queued, (unsigned long long)first_done);
+	for (int i = 0; i < 3; i++)
+		CHECK(on_disk(bd, 2100 + i * 100), "block %d not written",
+		      2100 + i * 100);
+}

@@ -98,6 +98,9 @@ BLOCK_BUGS = [
      ["bio_issue", "bdev_strategy"]),
     ("eblk", r"^panic: brelse: the holder of %s changed b_un or b_bcount"
      % BUF_RX, ["brelse"]),
+    ("moved", r"^panic: brelse: the holder of %s changed b_dev or b_blkno "
+     r"\(now dev 1,0 blk 7\): not where the cache keeps it" % BUF_RX,
+     ["brelse"]),
     ("holds", r"^panic: getblk: thread \S+ already holds %s \(dev 1,0 blk "
      r"0, 4096 bytes\): waiting for it would never end" % BUF_RX,
      ["buf_wait", "cache_sync_range", "getblk"]),

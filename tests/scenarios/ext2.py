@@ -627,8 +627,8 @@ def writes_of(writes, block, bsize):
 def ext2_write_order():
     """BSD's order as the disk saw it (QEMU's own trace of IDE writes):
     every directory block's last write comes after a write of the inode
-    table block of each inode it names ("..": the parent's too), and
-    rename's new name is on the
+    table block of each inode it names ("..": the parent's too), an
+    inode's after its new indirect block, and rename's new name is on the
     disk before the old name's block is written without it.  A 1 KiB
     file system of eight groups, so names cross groups: a flush in block
     order alone would write some directory blocks first."""
@@ -691,6 +691,32 @@ def ext2_write_order():
         assert checked >= 120, "only %d names checked" % checked
         assert not late, "%d names before their inodes:\n%s" % (
             len(late), "\n".join(late[:10]))
+    with c.test("an_inode_reaches_the_disk_after_its_new_indirect_block"):
+        cmds = os.path.join(d, "stat.cmds")
+        with open(cmds, "w") as f:
+            for k in range(8):
+                for blk, names in dir_blocks(img, "/t/d%02d" % k).items():
+                    for ino, name in names:
+                        if name.startswith("f"):
+                            f.write("stat <%d>\n" % ino)
+        out = sh(DEBUGFS, "-f", cmds, img)
+        late, checked = [], 0
+        for st in out.split("Inode: ")[1:]:
+            ino = int(st.split()[0])
+            ind = re.search(r"\(IND\):(\d+)", st)
+            if not ind:
+                continue
+            ind = int(ind.group(1))
+            first_ind = min(writes_of(writes, ind, bsize), default=None)
+            last_t = max(writes_of(writes, itable_block(ino), bsize))
+            checked += 1
+            if first_ind is None or first_ind >= last_t:
+                late.append("inode %d: table block last written %d, its "
+                            "indirect block %d first written %s" % (
+                                ino, last_t, ind, first_ind))
+        assert checked >= 20, "only %d files with an indirect block" % checked
+        assert not late, "%d inodes before their indirect blocks:\n%s" % (
+            len(late), "\n".join(late[:10]))
     with c.test("rename_writes_the_new_name_before_removing_the_old"):
         new = [b for b, names in dir_blocks(img, "/t/d05").items()
                if any(n == "moved" for _, n in names)]
@@ -703,6 +729,59 @@ def ext2_write_order():
         assert new_w and new_w[-1] < last_old, (
             "d05's block %d last written at %s, d00's block %d at %d" % (
                 new[0], new_w[-1:] or "never", old[0], last_old))
+    return c.results
+
+
+def ide_commands(m):
+    """The IDE channel's commands so far (the shell's `ide`)."""
+    out = m.cmd("ide")
+    n = re.search(r"^ide0: (\d+) commands", out, re.M)
+    assert n, out
+    return int(n.group(1))
+
+
+@scenario("ext2_read_stream")
+def ext2_read_stream():
+    """Files read back in the order they lie on the disk (an untar's,
+    read cold) come in a few long reads, not one or more a file: a file
+    that starts where the last one read ended continues a stream, read
+    ahead past it (ext2_rw.c); a file read out of that order does not."""
+    c = Checks("ext2_read_stream")
+    d = os.path.join(BUILD, "scenarios", "ext2_read_stream")
+    os.makedirs(d, exist_ok=True)
+    img = os.path.join(d, "disk.img")
+    mkfs(img, 64, 4096)
+    m = boot_to_shell("ext2_read_stream", machine="pc", extra=[
+        "-drive", "file=%s,format=raw,if=none,id=d0" % img, "-device",
+        "ide-hd,drive=d0,bus=ide.0,unit=1"])
+    try:
+        with c.test("files_in_disk_order_come_in_long_reads"):
+            assert "read-write" in m.cmd("mount wd1"), "mount"
+            out = m.cmd("run fsx -b create -n 200 -d 4 /mnt/t", timeout=300)
+            assert "fsx: create: 200 files" in out, out
+            m.cmd("cache drop wd1")
+            before = ide_commands(m)
+            out = m.cmd("run fsx -b read -n 200 -d 4 /mnt/t", timeout=300)
+            assert "fsx: read: 200 files" in out, out
+            reads = ide_commands(m) - before
+            # some 6.5 MiB in 256 KiB reads, and the directories' and
+            # inode tables' blocks; one a file would be 200
+            assert reads <= 100, "%d reads for 200 files" % reads
+        with c.test("a_file_out_of_order_reads_only_itself"):
+            m.cmd("cache drop wd1")
+            before = ide_commands(m)
+            out = m.cmd("run cksum /mnt/t/d01/f0101")
+            assert "f0101" in out, out
+            reads = ide_commands(m) - before
+            # its directory's path, its inode's block, itself: no stream
+            assert reads <= 8, "%d reads for one file" % reads
+        with c.test("umount"):
+            assert "unmounted" in m.cmd("umount"), "umount"
+    finally:
+        m.close()
+    with c.test("e2fsck_finds_nothing"):
+        ok, out = fsck(img)
+        assert ok, out
     return c.results
 
 
