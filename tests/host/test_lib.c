@@ -386,10 +386,45 @@ memcpy_copies_every_length_at_every_alignment(void)
 	return 1;
 }
 
+/* every length, alignment and place of a difference: the word-at-a-time
+ * paths say what a byte at a time says */
+static int
+memcmp_agrees_with_a_byte_at_a_time_everywhere(void)
+{
+	static unsigned char a[104] __attribute__((aligned(8))),
+		b[104] __attribute__((aligned(8)));
+
+	for (size_t off = 0; off < 4; off++)
+		for (size_t n = 0; n <= 80; n++)
+			for (size_t at = 0; at <= n; at++)
+				for (int d = -1; d <= 1; d += 2) {
+					for (size_t i = 0; i < sizeof(a); i++)
+						a[i] = b[i] =
+							(unsigned char)(i * 7 +
+									3);
+					if (at < n)
+						b[off + at] =
+							(unsigned char)(a[off +
+									  at] +
+									d);
+					int want =
+						0; /* (memcmp is ours here) */
+					for (size_t i = 0; i < n && !want; i++)
+						want = a[off + i] - b[off + i];
+					int got = k_memcmp(a + off, b + off, n);
+					CHECK((want > 0) == (got > 0) &&
+						      (want < 0) == (got < 0),
+					      "memcmp of %zu bytes at +%zu, "
+					      "differing at %zu: %d, meant %d",
+					      n, off, at, got, want);
+				}
+	return 1;
+}
+
 int
 main(void)
 {
-	printf("KTAP version 1\n1..15\n");
+	printf("KTAP version 1\n1..16\n");
 	run("printf_matches_libc_on_integers", printf_matches_libc_on_integers);
 	run("hexdump_in_pieces_prints_what_it_prints_at_once",
 	    hexdump_in_pieces_prints_what_it_prints_at_once);
@@ -411,6 +446,8 @@ main(void)
 	    strsplit_cuts_in_place_and_counts_overflow);
 	run("memcpy_copies_every_length_at_every_alignment",
 	    memcpy_copies_every_length_at_every_alignment);
+	run("memcmp_agrees_with_a_byte_at_a_time_everywhere",
+	    memcmp_agrees_with_a_byte_at_a_time_everywhere);
 	printf("%d passed, %d failed\n", npass, nfail);
 	return nfail ? 1 : 0;
 }

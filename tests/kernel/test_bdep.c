@@ -192,7 +192,7 @@ TEST(bdep_a_loop_is_broken_with_a_message_not_slept_on)
 	CHECK(on_disk(bd, 1900) && on_disk(bd, 1910), "not both written");
 }
 
-TEST(bcache_bwrite_all_starts_every_write_before_it_waits)
+TEST(bdep_bwrite_all_starts_every_write_before_it_waits)
 {
 	struct bdev *bd = bdev_by_name("rd1");
 	struct buf *w[3];
