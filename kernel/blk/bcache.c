@@ -104,6 +104,8 @@ static struct {
 	uint32_t hmask;
 	struct buf lru;	    /* free list sentinel: next = oldest */
 	struct buf empty;   /* free headers without memory (no block) */
+	struct buf dirty;   /* the delayed writes (B_DELWRI): what a flush
+			       and the syncer look through */
 	int want_any;	    /* threads waiting for any free buffer */
 	int async_writes;   /* bawrite()s not yet released */
 	uint32_t maxblocks; /* the largest buffer made, in blocks: how far
@@ -232,6 +234,29 @@ hash_find(dev_t dev, daddr_t blkno)
 	return NULL;
 }
 
+/* bp joins or leaves the delayed writes' list (as B_DELWRI comes and
+ * goes).  At splbio. */
+static void
+dirty_add(struct buf *bp)
+{
+	if (bp->b_dprev)
+		return;
+	bp->b_dprev = bc.dirty.b_dprev;
+	bp->b_dnext = &bc.dirty;
+	bc.dirty.b_dprev->b_dnext = bp;
+	bc.dirty.b_dprev = bp;
+}
+
+static void
+dirty_del(struct buf *bp)
+{
+	if (!bp->b_dprev)
+		return;
+	bp->b_dprev->b_dnext = bp->b_dnext;
+	bp->b_dnext->b_dprev = bp->b_dprev;
+	bp->b_dnext = bp->b_dprev = NULL;
+}
+
 static void
 lru_remove(struct buf *bp)
 {
@@ -337,6 +362,7 @@ pool_create(int nbuf)
 	bc.nbuf = nbuf;
 	bc.lru.b_lrunext = bc.lru.b_lruprev = &bc.lru;
 	bc.empty.b_lrunext = bc.empty.b_lruprev = &bc.empty;
+	bc.dirty.b_dnext = bc.dirty.b_dprev = &bc.dirty;
 	for (int i = 0; i < nbuf; i++) {
 		hdr[i].b_dev = NODEV;
 		hdr[i].b_flags = B_INVAL;
@@ -427,6 +453,7 @@ buf_forget(struct buf *bp)
 		bcache_stats.ra_wasted++;
 	hash_remove(bp);
 	bdep_forget(bp);
+	dirty_del(bp);
 	bp->b_dev = NODEV;
 	bp->b_flags = (bp->b_flags & B_BUSY) | B_INVAL;
 }
@@ -659,10 +686,10 @@ cache_sync_range(dev_t dev, daddr_t lo, daddr_t hi, int forget, daddr_t skip)
 
 	if (!bd || !bd->ncached)
 		return 0;
-	daddr_t from = grid_alone(dev, lo, (uint32_t)(hi - lo))
-			       ? lo
-			       : overlap_from(lo);
-	for (daddr_t b = from; b < hi; b++) {
+	/* on the grid, only a buffer at lo itself can overlap */
+	int alone = grid_alone(dev, lo, (uint32_t)(hi - lo));
+	daddr_t from = alone ? lo : overlap_from(lo), to = alone ? lo + 1 : hi;
+	for (daddr_t b = from; b < to; b++) {
 		int s = splbio();
 		struct buf *bp = hash_find(dev, b);
 		if (!bp || b == skip ||
@@ -1147,6 +1174,7 @@ bcache_write_prep(struct buf *bp, int async)
 		      bp->b_blkno);
 	bp->b_flags &= ~(B_READ | B_DELWRI | B_DONE | B_ERROR);
 	bp->b_flags |= B_WRITING;
+	dirty_del(bp);
 	if (async) {
 		bp->b_flags |= B_ASYNC;
 		bp->b_owner = NULL; /* its I/O's now */
@@ -1216,6 +1244,7 @@ bdwrite(struct buf *bp)
 	int s = splbio();
 	if (!(bp->b_flags & B_DELWRI)) {
 		bp->b_flags |= B_DELWRI;
+		dirty_add(bp);
 		bp->b_dirtied = clock_ticks();
 		bcache_stats.delwri++;
 		TRACE(TR_DELWRI, bp, 0);
@@ -1285,6 +1314,7 @@ brelse(struct buf *bp)
 			bcache_stats.ra_wasted++;
 		hash_remove(bp);
 		bdep_forget(bp);
+		dirty_del(bp);
 		bp->b_dev = NODEV;
 		bp->b_flags &= ~(B_DONE | B_DELWRI | B_READAHEAD);
 		lru_insert_head(bp);
@@ -1404,24 +1434,30 @@ static int
 flush_dirty(dev_t bottom, daddr_t lo, daddr_t hi, uint64_t born)
 {
 	int want = 0, n = 0, waiting = 0;
+	struct buf *bp;
 
 	/* counted first: the syncer looks every second, mostly to find
 	 * nothing, and then allocates nothing */
-	for (int i = 0; i < bc.nbuf; i++)
-		want += dirty_in(&bc.hdr[i], bottom, lo, hi, born);
+	int s = splbio();
+	for (bp = bc.dirty.b_dnext; bp != &bc.dirty; bp = bp->b_dnext)
+		want += dirty_in(bp, bottom, lo, hi, born);
+	splx(s);
 	if (!want)
 		return 0;
 	struct buf **list = kmalloc((size_t)want * sizeof(*list));
-	for (int i = 0; i < bc.nbuf; i++) {
-		struct buf *bp = &bc.hdr[i];
-		int s = splbio();
-		int dirty = dirty_in(bp, bottom, lo, hi, born);
-		splx(s);
-		if (dirty && list && n < want)
-			list[n++] = bp;
-		else if (dirty) /* no memory to sort in, or dirtied since */
-			waiting += flush_one(bp, bottom, lo, hi, born);
+	if (!list) {
+		/* no memory to sort in: in the pool's order (a walk of
+		 * every header: the list changes under each write) */
+		for (int i = 0; i < bc.nbuf; i++)
+			waiting += flush_one(&bc.hdr[i], bottom, lo, hi, born);
+		return waiting;
 	}
+	s = splbio();
+	for (bp = bc.dirty.b_dnext; bp != &bc.dirty && n < want;
+	     bp = bp->b_dnext)
+		if (dirty_in(bp, bottom, lo, hi, born))
+			list[n++] = bp;
+	splx(s);
 	sort(list, (size_t)n, sizeof(*list), block_order);
 	for (int i = 0; i < n; i++)
 		waiting += flush_one(list[i], bottom, lo, hi, born);

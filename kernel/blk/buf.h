@@ -94,9 +94,10 @@ struct buf {
 	struct buf *b_lrunext, *b_lruprev; /* the cache's free list */
 	uint32_t b_bufsize;		   /* bytes of memory at b_addr */
 	void *b_mem; /* the cache's memory for it: b_un.b_addr must stay it */
-	uint64_t b_dirtied;	/* tick it became B_DELWRI */
-	struct bdep *b_dep;	/* blocks to be written before it (bdep.c) */
-	int b_offgrid;		/* not on its device's grid (bcache.c) */
+	uint64_t b_dirtied; /* tick it became B_DELWRI */
+	struct bdep *b_dep; /* blocks to be written before it (bdep.c) */
+	struct buf *b_dnext, *b_dprev; /* the cache's delayed writes */
+	int b_offgrid;		       /* not on its device's grid (bcache.c) */
 	dev_t b_hdev;		/* where the cache hashed it: brelse's check */
 	daddr_t b_hblkno;	/* that nobody moved it */
 	struct thread *b_owner; /* the thread holding it; NULL while free

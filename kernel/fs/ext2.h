@@ -129,7 +129,7 @@ int ext2_ifree_bit(struct ext2_fs *fs, uint32_t ino, int dir);
 int ext2_dirlookup(struct inode *dp, const char *name, uint32_t len,
 		   uint32_t *ino);
 int ext2_direnter(struct inode *dp, const char *name, uint32_t len,
-		  uint32_t ino, int type);
+		  uint32_t ino, int type, uint32_t also);
 int ext2_dirremove(struct inode *dp, const char *name, uint32_t len,
 		   uint32_t *blk, uint32_t after);
 int ext2_dirretarget(struct inode *dp, const char *name, uint32_t len,

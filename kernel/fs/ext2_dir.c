@@ -191,9 +191,21 @@ dir_touched(struct inode *dp)
 	dp->dirty = 1;
 }
 
+/* name for ino in dp: its block waits for ino's table block, and for
+ * block `also` if not 0 (a new directory's first block). */
+static int
+enter_after(struct ext2_fs *fs, struct buf *bp, uint32_t ino, uint32_t also)
+{
+	int err = ext2_after_inode(fs, bp, ino);
+
+	if (!err && also)
+		err = bdep(bp, fs->dev, (daddr_t)also * fs->spb);
+	return err;
+}
+
 int
 ext2_direnter(struct inode *dp, const char *name, uint32_t len, uint32_t ino,
-	      int type)
+	      int type, uint32_t also)
 {
 	struct ext2_fs *fs = dp->fs;
 	uint32_t need = EXT2_DIRENT_SIZE(len), lbn;
@@ -213,7 +225,7 @@ ext2_direnter(struct inode *dp, const char *name, uint32_t len, uint32_t ino,
 			uint32_t used =
 				de->inode ? EXT2_DIRENT_SIZE(de->name_len) : 0;
 			if (de->rec_len - used >= need) {
-				if ((err = ext2_after_inode(fs, bp, ino))) {
+				if ((err = enter_after(fs, bp, ino, also))) {
 					brelse(bp);
 					return err;
 				}
@@ -240,7 +252,7 @@ ext2_direnter(struct inode *dp, const char *name, uint32_t len, uint32_t ino,
 		return err;
 	if ((err = ext2_block(fs, pbn, EXT2_META, &bp)))
 		return err;
-	if ((err = ext2_after_inode(fs, bp, ino))) {
+	if ((err = enter_after(fs, bp, ino, also))) {
 		brelse(bp);
 		return err;
 	}
@@ -350,13 +362,13 @@ ext2_dirinit(struct inode *dp, struct inode *parent)
 	entry_fill(dp, dotdot, "..", 2, parent->ino, EXT2_FT_DIR);
 	dp->d.i_size = fs->bsize;
 	dp->dirty = 1;
-	/* ".." names the parent: after the parent's inode (bwrite writes
-	 * its table block first if need be) */
+	/* ".." names the parent: after the parent's inode; and before the
+	 * entry that names the directory (ext2_direnter's `also`): e2fsck
+	 * would find a directory with no . otherwise */
 	if ((err = ext2_after_inode(fs, bp, parent->ino))) {
 		brelse(bp);
 		return err;
 	}
-	/* before the entry that names the directory: e2fsck would find a
-	 * directory with no . otherwise */
-	return bwrite(bp);
+	bdwrite(bp);
+	return 0;
 }

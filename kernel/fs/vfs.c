@@ -10,8 +10,8 @@
  * cache holds back until the inode's table block is on the disk
  * (ext2_after_inode, bdep.c: the ordering half of soft updates):
  *  - a new inode, whole, reaches the disk before the entry that names
- *    it (create); a directory's first block is written synchronously
- *    before its entry;
+ *    it (create); a directory's first block too, after its parent's
+ *    inode with the count its ".." added;
  *  - a link count goes up before a new entry names the inode (link,
  *    rename), and down after the entry is gone;
  *  - rename's new name reaches the disk before the old one is removed
@@ -386,7 +386,8 @@ dotname(const char *name)
 /* A new inode of mode in dir, named name there: *ipp held.  The
  * inode, whole, reaches the disk before the entry that names it (the
  * entry's block waits for its table block: ext2_direnter), and a
- * directory's first block before it too (written now: ext2_dirinit). */
+ * directory's first block before it too (which waits for the parent's
+ * inode, its count up: ext2_dirinit). */
 static int
 create(struct inode *dp, const char *name, uint16_t mode, const char *symlink,
        struct inode **ipp)
@@ -405,6 +406,9 @@ create(struct inode *dp, const char *name, uint16_t mode, const char *symlink,
 	if ((err = ext2_ialloc(dp, mode, S_ISDIR(mode) ? 2 : 1, &ip)))
 		return err;
 	if (S_ISDIR(mode)) {
+		/* the parent's count up before ".." names it */
+		dp->d.i_links_count++;
+		ext2_iupdate(dp);
 		err = ext2_dirinit(ip, dp);
 	} else if (symlink && strlen(symlink) < EXT2_FAST_SYMLINK_MAX) {
 		memcpy(ip->d.i_block, symlink, strlen(symlink));
@@ -416,15 +420,19 @@ create(struct inode *dp, const char *name, uint16_t mode, const char *symlink,
 	}
 	if (err || (err = ext2_iupdate(ip)))
 		goto undo;
+	/* (a directory's entry waits for its first block too) */
 	if ((err = ext2_direnter(dp, name, (uint32_t)strlen(name), ip->ino,
-				 ext2_ftype(mode))))
+				 ext2_ftype(mode),
+				 S_ISDIR(mode) ? ip->d.i_block[0] : 0)))
 		goto undo;
-	if (S_ISDIR(mode))
-		dp->d.i_links_count++;
 	ext2_iupdate(dp);
 	*ipp = ip;
 	return 0;
 undo:
+	if (S_ISDIR(mode)) {
+		dp->d.i_links_count--;
+		ext2_iupdate(dp);
+	}
 	ip->d.i_links_count = 0; /* iput frees it, and what it took */
 	ext2_iput(ip);
 	return err;
@@ -725,9 +733,9 @@ vfs_link(const struct node *cwd, const char *from, const char *to)
 			ip->d.i_links_count++;
 			ip->d.i_ctime = clock_unix_time();
 			if ((err = ext2_iupdate(ip)) ||
-			    (err = ext2_direnter(dir.ip, name, strlen(name),
-						 ip->ino,
-						 ext2_ftype(ip->d.i_mode)))) {
+			    (err = ext2_direnter(
+				     dir.ip, name, strlen(name), ip->ino,
+				     ext2_ftype(ip->d.i_mode), 0))) {
 				ip->d.i_links_count--;
 				ext2_iupdate(ip);
 			} else {
@@ -836,7 +844,7 @@ vfs_rename(const struct node *cwd, const char *from, const char *to)
 		}
 	} else {
 		err = ext2_direnter(nd.ip, nname, strlen(nname), ip->ino,
-				    ext2_ftype(ip->d.i_mode));
+				    ext2_ftype(ip->d.i_mode), 0);
 	}
 	if (err)
 		goto undo_count;

@@ -627,7 +627,8 @@ def writes_of(writes, block, bsize):
 def ext2_write_order():
     """BSD's order as the disk saw it (QEMU's own trace of IDE writes):
     every directory block's last write comes after a write of the inode
-    table block of each inode it names ("..": the parent's too), an
+    table block of each inode it names ("..": the parent's too) and a
+    new directory's first block, an
     inode's after its new indirect block, and rename's new name is on the
     disk before the old name's block is written without it.  A 1 KiB
     file system of eight groups, so names cross groups: a flush in block
@@ -681,6 +682,18 @@ def ext2_write_order():
                     # ".." is there from the block's first write on
                     at = min(writes_of(writes, blk, bsize)) \
                         if name == ".." else last
+                    if name.startswith("d") and name != "..":
+                        # a directory: its first block before its name
+                        first = int(sh(DEBUGFS, "-R", "blocks <%d>" % ino,
+                                       img).split()[0])
+                        f = writes_of(writes, first, bsize)
+                        if not f or f[0] >= at:
+                            late.append("%s/%s's first block %d, first "
+                                        "written %s, after its name's "
+                                        "block %d at %d" % (
+                                            path, name, first,
+                                            f[0] if f else "never", blk,
+                                            at))
                     if not t or t[0] >= at:
                         late.append("%s/%s (inode %d, table block %d, "
                                     "first written %s) in block %d, "
