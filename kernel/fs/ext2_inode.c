@@ -23,7 +23,7 @@
 #include "string.h"
 #include "syscall.h"
 
-#define ITABLE_AHEAD 8 /* inode table blocks read in a row, at most */
+#define ITABLE_AHEAD 32 /* table blocks read in a row (ext4's default) */
 
 static struct inode icache[EXT2_NINODE];
 

@@ -48,7 +48,7 @@ static const char zeros[EXT2_MAX_BLOCK];
 #define WRITE_RUN 256 /* blocks taken in a row at most: 1 MiB of 4 KiB */
 #define RA_OPEN	  (128 * 1024) /* a file's first read-ahead, at most */
 
-#define RA_STREAM (1024 * 1024) /* read ahead past a file in a stream */
+#define RA_STREAM (2048 * 1024) /* read ahead past a file in a stream */
 #define STREAM_GAP                                                             \
 	64 /* sectors a stream may skip (an indirect
 				   block between two files' data) */
