@@ -39,6 +39,19 @@ dirty(const struct bdev *bd, daddr_t blk, int keep)
 	return bp;
 }
 
+/* Block dblk of bd dirty and held, waiting for block tblk, dirty too */
+static struct buf *
+waits_for(const struct bdev *bd, daddr_t dblk, daddr_t tblk)
+{
+	dirty(bd, tblk, 0);
+	struct buf *d = dirty(bd, dblk, 1);
+	if (d && bdep(d, bd->dev, tblk)) {
+		brelse(d);
+		return NULL;
+	}
+	return d;
+}
+
 /* The record number of the first `act` (TR_QUEUE, TR_COMPLETE) of a
  * write covering block blk of dev from record `from` on; UINT64_MAX for
  * none. */
@@ -115,10 +128,8 @@ TEST(bdep_bwrite_waits_for_the_block_depended_on)
 	struct bdev *bd = bdev_by_name("rd1");
 
 	CHECK_EQ(bflush(bd->dev), 0);
-	dirty(bd, 1400, 0);
-	struct buf *d = dirty(bd, 1300, 1);
-	CHECK(d != NULL, "getblk failed");
-	CHECK_EQ(bdep(d, bd->dev, 1400), 0);
+	struct buf *d = waits_for(bd, 1300, 1400);
+	CHECK(d != NULL, "getblk or bdep failed");
 	uint64_t from = trace_fresh(bd->dev);
 	CHECK_EQ(bwrite(d), 0);
 	trace_stop();
@@ -176,10 +187,8 @@ TEST(bdep_a_loop_is_broken_with_a_message_not_slept_on)
 	struct bdev *bd = bdev_by_name("rd1");
 
 	CHECK_EQ(bflush(bd->dev), 0);
-	dirty(bd, 1900, 0);
-	struct buf *d = dirty(bd, 1910, 1);
-	CHECK(d != NULL, "getblk failed");
-	CHECK_EQ(bdep(d, bd->dev, 1900), 0);
+	struct buf *d = waits_for(bd, 1910, 1900);
+	CHECK(d != NULL, "getblk or bdep failed");
 	bdwrite(d);
 	/* this thread holds the block 1910 waits for, and writes 1910 */
 	struct buf *t = getblk(bd->dev, 1900, BS);
