@@ -53,6 +53,7 @@ enum {
 	SYS_getcwd,	   /* (buf, n) */
 	SYS_statfs,	   /* (path, struct statfs *) */
 	SYS_sync,	   /* () */
+	SYS_utimensat,	   /* (path, const struct timespec[2] or 0, flags) */
 	SYS_NCALL
 };
 
@@ -131,6 +132,13 @@ struct timespec {
 	int64_t tv_sec;
 	int32_t tv_nsec;
 };
+
+/* utimensat: a time of now, or left as it is; the calls' flag not to
+ * follow a last symbolic link; the only directory it takes */
+#define UTIME_NOW	    ((1 << 30) - 1)
+#define UTIME_OMIT	    ((1 << 30) - 2)
+#define AT_SYMLINK_NOFOLLOW 0x100
+#define AT_FDCWD	    (-100)
 
 /*
  * Asynchronous I/O (POSIX aio) on raw devices: aio_read and aio_write

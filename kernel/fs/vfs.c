@@ -989,6 +989,47 @@ getcwd_to(const struct node *cwd, char *to, uint32_t n, int user)
 	return err;
 }
 
+/* Set a file's access and modification times (t NULL: both now; an
+ * element UTIME_NOW or UTIME_OMIT: now, or left), its change time now:
+ * utimensat(2), and touch.  EROFS for the fixed tree's names and a
+ * read-only mount, EINVAL for a bad nanosecond count. */
+int
+vfs_utimens(const struct node *cwd, const char *path, int follow,
+	    const struct timespec *t)
+{
+	struct node n;
+
+	for (int i = 0; t && i < 2; i++)
+		if (t[i].tv_nsec != UTIME_NOW && t[i].tv_nsec != UTIME_OMIT &&
+		    (t[i].tv_nsec < 0 || t[i].tv_nsec >= 1000000000 ||
+		     t[i].tv_sec < 0 || t[i].tv_sec > UINT32_MAX))
+			return EINVAL;
+	mutex_enter(&vfs_lock);
+	int err = walk(cwd, path, follow, 0, &n);
+	if (err) {
+		vfs_unlock();
+		return err;
+	}
+	if (n.kind != N_INODE || n.ip->fs->ro) {
+		err = EROFS;
+	} else {
+		uint32_t now = clock_unix_time();
+		uint32_t *field[2] = {&n.ip->d.i_atime, &n.ip->d.i_mtime};
+		for (int i = 0; i < 2; i++) {
+			if (t && t[i].tv_nsec == UTIME_OMIT)
+				continue;
+			*field[i] = t && t[i].tv_nsec != UTIME_NOW
+					    ? (uint32_t)t[i].tv_sec
+					    : now;
+		}
+		n.ip->d.i_ctime = now;
+		err = ext2_iupdate(n.ip);
+	}
+	node_put(&n);
+	vfs_unlock();
+	return err;
+}
+
 int
 vfs_statfs(const struct node *cwd, const char *path, struct statfs *sf)
 {

@@ -82,6 +82,8 @@ int vfs_chdir(struct node *cwd, const char *path);
 int vfs_getcwd(const struct node *cwd, char *buf, uint32_t n);
 int vfs_getcwd_kernel(const struct node *cwd, char *buf, uint32_t n);
 int vfs_statfs(const struct node *cwd, const char *path, struct statfs *sf);
+int vfs_utimens(const struct node *cwd, const char *path, int follow,
+		const struct timespec *t);
 
 /* The calls on an open file's node. */
 int vfs_read(struct node *n, void *ubuf, uint32_t len, uint64_t off,

@@ -160,6 +160,26 @@ sys_names(struct proc *p, uint32_t call, const char *ua, const char *ub)
 }
 
 static int
+sys_utimensat(struct proc *p, const char *upath, const void *utimes,
+	      uint32_t flags)
+{
+	struct timespec t[2];
+	char *path;
+	int err;
+
+	if (flags & ~(uint32_t)AT_SYMLINK_NOFOLLOW)
+		return -EINVAL;
+	if (utimes && (err = copyin(utimes, t, sizeof(t))))
+		return -err;
+	if ((err = path_in(upath, &path)))
+		return -err;
+	err = vfs_utimens(&p->cwd, path, !(flags & AT_SYMLINK_NOFOLLOW),
+			  utimes ? t : NULL);
+	kfree(path);
+	return -err;
+}
+
+static int
 sys_readlink(struct proc *p, const char *upath, char *ubuf, uint32_t n)
 {
 	char *path;
@@ -461,6 +481,9 @@ syscall(struct trapframe *tf)
 	case SYS_sync:
 		r = -vfs_sync();
 		bsync();
+		break;
+	case SYS_utimensat:
+		r = sys_utimensat(p, (const char *)a, (const void *)b, c);
 		break;
 	default: r = -ENOSYS; break;
 	}

@@ -178,6 +178,18 @@ statfs(const char *path, struct statfs *sf)
 	return SC(SYS_statfs, path, sf, 0, 0, 0);
 }
 
+/* (dirfd: AT_FDCWD only, a path relative to the working directory) */
+int
+utimensat(int dirfd, const char *path, const struct timespec times[2],
+	  int flags)
+{
+	if (dirfd != AT_FDCWD) {
+		errno = EBADF;
+		return -1;
+	}
+	return SC(SYS_utimensat, path, times, flags, 0, 0);
+}
+
 void
 sync(void)
 {

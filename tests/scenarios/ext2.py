@@ -113,6 +113,7 @@ def host_tree(d):
             f.write(bytes((i * 31 + size) & 0xFF for i in range(size))
                     if size < 65536 else os.urandom(size))
         files.append(name)
+    os.utime(os.path.join(d, "s1"), (978307200, 978307200))  # 2001
     with open(os.path.join(d, "sparse"), "wb") as f:
         f.seek(30 << 20)
         f.write(b"after a hole of 30 MiB")
@@ -132,7 +133,7 @@ FAR_KIB = 9 << 19  # 4.5 GiB in KiB
 
 FSTEST_GONE = {"one", "r1", "rd", "empty", "big", "d", "loop3"}
 FSTEST_THERE = {"f", "rw", "two", "sl", "slong", "victim", "v2", "full",
-                "host", "dd", "dlink", "loop1", "loop2"}
+                "host", "dd", "dlink", "loop1", "loop2", "tf", "tl"}
 FSTEST_SIZES = (0, 1, 1023, 1024, 12288, 12289, 65536, 274432, 275457,
                 300000)
 
@@ -143,6 +144,15 @@ def fstest_files_ok(img, top):
     got = names(img, top)
     assert FSTEST_THERE <= got and not (FSTEST_GONE & got), \
         "names in %s: %s" % (top, sorted(got))
+    # utimensat's times, on the disk: the link's own (nofollow), and
+    # the file's "now" (2026 or later, not the link's 2004)
+    times = {}
+    for name in ("tl", "tf"):
+        st = sh(DEBUGFS, "-R", "stat %s/%s" % (top, name), img)
+        times[name] = int(re.search(r"mtime: 0x([0-9a-f]+)", st).group(1),
+                          16)
+    assert times["tl"] == 1100000000 and times["tf"] > 1700000000, \
+        "mtimes on the disk: %s" % times
     for size in FSTEST_SIZES:
         want = bytes((i * 13 + size) & 0xFF for i in range(size))
         data = dump(img, "%s/host/s%d" % (top, size))
@@ -229,6 +239,11 @@ def ext2_host_files():
                 out
             out = m.cmd("run ls -l short")
             assert "short -> s4097" in out, out
+        with c.test("touch_sets_a_files_times_to_now_and_c_makes_nothing"):
+            out = m.cmd("run touch s1") + m.cmd("run touch -c not-there")
+            assert out.strip() == "", out
+            out = m.cmd("run ls not-there")
+            assert "ENOENT" in out, out
         with c.test("umount_is_refused_while_the_shell_is_in_it"):
             out = m.cmd("umount")
             assert "EBUSY" in out, out
@@ -277,6 +292,11 @@ def ext2_host_files():
     with c.test("the_read_only_mount_wrote_nothing"):
         with open(mbr, "rb") as f:
             assert f.read() == before_ro, "the image changed"
+    with c.test("touch_is_on_the_disk"):
+        # s1 came from the host dated 2001 (host_tree)
+        st = sh(DEBUGFS, "-R", "stat /s1", part)
+        t = [int(x, 16) for x in re.findall(r"[am]time: 0x([0-9a-f]+)", st)]
+        assert len(t) == 2 and min(t) > 1700000000, st
     return c.results
 
 

@@ -381,6 +381,55 @@ removing(void)
 
 /* Files the host reads back (tests/scenarios/ext2.py): sizes across
  * the direct, indirect and double indirect blocks of 1 KiB ones */
+/* utimensat: the times it sets, now, leaves; its errors */
+static void
+times(void)
+{
+	struct stat a, b;
+	struct timespec t[2] = {{1000000000, 0}, {1234567890, 500}};
+
+	int fd = open("tf", O_WRONLY | O_CREAT, 0644);
+	close(fd);
+	works("utimensat", utimensat(AT_FDCWD, "tf", t, 0));
+	stat("tf", &a);
+	check("utimensat_sets_access_and_modification_times",
+	      a.st_atime == 1000000000 && a.st_mtime == 1234567890, "%lld %lld",
+	      a.st_atime, a.st_mtime);
+	check("utimensat_sets_the_change_time_to_now", a.st_ctime > 1234567890,
+	      "%lld %lld", a.st_ctime, 0);
+	t[0].tv_nsec = UTIME_OMIT;
+	t[1].tv_sec = 1500000000;
+	works("utimensat omit", utimensat(AT_FDCWD, "tf", t, 0));
+	stat("tf", &b);
+	check("utime_omit_leaves_that_time",
+	      b.st_atime == 1000000000 && b.st_mtime == 1500000000, "%lld %lld",
+	      b.st_atime, b.st_mtime);
+	works("utimensat now", utimensat(AT_FDCWD, "tf", NULL, 0));
+	stat("tf", &b);
+	check("no_times_means_both_now",
+	      b.st_atime == b.st_mtime && b.st_mtime >= a.st_ctime, "%lld %lld",
+	      b.st_atime, b.st_mtime);
+	symlink("tf", "tl");
+	t[0].tv_nsec = t[1].tv_nsec = 0;
+	t[0].tv_sec = t[1].tv_sec = 1100000000;
+	works("utimensat nofollow",
+	      utimensat(AT_FDCWD, "tl", t, AT_SYMLINK_NOFOLLOW));
+	lstat("tl", &a);
+	stat("tf", &b);
+	check("at_symlink_nofollow_sets_the_links_own_times",
+	      a.st_mtime == 1100000000 && b.st_mtime != 1100000000, "%lld %lld",
+	      a.st_mtime, b.st_mtime);
+	t[1].tv_nsec = 1000000000;
+	fails("a_nanosecond_count_past_a_second_is_einval",
+	      utimensat(AT_FDCWD, "tf", t, 0), EINVAL);
+	fails("utimensat_of_a_missing_name_is_enoent",
+	      utimensat(AT_FDCWD, "none", NULL, 0), ENOENT);
+	fails("utimensat_with_an_unknown_flag_is_einval",
+	      utimensat(AT_FDCWD, "tf", NULL, 0x4000), EINVAL);
+	fails("utimensat_of_the_fixed_tree_is_erofs",
+	      utimensat(AT_FDCWD, "/dev", NULL, 0), EROFS);
+}
+
 static void
 for_the_host(void)
 {
@@ -425,6 +474,7 @@ main(int argc, char **argv)
 	names();
 	renaming();
 	removing();
+	times();
 	for_the_host();
 	printf("fstest: %d of %d\n", passed, run);
 	return passed == run ? 0 : 1;

@@ -8,4 +8,6 @@ int fstat(int fd, struct stat *st);
 int stat(const char *path, struct stat *st);
 int lstat(const char *path, struct stat *st);
 int mkdir(const char *path, uint32_t mode);
+int utimensat(int dirfd, const char *path, const struct timespec times[2],
+	      int flags);
 #endif
