@@ -10,7 +10,9 @@
  * bias the samples toward the places where QEMU lets the vCPU stop: port
  * and MMIO accesses, system call entries).  A second's run is a thousand
  * samples: enough to find what takes a tenth of the time, not what takes
- * a hundredth; run the workload longer for finer figures.
+ * a hundredth; run the workload longer for finer figures.  A tick only
+ * notes the kernel address it found (the symbol table is searched when
+ * the report is made, not at the clock's interrupt level).
  */
 #include "prof.h"
 
@@ -26,7 +28,8 @@
 #include "thread.h"
 #include "trap.h"
 
-#define PROF_PLACES 512 /* distinct places a report tells apart */
+#define PROF_PLACES 512	  /* distinct places a report tells apart */
+#define PROF_PCS    32768 /* kernel addresses noted between two reports */
 
 /* A place: a kernel function's start, or a process (by its name), or
  * the idle loop with why a process sleeps */
@@ -38,7 +41,9 @@ struct place {
 
 static struct place places[PROF_PLACES];
 static int nplaces;
-static uint32_t total, lost; /* samples, and those past PROF_PLACES */
+static uint32_t pcs[PROF_PCS]; /* kernel samples not yet in places */
+static uint32_t npcs;
+static uint32_t total, lost; /* samples, and those with no room */
 static volatile int running;
 
 void
@@ -46,6 +51,7 @@ prof_start(void)
 {
 	running = 0;
 	nplaces = 0;
+	npcs = 0;
 	total = lost = 0;
 	running = 1;
 }
@@ -72,36 +78,55 @@ place_of(uint32_t addr, const char *proc)
 	return p;
 }
 
-/* At interrupt level (IPL_CLOCK's IRQ, before its handler): the linear
- * search is short, a few dozen places in a workload's hot set. */
+static void
+count(struct place *p, uint32_t n)
+{
+	if (p)
+		p->samples += n;
+	else
+		lost += n;
+}
+
+/* At interrupt level (IPL_CLOCK's IRQ, before its handler): a kernel
+ * address is noted; a process or a wait is counted in its place (a
+ * short search: a workload has a few). */
 void
 prof_tick(const struct trapframe *tf)
 {
 	if (!running)
 		return;
-	uint32_t addr = 0, off;
-	const char *proc = "";
-
 	const char *why = thread_idle_because();
 	char idle[PROC_NAME + 8];
 
+	total++;
 	if (TF_USER(tf)) {
 		const struct proc *p = curthread ? curthread->proc : NULL;
-		proc = p ? p->name : "?";
+		count(place_of(0, p ? p->name : "?"), 1);
 	} else if (why) {
 		snprintf(idle, sizeof(idle), "\1%s", why);
-		proc = idle;
-	} else if (ksym_lookup(tf->eip, &off)) {
-		addr = tf->eip - off;
+		count(place_of(0, idle), 1);
+	} else if (npcs < PROF_PCS) {
+		pcs[npcs++] = tf->eip;
 	} else {
-		addr = tf->eip; /* no symbol: the address itself */
-	}
-	struct place *p = place_of(addr, proc);
-	total++;
-	if (p)
-		p->samples++;
-	else
 		lost++;
+	}
+}
+
+/* The noted kernel addresses into their functions' places: sorted, so
+ * each address is looked up once.  Profiling stopped. */
+static void
+fold(void)
+{
+	sort_u32(pcs, npcs);
+	for (uint32_t i = 0, j; i < npcs; i = j) {
+		for (j = i + 1; j < npcs && pcs[j] == pcs[i]; j++)
+			;
+		uint32_t off, addr = pcs[i];
+		if (ksym_lookup(addr, &off))
+			addr -= off; /* (no symbol: the address itself) */
+		count(place_of(addr, ""), j - i);
+	}
+	npcs = 0;
 }
 
 static int
@@ -117,6 +142,7 @@ prof_report(int top)
 	int was = running;
 
 	running = 0; /* the table is sorted under the tick's feet otherwise */
+	fold();
 	sort(places, nplaces, sizeof(places[0]), busier);
 	kprintf("%u samples at %d Hz%s\n", total, HZ,
 		was ? " (profiling goes on)" : "");
@@ -140,7 +166,8 @@ prof_report(int top)
 			p->samples * 1000 / (total ? total : 1) % 10, what);
 	}
 	if (lost)
-		kprintf("  %5u in places past the first %d\n", lost,
-			PROF_PLACES);
+		kprintf("  %5u with no room (past %d places, or %d kernel "
+			"samples between reports)\n",
+			lost, PROF_PLACES, PROF_PCS);
 	running = was;
 }

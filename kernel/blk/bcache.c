@@ -480,7 +480,7 @@ lru_take_clean(void)
 
 	while (bp != &bc.lru) {
 		bcache_stats.room_visits++;
-		if (bp->b_dep && !bdep_ready(bp)) {
+		if (bdep_waits(bp)) {
 			/* waits for others' writes: start them, pass by */
 			bdep_start(bp);
 			bp = bp->b_lrunext;
@@ -1167,7 +1167,7 @@ bcache_write_prep(struct buf *bp, int async)
 		      (void *)bp, major(bp->b_dev), minor(bp->b_dev),
 		      bp->b_blkno);
 	int s = splbio();
-	if (bp->b_dep && !bdep_ready(bp))
+	if (bdep_waits(bp))
 		panic("bwrite: buf %p (dev %d,%d blk %lld) written before a "
 		      "block it waits for (bdep)",
 		      (void *)bp, major(bp->b_dev), minor(bp->b_dev),
@@ -1196,12 +1196,7 @@ write_start(struct buf *bp, int async)
 int
 bwrite(struct buf *bp)
 {
-	write_start(bp, 0);
-	int err = biowait(bp);
-	if (!err && bp->b_resid)
-		err = ENXIO;
-	brelse(bp);
-	return err;
+	return bwrite_all(&bp, 1);
 }
 
 /* bwrite of n held buffers at once: all started, then all waited for
@@ -1410,7 +1405,7 @@ flush_one(struct buf *bp, dev_t bottom, daddr_t lo, daddr_t hi, uint64_t born)
 		splx(s);
 		return 0;
 	}
-	if (bp->b_dep && !bdep_ready(bp)) {
+	if (bdep_waits(bp)) {
 		/* its dependencies go now, it in a later round */
 		bdep_start(bp);
 		splx(s);
@@ -1474,8 +1469,8 @@ break_waits(dev_t bottom, daddr_t lo, daddr_t hi)
 	for (int i = 0; i < bc.nbuf; i++) {
 		struct buf *bp = &bc.hdr[i];
 		int s = splbio();
-		if (bp->b_dep && (bp->b_flags & B_DELWRI) &&
-		    in_range(bp, bottom, lo, hi) && !bdep_ready(bp)) {
+		if ((bp->b_flags & B_DELWRI) && in_range(bp, bottom, lo, hi) &&
+		    bdep_waits(bp)) {
 			kprintf("bcache: dev %d,%d block %lld waits in a loop "
 				"of write order: written without it\n",
 				major(bp->b_dev), minor(bp->b_dev),

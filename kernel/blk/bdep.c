@@ -39,6 +39,7 @@
 
 #define BDEP_RECORDS 2048 /* more at once: written synchronously */
 #define BDEP_DEPTH   8	  /* a longer chain: written synchronously */
+#define LOOP	     (-1) /* write_step: the block is this thread's */
 
 struct bdep {
 	struct bdep *next; /* the buffer's next, or the free list's */
@@ -62,14 +63,39 @@ records_init(void)
 	ready_once = 1;
 }
 
-/* Does r's block still hold something unwritten?  At splbio. */
+/* Does header t still hold block (dev, blkno) unwritten?  At splbio. */
+static int
+unwritten(const struct buf *t, dev_t dev, daddr_t blkno)
+{
+	return t->b_dev == dev && t->b_blkno == blkno &&
+	       (t->b_flags & (B_DELWRI | B_WRITING));
+}
+
 static int
 pending(const struct bdep *r)
 {
-	const struct buf *t = r->first;
+	return unwritten(r->first, r->dev, r->blkno);
+}
 
-	return t->b_dev == r->dev && t->b_blkno == r->blkno &&
-	       (t->b_flags & (B_DELWRI | B_WRITING));
+/* One step toward block (dev, blkno) of header t reaching the disk: its
+ * delayed write written now, or a wait for the write or the holder it
+ * has: bwrite's error, or LOOP if this thread is the holder (a loop,
+ * which only a damaged file system makes: one block in two roles).  At
+ * splbio; may sleep. */
+static int
+write_step(struct buf *t, dev_t dev, daddr_t blkno)
+{
+	if (t->b_owner == curthread)
+		return LOOP;
+	struct buf *w = bcache_take_delwri(dev, blkno, t->b_bcount);
+	if (!w) {
+		bcache_wait_for(t); /* under way, or held a moment */
+		return 0;
+	}
+	int s = spl0();
+	int err = bwrite(w);
+	splx(s);
+	return err;
 }
 
 int
@@ -135,28 +161,16 @@ bdep_wait(struct buf *bp)
 		struct bdep *r = bp->b_dep;
 		while (!pending(r))
 			r = r->next;
-		struct buf *t = r->first;
 		bdep_stats.waited++;
-		if (t->b_owner == curthread) {
-			/* this thread holds it: a loop, which only a damaged
-			 * file system makes (one block in two roles) */
+		/* (a failed write is its own to report) */
+		if (write_step(r->first, r->dev, r->blkno) == LOOP) {
 			bdep_stats.broken++;
 			kprintf("bcache: dev %d,%d block %lld is written "
-				"before "
-				"block %lld, which it should follow: a loop\n",
+				"before block %lld, which it should follow: a "
+				"loop\n",
 				major(bp->b_dev), minor(bp->b_dev), bp->b_blkno,
 				r->blkno);
 			r->dev = NODEV; /* satisfied from now on */
-			continue;
-		}
-		struct buf *w =
-			bcache_take_delwri(r->dev, r->blkno, t->b_bcount);
-		if (w) {
-			splx(s);
-			bwrite(w); /* (its failure is its own to report) */
-			s = splbio();
-		} else {
-			bcache_wait_for(t); /* under way, or held a moment */
 		}
 	}
 	splx(s);
@@ -186,7 +200,7 @@ bdep(struct buf *bp, dev_t dev, daddr_t blkno)
 		records_init();
 	/* (peeked before splbio: the test below is at it) */
 	if (!t || t == bp || t->b_dev == NODEV ||
-	    !(t->b_flags & (B_DELWRI | B_WRITING))) {
+	    !unwritten(t, t->b_dev, t->b_blkno)) {
 		splx(s);
 		return 0; /* on the disk already */
 	}
@@ -214,22 +228,11 @@ bdep(struct buf *bp, dev_t dev, daddr_t blkno)
 	dev_t bottom = t->b_dev;
 	daddr_t at = t->b_blkno;
 	int err = 0;
-	for (;;) {
-		if (t->b_dev != bottom || t->b_blkno != at ||
-		    !(t->b_flags & (B_DELWRI | B_WRITING)))
-			break;
-		if (t->b_owner == curthread) {
-			bdep_stats.broken++;
-			break; /* held here: see bdep_wait */
-		}
-		struct buf *w = bcache_take_delwri(bottom, at, t->b_bcount);
-		if (w) {
-			splx(s);
-			err = bwrite(w);
-			s = splbio();
-		} else {
-			bcache_wait_for(t);
-		}
+	while (!err && unwritten(t, bottom, at))
+		err = write_step(t, bottom, at);
+	if (err == LOOP) { /* held here: see bdep_wait */
+		bdep_stats.broken++;
+		err = 0;
 	}
 	splx(s);
 	return err;

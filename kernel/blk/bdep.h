@@ -16,7 +16,13 @@ struct bdep;
 int bdep(struct buf *bp, dev_t dev, daddr_t blkno);
 
 /* for the cache (bcache.c, cluster.c), at splbio */
-int bdep_ready(struct buf *bp);	  /* 1: nothing bp waits for is unwritten */
+int bdep_ready(struct buf *bp); /* 1: nothing bp waits for is unwritten */
+/* bp waits for another block's write (the cheap test first) */
+static inline int
+bdep_waits(struct buf *bp)
+{
+	return bp->b_dep && !bdep_ready(bp);
+}
 void bdep_start(struct buf *bp);  /* start writing what bp waits for */
 void bdep_forget(struct buf *bp); /* bp's contents are gone or written */
 /* in a thread, bp held: what bp waits for written (may sleep) */

@@ -223,7 +223,7 @@ cluster_write(struct buf *bp)
 	struct buf *first = bp, *last = bp, *m;
 	uint32_t bytes = size;
 
-	if (bp->b_dep && !bdep_ready(bp)) {
+	if (bdep_waits(bp)) {
 		/* it waits for other blocks' writes (bdep.c): those are
 		 * started, it stays a delayed write */
 		bdep_start(bp);
@@ -239,7 +239,7 @@ cluster_write(struct buf *bp)
 	 * buffer the free list or the sort met first */
 	while (bytes + size <= CLUSTER_MAX &&
 	       (m = bcache_take_delwri(bp->b_dev, last->b_blkno + n, size))) {
-		if (m->b_dep && !bdep_ready(m)) {
+		if (bdep_waits(m)) {
 			brelse(m); /* waits for another write: not now */
 			break;
 		}
@@ -250,7 +250,7 @@ cluster_write(struct buf *bp)
 	}
 	while (bytes + size <= CLUSTER_MAX &&
 	       (m = bcache_take_delwri(bp->b_dev, first->b_blkno - n, size))) {
-		if (m->b_dep && !bdep_ready(m)) {
+		if (bdep_waits(m)) {
 			brelse(m);
 			break;
 		}

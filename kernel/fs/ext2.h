@@ -100,7 +100,6 @@ int ext2_iget(struct ext2_fs *fs, uint32_t ino, struct inode **ipp);
 struct inode *ext2_idup(struct inode *ip);
 void ext2_iput(struct inode *ip);
 int ext2_iupdate(struct inode *ip);
-int ext2_isync(struct inode *ip);
 int ext2_after_inode(struct ext2_fs *fs, struct buf *bp, uint32_t ino);
 uint64_t ext2_isize(const struct inode *ip);
 void ext2_set_isize(struct inode *ip, uint64_t size);

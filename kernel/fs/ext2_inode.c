@@ -266,20 +266,6 @@ ext2_after_inode(struct ext2_fs *fs, struct buf *bp, uint32_t ino)
 	return err ? err : bdep(bp, fs->dev, (daddr_t)blk * fs->spb);
 }
 
-/* ip's inode and its table block on the disk now. */
-int
-ext2_isync(struct inode *ip)
-{
-	uint32_t blk, off;
-	struct buf *bp;
-	int err = ext2_iupdate(ip);
-
-	if (err || (err = inode_where(ip->fs, ip->ino, &blk, &off)) ||
-	    (err = ext2_bread(ip->fs, blk, &bp)))
-		return err;
-	return bwrite(bp);
-}
-
 /*
  * Let ip go.  The last reference to an inode with no links left frees
  * it: its blocks first, then the inode itself with its deletion time,

@@ -588,6 +588,13 @@ def ext2_crash():
     return c.results
 
 
+def ide_disk(img, *more):
+    """QEMU's arguments for img as -M pc's wd1 (QEMU's options `more`
+    after, a trace)"""
+    return ["-drive", "file=%s,format=raw,if=none,id=d0" % img, "-device",
+            "ide-hd,drive=d0,bus=ide.0,unit=1"] + list(more)
+
+
 def ext2_layout(img):
     """(block size, inode size, inodes per group, each group's inode
     table's first block), as dumpe2fs says."""
@@ -660,10 +667,8 @@ def ext2_write_order():
     mkfs(img, 64, 1024)
     if os.path.exists(log):
         os.remove(log)
-    m = boot_to_shell("ext2_write_order", machine="pc", extra=[
-        "-drive", "file=%s,format=raw,if=none,id=d0" % img, "-device",
-        "ide-hd,drive=d0,bus=ide.0,unit=1", "-trace", "ide_dma_cb",
-        "-D", log])
+    m = boot_to_shell("ext2_write_order", machine="pc", extra=ide_disk(
+        img, "-trace", "ide_dma_cb", "-D", log))
     try:
         with c.test("create_rename_and_unmount"):
             out = m.cmd("mount wd1")
@@ -784,9 +789,8 @@ def ext2_read_stream():
     os.makedirs(d, exist_ok=True)
     img = os.path.join(d, "disk.img")
     mkfs(img, 64, 4096)
-    m = boot_to_shell("ext2_read_stream", machine="pc", extra=[
-        "-drive", "file=%s,format=raw,if=none,id=d0" % img, "-device",
-        "ide-hd,drive=d0,bus=ide.0,unit=1"])
+    m = boot_to_shell("ext2_read_stream", machine="pc",
+                      extra=ide_disk(img))
     try:
         with c.test("files_in_disk_order_come_in_long_reads"):
             assert "read-write" in m.cmd("mount wd1"), "mount"
