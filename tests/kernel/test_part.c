@@ -218,7 +218,7 @@ TEST(part_writes_land_at_the_partitions_offset)
  * host expects them. */
 TEST(part_a_block_is_cached_once_whatever_name_reaches_it)
 {
-	static uint8_t saved[DEV_BSIZE];
+	static uint8_t saved[DEV_BSIZE], saved4[12 * DEV_BSIZE];
 
 	FOR_EACH_PART(bd)
 	{
@@ -255,6 +255,31 @@ TEST(part_a_block_is_cached_once_whatever_name_reaches_it)
 		brelse(bp);
 		CHECK(ok, "%s: the partition's read missed the disk's write",
 		      bd->name);
+		/* 4 KiB blocks, the partition's and the disk's half a block
+		 * apart: one never hides the other's write (the cache's grid
+		 * is one alignment; the other is off it) */
+		daddr_t b4 = b + 4 - (daddr_t)((start + (uint64_t)b) % 8);
+		daddr_t d4 = (daddr_t)start + b4 + 4; /* over its second half */
+		CHECK_EQ(physio(bd->dev, saved4, sizeof(saved4),
+				(uint64_t)b4 * DEV_BSIZE, UIO_READ, &moved),
+			 0);
+		CHECK_EQ(bread(bd->dev, b4, 8 * DEV_BSIZE, &bp), 0);
+		for (int i = 0; i < 8; i++)
+			pattern_fill((char *)bp->b_un.b_addr + i * DEV_BSIZE,
+				     disk->dev + 502,
+				     (uint64_t)start + (uint64_t)b4 + i);
+		bdwrite(bp);
+		CHECK_EQ(bread(disk->dev, d4, 8 * DEV_BSIZE, &bp), 0);
+		ok = pattern_check_range(bp->b_un.b_addr, 4, disk->dev + 502,
+					 (uint64_t)d4) < 0;
+		brelse(bp);
+		CHECK(ok,
+		      "%s: the disk's 4 KiB read at %lld missed the "
+		      "partition's 4 KiB write half a block before",
+		      bd->name, d4);
+		CHECK_EQ(physio(bd->dev, saved4, sizeof(saved4),
+				(uint64_t)b4 * DEV_BSIZE, UIO_WRITE, &moved),
+			 0);
 		/* the partition's end is the end */
 		CHECK_EQ(bread(bd->dev, (daddr_t)bd->nblocks, DEV_BSIZE, &bp),
 			 ENXIO);
