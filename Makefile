@@ -40,11 +40,11 @@ SHELL_OBJS := shell.o cmds_sys.o cmds_blk.o cmds_dev.o cmds_trace.o \
 	cmds_lv.o cmds_proc.o cmds_fs.o
 BLK_OBJS  := bio.o iodone.o bufq.o bdev.o bcache.o bdep.o cluster.o physio.o userdma.o \
 	trace.o part.o lv.o
-DRV_OBJS  := uart.o rtc.o ramdisk.o pci.o dma.o attach.o ata.o ide.o ahci.o
+DRV_OBJS  := uart.o rtc.o ramdisk.o pci.o dma.o attach.o ata.o ide.o ahci.o nvme.o
 LIB_OBJS  := string.o printf.o errno.o cmdline.o sort.o hexdump.o \
 	pattern.o crc32.o ddnum.o
 TEST_OBJS := testio.o test_ktest.o test_lib.o test_trap.o test_ata.o test_trace.o tracetest.o test_part.o test_lv.o test_clock.o test_intr.o test_mem.o test_ksym.o \
-	test_spl.o test_thread.o test_bio.o test_bcache.o test_bdep.o test_cluster.o test_physio.o test_disk.o disktest.o test_bigdisk.o bench_intr.o bench_bio.o bench_disk.o bench_fs.o
+	test_spl.o test_thread.o test_bio.o test_bcache.o test_bdep.o test_cluster.o test_physio.o test_disk.o test_nvme.o disktest.o test_bigdisk.o bench_intr.o bench_bio.o bench_disk.o bench_fs.o
 
 OBJS := $(addprefix $(B)/obj/,$(ARCH_OBJS) $(KERN_OBJS) $(BLK_OBJS) \
 	$(FS_OBJS) $(PROC_OBJS) $(SHELL_OBJS) $(DRV_OBJS) $(LIB_OBJS) $(TEST_OBJS))
@@ -82,7 +82,7 @@ help:
 	@echo "                MACHINE=pc|q35 DISK=IMG WORKLOAD='cmd; cmd' DEV=NAME"
 	@echo "make bench      benchmarks, with the host's own O_DIRECT figures"
 	@echo "make compare    iodine against Debian's Linux + fio, same QEMU"
-	@echo "                disks; ROUNDS=5 MACHINES=q35,pc; $(B)/compare/"
+	@echo "                disks; ROUNDS=5 MACHINES=q35,pc,nvme; $(B)/compare/"
 	@echo "make lint       cppcheck and clang-format check"
 	@echo "make format     reformat the sources with clang-format"
 	@echo "make clean      remove $(B)/"
@@ -203,9 +203,9 @@ trace: deps all
 
 # iodine against Debian's Linux on the same disks (scripts/compare):
 # the kernel, fio and busybox are fetched with apt-get download into
-# $(B)/debian/ the first time.  ROUNDS=5, MACHINES=q35,pc.
+# $(B)/debian/ the first time.  ROUNDS=5, MACHINES=q35,pc,nvme.
 ROUNDS   ?= 5
-MACHINES ?= q35,pc
+MACHINES ?= q35,pc,nvme
 compare: deps all
 	$(PYTHON) scripts/compare --rounds '$(ROUNDS)' --machines '$(MACHINES)'
 
@@ -213,7 +213,7 @@ compare: deps all
 # Linux, one round (its script fails if any guest gives no figure).
 test-long: deps all
 	$(PYTHON) tests/run.py --long
-	$(PYTHON) scripts/compare --rounds 1 --machines q35,pc \
+	$(PYTHON) scripts/compare --rounds 1 --machines q35,pc,nvme \
 		--out $(B)/compare-test
 
 # Benchmarks: figures, not pass/fail timing.  BENCH='glob' picks some.

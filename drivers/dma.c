@@ -1,7 +1,7 @@
 /*
  * dma.c: a buffer as the physical runs a DMA engine is told, for the
  * scatter/gather tables of the controllers (IDE's PRD table, AHCI's
- * PRDT).  Most of the kernel's memory is identity-mapped, one run; a
+ * PRDT; NVMe's PRP lists take a page at a time, dma_phys).  Most of the kernel's memory is identity-mapped, one run; a
  * buffer in the frame window (vm.h) is contiguous only to the CPU, and
  * each of its frames may lie anywhere, so the runs follow the page
  * tables, frames that happen to be adjacent joined into one.  A run is
@@ -24,6 +24,19 @@ dma_runs_init(struct dma_runs *r, const void *va, uint32_t len, uint32_t max,
 	r->boundary = boundary;
 }
 
+/* The physical address of the byte at va of a DMA buffer (NVMe's PRP
+ * entries name one page each). */
+uint32_t
+dma_phys(const void *va)
+{
+	if (!vm_in_window(va))
+		return (uint32_t)va;
+	uint32_t pa = vm_phys(va);
+	if (!pa)
+		panic("dma: %p is in the frame window but not mapped", va);
+	return pa;
+}
+
 /* Bytes from va on that are physically contiguous (at most left), and
  * where they start. */
 static uint32_t
@@ -33,9 +46,7 @@ contiguous(const uint8_t *va, uint32_t left, uint32_t *pa)
 		*pa = (uint32_t)va;
 		return left;
 	}
-	*pa = vm_phys(va);
-	if (!*pa)
-		panic("dma: %p is in the frame window but not mapped", va);
+	*pa = dma_phys(va);
 	uint32_t n = PAGE_SIZE - ((uint32_t)va & (PAGE_SIZE - 1));
 	while (n < left && vm_phys(va + n) == *pa + n)
 		n += PAGE_SIZE;

@@ -16,5 +16,6 @@ struct dma_runs {
 void dma_runs_init(struct dma_runs *r, const void *va, uint32_t len,
 		   uint32_t max, uint32_t boundary);
 int dma_run_next(struct dma_runs *r, uint32_t *pa, uint32_t *len);
+uint32_t dma_phys(const void *va);
 
 #endif

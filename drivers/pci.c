@@ -128,8 +128,15 @@ scan_function(int bus, int dev, int fn, int depth)
 	d->progif = cls >> 8;
 	d->irq = cfg_read(bus, dev, fn, PCI_INTR) & 0xFF;
 	uint8_t hdr = cfg_read(bus, dev, fn, PCI_HEADER) >> 16;
-	if ((hdr & PCI_HDR_TYPE) == 0)
+	if ((hdr & PCI_HDR_TYPE) == 0) {
 		bars_probe(d);
+		/* No interrupt from a device before its driver's pci_enable:
+		 * a BIOS may leave one asserted (SeaBIOS's NVMe driver
+		 * does), and a level-triggered line held by a device nobody
+		 * drives would never go quiet. */
+		uint32_t cmd = cfg_read(bus, dev, fn, PCI_COMMAND) & 0xFFFF;
+		cfg_write(bus, dev, fn, PCI_COMMAND, cmd | PCI_CMD_INTX_OFF);
+	}
 	if (d->class == PCI_CLASS_BRIDGE && d->subclass == PCI_SUB_PCI_BRIDGE &&
 	    depth < 8) {
 		int secondary = (cfg_read(bus, dev, fn, PCI_BUSES) >> 8) & 0xFF;

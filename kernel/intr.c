@@ -13,6 +13,13 @@
  * PCI INTx) stays masked until its handlers have run, so the line that is
  * still asserted does not interrupt again at once.
  *
+ * A level-triggered line that nobody claims INTR_STORM times in a row is
+ * held by a device without a driver that answers for it (or a driver
+ * that no longer recognizes its own interrupt): it would interrupt
+ * forever, and the kernel would do nothing else.  It is left masked,
+ * with a console line, as Linux's "nobody cared" does; a handler
+ * established on it later unmasks it again.
+ *
  * Soft interrupts are pending bits too (bit NIRQ + n), scheduled by
  * softint_schedule and run the same way: after the hardware handler that
  * scheduled them has returned, before the interrupted thread resumes.
@@ -21,6 +28,7 @@
 
 #include <stddef.h>
 
+#include "console.h"
 #include "cpu.h"
 #include "kmalloc.h"
 #include "panic.h"
@@ -56,6 +64,10 @@ static int nesting; /* interrupt handlers (hard or soft) running now */
 uint32_t intr_who;  /* intr.h */
 uint64_t intr_entry_tsc;
 struct intr_stats intr_stats;
+
+#define INTR_STORM 100000 /* unclaimed interrupts in a row: a stuck line */
+static uint32_t unclaimed_run[NIRQ];
+static uint32_t stormed; /* bit n: IRQ n left masked */
 
 static void
 source_set_level(int bit, int old, int ipl)
@@ -137,8 +149,19 @@ irq_run(int irq, uint64_t since)
 	cli();
 	intr_who = outer_who;
 	nesting--;
-	if (!claimed)
+	if (claimed) {
+		unclaimed_run[irq] = 0;
+	} else {
 		intr_stats.unclaimed[irq]++;
+		if (++unclaimed_run[irq] == INTR_STORM &&
+		    pic_level_triggered(irq)) {
+			stormed |= 1u << irq;
+			kprintf("irq %d: %d interrupts in a row that no "
+				"handler "
+				"claimed: the line is left masked\n",
+				irq, INTR_STORM);
+		}
+	}
 	intr_entry_tsc = outer_tsc;
 	cpl = s;
 }
@@ -163,7 +186,7 @@ intr_process_pending(void)
 		ipending &= ~(1u << bit);
 		if (bit < NIRQ) {
 			irq_run(bit, irq_pending_tsc[bit]);
-			if (handlers[bit])
+			if (handlers[bit] && !(stormed & (1u << bit)))
 				pic_unmask(bit);
 		} else {
 			struct softint *si = &softints[bit - NIRQ];
@@ -208,7 +231,7 @@ intr_dispatch(int irq)
 		pic_mask(irq);
 	pic_eoi(irq);
 	irq_run(irq, now);
-	if (level && !(ipending & (1u << irq)))
+	if (level && !(ipending & (1u << irq)) && !(stormed & (1u << irq)))
 		pic_unmask(irq);
 	if (ipending & above[cpl])
 		intr_process_pending();
@@ -237,6 +260,8 @@ intr_establish(int irq, int ipl, intr_fn fn, void *arg, const char *name)
 		source_set_level(irq, irq_ipl[irq], ipl);
 		irq_ipl[irq] = ipl;
 	}
+	stormed &= ~(1u << irq);
+	unclaimed_run[irq] = 0;
 	pic_unmask(irq);
 	irq_restore(fl);
 	return ih;

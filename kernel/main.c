@@ -3,6 +3,7 @@
  * order, then runs the tests (`test` on the command line) or the shell.
  */
 #include "ahci.h"
+#include "nvme.h"
 #include "proc/binfs.h"
 #include "blk/bcache.h"
 #include "blk/buf.h"
@@ -78,6 +79,7 @@ kmain(uint32_t magic, const struct multiboot_info *mbi)
 	pci_init();
 	ide_init();
 	ahci_init();
+	nvme_init();
 	bcache_init();
 	part_scan_all();  /* every disk's partitions, once all attached */
 	lv_init();	  /* lv= volumes, on disks or partitions */

@@ -37,10 +37,11 @@ CACHE = os.path.join(ROOT, "build", "debian")
 DEBS = os.path.join(CACHE, "debs")
 TREES = os.path.join(CACHE, "root")
 
-# The disk drivers Linux loads for make bench's machines: libata's AHCI
-# (q35) and PIIX (pc), and the SCSI disk above both; ext4, which Debian's
-# kernel mounts ext2 with (CONFIG_EXT4_USE_FOR_EXT2).
-MODULES = ("ahci", "ata_piix", "sd_mod", "ext4")
+# The disk drivers Linux loads for make compare's machines: libata's AHCI
+# (q35) and PIIX (pc), and the SCSI disk above both; NVMe's (q35 with an
+# NVMe disk); ext4, which Debian's kernel mounts ext2 with
+# (CONFIG_EXT4_USE_FOR_EXT2).
+MODULES = ("ahci", "ata_piix", "sd_mod", "nvme", "ext4")
 
 
 class FetchError(Exception):
@@ -251,8 +252,8 @@ def module_order(moddir, names=MODULES):
     return order
 
 
-# The guest's /init: the disk is the first SCSI disk libata makes (on
-# both machines the only hard disk); each workload given as
+# The guest's /init: the disk is the first SCSI disk libata makes, or the
+# first NVMe namespace (on each machine the only hard disk); each workload given as
 # compare.fio=ARGS;ARGS;... on the command line is run by fio on it and
 # its JSON printed between markers the host looks for.  The disk stays
 # open (fd 3) from first to last, so its page cache outlives each fio
@@ -268,11 +269,15 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 for m in $(cat /modules.order); do insmod /$m || echo "compare: insmod $m failed"; done
 i=0
-while [ ! -b /dev/sda ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-[ -b /dev/sda ] || { echo "compare: no /dev/sda"; poweroff -f; }
-echo "compare: disk $(cat /sys/block/sda/size) sectors, $(cat /sys/block/sda/queue/scheduler)"
+disk=
+while [ -z "$disk" ] && [ $i -lt 300 ]; do
+	for d in sda nvme0n1; do [ -b /dev/$d ] && disk=$d; done
+	[ -n "$disk" ] || sleep 0.1; i=$((i + 1))
+done
+[ -n "$disk" ] || { echo "compare: no /dev/sda nor /dev/nvme0n1"; poweroff -f; }
+echo "compare: disk $disk, $(cat /sys/block/$disk/size) sectors, $(cat /sys/block/$disk/queue/scheduler)"
 jobs=$(sed -n 's/.*compare\.fio=\([^ ]*\).*/\1/p' /proc/cmdline)
-exec 3</dev/sda
+exec 3</dev/$disk
 IFS=';'
 for job in $jobs; do
 	IFS=' '
@@ -281,7 +286,7 @@ for job in $jobs; do
 	case " $args " in *" --direct=0 "*)
 		[ -n "$warm" ] || {
 			warm=1
-			dd if=/dev/sda of=/dev/null bs=1M count=@WARMUP_MIB@ 2>/dev/null
+			dd if=/dev/$disk of=/dev/null bs=1M count=@WARMUP_MIB@ 2>/dev/null
 			sync; echo 3 > /proc/sys/vm/drop_caches
 		};;
 	esac
@@ -290,7 +295,7 @@ for job in $jobs; do
 		args=$(echo "$args" | sed 's/--drop-caches//');;
 	esac
 	echo "compare-result-begin"
-	/bin/fio --filename=/dev/sda --output-format=json $args
+	/bin/fio --filename=/dev/$disk --output-format=json $args
 	echo "compare-result-end $?"
 	IFS=';'
 done
@@ -300,7 +305,7 @@ fs=$(sed -n 's/.*compare\.fs=\([^ ]*\).*/\1/p' /proc/cmdline)
 if [ -n "$fs" ]; then
 	n=${fs%,*}; d=${fs#*,}
 	mkdir -p /mnt
-	mount -t ext2 /dev/sda /mnt || echo "compare: mount failed"
+	mount -t ext2 /dev/$disk /mnt || echo "compare: mount failed"
 	/bin/fsx -b create -n $n -d $d /mnt/untar
 	sync; echo 3 > /proc/sys/vm/drop_caches
 	/bin/fsx -b read -n $n -d $d /mnt/untar

@@ -19,7 +19,8 @@ B_FLAGS = [(0x0001, "B_READ"), (0x0002, "B_DONE"), (0x0004, "B_ERROR"),
            (0x0200, "B_RAW"), (0x0400, "B_AGE"), (0x0800, "B_READAHEAD"),
            (0x1000, "B_FLUSH")]  # kernel/blk/buf.h
 last_buf = None  # the first buf iodine-bufs showed: $iodine_buf
-MAJOR_RD, MAJOR_WD, MAJOR_SD, MAJOR_PART, MAJOR_LV = 1, 2, 3, 4, 5
+MAJOR_RD, MAJOR_WD, MAJOR_SD, MAJOR_PART, MAJOR_LV, MAJOR_NVME = \
+    1, 2, 3, 4, 5, 6
 NIRQ = 16
 
 
@@ -131,6 +132,18 @@ class Bufs(gdb.Command):
                 if int(ch["active"]) and int(ch["adrive"]) == int(d):
                     lines.append("active:  " + buf_line(ch["active"]))
                 for bp in bufq_list(ch["queue"]):
+                    if int(bp.dereference()["b_dev"]) == int(bd["dev"]):
+                        lines.append("queued:  " + buf_line(bp))
+            elif major == MAJOR_NVME:
+                ns = bd["softc"].cast(gdb.lookup_type("struct nvme_ns")
+                                      .pointer())
+                c = ns["c"].dereference()
+                for cid in range(128):
+                    cmd = c["cmd"][cid]
+                    if int(cmd["bp"]) and int(cmd["ns"]) == int(ns):
+                        lines.append("cid %3d: %s" % (cid,
+                                                      buf_line(cmd["bp"])))
+                for bp in bufq_list(c["queue"]):
                     if int(bp.dereference()["b_dev"]) == int(bd["dev"]):
                         lines.append("queued:  " + buf_line(bp))
             elif major == MAJOR_RD:

@@ -42,6 +42,7 @@ import scenarios.blockshell  # noqa: F401
 import scenarios.cache  # noqa: F401
 import scenarios.disks  # noqa: F401
 import scenarios.bigdisks  # noqa: F401
+import scenarios.nvme  # noqa: F401
 import scenarios.crash  # noqa: F401
 import scenarios.trace  # noqa: F401
 import scenarios.partitions  # noqa: F401

@@ -239,7 +239,11 @@ bdev_strategy(struct buf *chain)
 int
 bdev_validate(const struct bdev *bd, struct buf *bp)
 {
-	if (!bp->b_bcount || bp->b_bcount % DEV_BSIZE || !bp->b_un.b_addr) {
+	uint32_t sec = bdev_secsize(bd);
+	if (!bp->b_bcount || bp->b_bcount % sec || !bp->b_un.b_addr ||
+	    (uintptr_t)bp->b_un.b_addr % bdev_align(bd) ||
+	    (uint64_t)bp->b_blkno % (sec / DEV_BSIZE)) {
+		/* (a device of larger sectors takes whole ones only) */
 		biofail(bp, EINVAL);
 		return 0;
 	}
@@ -422,8 +426,8 @@ bdev_strategy_chain(struct bdev *bd, struct buf *chain,
 /*
  * Naming the block that failed.  A disk that fails a transfer of many
  * blocks seldom says which one was bad (QEMU's never does for DMA), so
- * the transfer is narrowed: tried again one block at a time, in order,
- * until a block fails.  That block is named, as Linux names it ("I/O
+ * the transfer is narrowed: tried again one sector at a time (a block,
+ * or the device's larger sector), in order, until a sector fails.  That block is named, as Linux names it ("I/O
  * error, dev sda, sector N"), and the request completes with the error
  * and a b_resid counting from that block: the blocks before it were
  * transferred.  If every block works on its own, the error was
@@ -470,7 +474,7 @@ narrow_done(struct buf *c)
 		io_error_report(nw->bd, parent, c->b_blkno, err);
 		bioerror(parent, err);
 		parent->b_resid = parent->b_bcount - nw->at;
-	} else if ((nw->at += DEV_BSIZE) < nw->xfer) {
+	} else if ((nw->at += bdev_secsize(nw->bd)) < nw->xfer) {
 		narrow_issue(nw, c);
 		return;
 	} else {
@@ -497,8 +501,8 @@ bdev_io_failed(struct bdev *bd, struct buf *bp, int error,
 	TRACE_EVENT(TR_DRV_ERROR, bd->dev, bp->b_blkno, xfer, error, 0);
 
 	if (bp->b_iodone == narrow_done || (bp->b_flags & B_FLUSH) ||
-	    xfer <= DEV_BSIZE || !(nw = kzalloc(sizeof(*nw))) ||
-	    !(c = bdev_child(bp, 0, DEV_BSIZE, bp->b_dev, bp->b_blkno,
+	    xfer <= bdev_secsize(bd) || !(nw = kzalloc(sizeof(*nw))) ||
+	    !(c = bdev_child(bp, 0, bdev_secsize(bd), bp->b_dev, bp->b_blkno,
 			     narrow_done, nw))) {
 		kfree(nw);
 		/* one block (or narrowing's own, which reports it) */

@@ -13,7 +13,10 @@
  *    (q35's built-in);
  *  - every other controller's disks carry its PCI address, as lspci
  *    prints it, then the port (AHCI) or 2 * channel + drive (IDE in
- *    native mode): sd00:04.0-1 is port 1 of the AHCI at 00:04.0.
+ *    native mode): sd00:04.0-1 is port 1 of the AHCI at 00:04.0;
+ *  - nvmeBB:DD.FnN: namespace N (its ID, 1 to 31) of the NVMe controller
+ *    at that PCI address: nvme00:04.0n1 (an NVMe controller has no place
+ *    of its own on any chipset, so every name carries the address).
  * lsblk shows each disk's place.  A dev_t is makedev(major, minor) (buf.h);
  * the minor is N for the short names, BDEV_MINOR_PCI | (PCI address << 5)
  * | N for the long, which can then never equal a short name's.
@@ -25,11 +28,12 @@
 
 #define BDEV_MAX       64	 /* RAM disks, 8 IDE channels, several AHCIs */
 #define BDEV_MINOR_PCI (1 << 21) /* a minor that carries a PCI address */
-#define BDEV_NAMELEN   16	 /* "sd00:04.0-31" and its NUL fit */
+#define BDEV_NAMELEN   20	 /* "nvme00:04.0n31p15" and its NUL fit */
 
-#define MAJOR_RD 1
-#define MAJOR_WD 2
-#define MAJOR_SD 3
+#define MAJOR_RD   1
+#define MAJOR_WD   2
+#define MAJOR_SD   3
+#define MAJOR_NVME 6 /* (4: partitions, part.h; 5: volumes, lv.h) */
 
 struct bdev;
 
@@ -55,6 +59,10 @@ struct bdev {
 	uint32_t maxxfer;  /* largest transfer the device takes, bytes */
 	uint32_t maxseg;   /* physical runs one transfer may have (its
 			      controller's scatter/gather entries); 0: any */
+	uint32_t secsize;  /* bytes a sector: every request is whole
+			      sectors, at a sector's start (0: DEV_BSIZE) */
+	uint32_t align;	   /* a buffer's address is a multiple of it, as the
+			      DMA engine needs (0: 2, ATA's; NVMe's PRPs: 4) */
 	const char *model; /* for lsblk */
 	char where
 		[32]; /* for lsblk: "pci 00:1f.2 port 0", "isa 0x1f0 master" */
@@ -121,6 +129,19 @@ void bdev_io_failed(struct bdev *bd, struct buf *bp, int error,
 		    void (*enqueue)(struct bdev *bd, struct buf *bp));
 int bdev_flush_request(struct bdev *bd,
 		       void (*enqueue)(struct bdev *bd, struct buf *bp));
+
+/* bd's sector and buffer alignment rules, their defaults filled in */
+static inline uint32_t
+bdev_secsize(const struct bdev *bd)
+{
+	return bd->secsize ? bd->secsize : DEV_BSIZE;
+}
+
+static inline uint32_t
+bdev_align(const struct bdev *bd)
+{
+	return bd->align ? bd->align : 2;
+}
 
 /* The bytes a driver transfers for bp: b_bcount less what validation cut
  * off the end of the device (kept in b_resid). */

@@ -677,6 +677,18 @@ leg_usable(const char *name, const char *devname, struct bdev **out)
 	return 0;
 }
 
+/* The largest sector of the legs: the volume's own */
+static uint32_t
+lv_secsize(struct bdev *bd[], int n)
+{
+	uint32_t sec = DEV_BSIZE;
+
+	for (int i = 0; i < n; i++)
+		if (bdev_secsize(bd[i]) > sec)
+			sec = bdev_secsize(bd[i]);
+	return sec;
+}
+
 /* lv_create's first step: whether the request makes a volume.  Checks
  * everything a volume can be refused for before anything is changed;
  * fills bd with the legs, *chunk with the stripe chunk in bytes (the
@@ -727,6 +739,19 @@ lv_check(const char *name, int type, char *const devs[], int n, uint32_t *chunk,
 					      devs[k], devs[i]);
 		}
 	}
+	/* a leg of larger sectors: the volume's requests are whole ones
+	 * of it, so its legs and chunks must be too */
+	uint32_t sec = lv_secsize(bd, n);
+	if (type == LV_STRIPE && *chunk % sec)
+		return refuse(name, EINVAL,
+			      "chunk %s: not whole %u-byte sectors of its legs",
+			      fmt_size(size, sizeof(size), *chunk), sec);
+	for (int i = 0; i < n; i++)
+		if (bd[i]->nblocks % (sec / DEV_BSIZE))
+			return refuse(name, EINVAL,
+				      "%s: not whole %u-byte sectors of the "
+				      "other legs",
+				      devs[i], sec);
 	*slot = -1;
 	for (int i = 0; i < LV_MAX && *slot < 0; i++)
 		if (!lvs[i])
@@ -792,6 +817,10 @@ lv_lay_out(const char *name, int type, struct bdev *bd[], int n, uint32_t chunk,
 	lv->bd.maxxfer = LV_MAXXFER;
 	if (type == LV_STRIPE && chunk * (uint32_t)n < LV_MAXXFER)
 		lv->bd.maxxfer = chunk * (uint32_t)n;
+	lv->bd.secsize = lv_secsize(bd, n);
+	for (int i = 0; i < n; i++)
+		if (bdev_align(bd[i]) > bdev_align(&lv->bd))
+			lv->bd.align = bdev_align(bd[i]);
 	lv->bd.ops = &lv_ops;
 	lv->bd.softc = lv;
 	char *w = lv->where;

@@ -21,6 +21,11 @@
  *    console says so.
  * An entry that lies (past the end of the disk, over the table, or over
  * another partition) is reported and skipped, never used.
+ *
+ * A table counts in the disk's own sectors: on a disk of 4096-byte
+ * sectors (an NVMe namespace formatted so) the GPT header is at byte
+ * 4096 and every LBA is a 4096-byte one, as sfdisk --sector-size 4096
+ * and Linux have it; a partition's blocks are then 8 to the sector.
  */
 #include "part.h"
 
@@ -30,6 +35,7 @@
 #include "crc32.h"
 #include "errno.h"
 #include "kmalloc.h"
+#include "pmem.h"
 #include "printf.h"
 #include "string.h"
 #include "trace.h"
@@ -133,14 +139,26 @@ static const struct bdev_ops part_ops = {
 
 /* --- registering what a table says --- */
 
-/* Add partition `num` of disk, blocks [start, start + n), if it tells
+/* The disk's sectors, as its tables count them */
+static uint64_t
+sectors(const struct bdev *disk)
+{
+	return disk->nblocks / (bdev_secsize(disk) / DEV_BSIZE);
+}
+
+/* Add partition `num` of disk, sectors [start, start + n), if it tells
  * the truth; else say why not.  1 if added. */
 static int
 part_add(struct bdev *disk, int num, uint64_t start, uint64_t n,
 	 const char *type, const char *label)
 {
 	char name[BDEV_NAMELEN + 8], size[16];
+	uint32_t per = bdev_secsize(disk) / DEV_BSIZE;
 
+	if (start > UINT64_MAX / per || n > UINT64_MAX / per)
+		start = n = UINT64_MAX / per; /* (runs past the end, below) */
+	start *= per;			      /* blocks, from here on */
+	n *= per;
 	snprintf(name, sizeof(name), "%sp%d", disk->name, num);
 	if (start + n > disk->nblocks || start + n < start) {
 		kprintf("%s: blocks %llu to %llu run past the end of %s "
@@ -179,6 +197,8 @@ part_add(struct bdev *disk, int num, uint64_t start, uint64_t n,
 	p->bd.dev = makedev(MAJOR_PART, nparts);
 	p->bd.nblocks = n;
 	p->bd.maxxfer = disk->maxxfer;
+	p->bd.secsize = disk->secsize;
+	p->bd.align = disk->align;
 	snprintf(p->model, sizeof(p->model), "%s%s%s%s", type,
 		 label && *label ? " \"" : "", label ? label : "",
 		 label && *label ? "\"" : "");
@@ -205,15 +225,16 @@ part_add(struct bdev *disk, int num, uint64_t start, uint64_t n,
 
 /* --- reading the tables --- */
 
-/* n blocks from blk, raw: 0, or an errno (ENXIO for a short read). */
+/* n of the disk's sectors from sector lba, raw: 0, or an errno (ENXIO
+ * for a short read). */
 static int
-read_blocks(struct bdev *disk, uint64_t blk, uint32_t n, void *buf)
+read_blocks(struct bdev *disk, uint64_t lba, uint32_t n, void *buf)
 {
-	size_t moved;
-	int err = physio(disk->dev, buf, (size_t)n * DEV_BSIZE, blk * DEV_BSIZE,
+	size_t moved, bytes = (size_t)n * bdev_secsize(disk);
+	int err = physio(disk->dev, buf, bytes, lba * bdev_secsize(disk),
 			 UIO_READ, &moved);
 
-	return err ? err : moved != (size_t)n * DEV_BSIZE ? ENXIO : 0;
+	return err ? err : moved != bytes ? ENXIO : 0;
 }
 
 /* "MBR 0x83 Linux": the type byte, and its name where it is common */
@@ -260,7 +281,7 @@ mbr_logical(struct bdev *disk, uint64_t ext, uint64_t ext_n, uint8_t *sec)
 	int num = 5, added = 0;
 
 	for (int k = 0; k < EBR_MAX; k++) {
-		if (ebr >= disk->nblocks || read_blocks(disk, ebr, 1, sec) ||
+		if (ebr >= sectors(disk) || read_blocks(disk, ebr, 1, sec) ||
 		    !mbr_sig_ok(sec)) {
 			kprintf("%s: the extended partition's table at block "
 				"%llu is unreadable or has no signature: "
@@ -339,12 +360,12 @@ gpt_read(struct bdev *disk, uint64_t lba, struct gpt_header *h,
 	 uint8_t **entries, uint8_t *sec)
 {
 	*entries = NULL;
-	if (lba >= disk->nblocks || read_blocks(disk, lba, 1, sec))
+	if (lba >= sectors(disk) || read_blocks(disk, lba, 1, sec))
 		return "unreadable";
 	memcpy(h, sec, sizeof(*h));
 	if (memcmp(h->sig, "EFI PART", 8))
 		return "no signature";
-	if (h->header_size < sizeof(*h) || h->header_size > DEV_BSIZE)
+	if (h->header_size < sizeof(*h) || h->header_size > bdev_secsize(disk))
 		return "bad header size";
 	uint32_t crc = h->header_crc;
 	memset(sec + offsetof(struct gpt_header, header_crc), 0, 4);
@@ -357,11 +378,11 @@ gpt_read(struct bdev *disk, uint64_t lba, struct gpt_header *h,
 	    (uint64_t)h->nentries * h->entry_size > 256 * 1024)
 		return "bad entry array size";
 	uint32_t bytes = h->nentries * h->entry_size;
-	uint32_t nblk = (bytes + DEV_BSIZE - 1) / DEV_BSIZE;
-	uint8_t *e = kmalloc(nblk ? nblk * DEV_BSIZE : DEV_BSIZE);
+	uint32_t ss = bdev_secsize(disk), nblk = (bytes + ss - 1) / ss;
+	uint8_t *e = kmalloc(nblk ? nblk * ss : ss);
 	if (!e)
 		return "no memory for the entries";
-	if (nblk && (h->entries_lba + nblk > disk->nblocks ||
+	if (nblk && (h->entries_lba + nblk > sectors(disk) ||
 		     read_blocks(disk, h->entries_lba, nblk, e))) {
 		kfree(e);
 		return "entries unreadable";
@@ -388,10 +409,10 @@ gpt_scan(struct bdev *disk, uint8_t *sec)
 		/* the backup: where the primary says, if it says, else at
 		 * the last block */
 		uint64_t alt = !memcmp(h.sig, "EFI PART", 8) &&
-					       h.alt_lba < disk->nblocks &&
+					       h.alt_lba < sectors(disk) &&
 					       h.alt_lba > 1
 				       ? h.alt_lba
-				       : disk->nblocks - 1;
+				       : sectors(disk) - 1;
 		kprintf("%s: GPT: the primary header at block 1 is damaged "
 			"(%s): using the backup at block %llu\n",
 			disk->name, why, (unsigned long long)alt);
@@ -435,7 +456,8 @@ gpt_scan(struct bdev *disk, uint8_t *sec)
 int
 part_scan(struct bdev *disk)
 {
-	static uint8_t sec[DEV_BSIZE] __attribute__((aligned(16)));
+	static uint8_t sec[PAGE_SIZE] __attribute__((aligned(16))); /* the
+							largest sector */
 	struct mbr_entry e[4];
 	int added = 0;
 
@@ -449,7 +471,7 @@ part_scan(struct bdev *disk)
 		if (!e[i].type || !e[i].nsect)
 			continue;
 		if (mbr_extended(e[i].type)) {
-			if (e[i].lba + (uint64_t)e[i].nsect > disk->nblocks)
+			if (e[i].lba + (uint64_t)e[i].nsect > sectors(disk))
 				kprintf("%s: the extended partition runs past "
 					"the end of the disk: skipped\n",
 					disk->name);

@@ -3,8 +3,9 @@
  * the buffer cache (IRIX physiock/uiophysio, ../shared/seeds/004_*.txt).
  *
  * uiophysio validates the request (the device offset and every iovec's
- * length must be whole blocks; a base must be 2-byte aligned, as the
- * disks' DMA engines need), cuts it into pieces the device accepts (at
+ * length must be whole sectors: blocks, or a device's larger sectors; a
+ * base must be aligned as the device's DMA engine needs: 2 bytes, 4 on
+ * NVMe), cuts it into pieces the device accepts (at
  * most maxxfer bytes, within one iovec), keeps up to PHYSIO_INFLIGHT raw
  * bufs in flight, and returns what read(2)/write(2) would: the bytes
  * moved, a short count at the end of the device, and an error only when
@@ -55,13 +56,14 @@ physio_done(struct buf *bp)
 static int
 physio_validate(const struct bdev *bd, const struct uio *uio)
 {
-	if (uio->uio_offset % DEV_BSIZE)
+	uint32_t sec = bdev_secsize(bd);
+
+	if (uio->uio_offset % sec)
 		return EINVAL;
 	for (int i = 0; i < uio->uio_iovcnt; i++) {
 		const struct iovec *iov = &uio->uio_iov[i];
-		if (iov->iov_len % DEV_BSIZE ||
-		    (iov->iov_len && !iov->iov_base) ||
-		    ((uintptr_t)iov->iov_base & 1))
+		if (iov->iov_len % sec || (iov->iov_len && !iov->iov_base) ||
+		    (uintptr_t)iov->iov_base % bdev_align(bd))
 			return EINVAL;
 	}
 	if (uio->uio_offset > (uint64_t)bd->nblocks * DEV_BSIZE)

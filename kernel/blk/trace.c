@@ -34,7 +34,7 @@
 #include "string.h"
 #include "thread.h"
 
-#define TRACE_VERSION 2
+#define TRACE_VERSION 3 /* 3: device names of 20 bytes */
 
 struct trace_ring trace_ring;
 volatile int trace_on;

@@ -82,20 +82,21 @@ lsblk_line(const struct bdev *bd)
 
 	snprintf(name, sizeof(name), "%s%s", bd->parent ? "`-" : "", bd->name);
 	snprintf(dev, sizeof(dev), "%d,%d", major(bd->dev), minor(bd->dev));
-	kprintf("%-12s %-9s %-11s %-13llu %-8s %-24s %s\n", name, dev,
+	kprintf("%-18s %-9s %-11s %-13llu %-6u %-8s %-24s %s\n", name, dev,
 		fmt_size(size, sizeof(size), (uint64_t)bd->nblocks * DEV_BSIZE),
-		(unsigned long long)bd->nblocks,
+		(unsigned long long)bd->nblocks, bdev_secsize(bd),
 		fmt_size(xfer, sizeof(xfer), bd->maxxfer),
 		bd->where[0] ? bd->where : "-", bd->model ? bd->model : "-");
 }
 
 SHELL_CMD(lsblk, "",
-	  "block devices: size, largest transfer, where, model (names: README)")
+	  "block devices: size, sector, largest transfer, where, model (names: "
+	  "README)")
 {
 	if (argc != 1)
 		return shell_usage(argv[0]);
-	kprintf("NAME         DEV       SIZE        BLOCKS        MAXXFER  "
-		"WHERE                    MODEL\n");
+	kprintf("NAME               DEV       SIZE        BLOCKS        SECTOR "
+		"MAXXFER  WHERE                    MODEL\n");
 	/* a tree, as lsblk -i draws it: each disk, then its partitions */
 	for (int i = 0; bdev_at(i); i++) {
 		if (bdev_at(i)->parent)
@@ -106,6 +107,20 @@ SHELL_CMD(lsblk, "",
 				lsblk_line(bdev_at(j));
 	}
 	return 0;
+}
+
+/* Block blk of bd through the cache: the buffer of the sector holding it
+ * (a device of 4096-byte sectors is read a whole sector at a time) and
+ * the block's place in it. */
+static int
+block_bread(const struct bdev *bd, uint64_t blk, struct buf **bpp,
+	    uint32_t *off)
+{
+	uint32_t per = bdev_secsize(bd) / DEV_BSIZE;
+
+	*off = (uint32_t)(blk % per) * DEV_BSIZE;
+	return bread(bd->dev, (daddr_t)(blk - blk % per), bdev_secsize(bd),
+		     bpp);
 }
 
 SHELL_CMD(read, "DEV BLK [COUNT]",
@@ -120,11 +135,12 @@ SHELL_CMD(read, "DEV BLK [COUNT]",
 		return 1;
 	for (uint64_t i = 0; i < count; i++) {
 		struct buf *bp;
-		int err = bread(bd->dev, (daddr_t)(blk + i), DEV_BSIZE, &bp);
+		uint32_t off;
+		int err = block_bread(bd, blk + i, &bp, &off);
 		if (err)
 			return err_print("read", bd, blk + i, err);
-		hexdump(cons_put, NULL, bp->b_un.b_addr, DEV_BSIZE,
-			(blk + i) * DEV_BSIZE);
+		hexdump(cons_put, NULL, (uint8_t *)bp->b_un.b_addr + off,
+			DEV_BSIZE, (blk + i) * DEV_BSIZE);
 		brelse(bp);
 	}
 	return 0;
@@ -178,10 +194,20 @@ SHELL_CMD(write, "DEV BLK PATTERN [COUNT]",
 	for (uint64_t i = 0; i < count; i++) {
 		if (blk + i >= bd->nblocks)
 			return err_print("write", bd, blk + i, ENXIO);
-		struct buf *bp = getblk(bd->dev, (daddr_t)(blk + i), DEV_BSIZE);
-		if (!bp)
-			return err_print("write", bd, blk + i, ENOMEM);
-		if (fill_block(bp->b_un.b_addr, argv[3], bd, blk + i)) {
+		/* a block of a larger sector: the sector read, the block
+		 * changed in it, the sector written */
+		struct buf *bp = NULL;
+		uint32_t off = 0;
+		int err = bdev_secsize(bd) == DEV_BSIZE
+				  ? ((bp = getblk(bd->dev, (daddr_t)(blk + i),
+						  DEV_BSIZE))
+					     ? 0
+					     : ENOMEM)
+				  : block_bread(bd, blk + i, &bp, &off);
+		if (err)
+			return err_print("write", bd, blk + i, err);
+		if (fill_block((uint8_t *)bp->b_un.b_addr + off, argv[3], bd,
+			       blk + i)) {
 			bp->b_flags |= B_INVAL;
 			brelse(bp);
 			kprintf("write: %s: EINVAL: a byte pattern is 0 to "
@@ -189,8 +215,7 @@ SHELL_CMD(write, "DEV BLK PATTERN [COUNT]",
 				argv[3]);
 			return 1;
 		}
-		int err = bwrite(bp);
-		if (err)
+		if ((err = bwrite(bp)))
 			return err_print("write", bd, blk + i, err);
 	}
 	kprintf("wrote %llu blocks (%s) to %s at block %llu\n",

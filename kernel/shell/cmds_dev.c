@@ -3,6 +3,7 @@
  * counters) and ahci (each AHCI disk's).
  */
 #include "ahci.h"
+#include "nvme.h"
 #include "blk/bdev.h"
 #include "console.h"
 #include "ide.h"
@@ -84,5 +85,40 @@ SHELL_CMD(ahci, "", "AHCI port counters: commands, NCQ depth reached, errors")
 	}
 	if (!any)
 		kprintf("ahci: no AHCI disks\n");
+	return 0;
+}
+
+SHELL_CMD(nvme, "",
+	  "NVMe controller counters: commands, doorbells, interrupts, errors")
+{
+	const struct nvme_stats *seen[BDEV_MAX];
+	int n = 0;
+
+	if (argc != 1)
+		return shell_usage(argv[0]);
+	for (int i = 0; bdev_at(i); i++) {
+		const struct bdev *bd = bdev_at(i);
+		const struct nvme_stats *s = nvme_stats(bd);
+		int k = 0;
+		while (k < n && seen[k] != s)
+			k++;
+		if (!s || k < n)
+			continue; /* a controller's namespaces share them */
+		seen[n++] = s;
+		kprintf("%s: %llu commands (%llu flush), %u most in flight, "
+			"%llu submission and %llu completion doorbells, %llu "
+			"interrupts, %u errors, %u timeouts, %u resets, %u "
+			"lost "
+			"interrupts\n",
+			nvme_controller_name(bd),
+			(unsigned long long)s->commands,
+			(unsigned long long)s->flushes, s->max_inflight,
+			(unsigned long long)s->sq_doorbells,
+			(unsigned long long)s->cq_doorbells,
+			(unsigned long long)s->interrupts, s->errors,
+			s->timeouts, s->resets, s->lost_irqs);
+	}
+	if (!n)
+		kprintf("nvme: no NVMe disks\n");
 	return 0;
 }

@@ -2,7 +2,8 @@
  * bench_disk.c: the real disks (make bench attaches a 256 MiB raw image
  * of real data, cache=none: wd0 on -M pc, sd0 on -M q35): 4 KiB random
  * reads at queue depth 1 and 32, and 128 KiB sequential reads and writes;
- * IDE by DMA and by PIO, AHCI with NCQ and without, in one run; for AHCI
+ * IDE by DMA and by PIO, AHCI with NCQ and without, NVMe (make bench's
+ * q35 has a namespace of its own image), in one run; for AHCI and NVMe
  * also the register accesses per I/O.  Depth 32 means 32 bufs kept in
  * flight by their own b_iodone, which issues the next: no sleeping
  * threads.
@@ -16,6 +17,7 @@
 #include "console.h"
 #include "cpu.h"
 #include "ahci.h"
+#include "nvme.h"
 #include "errno.h"
 #include "ide.h"
 #include "intr.h"
@@ -44,6 +46,23 @@ static struct {
 } q;
 
 static void q_done(struct buf *bp);
+
+/* Register accesses of the controllers that count them */
+static uint64_t
+mmio_count(void)
+{
+	return ahci_mmio_count() + nvme_mmio_count();
+}
+
+/* The first NVMe namespace, or NULL */
+static struct bdev *
+first_nvme(void)
+{
+	for (int i = 0; bdev_at(i); i++)
+		if (major(bdev_at(i)->dev) == MAJOR_NVME)
+			return bdev_at(i);
+	return NULL;
+}
 
 /* A random block for a q.size request, aligned to its size. */
 static daddr_t
@@ -136,7 +155,8 @@ report_line(const char *what, const char *key, int n, uint64_t cyc,
 			(unsigned long long)iops,
 			(unsigned long long)(bps / 1000000));
 	kprintf(", %llu cyc/io", (unsigned long long)(cyc / n));
-	if (!key && major(q.bd->dev) == MAJOR_SD)
+	if (!key &&
+	    (major(q.bd->dev) == MAJOR_SD || major(q.bd->dev) == MAJOR_NVME))
 		kprintf(", %llu.%llu MMIO accesses/io",
 			(unsigned long long)(mmio / n),
 			(unsigned long long)(mmio * 10 / n % 10));
@@ -154,11 +174,11 @@ static uint64_t
 measure(const char *mode, const char *what, int qd, int n)
 {
 	char label[64];
-	uint64_t mmio = ahci_mmio_count();
+	uint64_t mmio = mmio_count();
 	uint64_t cyc = q_run(qd, n);
 
 	snprintf(label, sizeof(label), "%s %s", mode, what);
-	report(label, n, cyc, ahci_mmio_count() - mmio);
+	report(label, n, cyc, mmio_count() - mmio);
 	return cyc;
 }
 
@@ -266,14 +286,14 @@ bench_trace_cost(void)
 			trace_clear();
 			if (on)
 				trace_start(q.bd->dev);
-			uint64_t m = ahci_mmio_count();
+			uint64_t m = mmio_count();
 			cyc[on] = q_run(32, TRACE_IOS);
 			trace_stop();
 			if (!cyc[on])
 				return 0;
 			if (cyc[on] < best[on]) {
 				best[on] = cyc[on];
-				mmio[on] = ahci_mmio_count() - m;
+				mmio[on] = mmio_count() - m;
 			}
 		}
 		ratio[r] = (uint32_t)(cyc[0] * 1000 / cyc[1]);
@@ -400,6 +420,10 @@ BENCH(disk_iops_and_throughput)
 		if (bdev_by_name("sd5"))
 			ok &= bench_volumes();
 	}
+	if ((q.bd = first_nvme())) {
+		any = 1;
+		ok &= bench_mode("NVMe  ");
+	}
 	kfree(q.mem);
 	if (!any)
 		kprintf("bench disk: skipped: no wd0 or sd0 (make bench "
@@ -416,6 +440,8 @@ q_open(const char *name, const char *other, const char *bench)
 	q.bd = bdev_by_name(name);
 	if (!q.bd && other)
 		q.bd = bdev_by_name(other);
+	if (!q.bd && other) /* make compare's NVMe machine */
+		q.bd = first_nvme();
 	if (!q.bd) {
 		kprintf("bench %s: skipped: no %s%s%s (make bench and make "
 			"compare attach one)\n",
@@ -577,16 +603,15 @@ proc_bench(void)
 	q.write = 0;
 	q.size = 4096;
 	q.sequential = 0;
-	uint64_t m = ahci_mmio_count(), cyc = biowait_run(RAND_IOS);
+	uint64_t m = mmio_count(), cyc = biowait_run(RAND_IOS);
 	report("kernel  4 KiB random read QD1", RAND_IOS, cyc,
-	       ahci_mmio_count() - m);
+	       mmio_count() - m);
 	ok &= cyc != 0 && proc_run("-R", 4096, 1, RAND_IOS, NULL);
 	q.size = 128 * 1024;
 	q.sequential = 1;
-	m = ahci_mmio_count();
+	m = mmio_count();
 	cyc = biowait_run(SEQ_IOS);
-	report("kernel  128 KiB seq read QD1", SEQ_IOS, cyc,
-	       ahci_mmio_count() - m);
+	report("kernel  128 KiB seq read QD1", SEQ_IOS, cyc, mmio_count() - m);
 	ok &= cyc != 0 && proc_run("-S", 128 * 1024, 1, SEQ_IOS, NULL);
 	return ok;
 }

@@ -155,7 +155,8 @@ BENCH(fs_files)
 
 /*
  * make compare's side of iodine (scripts/compare): the untar-like phases
- * on the disk (sd0 or wd0, a fresh ext2 of the host's mke2fs), as
+ * on the disk (sd0, wd0 or an NVMe namespace, a fresh ext2 of the host's
+ * mke2fs), as
  * Linux's guest runs them with the same fsx built for it: the blocks
  * dropped before the read as its drop_caches does.  fsx prints the
  * figures ("fsx: create: 1000 files, ... N files/s").
@@ -169,8 +170,11 @@ BENCH(compare_fs)
 
 	if (!bd)
 		bd = bdev_by_name("wd0");
+	for (int i = 0; !bd && bdev_at(i); i++) /* make compare's NVMe */
+		if (major(bdev_at(i)->dev) == MAJOR_NVME)
+			bd = bdev_at(i);
 	if (!bd) {
-		kprintf("bench compare_fs: no sd0 or wd0\n");
+		kprintf("bench compare_fs: no sd0, wd0 or NVMe disk\n");
 		return;
 	}
 	int err = vfs_mount(bd->name, 0, why, sizeof(why));

@@ -20,6 +20,8 @@ disk_under_test(const struct bdev *bd)
 		return !cmdline_opt("disks") || cmdline_opt_has("disks", "wd");
 	if (major(bd->dev) == MAJOR_SD)
 		return cmdline_opt_has("disks", "sd");
+	if (major(bd->dev) == MAJOR_NVME)
+		return cmdline_opt_has("disks", "nvme");
 	return 0;
 }
 

@@ -4,7 +4,8 @@
  * pattern (lib/pattern.h) that the harness writes into the images
  * (tests/scenarios/disks.py's make_image, harness.py's pattern_sector).
  *
- * Command line: disks=wd, sd or wd,sd (which drivers' disks; default wd);
+ * Command line: disks=wd, sd, nvme or a list of them (which drivers'
+ * disks; default wd);
  * diskcount=N (how many the harness attached).  A disk's pattern id is
  * its dev_t, which tests/scenarios/disks.py computes from the disk's
  * place (chipset_disk, added_disk).

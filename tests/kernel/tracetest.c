@@ -63,3 +63,15 @@ trace_queued(dev_t dev, uint64_t from, struct trace_rec *out, int max)
 			n++;
 	return n;
 }
+
+int
+trace_events(uint64_t from, int act, int64_t blkno)
+{
+	struct trace_rec r;
+	int n = 0;
+
+	for (uint64_t i = from; i < trace_written(); i++)
+		n += trace_get(i, &r) && r.act == act &&
+		     (blkno < 0 || r.blkno == (uint64_t)blkno);
+	return n;
+}

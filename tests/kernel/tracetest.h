@@ -1,6 +1,6 @@
 /*
  * tracetest.h: what the tests of the request trace share (test_trace.c,
- * test_disk.c): one request's records, and its stages as words.
+ * test_disk.c, test_nvme.c): one request's records, and its stages as words.
  */
 #ifndef TRACETEST_H
 #define TRACETEST_H
@@ -24,5 +24,8 @@ uint64_t trace_fresh(dev_t filter);
 /* The requests queued to dev (TR_QUEUE) from record `from` on, at most
  * max, in the order they were queued: how many. */
 int trace_queued(dev_t dev, uint64_t from, struct trace_rec *out, int max);
+/* Records of stage `act` from record `from` on (at block blkno, or any
+ * if blkno < 0): how many. */
+int trace_events(uint64_t from, int act, int64_t blkno);
 
 #endif

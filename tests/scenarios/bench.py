@@ -148,11 +148,17 @@ def run_benchmarks(pattern, timeout=900):
                     fsimg, str(256 * 256)], check=True)
     fsdrive = ["-drive", "file=%s,format=raw,if=none,id=e0,cache=none"
                % fsimg, "-device", "ide-hd,drive=e0,bus=ide.0,unit=1"]
+    # q35: an NVMe namespace too, on an image of its own (nvme00:06.0n1)
+    nvme = ["-device", "nvme,id=nvb,serial=BENCH,addr=0x6", "-drive",
+            "file=%s,format=raw,if=none,id=n0,cache=none"
+            % bench_disk_image("bench-nvme.img"),
+            "-device", "nvme-ns,drive=n0,bus=nvb,nsid=1"]
     runs = [("bench_pc", "pc", ["-drive", drive, "-device",
                                 "ide-hd,drive=d0,bus=ide.0,unit=0"]
              + fsdrive, pc),
             ("bench_q35", "q35", ["-drive", drive, "-device",
-                                  "ide-hd,drive=d0,bus=ide.0"] + legs, q35)]
+                                  "ide-hd,drive=d0,bus=ide.0"] + legs + nvme,
+             q35)]
     results, outs = [], []
     for name, machine, extra, sel in runs:
         if not sel:

@@ -149,7 +149,7 @@ def big_disk_shell():
     try:
         with c.test("lsblk_shows_the_whole_disk_and_where_it_is"):
             out = m.cmd("lsblk")
-            assert re.search(r"^sd0\s+3,0\s+2.5 TiB\s+%d\s+4 MiB\s+pci "
+            assert re.search(r"^sd0\s+3,0\s+2.5 TiB\s+%d\s+512\s+4 MiB\s+pci "
                              r"00:1f.2 port 0\s+QEMU HARDDISK$" % n, out,
                              re.M), out
         with c.test("read_past_4_gib_prints_offsets_as_hexdump_c"):

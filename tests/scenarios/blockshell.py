@@ -15,10 +15,10 @@ def block_shell_tests():
     try:
         with c.test("lsblk_lists_the_ram_disks_with_sizes"):
             out = m.cmd("lsblk")
-            assert re.search(r"^rd0\s+1,0\s+4 MiB\s+8192\s+128 KiB\s+-\s+"
+            assert re.search(r"^rd0\s+1,0\s+4 MiB\s+8192\s+512\s+128 KiB\s+-\s+"
                              r"RAM disk, completed in its strategy routine$",
                              out, re.M), out
-            assert re.search(r"^rd1\s+1,1\s+4 MiB\s+8192\s+128 KiB\s+-\s+"
+            assert re.search(r"^rd1\s+1,1\s+4 MiB\s+8192\s+512\s+128 KiB\s+-\s+"
                              r"RAM disk, completed by the clock interrupt$",
                              out, re.M), out
         with c.test("write_then_read_shows_a_hexdump_c_layout"):

@@ -117,10 +117,10 @@ def conventions():
 
 @scenario("kernel")
 def kernel_tests():
-    # the disk, big disk, partition and volume tests run in their own
-    # scenarios
-    return run_kernel_tests("kernel", "-disk_*,-bigdisk_*,-part_*,-lv_layout_*,"
-                            "-lv_mirror_*,-lv_fault_*,-lv_big_*")
+    # the disk, big disk, NVMe, partition and volume tests run in their
+    # own scenarios
+    return run_kernel_tests("kernel", "-disk_*,-bigdisk_*,-nvme_*,-part_*,"
+                            "-lv_layout_*,-lv_mirror_*,-lv_fault_*,-lv_big_*")
 
 
 @scenario("kernel_slowdisk")
@@ -399,6 +399,32 @@ def gdb_test():
         with c.test("iodine_cache_shows_chains_and_the_lru"):
             assert re.search(r"^\d+ buffers, \d+ hash chains$", out, re.M), out
             assert re.search(r"^LRU, oldest first:$", out, re.M), out
+    finally:
+        m.close()
+    # the same on NVMe: the partition scan's read in flight by command ID
+    port = free_port()
+    m = Machine("gdb_nvme", gdb_port=port, machine="q35", cd="scsi",
+                extra=["-device", "nvme,id=nv5,serial=G5,addr=0x5",
+                       "-drive", "file=%s,format=raw,if=none,id=d0" % img,
+                       "-device", "nvme-ns,drive=d0,bus=nv5,nsid=1"])
+    try:
+        p = subprocess.run(
+            ["gdb", "-q", "-nx", "-batch",
+             "-ex", "file " + KERNEL_ELF,
+             "-ex", "target remote 127.0.0.1:%d" % port,
+             "-x", os.path.join(ROOT, "scripts", "iodine.gdb"),
+             "-ex", "break nvme_intr if ((struct nvme_ctrl *)arg)->active",
+             "-ex", "continue", "-ex", "iodine-bufs", "-ex", "kill"],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            timeout=180)
+        out = p.stdout.decode(errors="replace")
+        with open(os.path.join(LOGS, "gdb-nvme.log"), "w") as f:
+            f.write(out)
+        with c.test("iodine_bufs_shows_an_nvme_buf_by_its_command_id"):
+            assert re.search(r"^nvme00:05.0n1 \(6,\d+\): 1 in flight\n"
+                             r"  cid +\d+: buf 0x[0-9a-f]{8} dev 6,\d+ blk 0 "
+                             r"B_READ\|B_BUSY\|B_RAW 512 bytes", out,
+                             re.M), out
     finally:
         m.close()
     return c.results

@@ -77,7 +77,7 @@ def ncq_trace_max(path):
     return best
 
 
-MAJOR_WD, MAJOR_SD = 2, 3      # kernel/blk/bdev.h
+MAJOR_WD, MAJOR_SD, MAJOR_NVME = 2, 3, 6      # kernel/blk/bdev.h
 
 
 def dev(major, minor):
@@ -135,7 +135,8 @@ def disk_scenario(name, kind, places, sizes, pattern, args="", cd="cdrom",
             spec = "file=blkdebug:%s:%s,format=raw,if=none,id=d%x" % (
                 cfg, img, disk)
         extra += ["-drive", spec, "-device",
-                  "ide-hd,drive=d%x,bus=%s" % (disk, bus)]
+                  "%s,drive=d%x" % (bus, disk) if bus.startswith("nvme-ns,")
+                  else "ide-hd,drive=d%x,bus=%s" % (disk, bus)]
     tracefile = os.path.join(d, "qemu-trace.log")
     if trace:
         if os.path.exists(tracefile):
@@ -153,12 +154,21 @@ def disk_scenario(name, kind, places, sizes, pattern, args="", cd="cdrom",
     if complete:
         with c.test("each_disk_is_found_once_under_its_documented_name"):
             for dname, _, _ in disks:
-                n = len(re.findall(r"^%s: QEMU HARDDISK" % re.escape(dname),
-                                   out, re.M))
+                n = len(re.findall(r"^%s: QEMU (HARDDISK|NVMe Ctrl)" %
+                                   re.escape(dname), out, re.M))
                 assert n == 1, "%s attached %d times:\n%s" % (dname, n, out)
         with c.test("every_disk_attaches_with_one_line_of_one_format"):
-            # ata_disk_attach's line, the same for IDE and AHCI
+            # ata_disk_attach's line, the same for IDE and AHCI; NVMe's
             for dname, _, _ in disks:
+                if dname.startswith("nvme"):
+                    line = r"^%s: QEMU NVMe Ctrl, [\d.]+ [KMGT]iB, " \
+                        r"512-byte sectors, queue depth 127, 512 KiB " \
+                        r"transfers, write cache on, at pci " \
+                        r"00:%s.0 namespace %s$" % (
+                            re.escape(dname), dname[7:9], dname[12:])
+                    assert re.search(line, out, re.M), "no %r in:\n%s" % (
+                        line, out)
+                    continue
                 if dname.startswith("wd"):
                     how = "PIO" if "ide=pio" in args or "isapc" in mach \
                         else "DMA"
@@ -268,14 +278,20 @@ ATTACH_FAULTS = [  # (machine, attachfail=, the units whose attach fails)
     ("q35", "ahci.disk", ["sd0", "sd1"]),
     ("q35", "ahci.reset", ["ahci0"]),
     ("pc", "ide.identify", ["ide0"]),
+    ("nvme", "nvme.alloc", ["nvme00:05.0"]),
+    ("nvme", "nvme.reset", ["nvme00:05.0"]),
+    ("nvme", "nvme.identify", ["nvme00:05.0"]),
+    ("nvme", "nvme.queues", ["nvme00:05.0"]),
 ]
 
 
 @scenario("attach_faults")
 def attach_faults():
-    """Each failure attachfail= can inject into the AHCI and IDE attach
-    paths (a port's memory running out half way, IDENTIFY failing, the
-    disk refused, the HBA stuck in reset; an IDE drive not answering):
+    """Each failure attachfail= can inject into the AHCI, IDE and NVMe
+    attach paths (a port's memory running out half way, IDENTIFY failing,
+    the disk refused, the HBA stuck in reset; an IDE drive not answering;
+    an NVMe controller's memory running out, its reset, Identify or
+    queues failing):
     the unit is not attached, its unwinding keeps no byte of the heap
     and no frame (the allocators' counts say so), a stuck HBA is left
     with bus mastering and memory decoding off (lspci's Control line),
@@ -293,11 +309,17 @@ def attach_faults():
             extra = sum((["-drive", "file=%s,format=raw,if=none,id=d%d"
                           % (img, i), "-device", "ide-hd,drive=d%d,bus=ide.%d"
                           % (i, i)] for i, img in enumerate(imgs)), [])
+        elif machine == "nvme":  # q35, two namespaces of one controller
+            extra = ["-device", "nvme,id=nv5,serial=F5,addr=0x5"] + sum(
+                (["-drive", "file=%s,format=raw,if=none,id=d%d" % (img, i),
+                  "-device", "nvme-ns,drive=d%d,bus=nv5,nsid=%d" % (i, i + 1)]
+                 for i, img in enumerate(imgs)), [])
         else:
             extra = ["-drive", "file=%s,format=raw,if=ide,index=0" % imgs[0]]
         name = "attach_faults_" + fault.replace(".", "_")
-        m = boot_to_shell(name, machine=machine,
-                          cd="scsi" if machine == "q35" else "cdrom",
+        m = boot_to_shell(name, machine="q35" if machine == "nvme"
+                          else machine,
+                          cd="cdrom" if machine == "pc" else "scsi",
                           args="attachfail=" + fault, extra=extra)
         try:
             boot = m.buf
@@ -331,6 +353,15 @@ def attach_faults():
                     else:
                         assert "Mem+ BusMaster+" in ahci.group(1), \
                             ahci.group(0)
+            if machine == "nvme":
+                ctl = re.search(r"^00:05\.0 .*\n    Control: (.*)$",
+                                m.cmd("lspci"), re.M)
+                with c.test("%s_leaves_the_controller_without_dma" %
+                            fault.replace(".", "_")):
+                    assert ctl, "no 00:05.0 in lspci"
+                    assert "Mem- BusMaster-" in ctl.group(1), ctl.group(0)
+                    assert "nvme00:05.0: not attached: bus mastering and " \
+                        "memory decoding off" in boot, boot[-3000:]
         finally:
             m.close()
     return c.results

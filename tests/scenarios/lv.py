@@ -167,7 +167,7 @@ def lv_layout():
             assert re.search(r"^s0\s+stripe\s+32 MiB\s+4 KiB\s+sd0,sd1$",
                              out, re.M), out
             out = m.cmd("lsblk")
-            assert re.search(r"^s0\s+5,0\s+32 MiB\s+65536\s+\S+ \S+\s+"
+            assert re.search(r"^s0\s+5,0\s+32 MiB\s+65536\s+512\s+\S+ \S+\s+"
                              r"sd0,sd1\s+stripe, 4 KiB chunks$", out,
                              re.M), out
             out = m.cmd("write s0 9 lba")

@@ -166,7 +166,7 @@ def partitions():
             i = rows.index("sd0")
             assert rows[i:i + 6] == ["sd0", "`-sd0p1", "`-sd0p2", "`-sd0p5",
                                      "`-sd0p6", "`-sd0p4"], out
-            assert re.search(r"^`-sd0p5\s+4,2\s+2 MiB\s+4096\s+\S+ \S+\s+sd0 "
+            assert re.search(r"^`-sd0p5\s+4,2\s+2 MiB\s+4096\s+512\s+\S+ \S+\s+sd0 "
                              r"at block 10240\s+MBR 0x83 Linux$", out,
                              re.M), out
         with c.test("the_shell_reads_a_partition_at_its_offset"):

@@ -488,6 +488,8 @@ def proc_ahci():
     return proc_scenario("proc_ahci", "sd", "q35")
 
 
-@scenario("proc_ide")
+@scenario("proc_ide", long=True)
 def proc_ide():
+    """The same programs on IDE: make test-long (the battery is the
+    driver's own in ide1, and this one costs two minutes)."""
     return proc_scenario("proc_ide", "wd", "pc")
