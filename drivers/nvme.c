@@ -17,7 +17,9 @@
  * (nvme00:04.0n1, bdev.h): nothing else plugged in renames it.  One I/O
  * queue pair per controller, shared by its namespaces, NVME_QSIZE
  * entries (or fewer if CAP.MQES says so), so NVME_QSIZE - 1 commands in
- * flight; pin-based interrupts (INTx, shared lines allowed).  A transfer
+ * flight; pin-based interrupts (INTx, shared lines allowed).  The
+ * submission doorbell is written once per chain, and on a busy
+ * controller once per batch of completions' follow-ups (nvme_fill).  A transfer
  * is described by PRP entries, a page each (dma_phys): the first may
  * start anywhere dword aligned (bdev's align = 4 asks that of every
  * buffer), and past two pages PRP2 points at the command's PRP list.
@@ -113,15 +115,17 @@ struct nvme_ctrl {
 	char name[16]; /* "nvme00:04.0" */
 	volatile uint32_t *regs;
 	uint64_t cap;
-	uint32_t stride;   /* doorbell stride, bytes */
-	uint32_t ready_ms; /* CAP.TO: how long CSTS.RDY may take */
-	uint32_t maxxfer;  /* MDTS's, or ours */
-	int vwc;	   /* a volatile write cache: flush it */
-	int depth;	   /* commands in flight at most */
-	int active;	   /* and now */
-	int dead;	   /* a reset failed: every request fails */
-	int masked;	   /* INTx masked (a test's lost interrupt) */
-	uint64_t progress; /* tick of the last completion */
+	uint32_t stride;    /* doorbell stride, bytes */
+	uint32_t ready_ms;  /* CAP.TO: how long CSTS.RDY may take */
+	uint32_t maxxfer;   /* MDTS's, or ours */
+	int vwc;	    /* a volatile write cache: flush it */
+	int depth;	    /* commands in flight at most */
+	int active;	    /* and now */
+	int dead;	    /* a reset failed: every request fails */
+	int masked;	    /* INTx masked (a test's lost interrupt) */
+	int kick;	    /* the SQ tail doorbell is owed */
+	struct softint *si; /* which pays it */
+	uint64_t progress;  /* tick of the last completion */
 	char model[41];
 	struct nvme_sq asq, iosq;
 	struct nvme_cq acq, iocq;
@@ -402,6 +406,7 @@ ioq_create(struct nvme_ctrl *c)
 	int err;
 
 	c->iosq.tail = 0;
+	c->kick = 0;
 	c->iocq.head = 0;
 	c->iocq.phase = 1;
 	memset((void *)c->iocq.e, 0, c->iocq.size * sizeof(struct nvme_cqe));
@@ -509,10 +514,35 @@ cmd_build(struct nvme_ctrl *c, int cid, struct buf *bp)
 		bp->b_blkno, len / DEV_BSIZE);
 }
 
+/* Tell the controller how far the submission queue goes.  At splbio. */
+static void
+sq_ring(struct nvme_ctrl *c)
+{
+	c->kick = 0;
+	wr32(c, c->iosq.db, c->iosq.tail);
+	c->stats.sq_doorbells++;
+}
+
+/* The owed doorbell, once every completion's b_iodone has queued what
+ * it will (IPL_SOFTCLK: after INTIODONE's whole queue). */
+static void
+nvme_kick(void *arg)
+{
+	struct nvme_ctrl *c = arg;
+	int s = splbio();
+
+	if (c->kick)
+		sq_ring(c);
+	splx(s);
+}
+
 /*
  * Move waiting bufs onto the submission queue while there is room, then
  * tell the controller with one tail doorbell write however many went.
- * A flush waits for the commands before it to complete: it covers only
+ * An idle controller hears at once; a busy one (its completions' b_iodone
+ * issuing the next requests one by one) once all of them are in, by a
+ * soft interrupt below INTIODONE: a doorbell for a batch, not each.  A
+ * flush waits for the commands before it to complete: it covers only
  * completed writes (6.8).  At splbio.
  */
 static void
@@ -534,8 +564,12 @@ nvme_fill(struct nvme_ctrl *c)
 	}
 	if (!n)
 		return;
-	wr32(c, c->iosq.db, c->iosq.tail);
-	c->stats.sq_doorbells++;
+	if (c->active == n || !c->si) {
+		sq_ring(c);
+	} else if (!c->kick) {
+		c->kick = 1;
+		softint_schedule(c->si);
+	}
 	if ((uint32_t)c->active > c->stats.max_inflight)
 		c->stats.max_inflight = (uint32_t)c->active;
 	if (!c->watchdog.pending)
@@ -982,6 +1016,7 @@ nvme_attach(const struct pci_dev *d)
 		name, d->bus, d->dev, d->fn, vs >> 16, (vs >> 8) & 0xFF,
 		c->model, c->iosq.size, CAP_MQES(c->cap) + 1);
 	ns_attach_all(c, nn);
+	c->si = softint_establish(IPL_SOFTCLK, nvme_kick, c, c->name);
 	c->ih = intr_establish(d->irq, IPL_BIO, nvme_intr, c, c->name);
 	wr32(c, NVME_INTMC, 1); /* vector 0: the handler is there */
 	return;
