@@ -168,8 +168,8 @@ def size_bytes(text):
     return int(text.rstrip("kM")) * mult
 
 
-IODINE_PARAMS = re.compile(
-    r"^compare \w+ ([\w-]+): (\w+) bs=(\d+) qd=(\d+) n=(\d+)$", re.M)
+IODINE_PARAMS = re.compile(  # (a device name may hold ':' and '.')
+    r"^compare [\w:.]+ ([\w-]+): (\w+) bs=(\d+) qd=(\d+) n=(\d+)$", re.M)
 
 
 def iodine_params(text):
@@ -192,7 +192,8 @@ def run_fio(fio, filename, key):
 
 
 IODINE_LINE = re.compile(
-    r"^compare (\w+) ([\w-]+): (\d+) IOPS, (\d+) KiB/s, (\d+) cyc/io", re.M)
+    r"^compare ([\w:.]+) ([\w-]+): (\d+) IOPS, (\d+) KiB/s, (\d+) cyc/io",
+    re.M)
 
 
 def iodine_results(text):

@@ -6,7 +6,7 @@ import re
 
 from harness import (BUILD, Checks, EXIT_OK, boot_to_results, boot_to_shell,
                      hexdump_c, pattern_sector, scenario)
-from scenarios.disks import (MAJOR_SD, chipset_disk, dev)
+from scenarios.disks import (MAJOR_SD, chipset_disk, dev, disk_device)
 
 
 # --- Disks of real sizes on sparse images (tests/kernel/test_bigdisk.c)
@@ -85,21 +85,24 @@ def check_sparse_image(c, disk, path, nblocks, name, wrote):
                 off = stop
 
 
-def bigdisk_scenario(name, kind, args=""):
+def bigdisk_scenario(name, kind, args="", disks=None, devices=()):
     """The four sizes at once: IDE's four places on -M pc (the CD on
-    AHCI), or AHCI ports 0-3 on -M q35 (the CD on virtio-scsi)."""
+    AHCI), or AHCI ports 0-3 on -M q35 (the CD on virtio-scsi); disks:
+    (name, pattern id, QEMU device) of each instead (NVMe's namespaces,
+    their controller's options in devices)."""
     d = os.path.join(BUILD, "scenarios", name)
     os.makedirs(d, exist_ok=True)
-    extra, images = [], []
-    places = [(0, 0), (0, 1), (1, 0), (1, 1)] if kind == "wd" else \
-        [0, 1, 2, 3]
-    for place, nblk in zip(places, BIG_SIZES):
-        dname, disk, bus = chipset_disk(kind, place)
-        img = os.path.join(d, "%s.img" % dname)
+    extra, images = list(devices), []
+    if disks is None:
+        places = [(0, 0), (0, 1), (1, 0), (1, 1)] if kind == "wd" else \
+            [0, 1, 2, 3]
+        disks = [chipset_disk(kind, p) for p in places]
+    for i, ((dname, disk, bus), nblk) in enumerate(zip(disks, BIG_SIZES)):
+        img = os.path.join(d, "%d.img" % i)
         make_sparse_image(img, disk, nblk)
         images.append((disk, img, nblk, dname))
-        extra += ["-drive", "file=%s,format=raw,if=none,id=d%s" % (img, dname),
-                  "-device", "ide-hd,drive=d%s,bus=%s" % (dname, bus)]
+        extra += ["-drive", "file=%s,format=raw,if=none,id=b%d" % (img, i),
+                  "-device", disk_device(bus, "b%d" % i)]
     pattern = "disk_all_disks_are_found,bigdisk_*"
     results, _, complete = boot_to_results(
         name, 400, machine="pc" if kind == "wd" else "q35",

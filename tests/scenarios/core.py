@@ -322,6 +322,23 @@ def reboot_test():
     return c.results
 
 
+def gdb_helpers(port, log, commands):
+    """gdb in batch mode on the stub at port, the kernel's symbols and
+    iodine's helpers loaded, running commands, then killing the machine:
+    what it printed (also in build/logs/LOG)."""
+    args = ["gdb", "-q", "-nx", "-batch", "-ex", "file " + KERNEL_ELF,
+            "-ex", "target remote 127.0.0.1:%d" % port,
+            "-x", os.path.join(ROOT, "scripts", "iodine.gdb")]
+    for cmd in commands + ["kill"]:
+        args += ["-ex", cmd]
+    p = subprocess.run(args, cwd=ROOT, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=180)
+    out = p.stdout.decode(errors="replace")
+    with open(os.path.join(LOGS, log), "w") as f:
+        f.write(out)
+    return out
+
+
 @scenario("gdb")
 def gdb_test():
     """gdb on QEMU's stub: a breakpoint on a kernel function is hit and the
@@ -359,23 +376,11 @@ def gdb_test():
                 extra=["-drive", "file=%s,format=raw,if=none,id=d0" % img,
                        "-device", "ide-hd,drive=d0,bus=ide.0"])
     try:
-        p = subprocess.run(
-            ["gdb", "-q", "-nx", "-batch",
-             "-ex", "file " + KERNEL_ELF,
-             "-ex", "target remote 127.0.0.1:%d" % port,
-             "-x", os.path.join(ROOT, "scripts", "iodine.gdb"),
-             "-ex", "break ahci_intr if ((struct ahci_hba *)arg)->port[0]"
-                    "->active != 0",
-             "-ex", "continue",
-             "-ex", "iodine-bufs", "-ex", "print *$iodine_buf",
-             "-ex", "iodine-threads", "-ex", "iodine-spl",
-             "-ex", "iodine-cache 4",
-             "-ex", "kill"],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            timeout=180)
-        out = p.stdout.decode(errors="replace")
-        with open(os.path.join(LOGS, "gdb-helpers.log"), "w") as f:
-            f.write(out)
+        out = gdb_helpers(port, "gdb-helpers.log", [
+            "break ahci_intr if ((struct ahci_hba *)arg)->port[0]"
+            "->active != 0", "continue",
+            "iodine-bufs", "print *$iodine_buf", "iodine-threads",
+            "iodine-spl", "iodine-cache 4"])
         with c.test("iodine_bufs_shows_the_buf_in_its_slot_flags_decoded"):
             assert re.search(r"^sd0 \(3,0\): 1 in flight\n  slot +\d+: buf "
                              r"0x[0-9a-f]{8} dev 3,0 blk 0 B_READ\|B_BUSY\|"
@@ -408,18 +413,9 @@ def gdb_test():
                        "-drive", "file=%s,format=raw,if=none,id=d0" % img,
                        "-device", "nvme-ns,drive=d0,bus=nv5,nsid=1"])
     try:
-        p = subprocess.run(
-            ["gdb", "-q", "-nx", "-batch",
-             "-ex", "file " + KERNEL_ELF,
-             "-ex", "target remote 127.0.0.1:%d" % port,
-             "-x", os.path.join(ROOT, "scripts", "iodine.gdb"),
-             "-ex", "break nvme_intr if ((struct nvme_ctrl *)arg)->active",
-             "-ex", "continue", "-ex", "iodine-bufs", "-ex", "kill"],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            timeout=180)
-        out = p.stdout.decode(errors="replace")
-        with open(os.path.join(LOGS, "gdb-nvme.log"), "w") as f:
-            f.write(out)
+        out = gdb_helpers(port, "gdb-nvme.log", [
+            "break nvme_intr if ((struct nvme_ctrl *)arg)->active",
+            "continue", "iodine-bufs"])
         with c.test("iodine_bufs_shows_an_nvme_buf_by_its_command_id"):
             assert re.search(r"^nvme00:05.0n1 \(6,\d+\): 1 in flight\n"
                              r"  cid +\d+: buf 0x[0-9a-f]{8} dev 6,\d+ blk 0 "

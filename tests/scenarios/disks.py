@@ -104,6 +104,14 @@ def added_disk(prefix, ctrl, slot, n, bus):
         dev(major, 1 << 21 | (slot << 3) << 5 | n), "%s.%s" % (ctrl, bus)
 
 
+def disk_device(bus, drive):
+    """The -device of drive `drive`: an ATA disk at an IDE or AHCI place
+    (bus), or an NVMe namespace ("nvme-ns,bus=...,nsid=N")."""
+    if bus.startswith("nvme-ns,"):
+        return "%s,drive=%s" % (bus, drive)
+    return "ide-hd,drive=%s,bus=%s" % (drive, bus)
+
+
 def disk_scenario(name, kind, places, sizes, pattern, args="", cd="cdrom",
                   fault=None, trace=False, accel="tcg", machine=None,
                   disks=None, devices=(), cpu=None):
@@ -134,9 +142,7 @@ def disk_scenario(name, kind, places, sizes, pattern, args="", cd="cdrom",
                         % (fault[1], fault[2]))
             spec = "file=blkdebug:%s:%s,format=raw,if=none,id=d%x" % (
                 cfg, img, disk)
-        extra += ["-drive", spec, "-device",
-                  "%s,drive=d%x" % (bus, disk) if bus.startswith("nvme-ns,")
-                  else "ide-hd,drive=d%x,bus=%s" % (disk, bus)]
+        extra += ["-drive", spec, "-device", disk_device(bus, "d%x" % disk)]
     tracefile = os.path.join(d, "qemu-trace.log")
     if trace:
         if os.path.exists(tracefile):

@@ -13,11 +13,10 @@ import zlib
 
 from harness import (BUILD, Checks, boot_to_results, boot_to_shell,
                      pattern_sector, scenario, trace_dump)
-from scenarios.disks import (MAJOR_NVME, chipset_disk, dev, disk_scenario,
-                             make_image)
+from scenarios.disks import (MAJOR_NVME, chipset_disk, dev, disk_device,
+                             disk_scenario, make_image)
 from scenarios.trace import BLKPARSE_LINE, blkparse, btt_d2c
-from scenarios.bigdisks import (BIG_SIZES, check_sparse_image,
-                                make_sparse_image)
+from scenarios.bigdisks import bigdisk_scenario
 
 NVME_TESTS = "disk_*,-disk_fault*,-disk_ncq*,-disk_without*,nvme_a_*"
 
@@ -94,9 +93,7 @@ def nvme_arrangements():
         img = os.path.join(d, "%d.img" % i)
         make_image(img, disk, 2048)
         extra += ["-drive", "file=%s,format=raw,if=none,id=x%d" % (img, i),
-                  "-device", "%s,drive=x%d" % (bus, i)
-                  if bus.startswith("nvme-ns,")
-                  else "ide-hd,drive=x%d,bus=%s" % (i, bus)]
+                  "-device", disk_device(bus, "x%d" % i)]
     m = boot_to_shell("nvme_arrange_less", machine="q35", cd="scsi",
                       extra=extra)
     try:
@@ -169,26 +166,9 @@ def nvme_4k():
 def big_nvme():
     """Namespaces of 4 GiB, 4 GiB + 5 sectors, 200 GiB and 2.5 TiB on one
     controller, sparse images: every edge block read, written, checked."""
-    d = os.path.join(BUILD, "scenarios", "big_nvme")
-    os.makedirs(d, exist_ok=True)
-    extra, images = nvme_controller(5), []
-    for nsid, nblk in enumerate(BIG_SIZES, 1):
-        dname, disk, opts = nvme_disk(5, nsid)
-        img = os.path.join(d, "n%d.img" % nsid)
-        make_sparse_image(img, disk, nblk)
-        images.append((disk, img, nblk, dname))
-        extra += ["-drive", "file=%s,format=raw,if=none,id=b%d" % (
-            img, nsid), "-device", "%s,drive=b%d" % (opts, nsid)]
-    results, _, complete = boot_to_results(
-        "big_nvme", 400, machine="q35", cd="scsi", extra=extra,
-        args="test=disk_all_disks_are_found,bigdisk_* panic=exit "
-        "disks=nvme diskcount=4")
-    c = Checks("big_nvme")
-    if complete:
-        for disk, img, nblk, dname in images:
-            check_sparse_image(c, disk, img, nblk, dname, True)
-    return results + c.results
-
+    return bigdisk_scenario("big_nvme", "nvme",
+                            disks=[nvme_disk(5, n) for n in range(1, 5)],
+                            devices=nvme_controller(5))
 
 
 @scenario("nvme_shell")
