@@ -427,7 +427,8 @@ bdev_strategy_chain(struct bdev *bd, struct buf *chain,
  * Naming the block that failed.  A disk that fails a transfer of many
  * blocks seldom says which one was bad (QEMU's never does for DMA), so
  * the transfer is narrowed: tried again one sector at a time (a block,
- * or the device's larger sector), in order, until a sector fails.  That block is named, as Linux names it ("I/O
+ * or the device's larger sector), in order, until a sector fails.  That
+ * block is named, as Linux names it ("I/O
  * error, dev sda, sector N"), and the request completes with the error
  * and a b_resid counting from that block: the blocks before it were
  * transferred.  If every block works on its own, the error was

@@ -41,4 +41,12 @@ int check_range(const struct bdev *bd, uint8_t *buf, daddr_t blk, uint32_t n,
 int fill_range(const struct bdev *bd, uint8_t *buf, daddr_t blk, uint32_t n,
 	       uint32_t id);
 
+/* count reads of size bytes into mem, block i * size / 512 modulo half
+ * the disk, handed to bdev_strategy as one chain at splbio (the driver
+ * sees the whole burst before any completion), waited for (20 s at
+ * most): 1 if all completed without an error. */
+#define DISK_BURST_MAX 64
+int disk_burst_read(struct bdev *bd, uint8_t *mem, uint32_t size, int count);
+daddr_t disk_burst_block(const struct bdev *bd, uint32_t size, int i);
+
 #endif

@@ -859,38 +859,7 @@ TEST(disk_fault_injected_sectors_fail_alone_and_the_driver_goes_on)
 
 /* --- AHCI queueing --- */
 
-#define BURST 64
-static struct buf burst[BURST];
-
-static int
-run_burst(struct bdev *bd, uint8_t *mem, uint32_t size, int count)
-{
-	struct buf *head = NULL;
-	static int nobody;
-
-	chain_done = 0;
-	for (int i = count - 1; i >= 0; i--) {
-		memset(&burst[i], 0, sizeof(burst[i]));
-		burst[i].b_flags = B_READ;
-		burst[i].b_dev = bd->dev;
-		burst[i].b_blkno = (i * (size / DEV_BSIZE)) % (bd->nblocks / 2);
-		burst[i].b_bcount = size;
-		burst[i].b_un.b_addr = mem + i * size;
-		burst[i].b_iodone = chain_iodone;
-		burst[i].av_forw = head;
-		head = &burst[i];
-	}
-	/* The whole burst goes down before any completion is taken in. */
-	int s = splbio();
-	bdev_strategy(head);
-	splx(s);
-	for (int w = 0; w < 2000 && chain_done < count; w++)
-		tsleep(&nobody, "burst", 2);
-	int bad = 0;
-	for (int i = 0; i < count; i++)
-		bad += (burst[i].b_flags & B_ERROR) != 0;
-	return chain_done == count && !bad;
-}
+#define BURST DISK_BURST_MAX
 
 /* 40 reads of 1 MiB: large enough that QEMU is still busy with the first
  * when the 32nd arrives, so its own trace sees the 32 too. */
@@ -903,7 +872,7 @@ TEST(disk_ncq_keeps_32_commands_in_flight)
 	uint8_t *mem = kmalloc(40 * size);
 	CHECK(mem != NULL, "no memory");
 	ahci_stats_reset_max(bd);
-	int ok = run_burst(bd, mem, size, 40);
+	int ok = disk_burst_read(bd, mem, size, 40);
 	kfree(mem);
 	CHECK(ok, "the burst did not complete cleanly");
 	CHECK(ahci_stats(bd)->max_inflight == 32,
@@ -922,7 +891,7 @@ TEST(disk_without_ncq_one_command_at_a_time)
 	uint8_t *mem = kmalloc(BURST * size);
 	CHECK(mem != NULL, "no memory");
 	ahci_stats_reset_max(bd);
-	int ok = run_burst(bd, mem, size, BURST);
+	int ok = disk_burst_read(bd, mem, size, BURST);
 	kfree(mem);
 	CHECK(ok, "the burst did not complete cleanly");
 	CHECK_EQ(ahci_stats(bd)->max_inflight, 1);

@@ -24,8 +24,7 @@
 #include "thread.h"
 #include "tracetest.h"
 
-#define NVME_BURST 64 /* reads in one chain: fewer than the queue holds */
-#define BURST_MS   20000
+#define NVME_BURST DISK_BURST_MAX /* in one chain: fewer than the queue holds */
 
 /* The first NVMe disk under test with sectors of `secsize` bytes */
 static struct bdev *
@@ -37,44 +36,7 @@ nvme_disk(uint32_t secsize)
 	return NULL;
 }
 
-static struct buf burst[NVME_BURST];
 static uint8_t burst_mem[NVME_BURST][4096] __attribute__((aligned(4096)));
-static volatile int burst_done;
-
-static void
-burst_iodone(struct buf *bp)
-{
-	(void)bp;
-	burst_done++;
-}
-
-/* NVME_BURST reads of 4 KiB as one chain, waited for (bounded) */
-static int
-burst_read(struct bdev *bd)
-{
-	struct buf *head = NULL;
-	static int nobody;
-
-	burst_done = 0;
-	for (int i = NVME_BURST - 1; i >= 0; i--) {
-		memset(&burst[i], 0, sizeof(burst[i]));
-		burst[i].b_flags = B_READ;
-		burst[i].b_dev = bd->dev;
-		burst[i].b_blkno = 64 + i * 8;
-		burst[i].b_bcount = 4096;
-		burst[i].b_un.b_addr = burst_mem[i];
-		burst[i].b_iodone = burst_iodone;
-		burst[i].av_forw = head;
-		head = &burst[i];
-	}
-	int s = splbio(); /* all down before any completion comes in */
-	bdev_strategy(head);
-	splx(s);
-	uint64_t end = clock_deadline_ms(BURST_MS);
-	while (burst_done < NVME_BURST && !clock_past(end))
-		tsleep(&nobody, "burst", 2);
-	return burst_done;
-}
 
 TEST(nvme_a_chain_is_one_submission_doorbell_and_all_in_flight)
 {
@@ -86,12 +48,13 @@ TEST(nvme_a_chain_is_one_submission_doorbell_and_all_in_flight)
 	uint64_t cmds = st->commands, irqs = st->interrupts;
 	uint64_t mmio = nvme_mmio_count();
 	nvme_stats_reset_max(bd);
-	CHECK_EQ(burst_read(bd), NVME_BURST);
+	CHECK(disk_burst_read(bd, burst_mem[0], 4096, NVME_BURST),
+	      "a read failed or did not finish");
 	for (int i = 0; i < NVME_BURST; i++) {
-		CHECK(!(burst[i].b_flags & B_ERROR), "read %d failed", i);
+		daddr_t b = disk_burst_block(bd, 4096, i);
 		CHECK(pattern_check_range(burst_mem[i], 8, disk_id(bd),
-					  (uint64_t)burst[i].b_blkno) < 0,
-		      "read %d (block %lld): wrong data", i, burst[i].b_blkno);
+					  (uint64_t)b) < 0,
+		      "read %d (block %lld): wrong data", i, b);
 	}
 	CHECK_EQ(st->commands - cmds, NVME_BURST);
 	/* one tail doorbell for the chain; every command was given to the
@@ -148,7 +111,8 @@ TEST(nvme_a_lost_command_is_issued_again_after_a_controller_reset)
 	/* the controller came back whole: both namespaces' queue works */
 	CHECK(check_range(bd, buf, 600, 16, disk_id(bd)) == -1,
 	      "%s: not working after the reset", bd->name);
-	CHECK_EQ(burst_read(bd), NVME_BURST);
+	CHECK(disk_burst_read(bd, burst_mem[0], 4096, NVME_BURST),
+	      "%s: a burst failed after the reset", bd->name);
 }
 
 /* A namespace of 4096-byte sectors: whole sectors at a sector's start,
