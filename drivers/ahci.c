@@ -643,6 +643,7 @@ port_attach(struct ahci_hba *h, int n)
 		      pci_loc(h->pci) == AHCI_ICH9_LOC ? -1 : pci_loc(h->pci),
 		      n);
 	strlcpy(name, p->bd.name, sizeof(name));
+	bufq_init(&p->queue, IPL_BIO, p->bd.name);
 	/* Engines off before the structures move (section 10.3.2). */
 	if (port_stop(p))
 		goto free_port;

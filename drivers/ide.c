@@ -558,6 +558,7 @@ ide_channel_attach(const struct pci_dev *p, int pciloc, int chan, uint16_t cmd,
 			 PCI_LOC_BUS(pciloc), PCI_LOC_DEV(pciloc),
 			 PCI_LOC_FN(pciloc), chan);
 	strlcpy(name, ch->name, sizeof(name));
+	bufq_init(&ch->queue, IPL_BIO, ch->name);
 	timeout_set(&ch->watchdog, ide_watchdog, ch);
 	if (inb(cmd + IDE_STATUS) == 0xFF)
 		goto none;			 /* floating bus: no drives */

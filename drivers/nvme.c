@@ -971,6 +971,7 @@ nvme_attach(const struct pci_dev *d)
 	c->pci = d;
 	c->regs = regs;
 	strlcpy(c->name, name, sizeof(c->name));
+	bufq_init(&c->queue, IPL_BIO, c->name);
 	timeout_set(&c->watchdog, nvme_watchdog, c);
 	pci_enable(d, PCI_CMD_MEM | PCI_CMD_MASTER);
 	c->cap = rd64(c, NVME_CAP);

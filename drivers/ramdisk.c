@@ -156,6 +156,8 @@ rd_attach(int unit, uint32_t size, uint8_t *contents)
 	}
 	sc->async = unit == 1;
 	snprintf(sc->bd.name, sizeof(sc->bd.name), "rd%d", unit);
+	/* rd1's queue is shared with the clock interrupt */
+	bufq_init(&sc->queue, IPL_CLOCK, sc->bd.name);
 	sc->bd.dev = makedev(MAJOR_RD, unit);
 	sc->bd.nblocks = size / DEV_BSIZE;
 	sc->bd.maxxfer = RD_MAXXFER;

@@ -111,6 +111,17 @@ spl_assert_atleast(int ipl, const char *fn)
 		      cpl, ipl);
 }
 
+const char *
+ipl_name(int ipl)
+{
+	static const char *const names[NIPL] = {
+		"IPL_NONE", "IPL_SOFTCLK", "IPL_IODONE", "IPL_BIO",
+		"IPL_TTY",  "IPL_CLOCK",   "IPL_HIGH",
+	};
+
+	return ipl >= 0 && ipl < NIPL ? names[ipl] : "IPL_?";
+}
+
 int
 intr_nesting(void)
 {

@@ -80,6 +80,7 @@ splhigh(void)
 /* Panics unless running at `ipl` or above: for functions that need it. */
 #define SPL_ASSERT_ATLEAST(ipl) spl_assert_atleast((ipl), __func__)
 void spl_assert_atleast(int ipl, const char *fn);
+const char *ipl_name(int ipl); /* "IPL_BIO" */
 
 /* A handler returns 1 if the interrupt was its device's, else 0. */
 typedef int (*intr_fn)(void *arg);

@@ -92,7 +92,6 @@
 #include "thread.h"
 #include "trace.h"
 
-#define NBUF_MIN	 16
 #define BCACHE_MIN_BYTES (256 * 1024) /* the smallest bcache= */
 #define BYTES_PER_HDR	 2048	      /* a header for every 2 KiB of budget */
 
@@ -389,13 +388,13 @@ bcache_init(void)
 	bc.budget = bcache_stats.budget = budget;
 	n = budget / BYTES_PER_HDR;
 	opt = cmdline_opt("nbuf");
-	if (opt && (parse_u64(opt, &n) || n < NBUF_MIN || n > 1000000)) {
+	if (opt && (parse_u64(opt, &n) || n < BCACHE_NBUF_MIN || n > 1000000)) {
 		kprintf("bcache: nbuf=%s: EINVAL: not %d to 1000000\n", opt,
-			NBUF_MIN);
+			BCACHE_NBUF_MIN);
 		n = budget / BYTES_PER_HDR;
 	}
-	if (n < NBUF_MIN)
-		n = NBUF_MIN;
+	if (n < BCACHE_NBUF_MIN)
+		n = BCACHE_NBUF_MIN;
 	if (pool_create((int)n))
 		panic("bcache_init: no memory for %llu buffers",
 		      (unsigned long long)n);

@@ -34,6 +34,8 @@
 #define BCACHE_AGE_TICKS  (5 * HZ) /* delayed writes older: syncer writes */
 #define BCACHE_SYNC_TICKS HZ	   /* how often the syncer looks */
 
+#define BCACHE_NBUF_MIN 16 /* the fewest headers nbuf= allows */
+
 void bcache_init(void);
 struct buf *getblk(dev_t dev, daddr_t blkno, uint32_t size);
 struct buf *geteblk(uint32_t size);

@@ -31,14 +31,21 @@
  * are not the cache's) b_forw/b_back; biodone() panics, naming the bug,
  * if the buf is not in flight (a second biodone, or one never issued), if
  * it was freed, or if, when the request as a whole completes, one of
- * those fields differs.  Freed raw headers are poisoned and quarantined
- * (freerbuf), so a driver that touches one after biodone is caught.
+ * those fields differs.  A driver that touches a buf after biodone is
+ * caught two ways, whatever the driver: a biodone that defers the
+ * completion (every interrupt handler's) seals the fields a driver
+ * writes (biodone_seal), and the INTIODONE level checks the seal before
+ * it completes the buf, naming the field; a buf completed at once is
+ * its owner's when biodone returns, and a raw one freed by its
+ * b_iodone is poisoned and quarantined (freerbuf), so a later store is
+ * found when it leaves quarantine.
  */
 #include "buf.h"
 
 #include <stddef.h>
 
 #include "bcache.h"
+#include "bdev.h"
 #include "cpu.h"
 #include "errno.h"
 #include "intr.h"
@@ -112,6 +119,59 @@ biodone_check(struct buf *bp)
 		      (void *)bp->b_saved_forw, (void *)bp->b_saved_back);
 }
 
+/*
+ * The seal of a deferred completion: what a driver writes while it holds
+ * a buf, one byte of hash per field, so that a change names its field.
+ * Only the flags a driver's transfer sets are sealed: a thread may mark
+ * a cache buffer B_WANTED while its completion waits in the queue.
+ */
+#define SEAL_FLAGS (B_READ | B_DONE | B_ERROR | B_ASYNC | B_FLUSH | B_RAW)
+static const char *const seal_field[] = {
+	"b_flags",  "b_bcount",	 "b_resid", "b_error",
+	"b_iodone", "b_private", "av_back", "b_retries or b_deadline",
+};
+
+static uint64_t
+biodone_seal(const struct buf *bp)
+{
+	const uint32_t f[8] = {
+		bp->b_flags & SEAL_FLAGS,
+		bp->b_bcount,
+		bp->b_resid,
+		(uint32_t)bp->b_error,
+		(uint32_t)(uintptr_t)bp->b_iodone,
+		(uint32_t)(uintptr_t)bp->b_private,
+		(uint32_t)(uintptr_t)bp->av_back,
+		(uint32_t)bp->b_retries ^ (uint32_t)bp->b_deadline ^
+			(uint32_t)(bp->b_deadline >> 32) * 0x85EBCA6Bu,
+	};
+	uint64_t seal = 0;
+
+	for (int i = 0; i < 8; i++) /* (a multiplicative hash's top byte) */
+		seal |= (uint64_t)((f[i] + (uint32_t)i) * 0x9E3779B1u >> 24)
+			<< (8 * i);
+	return seal;
+}
+
+/* At the INTIODONE level, before the completion runs: a field that
+ * differs from the seal was written after biodone handed the buf back. */
+static void
+biodone_check_seal(struct buf *bp)
+{
+	uint64_t diff = biodone_seal(bp) ^ bp->b_seal;
+
+	iodone_stats.sealed++;
+	if (!diff)
+		return;
+	int i = __builtin_ctzll(diff) / 8;
+	const struct bdev *bd = bdev_lookup(bp->b_dev);
+	panic("biodone: buf %p (dev %d,%d blk %lld) was written after its "
+	      "biodone: %s changed before the completion ran (%s's driver "
+	      "touched it after completing it)",
+	      (void *)bp, major(bp->b_dev), minor(bp->b_dev), bp->b_blkno,
+	      seal_field[i], bd ? bd->name : "its");
+}
+
 void
 biodone(struct buf *bp)
 {
@@ -121,6 +181,7 @@ biodone(struct buf *bp)
 	bp->b_iodepth--;
 	irq_restore(fl);
 	if (cpl > IPL_IODONE) {
+		bp->b_seal = biodone_seal(bp);
 		iodone_defer(bp);
 		return;
 	}
@@ -132,6 +193,14 @@ void
 iodone(struct buf *bp)
 {
 	biodone(bp);
+}
+
+/* A completion biodone deferred, at IPL_IODONE (iodone.c). */
+void
+biodone_deferred(struct buf *bp)
+{
+	biodone_check_seal(bp);
+	biodone_finish(bp);
 }
 
 /* The completion itself, at or below IPL_IODONE. */

@@ -21,7 +21,9 @@
  *    whose links move when their neighbours come and go).
  *  - A strategy routine never sleeps (bio.c says why): tsleep panics.
  *  - After biodone(bp) the driver does not touch bp again; biodone() on a
- *    buf that is not in flight (completed twice, or never issued) panics.
+ *    buf that is not in flight (completed twice, or never issued) panics,
+ *    and so does the completion of a buf whose fields changed between a
+ *    deferred biodone and the INTIODONE level running it (bio.c).
  *    A layer that passes a buf it was handed down to another device issues
  *    it again: each issue is matched by one biodone (b_iodepth counts).
  */
@@ -109,6 +111,8 @@ struct buf {
 						    chains move underneath) */
 	daddr_t b_saved_blkno;
 	void *b_saved_addr;
+	uint64_t b_seal; /* the driver's fields as a deferred biodone left
+			    them, a byte of hash each (bio.c: biodone_seal) */
 };
 
 void bio_issue(struct buf *bp);
@@ -124,11 +128,14 @@ void freerbuf(struct buf *bp);
 void iodone_init(void);
 void iodone_defer(struct buf *bp);
 void biodone_finish(struct buf *bp);
+void biodone_deferred(struct buf *bp);
 
 extern struct iodone_stats {
 	uint64_t deferred;  /* bufs completed off-level */
 	uint64_t immediate; /* completed at once (base level) */
 	uint32_t max_depth; /* longest the INTIODONE queue has been */
+	uint64_t sealed;    /* deferred completions checked for a store
+			       after biodone (bio.c) */
 } iodone_stats;
 
 #endif

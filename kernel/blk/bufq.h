@@ -3,7 +3,10 @@
  * the INTIODONE level keep them.  First in, first out (bufq_put), a buf
  * put back at the head (bufq_put_head, for a retry), or the C-LOOK order
  * a disk's seek arm likes (bufq_put_clook).  The queue does no locking:
- * its owner holds the level that guards it (splbio for a driver's).
+ * its owner holds the level that guards it (splbio for a driver's), and
+ * a queue given that level by bufq_init panics, naming itself, when it is
+ * changed below it with interrupts on (IRIX strategy: a queue shared
+ * with an interrupt handler is changed only at the handler's level).
  */
 #ifndef BUFQ_H
 #define BUFQ_H
@@ -16,7 +19,11 @@
 struct bufq {
 	struct buf *head, *tail;
 	uint32_t len;
+	int ipl;	  /* the level that guards it; 0: not checked */
+	const char *name; /* for the panic */
 };
+
+void bufq_init(struct bufq *q, int ipl, const char *name);
 
 static inline int
 bufq_empty(const struct bufq *q)

@@ -34,13 +34,15 @@ iodone_run(void *arg)
 		irq_restore(fl);
 		if (!bp)
 			return;
-		biodone_finish(bp);
+		biodone_deferred(bp);
 	}
 }
 
 void
 iodone_init(void)
 {
+	/* (changed with interrupts off: biodone runs at any level) */
+	bufq_init(&iodq.q, IPL_HIGH, "INTIODONE");
 	iodq.si = softint_establish(IPL_IODONE, iodone_run, NULL, "iodone");
 }
 

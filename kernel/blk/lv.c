@@ -812,6 +812,8 @@ lv_lay_out(const char *name, int type, struct bdev *bd[], int n, uint32_t chunk,
 	lv->npiece_free = LV_POOL;
 
 	strlcpy(lv->bd.name, name, sizeof(lv->bd.name));
+	/* (completions, at any level, start what waits) */
+	bufq_init(&lv->waitq, IPL_HIGH, lv->bd.name);
 	lv->bd.dev = makedev(MAJOR_LV, slot);
 	lv->bd.nblocks = type == LV_MIRROR ? least : total;
 	lv->bd.maxxfer = LV_MAXXFER;

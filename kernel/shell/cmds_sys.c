@@ -245,6 +245,20 @@ crash_iodone(struct buf *bp)
 	(void)bp;
 }
 
+static const char *const block_bugs[] = {
+	"biodone", "brelse", "blkno", "dev",  "addr",  "forw",	"rawbuf",
+	"sleep",   "uaf",    "late",  "eblk", "holds", "moved",
+};
+
+static int
+is_block_bug(const char *which)
+{
+	for (size_t i = 0; i < sizeof(block_bugs) / sizeof(block_bugs[0]); i++)
+		if (!strcmp(which, block_bugs[i]))
+			return 1;
+	return 0;
+}
+
 /* Kernel bugs in the block layer, each caught by its check. */
 static void __attribute__((noinline)) crash_block_bug(const char *which)
 {
@@ -274,6 +288,14 @@ static void __attribute__((noinline)) crash_block_bug(const char *which)
 		bio_issue(&b);
 		b.b_un.b_addr = data + 16;
 		biodone(&b);
+	} else if (!strcmp(which, "late")) {
+		/* an interrupt handler's completion: deferred, and then
+		 * the handler goes on writing into the buf */
+		int s = splbio();
+		bio_issue(&b);
+		biodone(&b);
+		b.b_resid = DEV_BSIZE;
+		splx(s); /* INTIODONE runs the completion here */
 	} else if (!strcmp(which, "eblk")) {
 		struct buf *bp = geteblk(DEV_BSIZE);
 		if (!bp)
@@ -322,7 +344,7 @@ static void __attribute__((noinline)) crash_block_bug(const char *which)
 
 SHELL_CMD(crash,
 	  "divide|null|ud|panic|stack|biodone|brelse|blkno|dev|addr|forw|"
-	  "rawbuf|sleep|uaf|eblk|holds|moved",
+	  "rawbuf|sleep|uaf|late|eblk|holds|moved",
 	  "fault on purpose, to see the report")
 {
 	if (argc != 2)
@@ -335,12 +357,7 @@ SHELL_CMD(crash,
 		crash_invalid_opcode();
 	else if (!strcmp(argv[1], "panic"))
 		panic("crash: panic requested from the shell");
-	else if (!strcmp(argv[1], "biodone") || !strcmp(argv[1], "brelse") ||
-		 !strcmp(argv[1], "blkno") || !strcmp(argv[1], "dev") ||
-		 !strcmp(argv[1], "addr") || !strcmp(argv[1], "forw") ||
-		 !strcmp(argv[1], "rawbuf") || !strcmp(argv[1], "sleep") ||
-		 !strcmp(argv[1], "uaf") || !strcmp(argv[1], "eblk") ||
-		 !strcmp(argv[1], "holds") || !strcmp(argv[1], "moved"))
+	else if (is_block_bug(argv[1]))
 		crash_block_bug(argv[1]);
 	else if (!strcmp(argv[1], "stack")) {
 		struct thread *t =

@@ -9,6 +9,7 @@
 #include "blk/bdev.h"
 #include "blk/uio.h"
 #include "clock.h"
+#include "console.h"
 #include "errno.h"
 #include "ktest.h"
 #include "pattern.h"
@@ -416,6 +417,115 @@ TEST(bcache_geteblk_gives_a_held_buffer_of_no_device)
 	CHECK(bp->b_dev == NODEV, "belongs to dev %x", bp->b_dev);
 	CHECK(bp->b_bcount == 4096 && bp->b_un.b_addr, "no 4 KiB of data");
 	brelse(bp);
+}
+
+/*
+ * --- a reused buffer starts clean ---
+ *
+ * The pool at its smallest (BCACHE_NBUF_MIN headers), and blocks of two
+ * devices in four sizes read through it in turn, some of them failing:
+ * every header is taken over for another block many times.  getblk and
+ * geteblk must hand each out without the B_DONE or B_ERROR of its last
+ * block (bread would return that block's bytes as this one's, or its
+ * error), and every bread returns its own block's bytes.
+ */
+#define REUSE_BASE   3000 /* blocks REUSE_BASE.. +REUSE_SPAN: this test's */
+#define REUSE_SPAN   512
+#define REUSE_ROUNDS 4
+
+static uint32_t
+reuse_size(int i)
+{
+	return DEV_BSIZE << (i % 4); /* 512 to 4096 */
+}
+
+static int
+reuse_block_ok(const struct buf *bp, const struct bdev *bd, daddr_t blk)
+{
+	for (uint32_t k = 0; k < bp->b_bcount / DEV_BSIZE; k++)
+		if (pattern_check((const uint8_t *)bp->b_un.b_addr +
+					  k * DEV_BSIZE,
+				  minor(bd->dev) + 40, blk + k) >= 0)
+			return 0;
+	return 1;
+}
+
+TEST(bcache_reused_buffers_never_keep_b_done_or_b_error)
+{
+	int saved = bcache_stats.nbuf;
+	int stale = 0, wrong = 0, reads = 0, unfailed = 0, failed = 0;
+
+	FOR_EACH_RD(bd)
+	{
+		/* each block holds its own pattern, as if the host wrote it */
+		uint8_t *disk = ramdisk_data(minor(bd->dev));
+		for (daddr_t b = REUSE_BASE; b < REUSE_BASE + REUSE_SPAN; b++)
+			pattern_fill(disk + b * DEV_BSIZE, minor(bd->dev) + 40,
+				     b);
+	}
+	CHECK_EQ(bcache_resize(BCACHE_NBUF_MIN), 0);
+	CHECK_EQ(bcache_stats.nbuf, BCACHE_NBUF_MIN);
+	for (int r = 0; r < REUSE_ROUNDS; r++) {
+		for (int i = 0; i < 48; i++) {
+			struct bdev *bd = bdev_by_name(i % 2 ? "rd1" : "rd0");
+			uint32_t size = reuse_size(i / 2);
+			daddr_t blk = REUSE_BASE +
+				      ((i * 8 + r * 136) % (REUSE_SPAN - 8));
+			blk -= blk % (size / DEV_BSIZE);
+			struct buf *bp;
+			int cached = bcache_peek(bd->dev, blk) != NULL;
+			if (!cached) {
+				/* a block not cached: its buffer is a reused one */
+				bp = getblk(bd->dev, blk, size);
+				CHECK(bp != NULL, "getblk failed");
+				if ((bp->b_flags & (B_DONE | B_ERROR)) &&
+				    !stale++)
+					kprintf("# %s block %lld: getblk gave "
+						"flags %04x\n",
+						bd->name, blk, bp->b_flags);
+				brelse(bp);
+			}
+			if (i % 5 == 1) { /* and an empty buffer now and then */
+				bp = geteblk(size);
+				CHECK(bp != NULL, "geteblk failed");
+				stale +=
+					(bp->b_flags & (B_DONE | B_ERROR)) != 0;
+				brelse(bp);
+			}
+			if (i % 7 == 3 && !cached) {
+				/* this one fails, leaving B_ERROR */
+				ramdisk_inject_error(minor(bd->dev), blk, EIO);
+				int err = bread(bd->dev, blk, size, &bp);
+				ramdisk_inject_error(minor(bd->dev), 0, 0);
+				if (!err)
+					brelse(bp);
+				unfailed += err != EIO;
+				failed++;
+				continue;
+			}
+			int err = bread(bd->dev, blk, size, &bp);
+			reads++;
+			if (err) {
+				wrong++;
+				continue;
+			}
+			if (!reuse_block_ok(bp, bd, blk) && !wrong++)
+				kprintf("# %s block %lld (%u bytes): another "
+					"block's bytes\n",
+					bd->name, blk, size);
+			brelse(bp);
+		}
+	}
+	CHECK_EQ(bcache_resize(saved), 0);
+	CHECK(stale == 0,
+	      "%d buffers came from getblk or geteblk with the B_DONE or "
+	      "B_ERROR of their last block",
+	      stale);
+	CHECK(wrong == 0, "%d of %d breads returned another block's bytes",
+	      wrong, reads);
+	CHECK(unfailed == 0, "%d of %d reads of a failing block did not fail",
+	      unfailed, failed);
+	CHECK(failed >= 2 * REUSE_ROUNDS, "only %d reads failed", failed);
 }
 
 /* --- raw and cached access agree (bcache_raw_begin) --- */

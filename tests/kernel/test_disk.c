@@ -857,6 +857,37 @@ TEST(disk_fault_injected_sectors_fail_alone_and_the_driver_goes_on)
 	CHECK_EQ(bsync(), 0);
 }
 
+/* --- biodone(9F): the driver leaves a completed buf alone ---
+ *
+ * Each disk's completions come from its interrupt handler, so biodone
+ * defers them to INTIODONE, sealing the fields a driver writes; the
+ * completion checks the seal first (bio.c), and a driver that stored
+ * into a buf after its biodone panics naming the field.  Here: every
+ * completion of a burst on every disk went through that check. */
+TEST(disk_every_completion_is_checked_for_a_store_after_biodone)
+{
+	uint32_t size = 4096;
+	int count = 24;
+	uint8_t *mem = kmalloc((size_t)count * size);
+
+	CHECK(mem != NULL, "no memory");
+	FOR_EACH_DISK(bd)
+	{
+		uint64_t sealed = iodone_stats.sealed;
+		uint64_t deferred = iodone_stats.deferred;
+		int ok = disk_burst_read(bd, mem, size, count);
+		CHECK(ok, "%s: the burst did not complete cleanly", bd->name);
+		CHECK(iodone_stats.deferred - deferred >= (uint64_t)count,
+		      "%s: %llu of %d completions were deferred to INTIODONE",
+		      bd->name, iodone_stats.deferred - deferred, count);
+		CHECK(iodone_stats.sealed - sealed >= (uint64_t)count,
+		      "%s: %llu of %d completions were checked for a store "
+		      "after biodone",
+		      bd->name, iodone_stats.sealed - sealed, count);
+	}
+	kfree(mem);
+}
+
 /* --- AHCI queueing --- */
 
 #define BURST DISK_BURST_MAX

@@ -94,6 +94,10 @@ BLOCK_BUGS = [
                             "bdev_strategy"]),
     ("uaf", r"^panic: freerbuf: raw %s was written after it was freed "
      r"\(byte \d+ is 0x" % BUF_RX, ["freerbuf"]),
+    ("late", r"^panic: biodone: %s \(dev 1,0 blk 5\) was written after its "
+     r"biodone: b_resid changed before the completion ran \(rd0's "
+     r"driver touched it" % BUF_RX,
+     ["biodone_deferred", "iodone_run"]),
     ("rawbuf", r"^panic: bio_issue: raw %s has no b_iodone" % BUF_RX,
      ["bio_issue", "bdev_strategy"]),
     ("eblk", r"^panic: brelse: the holder of %s changed b_un or b_bcount"
