@@ -2,6 +2,9 @@
  * console.c: the serial console.  Output goes straight to the UART
  * (polled), with "\n" sent as "\r\n".  Input arrives from the UART's
  * interrupt into a ring that console_getc() drains.
+ *
+ * Protection: the interrupt moves the ring's tail, readers its head at
+ * spltty; output a line at a time with interrupts off.
  */
 #include "console.h"
 

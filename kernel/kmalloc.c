@@ -6,6 +6,10 @@
  * object of class 2^k is aligned to 2^k: a 1 KiB request is 1 KiB aligned,
  * a 4 KiB one page aligned, which DMA structures rely on.  Pages carved
  * into a class stay in that class.
+ *
+ * Protection: the free lists, the frame tags and the counts are changed
+ * with interrupts off, for the whole of kmalloc and kfree (both are
+ * called from threads and interrupt levels; neither sleeps).
  */
 #include "kmalloc.h"
 

@@ -5,6 +5,14 @@
  * which the kernel identity-maps.  Taken out before anything is handed
  * out: everything below 1 MiB (BIOS data, EBDA, ROMs), the kernel image,
  * the Multiboot structures, GRUB modules and the symbol table ksym.c uses.
+ *
+ * Protection: the bitmap, the search hint, the counts and the hold table
+ * are changed only with interrupts off (irq_save): a thread preempted
+ * between finding a free frame and marking it would let another take
+ * the same frame, and holds are released at interrupt level.
+ *
+ * Frames for processes' pages (pmem_alloc_user) stop short of a reserve
+ * kept for the kernel: 4 MiB, or 1/32 of RAM if more.
  */
 #include "pmem.h"
 
@@ -125,8 +133,8 @@ pmem_init(const struct multiboot_info *mbi)
  * between two threads' searches finding the same free frame) would hand
  * one frame to two owners; the release of a hold (pmem_unhold) frees at
  * interrupt level. */
-uint32_t
-pmem_alloc_contig(uint32_t n)
+static uint32_t
+alloc_keeping(uint32_t n, uint32_t keep)
 {
 	uint32_t limit = pmem_stats.ram_top >> PAGE_SHIFT;
 	uint32_t run = 0;
@@ -134,6 +142,11 @@ pmem_alloc_contig(uint32_t n)
 	if (!n)
 		return 0;
 	uint32_t flags = irq_save();
+	if (pmem_stats.free_pages < n + keep) { /* (the test and the take
+						   are one step) */
+		irq_restore(flags);
+		return 0;
+	}
 	/* Frames below the hint are in use: move it past those in use at
 	 * it too, so that a search never walks again over frames it found
 	 * taken (with the hint left at a used frame, each allocation walked
@@ -167,9 +180,29 @@ pmem_alloc_contig(uint32_t n)
 }
 
 uint32_t
+pmem_alloc_contig(uint32_t n)
+{
+	return alloc_keeping(n, 0);
+}
+
+uint32_t
 pmem_alloc(void)
 {
-	return pmem_alloc_contig(1);
+	return alloc_keeping(1, 0);
+}
+
+uint32_t
+pmem_reserve_pages(void)
+{
+	uint32_t r = pmem_stats.total_pages / 32;
+
+	return r > 1024 ? r : 1024;
+}
+
+uint32_t
+pmem_alloc_user(void)
+{
+	return alloc_keeping(1, pmem_reserve_pages());
 }
 
 /*

@@ -14,6 +14,11 @@ struct multiboot_info;
 void pmem_init(const struct multiboot_info *mbi);
 uint32_t pmem_alloc(void);
 uint32_t pmem_alloc_contig(uint32_t n);
+/* A frame for a process's own pages: 0 once only the kernel's reserve
+ * (pmem_reserve_pages) is left free, so the kernel, the shell and the
+ * block layer always have memory whatever processes take. */
+uint32_t pmem_alloc_user(void);
+uint32_t pmem_reserve_pages(void);
 void pmem_free(uint32_t pa);
 void pmem_free_contig(uint32_t pa, uint32_t n);
 int pmem_is_free(uint32_t pa);

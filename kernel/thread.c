@@ -6,15 +6,25 @@
  * clock takes the CPU from a thread whose quantum is used up, but only
  * when it runs at base level: a thread at splbio is never preempted (the
  * interrupt returns to it).  With nothing runnable, the idle thread halts
- * the CPU until an interrupt.  A switch loads a process's address space
+ * the CPU until an interrupt.  `quantum=N` on the command line sets the
+ * quantum in ticks (1 to 1000; default THREAD_QUANTUM): quantum=1 makes
+ * threads preempt each other every millisecond, for the tests that look
+ * for races.  A switch loads a process's address space
  * and its fs and gs (saved when it was switched out): the trap path
  * leaves those two alone, since the kernel never uses them.
+ *
+ * Protection: the run queue, the sleepers, the list of all threads, the
+ * zombies and the ids are changed with interrupts off; whoever walks the
+ * list of all threads from outside holds splhigh (the idle thread frees
+ * the exited ones).  Mutexes are sleep locks (splhigh around the test
+ * and the claim of the owner).
  */
 #include "thread.h"
 
 #include <stddef.h>
 
 #include "clock.h"
+#include "cmdline_opt.h"
 #include "console.h"
 #include "cpu.h"
 #include "errno.h"
@@ -35,6 +45,7 @@ static struct thread *runq_head, *runq_tail;
 static struct thread *all_threads;
 static struct thread *zombies; /* exited and detached: stacks to free */
 static int next_id;
+static int quantum = THREAD_QUANTUM;
 static int quantum_left = THREAD_QUANTUM;
 static volatile int need_resched;
 
@@ -91,7 +102,7 @@ sched_switch(void)
 
 	if (!next)
 		next = prev->state == T_RUNNING ? prev : idle_thread;
-	quantum_left = THREAD_QUANTUM;
+	quantum_left = quantum;
 	need_resched = 0;
 	if (next == prev) {
 		prev->state = T_RUNNING;
@@ -228,6 +239,13 @@ thread_create(void (*fn)(void *), void *arg, const char *name)
 void
 thread_init(void)
 {
+	const char *opt = cmdline_opt("quantum");
+	uint64_t q;
+	if (opt && (parse_u64(opt, &q) || !q || q > 1000))
+		kprintf("thread: quantum=%s: EINVAL: not 1 to 1000 ticks\n",
+			opt);
+	else if (opt)
+		quantum = quantum_left = (int)q;
 	curthread = &main_thread;
 	intr_who = INTR_WHO_THREAD(main_thread.id);
 	main_thread.stack = (uint32_t)boot_stack_guard; /* boot.asm */
@@ -498,6 +516,26 @@ mutex_enter(struct mutex *m)
 		tsleep(m, m->name, 0);
 	m->owner = curthread;
 	splx(s);
+}
+
+int
+mutex_enter_unless(struct mutex *m, const volatile int *stop)
+{
+	int s = splhigh();
+
+	if (m->owner == curthread)
+		panic("mutex_enter: %s already held by %s", m->name,
+		      curthread->name);
+	while (m->owner) {
+		if (*stop) {
+			splx(s);
+			return EINTR;
+		}
+		tsleep(m, m->name, HZ / 10); /* (and looks at *stop) */
+	}
+	m->owner = curthread;
+	splx(s);
+	return 0;
 }
 
 void

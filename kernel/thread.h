@@ -91,6 +91,9 @@ struct condvar {
 
 void mutex_init(struct mutex *m, const char *name);
 void mutex_enter(struct mutex *m);
+/* mutex_enter, unless *stop is set while it waits (its process killed):
+ * EINTR then, without the mutex */
+int mutex_enter_unless(struct mutex *m, const volatile int *stop);
 void mutex_exit(struct mutex *m);
 int mutex_owned(const struct mutex *m);
 void cv_init(struct condvar *cv, const char *name);

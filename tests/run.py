@@ -47,6 +47,7 @@ import scenarios.crash  # noqa: F401
 import scenarios.trace  # noqa: F401
 import scenarios.partitions  # noqa: F401
 import scenarios.lv  # noqa: F401
+import scenarios.shares  # noqa: F401
 import scenarios.makerun  # noqa: F401
 import scenarios.compare  # noqa: F401
 import scenarios.proc  # noqa: F401

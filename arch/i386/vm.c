@@ -5,6 +5,13 @@
  * range to a copy of the kernel's page directory.  RAM up to pmem's ram_top is identity-mapped and
  * cached; device memory is mapped on request, uncached (PCD|PWT), since a
  * cached device register would return stale values and merge writes.
+ *
+ * Protection: the list of spaces, the kernel's page directory entries
+ * (pte_find) and the frame window's slots are changed with interrupts
+ * off; a process's own space is changed only by its one thread (and at
+ * its exit, when that thread is done with it).  A process's frames come
+ * from vm_space_frame: at most half of RAM each, and never the kernel's
+ * reserve (pmem_alloc_user).
  */
 #include "vm.h"
 
@@ -49,10 +56,15 @@ static uint32_t *
 pte_find(uint32_t va, int alloc)
 {
 	uint32_t *pde = &pgdir[PDX(va)];
+	/* the test and the new table's entry are one step: two threads
+	 * mapping in one 4 MiB would each put in a table of their own */
+	uint32_t f = irq_save();
 
 	if (!(*pde & PTE_P)) {
-		if (!alloc)
+		if (!alloc) {
+			irq_restore(f);
 			return NULL;
+		}
 		if (va - USER_BASE < USER_TOP - USER_BASE)
 			panic("vm: the kernel maps %08x, in the user range",
 			      va);
@@ -63,11 +75,10 @@ pte_find(uint32_t va, int alloc)
 		memset((void *)pt, 0, PAGE_SIZE);
 		*pde = pt | PTE_P | PTE_W;
 		/* every space shares the kernel's page tables */
-		uint32_t f = irq_save();
 		for (struct vmspace *vs = spaces; vs; vs = vs->next)
 			vs->pgdir[PDX(va)] = *pde;
-		irq_restore(f);
 	}
+	irq_restore(f);
 	return &((uint32_t *)(*pde & ~0xFFFu))[PTX(va)];
 }
 
@@ -280,6 +291,17 @@ vm_space_destroy(struct vmspace *vs)
 	kfree(vs);
 }
 
+uint32_t
+vm_space_frame(const struct vmspace *vs)
+{
+	if (vs->pages >= pmem_stats.total_pages / 2)
+		return 0;
+	uint32_t f = pmem_alloc_user();
+	if (f)
+		memset((void *)f, 0, PAGE_SIZE);
+	return f;
+}
+
 /* Map the frame pa at va (page-aligned, in the user range) for ring 3. */
 int
 vm_space_map(struct vmspace *vs, uint32_t va, uint32_t pa, int writable)
@@ -288,7 +310,7 @@ vm_space_map(struct vmspace *vs, uint32_t va, uint32_t pa, int writable)
 		return EINVAL;
 	uint32_t *pde = &vs->pgdir[PDX(va)];
 	if (!(*pde & PTE_P)) {
-		uint32_t pt = pmem_alloc();
+		uint32_t pt = pmem_alloc_user(); /* (the process's, too) */
 		if (!pt)
 			return ENOMEM;
 		memset((void *)pt, 0, PAGE_SIZE);

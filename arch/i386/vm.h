@@ -50,6 +50,9 @@ struct vmspace {
 struct vmspace *vm_space_create(void);
 void vm_space_destroy(struct vmspace *vs);
 int vm_space_map(struct vmspace *vs, uint32_t va, uint32_t pa, int writable);
+/* A zeroed frame for a page of vs: 0 (ENOMEM) once vs has its share, half
+ * of RAM, or only the kernel's reserve is left (pmem_alloc_user). */
+uint32_t vm_space_frame(const struct vmspace *vs);
 uint32_t vm_space_pte(const struct vmspace *vs, uint32_t va);
 void vm_space_unmap(struct vmspace *vs, uint32_t va); /* frees the frame */
 void vm_space_activate(const struct vmspace *vs);

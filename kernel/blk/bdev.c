@@ -20,6 +20,14 @@
  * touched, and the parent is completed (biodone) once, when the last
  * child is done, with the first failing child's error and a b_resid
  * counting every byte from that child on.
+ *
+ * Protection: the table of devices is searched and changed with
+ * interrupts off (lookups run at interrupt levels, and a removal shifts
+ * it under a preempted search); a device's holder and bdev_nheld at
+ * splhigh; a split's count of children at splhigh.  Opening a device and
+ * making or removing a volume sleep (bflush, reads of labels) between
+ * their checks and their claims: the claims lock, a sleep lock, makes
+ * each one step.
  */
 #include "bdev.h"
 
@@ -34,29 +42,44 @@
 #include "printf.h"
 #include "string.h"
 #include "pmem.h"
+#include "thread.h"
 #include "trace.h"
 #include "vm.h"
 
 static struct bdev *bdevs[BDEV_MAX];
+static struct mutex claims = MUTEX_INITIALIZER("bdevclaims");
+
+void
+bdev_claims_enter(void)
+{
+	mutex_enter(&claims);
+}
+
+void
+bdev_claims_exit(void)
+{
+	mutex_exit(&claims);
+}
 static int nbdev;
 struct bdev_stats bdev_stats;
 
 int
 bdev_register(struct bdev *bd)
 {
-	if (nbdev == BDEV_MAX)
-		return ENOSPC;
-	if (bdev_lookup(bd->dev) || bdev_by_name(bd->name))
-		return EEXIST;
 	if (!bd->maxxfer || bd->maxxfer % DEV_BSIZE || !bd->ops ||
 	    !bd->ops->strategy)
 		panic("bdev_register: %s: bad maxxfer %u or no strategy",
 		      bd->name, bd->maxxfer);
-	uint32_t fl = irq_save(); /* bdev_lookup runs at interrupt levels */
-	bdevs[nbdev] = bd;
-	nbdev++;
+	/* the tests and the insertion are one step: two registrants of
+	 * one name, or of the last slot, would both pass them */
+	uint32_t fl = irq_save();
+	int err = nbdev == BDEV_MAX				   ? ENOSPC
+		  : bdev_lookup(bd->dev) || bdev_by_name(bd->name) ? EEXIST
+								   : 0;
+	if (!err)
+		bdevs[nbdev++] = bd;
 	irq_restore(fl);
-	return 0;
+	return err;
 }
 
 /* A volume going away (lv.c): nothing may be in flight to it. */
@@ -96,25 +119,37 @@ bdev_set_name(struct bdev *bd, const char *prefix, int major, int pciloc,
 struct bdev *
 bdev_lookup(dev_t dev)
 {
-	for (int i = 0; i < nbdev; i++)
+	uint32_t fl = irq_save();
+	struct bdev *bd = NULL;
+
+	for (int i = 0; i < nbdev && !bd; i++)
 		if (bdevs[i]->dev == dev)
-			return bdevs[i];
-	return NULL;
+			bd = bdevs[i];
+	irq_restore(fl);
+	return bd;
 }
 
 struct bdev *
 bdev_by_name(const char *name)
 {
-	for (int i = 0; i < nbdev; i++)
+	uint32_t fl = irq_save();
+	struct bdev *bd = NULL;
+
+	for (int i = 0; i < nbdev && !bd; i++)
 		if (!strcmp(bdevs[i]->name, name))
-			return bdevs[i];
-	return NULL;
+			bd = bdevs[i];
+	irq_restore(fl);
+	return bd;
 }
 
 struct bdev *
 bdev_at(int i)
 {
-	return i >= 0 && i < nbdev ? bdevs[i] : NULL;
+	uint32_t fl = irq_save();
+	struct bdev *bd = i >= 0 && i < nbdev ? bdevs[i] : NULL;
+
+	irq_restore(fl);
+	return bd;
 }
 
 /*
@@ -382,8 +417,10 @@ split(struct bdev *bd, struct buf *bp,
 		c->av_forw = kids;
 		kids = c;
 	}
+	uint32_t fl = irq_save(); /* (counted from threads and INTIODONE) */
 	bdev_stats.splits++;
 	bdev_stats.pieces += n;
+	irq_restore(fl);
 	for (struct buf *c = kids, *next; c; c = next) {
 		next = c->av_forw;
 		c->av_forw = NULL;
@@ -485,7 +522,9 @@ narrow_done(struct buf *c)
 			parent->b_flags & B_READ ? "read" : "write",
 			nw->xfer / DEV_BSIZE, parent->b_blkno);
 	}
+	uint32_t fl = irq_save();
 	bdev_stats.narrowed++;
+	irq_restore(fl);
 	freerbuf(c);
 	kfree(nw);
 	biodone(parent);

@@ -100,6 +100,11 @@ struct bdev *bdev_bottom(struct bdev *bd, uint64_t *start);
 int bdev_meets(struct bdev *x, const struct bdev *bottom, uint64_t lo,
 	       uint64_t n);
 struct bdev *bdev_claimant(struct bdev *bd, uint64_t blk, uint64_t n);
+/* Held (a sleep lock) from looking a device up to counting it open, and
+ * across making, changing or removing a volume: a volume is never freed
+ * under an open, nor two volumes made of one leg. */
+void bdev_claims_enter(void);
+void bdev_claims_exit(void);
 void bdev_hold(struct bdev *bd, struct bdev *volume);
 void bdev_unhold(struct bdev *bd);
 extern int bdev_nheld;

@@ -44,6 +44,11 @@
  * thread holds new writes to it, waits for the writes to it already in
  * flight, copies it, and lets the held writes go: a copy never puts old
  * data over a newer write.  Reads never go to a leg being rebuilt.
+ *
+ * Protection: the request path (pools, the queue of waiting requests, a
+ * leg's state and counts, the rebuild window) at splhigh; the table of
+ * volumes and making, changing or removing one under the claims lock
+ * (bdev.h), since they sleep between their checks and their changes.
  */
 #include "lv.h"
 
@@ -603,15 +608,21 @@ sync_thread(void *arg)
 static int
 start_sync(struct lv *lv)
 {
+	/* at splhigh until the pointer is stored: the new thread may
+	 * otherwise run to its end (and clear it) before the store */
+	int s = splhigh();
 	lv->sync_done = 0;
-	lv->sync_thread = thread_create(sync_thread, lv, "lvsync");
-	if (!lv->sync_thread) {
+	struct thread *t = thread_create(sync_thread, lv, "lvsync");
+	lv->sync_thread = t;
+	if (!t) {
 		for (int i = 0; i < lv->nlegs; i++)
 			if (lv->leg[i].state == LEG_SYNCING)
 				lv->leg[i].state = LEG_FAILED;
+		splx(s);
 		return ENOMEM;
 	}
-	thread_detach(lv->sync_thread);
+	thread_detach(t);
+	splx(s);
 	return 0;
 }
 
@@ -871,9 +882,9 @@ lv_publish(struct lv *lv)
 	return 0;
 }
 
-int
-lv_create(const char *name, int type, char *const devs[], int n, uint32_t chunk,
-	  int flags)
+static int
+lv_create_claimed(const char *name, int type, char *const devs[], int n,
+		  uint32_t chunk, int flags)
 {
 	struct bdev *bd[LV_LEGS] = {NULL};
 	struct lv *lv = NULL;
@@ -885,8 +896,19 @@ lv_create(const char *name, int type, char *const devs[], int n, uint32_t chunk,
 	return lv_publish(lv);
 }
 
+/* (under the claims lock: bdev.h) */
 int
-lv_remove(const char *name)
+lv_create(const char *name, int type, char *const devs[], int n, uint32_t chunk,
+	  int flags)
+{
+	bdev_claims_enter();
+	int err = lv_create_claimed(name, type, devs, n, chunk, flags);
+	bdev_claims_exit();
+	return err;
+}
+
+static int
+lv_remove_claimed(const char *name)
 {
 	struct lv *lv = lv_named(name);
 
@@ -916,8 +938,18 @@ lv_remove(const char *name)
 	return 0;
 }
 
+/* (under the claims lock: bdev.h) */
 int
-lv_resync(const char *name, const char *old, const char *new)
+lv_remove(const char *name)
+{
+	bdev_claims_enter();
+	int err = lv_remove_claimed(name);
+	bdev_claims_exit();
+	return err;
+}
+
+static int
+lv_resync_claimed(const char *name, const char *old, const char *new)
 {
 	struct lv *lv = lv_named(name);
 	struct bdev *nbd = NULL;
@@ -973,8 +1005,18 @@ lv_resync(const char *name, const char *old, const char *new)
 	return start_sync(lv);
 }
 
+/* (under the claims lock: bdev.h) */
 int
-lv_fail(const char *name, const char *legname)
+lv_resync(const char *name, const char *old, const char *new)
+{
+	bdev_claims_enter();
+	int err = lv_resync_claimed(name, old, new);
+	bdev_claims_exit();
+	return err;
+}
+
+static int
+lv_fail_claimed(const char *name, const char *legname)
 {
 	struct lv *lv = lv_named(name);
 	int i = 0;
@@ -1000,6 +1042,16 @@ lv_fail(const char *name, const char *legname)
 	return 0;
 }
 
+/* (under the claims lock: bdev.h) */
+int
+lv_fail(const char *name, const char *legname)
+{
+	bdev_claims_enter();
+	int err = lv_fail_claimed(name, legname);
+	bdev_claims_exit();
+	return err;
+}
+
 int
 lv_resync_wait(const char *name)
 {
@@ -1011,11 +1063,16 @@ lv_resync_wait(const char *name)
 	while (lv->sync_thread)
 		tsleep(&lv->sync_thread, "lvwait", 0);
 	splx(s);
-	return legs_in(lv, LEG_OK) == lv->nlegs ? 0 : EIO;
+	/* (it may have been removed meanwhile: looked up again) */
+	bdev_claims_enter();
+	lv = lv_named(name);
+	int err = !lv ? ENXIO : legs_in(lv, LEG_OK) == lv->nlegs ? 0 : EIO;
+	bdev_claims_exit();
+	return err;
 }
 
-int
-lv_info(int i, struct lv_info *out)
+static int
+lv_info_claimed(int i, struct lv_info *out)
 {
 	const struct lv *lv = i >= 0 && i < LV_MAX ? lvs[i] : NULL;
 
@@ -1038,6 +1095,16 @@ lv_info(int i, struct lv_info *out)
 	out->pieces = lv->pieces;
 	out->waits = lv->waits;
 	return 1;
+}
+
+/* (under the claims lock: a volume removed meanwhile is not read) */
+int
+lv_info(int i, struct lv_info *out)
+{
+	bdev_claims_enter();
+	int r = lv_info_claimed(i, out);
+	bdev_claims_exit();
+	return r;
 }
 
 int

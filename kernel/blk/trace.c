@@ -396,8 +396,10 @@ trace_start(dev_t filter)
 	if (filter != NODEV && !bdev_lookup(filter))
 		return ENXIO;
 	names_refresh();
+	int s = splhigh(); /* (the idle thread frees exited ones) */
 	for (struct thread *t = thread_first(); t; t = t->all_next)
 		thread_named(t);
+	splx(s);
 	trace_ring.h.filter = filter;
 	trace_ring.h.start_tsc = rdtsc();
 	trace_ring.h.enabled = 1;

@@ -23,7 +23,12 @@
  * Everything else is a delayed write, gathered by the syncer: bitmaps,
  * group descriptors, data, the times.  Access times are not kept
  * (noatime).
+ *
+ * Protection: the mount and everything of ext2's (inodes, bitmaps, the
+ * inode cache) under vfs_lock, a sleep lock; a device's count of opens
+ * with interrupts off, as file.c counts them.
  */
+#include "cpu.h"
 #include "vfs.h"
 
 #include "blk/bcache.h"
@@ -1097,7 +1102,11 @@ vfs_write(struct node *n, const void *ubuf, uint32_t len, uint64_t off,
 uint64_t
 vfs_size(struct node *n)
 {
-	return n->kind == N_INODE ? ext2_isize(n->ip) : 0;
+	int t = lock_in(); /* (a writer changes both halves of i_size) */
+	uint64_t size = n->kind == N_INODE ? ext2_isize(n->ip) : 0;
+
+	lock_out(t);
+	return size;
 }
 
 int
@@ -1232,13 +1241,16 @@ vfs_getdents(struct node *n, uint64_t *off, void *ubuf, uint32_t len)
 int
 vfs_mount(const char *devname, int ro, char *why, size_t n)
 {
-	struct bdev *bd = bdev_by_name(devname);
 	struct ext2_fs *fs;
 	int err;
 
+	bdev_claims_enter(); /* from the lookup to the count of opens */
+	struct bdev *bd = bdev_by_name(devname);
 	strlcpy(why, "no such device", n);
-	if (!bd)
+	if (!bd) {
+		bdev_claims_exit();
 		return ENXIO;
+	}
 	mutex_enter(&vfs_lock);
 	if (mnt)
 		snprintf(why, n, "%s is mounted on /mnt", mnt->bd->name);
@@ -1250,9 +1262,13 @@ vfs_mount(const char *devname, int ro, char *why, size_t n)
 		mnt = fs;
 	if (err && !why[0])
 		strlcpy(why, errno_msg(err), n);
-	if (!err)
+	if (!err) {
+		uint32_t fl = irq_save(); /* (file.c counts them too) */
 		bd->opens++; /* a volume under a mount is not removed */
+		irq_restore(fl);
+	}
 	vfs_unlock();
+	bdev_claims_exit();
 	return err;
 }
 
@@ -1266,7 +1282,9 @@ vfs_umount(void)
 	 * cache keeps retrying what it can; the mount cannot) */
 	if (!err && (err = ext2_umount(mnt)) != EBUSY) {
 		mnt = NULL;
+		uint32_t fl = irq_save();
 		bd->opens--;
+		irq_restore(fl);
 	}
 	vfs_unlock();
 	return err;

@@ -10,6 +10,13 @@
  * but the frames under the transfer stay held until this release, so
  * the disk never writes into memory someone else was given.  A request
  * is known by its owner and the address of its aiocb, as POSIX says.
+ *
+ * Each process slot has a row of AIO_MAX requests of its own, so no
+ * process can take another's (a table shared by all was filled by a few
+ * processes' 32 each).  A row keeps the requests of an exited process
+ * that are still in flight (orphans) until they complete: the next
+ * process in the slot has the rest.  The table is changed at splhigh;
+ * completions (INTIODONE) are held off by it.
  */
 #include "aio.h"
 
@@ -25,8 +32,6 @@
 #include "thread.h"
 #include "blk/userdma.h"
 
-#define NAIO 256 /* in flight, all processes */
-
 enum { AIO_FREE, AIO_RUNNING, AIO_DONE };
 
 static struct aioreq {
@@ -38,16 +43,18 @@ static struct aioreq {
 	int error;
 	uint32_t result;
 	int raw; /* bcache_raw_begin's slot */
-} reqs[NAIO];
+} reqs[NPROC][AIO_MAX];
 
 /* p's request for ucb (splhigh), or NULL */
 static struct aioreq *
 find(struct proc *p, const struct aiocb *ucb)
 {
-	for (int i = 0; i < NAIO; i++)
-		if (reqs[i].state != AIO_FREE && !reqs[i].orphan &&
-		    reqs[i].owner == p && reqs[i].ucb == ucb)
-			return &reqs[i];
+	struct aioreq *row = reqs[proc_index(p)];
+
+	for (int i = 0; i < AIO_MAX; i++)
+		if (row[i].state != AIO_FREE && !row[i].orphan &&
+		    row[i].owner == p && row[i].ucb == ucb)
+			return &row[i];
 	return NULL;
 }
 
@@ -65,21 +72,18 @@ aio_done(struct buf *bp)
 	wakeup(reqs);
 }
 
-/* Take a slot for p's ucb: EAGAIN past AIO_MAX, EINVAL if it is in use */
+/* Take a slot for p's ucb: EAGAIN when its row is full (AIO_MAX, with
+ * its predecessor's orphans), EINVAL if ucb is in use */
 static int
 take(struct proc *p, const struct aiocb *ucb, struct aioreq **rp)
 {
-	int s = splhigh(), mine = 0;
-	struct aioreq *r = NULL;
+	int s = splhigh();
+	struct aioreq *r = NULL, *row = reqs[proc_index(p)];
 
-	for (int i = 0; i < NAIO; i++) {
-		if (reqs[i].state == AIO_FREE && !r)
-			r = &reqs[i];
-		else if (reqs[i].state != AIO_FREE && !reqs[i].orphan &&
-			 reqs[i].owner == p)
-			mine++;
-	}
-	int err = find(p, ucb) ? EINVAL : !r || mine >= AIO_MAX ? EAGAIN : 0;
+	for (int i = 0; i < AIO_MAX && !r; i++)
+		if (row[i].state == AIO_FREE)
+			r = &row[i];
+	int err = find(p, ucb) ? EINVAL : !r ? EAGAIN : 0;
 	if (!err) {
 		memset(r, 0, sizeof(*r));
 		r->state = AIO_RUNNING;
@@ -203,9 +207,10 @@ void
 aio_exit(struct proc *p)
 {
 	int s = splhigh();
+	struct aioreq *row = reqs[proc_index(p)];
 
-	for (int i = 0; i < NAIO; i++) {
-		struct aioreq *r = &reqs[i];
+	for (int i = 0; i < AIO_MAX; i++) {
+		struct aioreq *r = &row[i];
 		if (r->state == AIO_FREE || r->orphan || r->owner != p)
 			continue;
 		if (r->state == AIO_DONE)

@@ -42,10 +42,9 @@ page_in(struct vmspace *vs, uint32_t va, int writable)
 		return writable && !(pte & PTE_W)
 			       ? vm_space_map(vs, va, pte & ~0xFFFu, 1)
 			       : 0;
-	uint32_t f = pmem_alloc();
+	uint32_t f = vm_space_frame(vs);
 	if (!f)
 		return ENOMEM;
-	memset((void *)f, 0, PAGE_SIZE);
 	int err = vm_space_map(vs, va, f, writable);
 	if (err)
 		pmem_free(f);

@@ -19,6 +19,12 @@
  * A raw device moves whole sectors straight into the process's pages:
  * userdma, uiophysio, undma.  Both follow read(2)'s rules: 0 at the end,
  * a short count across it, an error only when nothing moved.
+ *
+ * Protection: a file's refs and its device's opens and write-back
+ * counts with interrupts off; from a device's lookup to its count of
+ * opens, the claims lock (bdev.h: a volume is not removed in between);
+ * the offset, the file's pos lock (syscall.c).  A long console write
+ * stops between pieces when its process is killed.
  */
 #include "file.h"
 
@@ -39,8 +45,11 @@
 #include "blk/uio.h"
 #include "blk/userdma.h"
 
-static struct file console_file = {
-	.type = FT_CONSOLE, .flags = O_RDWR, .refs = 1, .ra = {.next = -1}};
+static struct file console_file = {.type = FT_CONSOLE,
+				   .flags = O_RDWR,
+				   .refs = 1,
+				   .pos = MUTEX_INITIALIZER("console"),
+				   .ra = {.next = -1}};
 
 /* /dev/NAME: the console, null, zero, a block device or a raw one */
 static int
@@ -79,9 +88,10 @@ file_open_at(const struct node *cwd, const char *path, int flags, uint32_t mode,
 	struct file f = {.type = FT_BLOCK,
 			 .flags = flags & (O_ACCMODE | O_APPEND),
 			 .refs = 1,
+			 .pos = MUTEX_INITIALIZER("file"),
 			 .ra = {.next = -1}};
 	struct node n;
-	int err;
+	int err, claimed = 0;
 
 	if (flags & ~(O_ACCMODE | O_OPEN_FLAGS) ||
 	    (flags & O_ACCMODE) == O_ACCMODE)
@@ -95,7 +105,12 @@ file_open_at(const struct node *cwd, const char *path, int flags, uint32_t mode,
 			*fp = file_hold(&console_file);
 			return 0;
 		}
+		bdev_claims_enter(); /* until it is counted open */
 		err = dev_open(n.leaf, &f);
+		if (err || !f.bd)
+			bdev_claims_exit();
+		else
+			claimed = 1;
 		break;
 	case N_PROG:
 		f.type = FT_PROG;
@@ -112,16 +127,19 @@ file_open_at(const struct node *cwd, const char *path, int flags, uint32_t mode,
 	if (!err && !(*fp = kmalloc(sizeof(f))))
 		err = ENOMEM;
 	if (err) {
+		if (claimed)
+			bdev_claims_exit();
 		node_put(&n);
 		return err;
 	}
 	**fp = f;
-	if (f.bd) {
+	if (claimed) {
 		uint32_t fl = irq_save();
 		f.bd->opens++; /* a volume open here cannot be removed */
 		uint32_t n = f.bd->wb_errors;
 		(*fp)->wb_seen = n && !f.bd->wb_reported ? n - 1 : n;
 		irq_restore(fl);
+		bdev_claims_exit();
 	}
 	return 0;
 }
@@ -223,7 +241,9 @@ console_rw(char *ubuf, uint32_t n, int write, uint32_t *moved)
 
 	if (!write)
 		return console_read(ubuf, n, moved);
-	for (*moved = 0; *moved < n;) {
+	/* (a kill ends a long write between pieces: 16 MiB take a minute
+	 * at the UART's pace) */
+	for (*moved = 0; *moved < n && !proc_stop_midway(*moved);) {
 		uint32_t k =
 			n - *moved < sizeof(chunk) ? n - *moved : sizeof(chunk);
 		if (copyin(ubuf + *moved, chunk, k))

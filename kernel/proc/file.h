@@ -40,7 +40,10 @@ struct file {
 	enum file_type type;
 	int flags; /* open's: O_RDONLY, O_WRONLY, O_RDWR, O_APPEND */
 	int refs;
-	uint64_t offset; /* read's and write's; pread's is their own */
+	uint64_t offset;  /* read's and write's; pread's is their own */
+	struct mutex pos; /* held from reading offset to moving it (read,
+			     write, lseek, getdents): a file shared with a
+			     child; not the console's, which has none */
 	struct bdev *bd;
 	const uint8_t *data; /* a program's bytes */
 	uint32_t size;

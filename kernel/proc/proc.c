@@ -12,7 +12,10 @@
  * interrupted).
  *
  * The table is guarded by the interrupt mask: the console's interrupt
- * (^C) reads it.
+ * (^C) reads it.  A slot is found and claimed in one step (irq_save), and
+ * so is a pid; wait, sleep and the shell's orphaning at splhigh.  The
+ * last PROC_RESERVE slots are the shell's: a process cannot spawn into
+ * them, so `run` works whatever processes do.
  */
 #include "proc.h"
 
@@ -38,6 +41,12 @@ struct proc *
 proc_at(int i)
 {
 	return i >= 0 && i < NPROC ? &procs[i] : NULL;
+}
+
+int
+proc_index(const struct proc *p)
+{
+	return (int)(p - procs);
 }
 
 struct proc *
@@ -111,10 +120,15 @@ proc_spawn(const char *path, int argc, char *const argv[], struct proc *parent,
 
 	if (binfs_find(path, &img, &size))
 		return -ENOENT;
+	/* the last PROC_RESERVE slots are the shell's: a process that
+	 * spawns without end leaves room for `run` */
 	uint32_t fl = irq_save();
-	for (int i = 0; i < NPROC && !p; i++)
-		if (procs[i].state == P_FREE)
+	int nfree = 0;
+	for (int i = 0; i < NPROC; i++)
+		if (procs[i].state == P_FREE && (nfree++, !p))
 			p = &procs[i];
+	if (parent && nfree <= PROC_RESERVE)
+		p = NULL;
 	if (p) {
 		memset(p, 0, sizeof(*p));
 		p->state = P_RUNNING; /* taken; not yet a pid anyone sees */

@@ -12,9 +12,11 @@
 #include "fs/vfs.h"
 #include "trap.h"
 
-#define NPROC	  64
-#define NOFILE	  16 /* open files a process may have */
-#define PROC_NAME 16
+#define NPROC	     64
+#define NOFILE	     16	  /* open files a process may have */
+#define PROC_RESERVE 4	  /* process slots only the shell's `run` takes */
+#define PROC_HOLDS   1024 /* frames one process may hold for raw I/O */
+#define PROC_NAME    16
 
 #define USTACK_PAGES 16		/* 64 KiB of stack below USER_TOP, then a gap */
 #define USTACK_GAP   (1u << 20) /* the heap stops this far below it */
@@ -41,7 +43,12 @@ struct proc {
 	int status;	     /* waitpid's, once a zombie */
 	int orphan;	     /* nobody will wait: freed at exit */
 	int foreground;	     /* the shell waits for it: ^C kills it */
+	uint32_t held;	     /* frames held for its raw transfers
+				(userdma.c), at most PROC_HOLDS */
 };
+
+/* p's place in the process table (aio.c keeps its requests there) */
+int proc_index(const struct proc *p);
 
 /* Start /bin/path with argv[0..argc) (kernel memory); its pid, or a
  * negative errno (ENOENT, ENOEXEC, ENOMEM, E2BIG, EAGAIN).  A child of

@@ -7,6 +7,10 @@
  * negative errno.  read and write follow POSIX: bytes moved, 0 at the
  * end of a device, a short count across it, -1 and errno only when
  * nothing moved (then the next call goes on from there).
+ *
+ * Protection: a process's descriptors and heap are its one thread's; an
+ * open file's offset, shared with a child, is read and moved under the
+ * file's pos lock (read, write, lseek, getdents).
  */
 #include "syscall.h"
 
@@ -44,12 +48,21 @@ sys_rw(struct proc *p, uint32_t fd, void *buf, uint32_t n, int write)
 		return -EBADF;
 	if (n > 0x7FFFFFFF)
 		return -EINVAL; /* the count must fit the result */
-	int err = file_rw(f, buf, n, f->offset, write, &moved);
+	int err;
+	if (f->type == FT_CONSOLE) { /* (no offset: a reader waiting for a
+					line holds up no writer) */
+		err = file_rw(f, buf, n, 0, write, &moved);
+		return err ? -err : (int)moved;
+	}
+	if (mutex_enter_unless(&f->pos, &p->killed))
+		return -EINTR;
+	err = file_rw(f, buf, n, f->offset, write, &moved);
 	uint64_t size;
 	if (write && (f->flags & O_APPEND) && !file_size(f, &size))
 		f->offset = size; /* the write went to the end */
-	else if (f->type != FT_CONSOLE)
+	else
 		f->offset += moved;
+	mutex_exit(&f->pos);
 	return err ? -err : (int)moved;
 }
 
@@ -207,7 +220,11 @@ sys_getdents(struct proc *p, uint32_t fd, void *ubuf, uint32_t n)
 		return -ENOTDIR;
 	if (!useracc(ubuf, n, 1))
 		return -EFAULT;
-	return vfs_getdents(&f->node, &f->offset, ubuf, n);
+	if (mutex_enter_unless(&f->pos, &p->killed))
+		return -EINTR;
+	int r = vfs_getdents(&f->node, &f->offset, ubuf, n);
+	mutex_exit(&f->pos);
+	return r;
 }
 
 static int
@@ -254,23 +271,20 @@ sys_lseek(struct proc *p, uint32_t fd, uint64_t off, int whence,
 		return -EBADF;
 	if (file_size(f, &size))
 		return -ESPIPE;
-	switch (whence) {
-	case SEEK_SET: base = 0; break;
-	case SEEK_CUR: base = f->offset; break;
-	case SEEK_END: base = size; break;
-	default: return -EINVAL;
-	}
-	int64_t to = (int64_t)(base + off);
-	if ((int64_t)off > 0 && to < (int64_t)base)
-		return -EOVERFLOW;
-	if (to < 0)
+	if (whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END)
 		return -EINVAL;
+	if (mutex_enter_unless(&f->pos, &p->killed))
+		return -EINTR;
+	base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? f->offset : size;
+	int64_t to = (int64_t)(base + off);
+	int err = (int64_t)off > 0 && to < (int64_t)base ? EOVERFLOW
+		  : to < 0				 ? EINVAL
+							 : 0;
 	uint64_t result = (uint64_t)to;
-	int err = copyout(&result, uresult, sizeof(result));
-	if (err)
-		return -err;
-	f->offset = result;
-	return 0;
+	if (!err && !(err = copyout(&result, uresult, sizeof(result))))
+		f->offset = result;
+	mutex_exit(&f->pos);
+	return -err;
 }
 
 static int
@@ -353,9 +367,7 @@ sys_sbrk(struct proc *p, int incr)
 	for (uint32_t va = mapped; va < to; va += PAGE_SIZE) {
 		if (vm_space_pte(p->space, va) & PTE_P)
 			continue; /* left by a failed grow */
-		uint32_t f = pmem_alloc();
-		if (f)
-			memset((void *)f, 0, PAGE_SIZE);
+		uint32_t f = vm_space_frame(p->space);
 		if (!f || vm_space_map(p->space, va, f, 1)) {
 			if (f)
 				pmem_free(f);

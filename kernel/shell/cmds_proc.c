@@ -61,10 +61,10 @@ SHELL_CMD(run, "PROG [ARG...] [&]",
 			list_programs();
 		return 1;
 	}
-	struct proc *p = proc_by_pid(pid);
 	if (background) {
 		/* nobody waits: it is freed when it exits */
 		int s = splhigh();
+		struct proc *p = proc_by_pid(pid);
 		if (p && p->state == P_ZOMBIE)
 			p->state = P_FREE; /* gone already */
 		else if (p)

@@ -45,10 +45,12 @@ ctx_name(const struct trace_rec *r)
 		snprintf(s, sizeof(s), "irq %d (%s)", r->ctx & 0xFF,
 			 intr_name(r->ctx & 0xFF));
 	} else {
-		const char *name = "exited";
+		char name[THREAD_NAME] = "exited";
+		int x = splhigh(); /* (the idle thread frees exited ones) */
 		for (struct thread *t = thread_first(); t; t = t->all_next)
 			if (t->id == r->ctx)
-				name = t->name;
+				strlcpy(name, t->name, sizeof(name));
+		splx(x);
 		snprintf(s, sizeof(s), "thread %d (%s)", r->ctx, name);
 	}
 	return s;

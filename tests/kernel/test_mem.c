@@ -9,6 +9,7 @@
 #include "kmalloc.h"
 #include "ktest.h"
 #include "pmem.h"
+#include "rand.h"
 #include "string.h"
 #include "thread.h"
 #include "vm.h"
@@ -248,4 +249,62 @@ TEST(mem_pmem_frames_have_one_owner_under_preemption)
 		      "thread %d found %d of its frames marked by another", i,
 		      hammer_bad[i]);
 	CHECK_EQ(pmem_stats.free_pages, free_before);
+}
+
+/* --- one owner a heap object, under preemption --- */
+
+#define HEAP_ROUNDS 20000
+#define HEAP_KEEP   16
+
+/* Take and free heap objects of random sizes (16 bytes to 8 KiB), each
+ * filled with its owner's mark while held: an object handed to two
+ * threads, or overlapping another, shows a foreign word. */
+static void
+heap_hammer(void *arg)
+{
+	int me = (int)(uintptr_t)arg;
+	uint32_t *held[HEAP_KEEP] = {0}, words[HEAP_KEEP] = {0};
+	uint32_t seed = 77 + me;
+
+	for (int r = 0; r < HEAP_ROUNDS; r++) {
+		int i = r % HEAP_KEEP;
+		if (held[i]) {
+			for (uint32_t w = 0; w < words[i]; w++)
+				if (held[i][w] != ((uint32_t)me << 24 | w))
+					hammer_bad[me]++;
+			kfree(held[i]);
+		}
+		words[i] = 4u << rand32(&seed) % 10; /* 16 B .. 8 KiB */
+		held[i] = kmalloc(words[i] * 4);
+		for (uint32_t w = 0; held[i] && w < words[i]; w++)
+			held[i][w] = (uint32_t)me << 24 | w;
+	}
+	for (int i = 0; i < HEAP_KEEP; i++)
+		if (held[i]) {
+			for (uint32_t w = 0; w < words[i]; w++)
+				if (held[i][w] != ((uint32_t)me << 24 | w))
+					hammer_bad[me]++;
+			kfree(held[i]);
+		}
+}
+
+TEST(mem_kmalloc_objects_have_one_owner_under_preemption)
+{
+	struct thread *t[HAMMER_THREADS];
+	uint32_t bytes_before = kmalloc_stats.bytes_in_use;
+
+	for (int i = 0; i < HAMMER_THREADS; i++) {
+		hammer_bad[i] = 0;
+		t[i] = thread_create(heap_hammer, (void *)(uintptr_t)i, "heap");
+		CHECK(t[i] != NULL, "no thread");
+	}
+	for (int i = 0; i < HAMMER_THREADS; i++)
+		CHECK(thread_join_timeout(t[i], 60 * HZ) == 0,
+		      "thread %d still running after 60 s", i);
+	for (int i = 0; i < HAMMER_THREADS; i++)
+		CHECK(hammer_bad[i] == 0,
+		      "thread %d found %d words of its objects changed by "
+		      "another",
+		      i, hammer_bad[i]);
+	CHECK_EQ(kmalloc_stats.bytes_in_use, bytes_before);
 }

@@ -123,6 +123,16 @@ def kernel_tests():
                             "-lv_layout_*,-lv_mirror_*,-lv_fault_*,-lv_big_*")
 
 
+@scenario("kernel_preempt")
+def kernel_tests_preempted_every_tick():
+    """The tests of threads sharing allocators and queues again with a
+    quantum of one tick: threads switch every millisecond, wherever they
+    are (a test-then-set left unguarded is found)."""
+    return run_kernel_tests("kernel_preempt", "mem_*,thread_*,"
+                            "bio_reused*,bio_rd1s*,bcache_threads*,"
+                            "bcache_reused*,bdep_*", args="quantum=1")
+
+
 @scenario("kernel_slowdisk")
 def kernel_tests_slow_async_disk():
     """The block-layer battery again with rd1 five ticks slow, so more

@@ -708,9 +708,8 @@ case_exhaust(const char *dev)
 		close(fd);
 	int raw = open(dev, O_RDONLY);
 	/* a sector each, on rd1 (1 s each): a process's 32, then EAGAIN;
-	 * then, once they are done and reaped, 1 MiB each: the table of
-	 * held frames (16 MiB) runs out first, or, if the first ones end
-	 * while a later one waits for room in the frame window, the 32 */
+	 * then, once they are done and reaped, 1 MiB each: the process's
+	 * share of held frames (4 MiB, PROC_HOLDS) runs out at the fifth */
 	n = aio_fill(raw, 512);
 	printf("aio reads of 512 bytes in flight: %d, then %s\n", n,
 	       errno_name(errno));

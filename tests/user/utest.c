@@ -21,6 +21,52 @@
 
 #include "said.h"
 
+/*
+ * Grow the heap by 64 KiB, check the new pages are zero, fill them with
+ * this process's pattern, open and close a descriptor (kernel heap),
+ * check the pattern, give the 64 KiB back: `rounds` times.  Beside
+ * others doing the same, a frame handed to two owners shows as a page
+ * not zero when taken or another's pattern in it.
+ */
+static int
+case_churn(int rounds)
+{
+	const uint32_t len = 64 * 1024, n = len / 4;
+	uint32_t me = (uint32_t)getpid() << 20, bad = 0;
+
+	for (int r = 0; r < rounds; r++) {
+		uint32_t *p = sbrk((int)len);
+		if (p == (void *)-1) {
+			said("sbrk", -1);
+			return 1;
+		}
+		for (uint32_t i = 0; i < n; i++)
+			if (p[i] && !bad++)
+				printf("churn: page %p new, holds %08x, not "
+				       "zeros\n",
+				       (void *)&p[i], p[i]);
+		uint32_t mark = me | (uint32_t)r;
+		for (uint32_t i = 0; i < n; i++)
+			p[i] = mark ^ i;
+		int fd = open("/dev/null", O_RDWR);
+		if (fd < 0 || close(fd)) {
+			said("/dev/null", -1);
+			return 1;
+		}
+		for (uint32_t i = 0; i < n; i++)
+			if (p[i] != (mark ^ i) && !bad++)
+				printf("churn: page %p now holds %08x, not its "
+				       "%08x\n",
+				       (void *)&p[i], p[i], mark ^ i);
+		if (sbrk(-(int)len) == (void *)-1) {
+			said("sbrk", -1);
+			return 1;
+		}
+	}
+	printf("churn: %d rounds, %u bad words\n", rounds, bad);
+	return bad != 0;
+}
+
 static unsigned
 fs_read(void)
 {
@@ -145,6 +191,20 @@ main(int argc, char **argv)
 		printf("sbrk: 100 MiB taken and given back\n");
 		return 0;
 	}
+	if (!strcmp(c, "hog")) {
+		/* all the memory it is given, then wait to be killed */
+		int n = 0;
+		while (sbrk(1 << 20) != (void *)-1)
+			n++;
+		printf("hog: took %d MiB, then %s\n", n, errno_name(errno));
+		fflush(stdout);
+		struct timespec t = {3600, 0};
+		while (nanosleep(&t, NULL) == 0)
+			;
+		return 1;
+	}
+	if (!strcmp(c, "churn") && argc == 3)
+		return case_churn(atoi(argv[2]));
 	if (!strcmp(c, "fpu")) {
 		volatile int x = 1;
 		__asm__ volatile("fildl %0\n\tfistpl %0" : "+m"(x));
