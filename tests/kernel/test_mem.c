@@ -230,24 +230,35 @@ frame_hammer(void *arg)
 /* Threads preempting each other (the clock shares the CPU) while they
  * take and free frames: every frame has one owner at a time, and the
  * count of free frames comes back. */
-TEST(mem_pmem_frames_have_one_owner_under_preemption)
+/* HAMMER_THREADS threads of fn, joined (60 s at most each): the number
+ * that found something of theirs changed by another, or -1 if one could
+ * not be started or did not end */
+static int
+hammers(void (*fn)(void *))
 {
 	struct thread *t[HAMMER_THREADS];
-	uint32_t free_before = pmem_stats.free_pages;
+	int bad = 0;
 
 	for (int i = 0; i < HAMMER_THREADS; i++) {
 		hammer_bad[i] = 0;
-		t[i] = thread_create(frame_hammer, (void *)(uintptr_t)i,
-				     "hammer");
-		CHECK(t[i] != NULL, "no thread");
+		t[i] = thread_create(fn, (void *)(uintptr_t)i, "hammer");
 	}
-	for (int i = 0; i < HAMMER_THREADS; i++)
-		CHECK(thread_join_timeout(t[i], 60 * HZ) == 0,
-		      "thread %d still running after 60 s", i);
-	for (int i = 0; i < HAMMER_THREADS; i++)
-		CHECK(hammer_bad[i] == 0,
-		      "thread %d found %d of its frames marked by another", i,
-		      hammer_bad[i]);
+	for (int i = 0; i < HAMMER_THREADS; i++) {
+		if (!t[i] || thread_join_timeout(t[i], 60 * HZ))
+			return -1;
+		bad += hammer_bad[i] != 0;
+	}
+	return bad;
+}
+
+TEST(mem_pmem_frames_have_one_owner_under_preemption)
+{
+	uint32_t free_before = pmem_stats.free_pages;
+	int bad = hammers(frame_hammer);
+
+	CHECK(bad >= 0, "a thread did not start, or still ran after 60 s");
+	CHECK(bad == 0, "%d threads found frames of theirs marked by another",
+	      bad);
 	CHECK_EQ(pmem_stats.free_pages, free_before);
 }
 
@@ -290,21 +301,11 @@ heap_hammer(void *arg)
 
 TEST(mem_kmalloc_objects_have_one_owner_under_preemption)
 {
-	struct thread *t[HAMMER_THREADS];
 	uint32_t bytes_before = kmalloc_stats.bytes_in_use;
+	int bad = hammers(heap_hammer);
 
-	for (int i = 0; i < HAMMER_THREADS; i++) {
-		hammer_bad[i] = 0;
-		t[i] = thread_create(heap_hammer, (void *)(uintptr_t)i, "heap");
-		CHECK(t[i] != NULL, "no thread");
-	}
-	for (int i = 0; i < HAMMER_THREADS; i++)
-		CHECK(thread_join_timeout(t[i], 60 * HZ) == 0,
-		      "thread %d still running after 60 s", i);
-	for (int i = 0; i < HAMMER_THREADS; i++)
-		CHECK(hammer_bad[i] == 0,
-		      "thread %d found %d words of its objects changed by "
-		      "another",
-		      i, hammer_bad[i]);
+	CHECK(bad >= 0, "a thread did not start, or still ran after 60 s");
+	CHECK(bad == 0, "%d threads found objects of theirs changed by another",
+	      bad);
 	CHECK_EQ(kmalloc_stats.bytes_in_use, bytes_before);
 }

@@ -107,6 +107,30 @@ def kill_all(m):
     raise AssertionError("processes live on:\n" + run(m, "jobs"))
 
 
+def exhaust(m):
+    """Start `hostile exhaust` in the background on rd1 and check what it
+    was refused: every process slot but the shell's PROC_RESERVE, 16
+    descriptors, its 32 aio requests, its share of held frames
+    (PROC_HOLDS: 4 MiB), its share of memory.  It then waits to be
+    killed."""
+    out = run(m, "run hostile exhaust /dev/rrd1 &")
+    assert re.fullmatch(r"\[\d+\] hostile\n", out), out
+    m.expect(r"ready to be killed\n", 120)
+    said = m.buf[:m.pos]
+    said = said[said.rfind("run hostile exhaust"):]
+    for rx in (r"spawned 59 sleepers, then EAGAIN",
+               r"opened 13 more, then EMFILE",
+               r"aio reads of 512 bytes in flight: 32, then EAGAIN",
+               r"aio reads of 1 MiB in flight: (\d+), then EAGAIN",
+               r"took \d+ MiB more, then ENOMEM"):
+        # (the first may follow the shell's prompt)
+        r = re.search("(?:^|> )" + rx + "$", said, re.M)
+        assert r, said
+        # 4 MiB of held frames: 4, or a few more if the first ended
+        # while the rest were started (the whole table: 16)
+        assert not r.groups() or 4 <= int(r.group(1)) <= 8, said
+
+
 def hostile_scenario(name, fuzz):
     c = Checks(name)
     d = os.path.join(BUILD, "scenarios", name)
@@ -267,24 +291,7 @@ def boundary_tests(c, m, base, scratch, orig):
         memory_back(m, base, "the faults")
     with c.test("every_table_a_program_fills_is_refused_then_emptied"):
         try:
-            out = run(m, "run hostile exhaust /dev/rrd1 &")
-            assert re.fullmatch(r"\[\d+\] hostile\n", out), out
-            m.expect(r"ready to be killed\n", 120)
-            said = m.buf[:m.pos]
-            said = said[said.rfind("run hostile exhaust"):]
-            # every slot but the shell's PROC_RESERVE, its 32 aio
-            # requests, its share of held frames (PROC_HOLDS: 4 MiB),
-            # its share of memory
-            for rx in (r"spawned 59 sleepers, then EAGAIN",
-                       r"opened 13 more, then EMFILE",
-                       r"aio reads of 512 bytes in flight: 32, then EAGAIN",
-                       r"aio reads of 1 MiB in flight: (\d+), then EAGAIN",
-                       r"took \d+ MiB more, then ENOMEM"):
-                # (the first may follow the shell's prompt)
-                r = re.search("(?:^|> )" + rx + "$", said, re.M)
-                assert r, said
-                # 4 MiB of held frames; a few more if some ended meanwhile
-                assert not r.groups() or 4 <= int(r.group(1)) <= 8, said
+            exhaust(m)
             # with all it may take taken, the shell works, and runs more
             out = run(m, "mem")
             assert re.search(r"^RAM .*free \(\d+ of \d+ pages\)$", out,

@@ -19,7 +19,8 @@ import re
 import time
 
 from harness import BUILD, Checks, Machine, PROMPT, digest, scenario
-from scenarios.hostile import kill_all, memory_back, run, settled_memory
+from scenarios.hostile import (exhaust, kill_all, memory_back, run,
+                               settled_memory)
 
 MiB = 1 << 20
 DISK = 64 * MiB
@@ -89,21 +90,7 @@ def console_tests(c, m):
 def shares_tests(c, m, base):
     with c.test("one_process_holding_all_it_may_leaves_the_shell_working"):
         try:
-            out = run(m, "run hostile exhaust /dev/rrd1 &")
-            assert re.fullmatch(r"\[\d+\] hostile\n", out), out
-            m.expect(r"ready to be killed\n", 120)
-            said = m.buf[:m.pos]
-            said = said[said.rfind("run hostile exhaust"):]
-            for rx in (r"spawned 59 sleepers, then EAGAIN",
-                       r"opened 13 more, then EMFILE",
-                       r"aio reads of 512 bytes in flight: 32, then EAGAIN",
-                       r"aio reads of 1 MiB in flight: (\d+), then EAGAIN",
-                       r"took \d+ MiB more, then ENOMEM"):
-                r = re.search("(?:^|> )" + rx + "$", said, re.M)
-                assert r, said
-                # its 4 MiB of held frames: 4, or a few more if the first
-                # ended while the rest were started (the table: 16)
-                assert not r.groups() or 4 <= int(r.group(1)) <= 8, said
+            exhaust(m)
             out = run(m, "mem")
             assert re.search(r"^RAM .*free", out, re.M), out
             out = run(m, "read sd0 0 1")
