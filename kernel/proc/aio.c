@@ -199,7 +199,11 @@ aio_suspend(struct proc *p, const struct aiocb *const *ulist, int n)
 			splx(s);
 			return 0; /* nothing to wait for */
 		}
-		tsleep(reqs, "aio", 0);
+		if (p->killed) { /* (a slow disk's request may take seconds) */
+			splx(s);
+			return EINTR;
+		}
+		tsleep(reqs, "aio", HZ / 10); /* and looks at a kill */
 	}
 }
 

@@ -476,6 +476,13 @@ def proc_scenario(name, kind, machine):
             assert sorted(out.splitlines()) == sorted([
                 "spawn: 0", "aio_read: 0", "aio_error: 115", "kill: 0",
                 "waitpid: 9", "memory intact"]), out
+        with c.test("a_kill_ends_a_wait_in_aio_suspend_not_the_transfer"):
+            out = run(m, "run utest aiokill /dev/rrd1", timeout=120)
+            r = re.fullmatch(r"spawn: 0\nkill: 0\naio_suspend ended (\d+) ms "
+                             r"after the kill \(status 9\)\n", out)
+            assert r, out
+            # the read takes 3 s of the guest's clock, the kill 0.1 s
+            assert int(r.group(1)) < 1500, out
         m.send("halt\r")
         m.wait_exit(60)
     except Timeout as e:

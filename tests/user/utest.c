@@ -393,6 +393,46 @@ main(int argc, char **argv)
 				;
 		_exit(0);
 	}
+	if (!strcmp(c, "aiowait") && argc == 3) {
+		/* a read of DEV (slow) started, then waited for */
+		static char sector[512];
+		static struct aiocb cb;
+		const struct aiocb *one[] = {&cb};
+		cb = (struct aiocb){.aio_fildes = open(argv[2], O_RDONLY),
+				    .aio_buf = sector,
+				    .aio_nbytes = sizeof(sector)};
+		if (aio_read(&cb)) {
+			said("aio_read", -1);
+			return 1;
+		}
+		while (aio_error(&cb) == EINPROGRESS)
+			aio_suspend(one, 1, NULL);
+		return 0;
+	}
+	if (!strcmp(c, "aiokill") && argc == 3) {
+		/* a child waiting in aio_suspend for a read of DEV (rd1, 3 s
+		 * slow) is killed: how long until it has ended, by the
+		 * guest's clock */
+		char *args[] = {"utest", "aiowait", argv[2], NULL};
+		struct timespec a, b;
+		int pid, status;
+		said("spawn",
+		     posix_spawn(&pid, "/bin/utest", NULL, NULL, args, NULL));
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		do /* its read under way, the child asleep in aio_suspend */
+			clock_gettime(CLOCK_MONOTONIC, &b);
+		while ((b.tv_sec - a.tv_sec) * 1000 +
+			       (b.tv_nsec - a.tv_nsec) / 1000000 <
+		       300);
+		said("kill", kill(pid, SIGKILL));
+		waitpid(pid, &status, 0);
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		printf("aio_suspend ended %d ms after the kill (status %d)\n",
+		       (int)((a.tv_sec - b.tv_sec) * 1000 +
+			     (a.tv_nsec - b.tv_nsec) / 1000000),
+		       status);
+		return 0;
+	}
 	if (!strcmp(c, "aioexit")) {
 		/* DEV (rd1, 3 s slow) is filled with 0xAB; a child starts a
 		 * read of it into its pages and exits; this process then
