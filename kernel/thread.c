@@ -504,22 +504,10 @@ mutex_init(struct mutex *m, const char *name)
 	m->name = name;
 }
 
-void
-mutex_enter(struct mutex *m)
-{
-	int s = splhigh();
-
-	if (m->owner == curthread)
-		panic("mutex_enter: %s already held by %s", m->name,
-		      curthread->name);
-	while (m->owner)
-		tsleep(m, m->name, 0);
-	m->owner = curthread;
-	splx(s);
-}
-
-int
-mutex_enter_unless(struct mutex *m, const volatile int *stop)
+/* Take m, sleeping while another holds it; with stop, give up (EINTR)
+ * once *stop is set, looking at it every 100 ms (its process killed). */
+static int
+mutex_take(struct mutex *m, const volatile int *stop)
 {
 	int s = splhigh();
 
@@ -527,15 +515,27 @@ mutex_enter_unless(struct mutex *m, const volatile int *stop)
 		panic("mutex_enter: %s already held by %s", m->name,
 		      curthread->name);
 	while (m->owner) {
-		if (*stop) {
+		if (stop && *stop) {
 			splx(s);
 			return EINTR;
 		}
-		tsleep(m, m->name, HZ / 10); /* (and looks at *stop) */
+		tsleep(m, m->name, stop ? HZ / 10 : 0);
 	}
 	m->owner = curthread;
 	splx(s);
 	return 0;
+}
+
+void
+mutex_enter(struct mutex *m)
+{
+	mutex_take(m, NULL);
+}
+
+int
+mutex_enter_unless(struct mutex *m, const volatile int *stop)
+{
+	return mutex_take(m, stop);
 }
 
 void
